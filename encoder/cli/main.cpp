@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: MIT
+// embzip: thin command-line front end over the encoder library.
+#include <unistd.h>
+
+#include <boost/program_options.hpp>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <map>
+
+#include "embzip/errors.hpp"
+#include "embzip/file_util.hpp"
+#include "embzip/layout.hpp"
+#include "embzip/report.hpp"
+#include "embzip/table_io.hpp"
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+using namespace embzip;
+
+namespace {
+
+const char* kUsage =
+    "usage: embzip <command> [options]\n"
+    "commands:\n"
+    "  report   compare coding methods on one or more tables (the paper's table)\n"
+    "  encode   code a table into DIR/table.ezt and DIR/code.json\n"
+    "  decode   decode DIR/table.ezt back into a .npy table\n"
+    "  verify   check that DIR decodes bit-exact to the original table\n"
+    "  row      random access: decode one row\n"
+    "run 'embzip <command> --help' for the options of a command\n";
+
+// Progress on stderr for long runs: at most one line a second, none for runs under a second.
+ProgressFn stderr_progress(bool quiet) {
+    if (quiet) return nullptr;
+    auto start = std::chrono::steady_clock::now();
+    auto last = std::make_shared<std::chrono::steady_clock::time_point>(start);
+    return [start, last](const char* stage, double fraction) {
+        const auto now = std::chrono::steady_clock::now();
+        if (now - start < std::chrono::seconds(1) || now - *last < std::chrono::seconds(1)) return;
+        *last = now;
+        std::fprintf(stderr, "embzip: %s %3.0f%%\n", stage, 100.0 * fraction);
+    };
+}
+
+void add_input_options(po::options_description& d) {
+    d.add_options()("input,i", po::value<std::vector<std::string>>()->required(),
+                    "table: .npy (int8/uint8, or float32/float16 with --quantize), the seed tool's .bin, "
+                    "or raw bytes with --rows/--dim")(
+        "quantize", po::value<std::string>()->default_value("none"), "float tables: symmetric | rowwise")(
+        "rows", po::value<uint64_t>(), "raw input: number of rows")("dim", po::value<uint32_t>(),
+                                                                       "raw input: bytes per row");
+}
+
+void add_method_options(po::options_description& d) {
+    d.add_options()("seed", po::value<uint64_t>()->default_value(1), "sa8: random seed")(
+        "time-limit", po::value<double>()->default_value(0.0), "sa8: seconds (0 = no limit)")(
+        "iterations", po::value<uint64_t>()->default_value(0), "sa8: annealing iterations (0 = default)")(
+        "start", po::value<std::string>()->default_value("balanced"), "sa8: start tree, balanced | huffman")(
+        "quiet,q", po::bool_switch(), "no progress on stderr");
+}
+
+LoadOptions load_options(const po::variables_map& vm, const std::string& path) {
+    LoadOptions o;
+    o.path = path;
+    o.quantize = parse_quantize_mode(vm["quantize"].as<std::string>());
+    if (vm.count("rows")) o.raw_rows = vm["rows"].as<uint64_t>();
+    if (vm.count("dim")) o.raw_dim = vm["dim"].as<uint32_t>();
+    return o;
+}
+
+MethodOptions method_options(const po::variables_map& vm) {
+    MethodOptions o;
+    o.seed = vm["seed"].as<uint64_t>();
+    o.time_limit_s = vm["time-limit"].as<double>();
+    if (o.time_limit_s < 0) throw InputError("--time-limit must be >= 0");
+    o.iterations = vm["iterations"].as<uint64_t>();
+    const std::string start = vm["start"].as<std::string>();
+    if (start == "balanced") o.start = SaStart::Balanced;
+    else if (start == "huffman") o.start = SaStart::Huffman;
+    else throw InputError("--start: expected balanced or huffman, got '" + start + "'");
+    o.progress = stderr_progress(vm["quiet"].as<bool>());
+    return o;
+}
+
+// Parses a subcommand's options; returns false after printing help.
+bool parse(int argc, char** argv, po::options_description& d, po::variables_map& vm, const char* usage) {
+    d.add_options()("help,h", "show this help");
+    po::store(po::command_line_parser(argc, argv).options(d).run(), vm);
+    if (vm.count("help")) {
+        std::cout << usage << "\n" << d;
+        return false;
+    }
+    po::notify(vm);
+    return true;
+}
+
+std::string ezt_path(const std::string& dir) { return (fs::path(dir) / "table.ezt").string(); }
+
+int cmd_report(int argc, char** argv) {
+    po::options_description d("report options");
+    add_input_options(d);
+    add_method_options(d);
+    d.add_options()("methods,m", po::value<std::string>()->default_value("all"),
+                    "comma-separated: huffman8,balanced8,sa8,nibble4,nibble4x2,limit8,limit4 or all")(
+        "format,f", po::value<std::string>()->default_value("table"), "table | json | csv")(
+        "out,o", po::value<std::string>(), "write the report to this file instead of stdout");
+    po::variables_map vm;
+    if (!parse(argc, argv, d, vm, "usage: embzip report --input T [--input T2 ...] [options]")) return 0;
+    const std::vector<Method> methods = parse_method_list(vm["methods"].as<std::string>());
+    const ReportFormat format = parse_report_format(vm["format"].as<std::string>());
+    const MethodOptions options = method_options(vm);
+    std::vector<ReportEntry> entries;
+    for (const std::string& path : vm["input"].as<std::vector<std::string>>()) {
+        const Table table = load_table(load_options(vm, path));
+        for (ReportEntry& e : run_report(path, table, methods, options)) entries.push_back(std::move(e));
+    }
+    const std::string text = format_report(entries, format);
+    if (vm.count("out")) write_file_atomic(vm["out"].as<std::string>(), text);
+    else std::cout << text;
+    return 0;
+}
+
+int cmd_encode(int argc, char** argv) {
+    po::options_description d("encode options");
+    add_input_options(d);
+    add_method_options(d);
+    d.add_options()("method,m", po::value<std::string>()->default_value("best"),
+                    "huffman8 | balanced8 | sa8 | nibble4 | nibble4x2 | best (all of them, keep the narrowest)")(
+        "out,o", po::value<std::string>()->required(), "output directory (created if missing)")(
+        "align", po::value<unsigned>()->default_value(8), "row pitch granularity in bits (1 = packed)");
+    po::variables_map vm;
+    if (!parse(argc, argv, d, vm, "usage: embzip encode --input T --method M --out DIR")) return 0;
+    const auto inputs = vm["input"].as<std::vector<std::string>>();
+    if (inputs.size() != 1) throw InputError("encode takes exactly one --input");
+    const Table table = load_table(load_options(vm, inputs[0]));
+    const MethodOptions options = method_options(vm);
+    const std::string method = vm["method"].as<std::string>();
+    CodeResult result;
+    if (method == "best") {
+        std::vector<Method> encodable;
+        for (Method m : all_methods())
+            if (!is_limit(m)) encodable.push_back(m);
+        const auto entries = run_report(inputs[0], table, encodable, options);
+        result = best_encodable(entries)->result;
+    } else {
+        const Method m = parse_method(method);
+        if (is_limit(m)) throw InputError(method + " is a reference bound, not an encoding; use it with 'embzip report'");
+        result = run_method(m, table, options);
+    }
+    const CodedTable coded = encode_table(table, result, vm["align"].as<unsigned>());
+    const std::string dir = vm["out"].as<std::string>();
+    fs::create_directories(dir);
+    write_ezt(ezt_path(dir), coded);
+    write_file_atomic((fs::path(dir) / "code.json").string(), code_json(coded));
+    std::printf("%s: %s, W = %u bits (saving %.2f%%), pitch %u bits, %llu stored bytes (%.2f%% of %llu)%s\n",
+                dir.c_str(), coded.method.c_str(), coded.row_bits, 100.0 * saving(coded.row_bits, coded.dim),
+                coded.pitch_bits, (unsigned long long)coded.stored_bytes(),
+                100.0 * double(coded.stored_bytes()) / double(table.size_bytes()),
+                (unsigned long long)table.size_bytes(),
+                coded.spec.bits == 4 ? (std::string(", split ") + split_name(coded.spec.split)).c_str() : "");
+    return 0;
+}
+
+int cmd_decode(int argc, char** argv) {
+    po::options_description d("decode options");
+    d.add_options()("in", po::value<std::string>()->required(), "coded table directory")(
+        "out,o", po::value<std::string>()->required(), "output .npy");
+    po::variables_map vm;
+    if (!parse(argc, argv, d, vm, "usage: embzip decode --in DIR --out T.npy")) return 0;
+    const CodedTable coded = read_ezt(ezt_path(vm["in"].as<std::string>()));
+    save_table_npy(vm["out"].as<std::string>(), decode_table(coded));
+    std::printf("decoded %llu rows x %u bytes to %s\n", (unsigned long long)coded.rows, coded.dim,
+                vm["out"].as<std::string>().c_str());
+    return 0;
+}
+
+int cmd_verify(int argc, char** argv) {
+    po::options_description d("verify options");
+    add_input_options(d);
+    d.add_options()("in", po::value<std::string>()->required(), "coded table directory");
+    po::variables_map vm;
+    if (!parse(argc, argv, d, vm, "usage: embzip verify --in DIR --input T")) return 0;
+    const auto inputs = vm["input"].as<std::vector<std::string>>();
+    if (inputs.size() != 1) throw InputError("verify takes exactly one --input");
+    const Table original = load_table(load_options(vm, inputs[0]));
+    const CodedTable coded = read_ezt(ezt_path(vm["in"].as<std::string>()));
+    if (coded.rows != original.rows || coded.dim != original.dim)
+        throw InputError("coded table is " + std::to_string(coded.rows) + " x " + std::to_string(coded.dim) +
+                         ", input is " + std::to_string(original.rows) + " x " + std::to_string(original.dim));
+    const Table decoded = decode_table(coded);
+    for (uint64_t r = 0; r < original.rows; ++r)
+        if (std::memcmp(decoded.row(r), original.row(r), original.dim) != 0) {
+            std::fprintf(stderr, "embzip: verify FAILED: row %llu differs\n", (unsigned long long)r);
+            return 1;
+        }
+    std::printf("verify OK: %llu rows x %u bytes bit-exact\n", (unsigned long long)original.rows, original.dim);
+    return 0;
+}
+
+int cmd_row(int argc, char** argv) {
+    po::options_description d("row options");
+    d.add_options()("in", po::value<std::string>()->required(), "coded table directory")(
+        "index", po::value<uint64_t>()->required(), "row index");
+    po::variables_map vm;
+    if (!parse(argc, argv, d, vm, "usage: embzip row --in DIR --index i")) return 0;
+    const CodedTable coded = read_ezt(ezt_path(vm["in"].as<std::string>()));
+    const uint64_t index = vm["index"].as<uint64_t>();
+    if (index >= coded.rows)
+        throw InputError("--index " + std::to_string(index) + " is out of range (table has " +
+                         std::to_string(coded.rows) + " rows)");
+    std::vector<uint8_t> row(coded.dim);
+    const RowDecoder decoder(coded);
+    const Status s = decoder.decode_row(index, row.data());
+    if (s != Status::Ok) throw FormatError("row " + std::to_string(index) + ": " + status_message(s));
+    for (uint32_t c = 0; c < coded.dim; ++c)
+        std::printf("%s%d", c ? " " : "", coded.dtype == Dtype::Int8 ? int(int8_t(row[c])) : int(row[c]));
+    std::printf("\n");
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
+        std::fputs(kUsage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    const std::string cmd = argv[1];
+    const std::map<std::string, int (*)(int, char**)> commands = {
+        {"report", cmd_report}, {"encode", cmd_encode}, {"decode", cmd_decode},
+        {"verify", cmd_verify}, {"row", cmd_row}};
+    const auto it = commands.find(cmd);
+    if (it == commands.end()) {
+        std::fprintf(stderr, "embzip: unknown command '%s'\n%s", cmd.c_str(), kUsage);
+        return 2;
+    }
+    try {
+        return it->second(argc - 1, argv + 1);
+    } catch (const po::error& e) {
+        std::fprintf(stderr, "embzip %s: %s\n", cmd.c_str(), e.what());
+        return 2;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "embzip %s: %s\n", cmd.c_str(), e.what());
+        return 1;
+    }
+}

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "embzip/code.hpp"
+#include "embzip/methods.hpp"
+#include "embzip/table.hpp"
+
+namespace embzip {
+
+// A table coded at a fixed row pitch: row i occupies bits [i * pitch_bits, i * pitch_bits +
+// row_bits) of the payload, MSB first: selector bits, then the codes of its symbols, then zero
+// padding. Row i is decodable from its offset alone.
+struct CodedTable {
+    uint64_t rows = 0;
+    uint32_t dim = 0;
+    Dtype dtype = Dtype::Int8;
+    SymbolSpec spec;
+    std::vector<CodeLengths> books;
+    uint32_t selector_bits = 0;
+    uint32_t row_bits = 0;
+    uint32_t pitch_bits = 0;
+    std::string method;
+    Quantization quant;
+    std::vector<uint8_t> payload;  // payload_bytes() bytes + kPayloadSlack zero bytes
+
+    static constexpr size_t kPayloadSlack = 8;  // lets the bit reader load 8 bytes at once
+    uint64_t payload_bytes() const { return (rows * pitch_bits + 7) / 8; }
+    // Everything stored: rows, code books (one length byte per symbol), scales.
+    uint64_t stored_bytes() const;
+};
+
+// @pre result.books is not empty. align_bits: pitch granularity (1 = packed, 8 = bytes, ...).
+// @throws InputError when a row does not fit result.row_bits (the result is not for this table).
+CodedTable encode_table(const Table& table, const CodeResult& result, unsigned align_bits = 8);
+
+enum class Status { Ok, OutOfRange, BadSelector, BadCode, RowOverrun };
+const char* status_message(Status status);
+
+// Random-access decoder. Never trusts the payload: any bit pattern yields Ok or an error
+// status, never a read outside the payload.
+class RowDecoder {
+public:
+    explicit RowDecoder(const CodedTable& table);
+    Status decode_row(uint64_t index, uint8_t* out) const;
+
+private:
+    struct Book {
+        CanonicalCode code;
+        std::vector<uint16_t> lut;  // (symbol << 8 | length), length 0: longer than kLutBits
+        unsigned max_len = 0;
+    };
+    const CodedTable& m_table;
+    std::vector<Book> m_books;
+};
+
+// Decodes every row. @throws FormatError naming the first bad row.
+Table decode_table(const CodedTable& table);
+
+// .ezt file: see encoder/README.md for the layout. @throws FormatError / IoError.
+void write_ezt(const std::string& path, const CodedTable& table);
+CodedTable read_ezt(const std::string& path);
+CodedTable parse_ezt(const std::vector<uint8_t>& bytes, const std::string& name);
+
+// code.json: per book every symbol's length and code bits, and the canonical tables.
+std::string code_json(const CodedTable& table);
+
+}  // namespace embzip

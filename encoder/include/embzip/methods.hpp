@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "embzip/code.hpp"
+#include "embzip/histogram.hpp"
+#include "embzip/table.hpp"
+
+namespace embzip {
+
+enum class Method { Huffman8, Balanced8, Sa8, Nibble4, Nibble4x2, Limit8, Limit4 };
+
+const char* method_name(Method method);
+// @throws InputError naming the valid methods.
+Method parse_method(const std::string& text);
+std::vector<Method> parse_method_list(const std::string& comma_list);  // "all" = every method
+std::vector<Method> all_methods();
+// limit8/limit4 are reference bounds (per-row Huffman), not encodings.
+bool is_limit(Method method);
+
+enum class SaStart { Balanced, Huffman };
+
+struct MethodOptions {
+    uint64_t seed = 1;
+    double time_limit_s = 0.0;  // 0: no limit
+    uint64_t iterations = 0;    // 0: the method's default
+    SaStart start = SaStart::Balanced;
+    ProgressFn progress;
+};
+
+// What a method found. Several books: every row is coded with the book that codes it
+// shortest, after selector_bits that name the book.
+struct CodeResult {
+    Method method = Method::Huffman8;
+    SymbolSpec spec;
+    std::vector<CodeLengths> books;  // empty for limits
+    uint32_t selector_bits = 0;
+    uint64_t row_bits = 0;          // W: selector + longest coded row
+    uint64_t second_book_rows = 0;  // rows whose shortest book is not book 0
+    std::string order;              // symbol order used ("frequency", "max_count", ...)
+    double seconds = 0.0;
+};
+
+CodeResult run_method(Method method, const Table& table, const MethodOptions& options = {});
+
+// Building blocks, exposed for tests and later methods.
+// W of a code set over histograms (selector bits included), and rows not on book 0.
+struct Evaluation {
+    uint64_t row_bits = 0;
+    uint64_t second_book_rows = 0;
+};
+Evaluation evaluate(const RowHistograms& hist, const std::vector<CodeLengths>& books);
+// Worst per-row Huffman length (the paper's limit).
+uint64_t limit_bits(const RowHistograms& hist);
+// Best 16-leaf nibble code over a subset of unique rows (all when empty): every shape with
+// the frequency and max-count orders (every order when at most 8 symbols are used), then,
+// with `swaps`, pairwise symbol swaps while they narrow the worst row.
+CodeLengths best_nibble_code(const RowHistograms& hist, const std::vector<uint32_t>& rows,
+                             uint64_t* worst_bits, std::string* order_name = nullptr,
+                             bool swaps = true);
+
+double saving(uint64_t row_bits, uint32_t dim);  // 1 - W / (8 D)
+
+}  // namespace embzip

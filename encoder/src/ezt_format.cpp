@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: MIT
+// The .ezt container. Layout (little endian), documented in encoder/README.md:
+//   64-byte header (magic, version, geometry, method, section count, CRC-32 of bytes 0..59)
+//   sections: u32 tag, u32 CRC-32 of body, u64 body length, body
+// Every field is range-checked before use, so a hostile file yields a FormatError, not UB.
+#include <cstring>
+
+#include "embzip/errors.hpp"
+#include "embzip/file_util.hpp"
+#include "embzip/layout.hpp"
+
+namespace embzip {
+
+namespace {
+
+constexpr char kMagic[8] = {'E', 'M', 'B', 'Z', 'I', 'P', 'T', '\n'};
+constexpr uint16_t kVersion = 1;
+constexpr size_t kHeaderSize = 64;
+constexpr uint64_t kMaxRows = uint64_t(1) << 40;
+
+constexpr uint32_t tag(const char (&s)[5]) {
+    return uint32_t(uint8_t(s[0])) | uint32_t(uint8_t(s[1])) << 8 | uint32_t(uint8_t(s[2])) << 16 |
+           uint32_t(uint8_t(s[3])) << 24;
+}
+constexpr uint32_t kTagBooks = tag("BOOK"), kTagRows = tag("ROWS"), kTagQuantSym = tag("QSYM"),
+                   kTagQuantRow = tag("QROW");
+
+struct Writer {
+    std::vector<uint8_t> bytes;
+    void u8(uint8_t v) { bytes.push_back(v); }
+    void u16(uint16_t v) { raw(&v, 2); }
+    void u32(uint32_t v) { raw(&v, 4); }
+    void u64(uint64_t v) { raw(&v, 8); }
+    void raw(const void* p, size_t n) {
+        const auto* c = static_cast<const uint8_t*>(p);
+        bytes.insert(bytes.end(), c, c + n);
+    }
+    void section(uint32_t t, const std::vector<uint8_t>& body) {
+        u32(t);
+        u32(crc32(body.data(), body.size()));
+        u64(body.size());
+        raw(body.data(), body.size());
+    }
+};
+
+struct Reader {
+    const std::vector<uint8_t>& bytes;
+    const std::string& name;
+    size_t pos = 0;
+    void need(size_t n, const char* what) const {
+        if (n > bytes.size() - pos) throw FormatError(name + ": truncated .ezt file (" + what + ")");
+    }
+    template <typename T>
+    T get(const char* what) {
+        need(sizeof(T), what);
+        T v;
+        std::memcpy(&v, bytes.data() + pos, sizeof(T));
+        pos += sizeof(T);
+        return v;
+    }
+};
+
+[[noreturn]] void bad(const std::string& name, const std::string& what) {
+    throw FormatError(name + ": corrupt .ezt header: " + what);
+}
+
+}  // namespace
+
+void write_ezt(const std::string& path, const CodedTable& t) {
+    Writer w;
+    w.raw(kMagic, 8);
+    w.u16(kVersion);
+    w.u8(t.spec.bits);
+    w.u8(uint8_t(t.spec.split));
+    w.u8(uint8_t(t.dtype));
+    w.u8(uint8_t(t.books.size()));
+    w.u8(uint8_t(t.selector_bits));
+    w.u8(uint8_t(t.quant.kind));
+    w.u64(t.rows);
+    w.u32(t.dim);
+    w.u32(t.row_bits);
+    w.u32(t.pitch_bits);
+    const uint32_t sections = 2 + (t.quant.kind != QuantKind::None ? 1 : 0);
+    w.u32(sections);
+    char method[20] = {};
+    std::strncpy(method, t.method.c_str(), sizeof(method) - 1);
+    w.raw(method, sizeof(method));
+    w.u32(crc32(w.bytes.data(), w.bytes.size()));
+    if (w.bytes.size() != kHeaderSize) throw std::logic_error("ezt header size");
+
+    std::vector<uint8_t> books;
+    for (const CodeLengths& b : t.books) books.insert(books.end(), b.len.begin(), b.len.begin() + t.spec.alphabet());
+    w.section(kTagBooks, books);
+    w.section(kTagRows, std::vector<uint8_t>(t.payload.begin(), t.payload.begin() + long(t.payload_bytes())));
+    if (t.quant.kind == QuantKind::Symmetric) {
+        std::vector<uint8_t> q(8);
+        std::memcpy(q.data(), &t.quant.scale, 8);
+        w.section(kTagQuantSym, q);
+    } else if (t.quant.kind == QuantKind::Rowwise) {
+        std::vector<uint8_t> q(8 * t.rows);
+        for (uint64_t r = 0; r < t.rows; ++r) {
+            std::memcpy(q.data() + 8 * r, &t.quant.row_scale[r], 4);
+            std::memcpy(q.data() + 8 * r + 4, &t.quant.row_bias[r], 4);
+        }
+        w.section(kTagQuantRow, q);
+    }
+    write_file_atomic(path, w.bytes.data(), w.bytes.size());
+}
+
+CodedTable parse_ezt(const std::vector<uint8_t>& bytes, const std::string& name) {
+    if (bytes.size() < kHeaderSize) throw FormatError(name + ": not an .ezt file (shorter than its header)");
+    if (std::memcmp(bytes.data(), kMagic, 8) != 0) throw FormatError(name + ": not an .ezt file (bad magic)");
+    uint32_t stored_crc;
+    std::memcpy(&stored_crc, bytes.data() + 60, 4);
+    if (crc32(bytes.data(), 60) != stored_crc) bad(name, "header checksum mismatch");
+    Reader r{bytes, name, 8};
+    const uint16_t version = r.get<uint16_t>("version");
+    if (version != kVersion) bad(name, "unsupported version " + std::to_string(version));
+    CodedTable t;
+    t.spec.bits = r.get<uint8_t>("symbol bits");
+    const uint8_t split = r.get<uint8_t>("split");
+    const uint8_t dtype = r.get<uint8_t>("dtype");
+    const uint8_t books = r.get<uint8_t>("books");
+    t.selector_bits = r.get<uint8_t>("selector");
+    const uint8_t quant = r.get<uint8_t>("quantization");
+    t.rows = r.get<uint64_t>("rows");
+    t.dim = r.get<uint32_t>("dim");
+    t.row_bits = r.get<uint32_t>("row bits");
+    t.pitch_bits = r.get<uint32_t>("pitch");
+    const uint32_t sections = r.get<uint32_t>("sections");
+    char method[21] = {};
+    std::memcpy(method, bytes.data() + r.pos, 20);
+    r.pos = kHeaderSize;
+    t.method = method;
+
+    if (t.spec.bits != 8 && t.spec.bits != 4) bad(name, "symbol bits " + std::to_string(t.spec.bits));
+    if (split > 1) bad(name, "split " + std::to_string(split));
+    t.spec.split = Split(split);
+    if (dtype > 1) bad(name, "dtype " + std::to_string(dtype));
+    t.dtype = Dtype(dtype);
+    if (books < 1 || books > CodeGeometry::kMaxBooks) bad(name, "book count " + std::to_string(books));
+    unsigned want_selector = 0;
+    while ((1u << want_selector) < books) ++want_selector;
+    if (t.selector_bits != want_selector) bad(name, "selector bits " + std::to_string(t.selector_bits));
+    if (quant > 2) bad(name, "quantization kind " + std::to_string(quant));
+    t.quant.kind = QuantKind(quant);
+    if (t.rows == 0 || t.rows > kMaxRows) bad(name, "rows " + std::to_string(t.rows));
+    if (t.dim == 0 || t.dim > CodeGeometry::kMaxDim) bad(name, "dim " + std::to_string(t.dim));
+    const uint64_t max_row_bits =
+        t.selector_bits + uint64_t(t.dim) * t.spec.per_byte() * CodeGeometry::kMaxCodeLen;
+    if (t.row_bits <= t.selector_bits || t.row_bits > max_row_bits) bad(name, "row bits " + std::to_string(t.row_bits));
+    if (t.pitch_bits < t.row_bits || t.pitch_bits > t.row_bits + 4096) bad(name, "pitch " + std::to_string(t.pitch_bits));
+    if (sections != 2 + (t.quant.kind != QuantKind::None ? 1u : 0u)) bad(name, "section count " + std::to_string(sections));
+
+    bool have_books = false, have_rows = false, have_quant = false;
+    for (uint32_t s = 0; s < sections; ++s) {
+        const uint32_t section_tag = r.get<uint32_t>("section header");
+        const uint32_t crc = r.get<uint32_t>("section header");
+        const uint64_t length = r.get<uint64_t>("section header");
+        r.need(length, "section body");
+        const uint8_t* body = bytes.data() + r.pos;
+        if (crc32(body, length) != crc) throw FormatError(name + ": corrupt .ezt: section checksum mismatch");
+        r.pos += length;
+        if (section_tag == kTagBooks && !have_books) {
+            if (length != uint64_t(books) * t.spec.alphabet()) bad(name, "code book section size");
+            for (unsigned b = 0; b < books; ++b) {
+                CodeLengths c;
+                c.alphabet = t.spec.alphabet();
+                std::memcpy(c.len.data(), body + b * c.alphabet, c.alphabet);
+                for (unsigned k = 0; k < c.alphabet; ++k)
+                    if (c.len[k] > CodeGeometry::kMaxCodeLen) bad(name, "code length above the maximum");
+                if (c.used() == 0 || !c.kraft_ok()) bad(name, "code book " + std::to_string(b) + " is not a prefix code");
+                t.books.push_back(c);
+            }
+            have_books = true;
+        } else if (section_tag == kTagRows && !have_rows) {
+            if (length != t.payload_bytes()) bad(name, "row section size does not match rows x pitch");
+            t.payload.assign(body, body + length);
+            t.payload.resize(length + CodedTable::kPayloadSlack, 0);
+            have_rows = true;
+        } else if (section_tag == kTagQuantSym && t.quant.kind == QuantKind::Symmetric && !have_quant) {
+            if (length != 8) bad(name, "scale section size");
+            std::memcpy(&t.quant.scale, body, 8);
+            have_quant = true;
+        } else if (section_tag == kTagQuantRow && t.quant.kind == QuantKind::Rowwise && !have_quant) {
+            if (length != 8 * t.rows) bad(name, "row scale section size");
+            t.quant.row_scale.resize(t.rows);
+            t.quant.row_bias.resize(t.rows);
+            for (uint64_t i = 0; i < t.rows; ++i) {
+                std::memcpy(&t.quant.row_scale[i], body + 8 * i, 4);
+                std::memcpy(&t.quant.row_bias[i], body + 8 * i + 4, 4);
+            }
+            have_quant = true;
+        } else {
+            bad(name, "unexpected or repeated section");
+        }
+    }
+    if (r.pos != bytes.size()) throw FormatError(name + ": corrupt .ezt: trailing bytes after the last section");
+    if (!have_books || !have_rows) bad(name, "missing section");
+    return t;
+}
+
+CodedTable read_ezt(const std::string& path) { return parse_ezt(read_file(path), path); }
+
+}  // namespace embzip

@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: MIT
+#include "embzip/file_util.hpp"
+
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+
+#include "embzip/errors.hpp"
+
+namespace embzip {
+
+std::vector<uint8_t> read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw IoError(path + ": cannot open: " + std::strerror(errno));
+    in.seekg(0, std::ios::end);
+    const std::streamoff size = in.tellg();
+    if (size < 0) throw IoError(path + ": cannot determine size");
+    in.seekg(0, std::ios::beg);
+    std::vector<uint8_t> bytes(static_cast<size_t>(size));
+    if (size > 0 && !in.read(reinterpret_cast<char*>(bytes.data()), size))
+        throw IoError(path + ": read failed");
+    return bytes;
+}
+
+void write_file_atomic(const std::string& path, const void* data, size_t size) {
+    const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+    {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        if (!out) throw IoError(path + ": cannot create: " + std::strerror(errno));
+        out.write(static_cast<const char*>(data), static_cast<std::streamsize>(size));
+        out.flush();
+        if (!out) {
+            std::remove(tmp.c_str());
+            throw IoError(path + ": write failed");
+        }
+    }
+    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+        const std::string why = std::strerror(errno);
+        std::remove(tmp.c_str());
+        throw IoError(path + ": cannot rename into place: " + why);
+    }
+}
+
+void write_file_atomic(const std::string& path, const std::string& text) {
+    write_file_atomic(path, text.data(), text.size());
+}
+
+namespace {
+std::array<uint32_t, 256> make_crc_table() {
+    std::array<uint32_t, 256> table{};
+    for (uint32_t i = 0; i < 256; ++i) {
+        uint32_t c = i;
+        for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        table[i] = c;
+    }
+    return table;
+}
+}  // namespace
+
+// CRC-32 (IEEE 802.3, as zlib), so a file can be checked with standard tools.
+uint32_t crc32(const uint8_t* data, size_t size, uint32_t crc) {
+    static const std::array<uint32_t, 256> table = make_crc_table();
+    crc = ~crc;
+    for (size_t i = 0; i < size; ++i) crc = table[(crc ^ data[i]) & 0xFF] ^ (crc >> 8);
+    return ~crc;
+}
+
+}  // namespace embzip

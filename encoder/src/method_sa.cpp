@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: MIT
+// The paper's Method 2: simulated annealing over 8-bit tree shapes. A shape (codes per length)
+// plus a symbol order defines the code; neighbour moves keep the Kraft sum and the leaf count.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numeric>
+#include <random>
+
+#include "method_internal.hpp"
+
+namespace embzip::detail {
+
+namespace {
+
+// Coded lengths of a working set of rows, kept up to date as single ranks change length.
+// Annealing only needs the worst row; the rows that can be worst are few, so it tracks the
+// rows that were longest so far and checks every candidate best against the whole table.
+class ActiveRows {
+public:
+    ActiveRows(const RowHistograms& hist, const std::array<int, 256>& rank_of, unsigned ranks)
+        : m_hist(hist), m_rank_of(rank_of), m_cols(ranks) {}
+
+    void add(uint32_t unique_row) {
+        const uint32_t local = uint32_t(m_len.size());
+        m_rows.push_back(unique_row);
+        m_len.push_back(0);
+        for (uint64_t e = m_hist.offset[unique_row]; e < m_hist.offset[unique_row + 1]; ++e)
+            m_cols[size_t(m_rank_of[m_hist.symbol[e]])].push_back({local, m_hist.count[e]});
+    }
+    bool contains(uint32_t unique_row) const {
+        return std::find(m_rows.begin(), m_rows.end(), unique_row) != m_rows.end();
+    }
+    void reset(const std::vector<uint8_t>& rank_len) {
+        std::fill(m_len.begin(), m_len.end(), 0);
+        for (size_t k = 0; k < m_cols.size(); ++k)
+            for (const auto& [i, c] : m_cols[k]) m_len[i] += int64_t(c) * rank_len[k];
+    }
+    void change(size_t rank, int delta) {
+        for (const auto& [i, c] : m_cols[rank]) m_len[i] += int64_t(c) * delta;
+    }
+    // Worst row, with the number of rows at it as a fraction below one bit: fewer rows at
+    // the maximum is progress even when the maximum has not moved yet.
+    double energy(int64_t* worst_out = nullptr) const {
+        int64_t worst = 0;
+        for (int64_t l : m_len) worst = std::max(worst, l);
+        size_t at = 0;
+        for (int64_t l : m_len) at += l == worst;
+        if (worst_out) *worst_out = worst;
+        return double(worst) + double(at) / double(m_len.size() + 1);
+    }
+
+private:
+    const RowHistograms& m_hist;
+    const std::array<int, 256>& m_rank_of;
+    std::vector<std::vector<std::pair<uint32_t, uint32_t>>> m_cols;
+    std::vector<uint32_t> m_rows;
+    std::vector<int64_t> m_len;
+};
+
+std::vector<uint64_t> all_lengths(const RowHistograms& hist, const CodeLengths& code) {
+    std::vector<uint64_t> len(hist.unique_rows());
+    for (size_t u = 0; u < len.size(); ++u) len[u] = hist.row_bits(u, code.len.data());
+    return len;
+}
+
+// Rows of `len` sorted longest first, at most `count` of them.
+std::vector<uint32_t> longest(const std::vector<uint64_t>& len, size_t count) {
+    std::vector<uint32_t> idx(len.size());
+    std::iota(idx.begin(), idx.end(), 0u);
+    count = std::min(count, idx.size());
+    std::partial_sort(idx.begin(), idx.begin() + long(count), idx.end(),
+                      [&](uint32_t a, uint32_t b) { return len[a] > len[b]; });
+    idx.resize(count);
+    return idx;
+}
+
+// Kraft-preserving neighbour: split a leaf at depth a into two at a+1, and merge two leaves at
+// depth b into one at b-1. The leaf count and the Kraft sum are unchanged.
+bool propose(const Shape& from, std::mt19937_64& rng, Shape* to) {
+    constexpr unsigned kMax = CodeGeometry::kMaxCodeLen;
+    unsigned splits[kMax], nsplit = 0;
+    for (unsigned d = 1; d < kMax; ++d)
+        if (from.n[d] >= 1) splits[nsplit++] = d;
+    if (nsplit == 0) return false;
+    const unsigned a = splits[rng() % nsplit];
+    Shape s = from;
+    --s.n[a];
+    s.n[a + 1] = uint16_t(s.n[a + 1] + 2);
+    unsigned merges[kMax], nmerge = 0;
+    for (unsigned d = 2; d <= kMax; ++d)
+        if (s.n[d] >= 2 && d != a + 1) merges[nmerge++] = d;
+    if (nmerge == 0) return false;
+    const unsigned b = merges[rng() % nmerge];
+    s.n[b] = uint16_t(s.n[b] - 2);
+    ++s.n[b - 1];
+    *to = s;
+    return true;
+}
+
+struct SaRun {
+    Shape best_shape;
+    uint64_t best_bits = 0;
+};
+
+SaRun anneal(const RowHistograms& hist, const std::vector<uint8_t>& order, const Shape& start, uint64_t iterations,
+             double seconds, uint64_t seed, const ProgressFn& progress, double progress_base, double progress_span) {
+    constexpr size_t kActive = 1024;
+    constexpr double kT0 = 2.0, kT1 = 0.02;
+    std::array<int, 256> rank_of;
+    rank_of.fill(0);
+    for (size_t k = 0; k < order.size(); ++k) rank_of[order[k]] = int(k);
+    std::mt19937_64 rng(seed);
+    std::uniform_real_distribution<double> uniform(0.0, 1.0);
+
+    Shape shape = start;
+    std::vector<uint8_t> rl = rank_lengths(shape);
+    std::vector<uint64_t> full = all_lengths(hist, assign(shape, order, 256));
+    SaRun run{shape, *std::max_element(full.begin(), full.end())};
+
+    ActiveRows active(hist, rank_of, unsigned(order.size()));
+    for (uint32_t u : longest(full, kActive)) active.add(u);
+    active.reset(rl);
+    int64_t worst = 0;
+    double energy = active.energy(&worst);
+
+    const auto t_start = std::chrono::steady_clock::now();
+    for (uint64_t it = 0; it < iterations; ++it) {
+        if ((it & 1023) == 0) {
+            const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
+            if (seconds > 0 && elapsed > seconds) break;
+            if (progress && (it & 65535) == 0)
+                progress("sa8", progress_base + progress_span * double(it) / double(iterations));
+        }
+        const double temperature = kT0 * std::pow(kT1 / kT0, double(it) / double(iterations));
+        Shape next;
+        if (!propose(shape, rng, &next)) continue;
+        const std::vector<uint8_t> rl_next = rank_lengths(next);
+        for (size_t k = 0; k < rl.size(); ++k)
+            if (rl_next[k] != rl[k]) active.change(k, int(rl_next[k]) - int(rl[k]));
+        int64_t next_worst = 0;
+        const double next_energy = active.energy(&next_worst);
+        const bool accept = next_energy <= energy || uniform(rng) < std::exp((energy - next_energy) / temperature);
+        if (!accept) {
+            for (size_t k = 0; k < rl.size(); ++k)
+                if (rl_next[k] != rl[k]) active.change(k, int(rl[k]) - int(rl_next[k]));
+            continue;
+        }
+        shape = next;
+        rl = rl_next;
+        energy = next_energy;
+        worst = next_worst;
+        if (uint64_t(worst) < run.best_bits) {
+            // Candidate best on the working set: check it on every row.
+            full = all_lengths(hist, assign(shape, order, 256));
+            const uint64_t true_worst = *std::max_element(full.begin(), full.end());
+            if (true_worst > uint64_t(worst)) {
+                for (uint32_t u : longest(full, 64))
+                    if (full[u] > uint64_t(worst) && !active.contains(u)) active.add(u);
+                active.reset(rl);
+                energy = active.energy(&worst);
+            }
+            if (true_worst < run.best_bits) {
+                run.best_bits = true_worst;
+                run.best_shape = shape;
+            }
+        }
+    }
+    return run;
+}
+
+}  // namespace
+
+CodeResult run_sa8(const Table& table, const MethodOptions& options) {
+    const RowHistograms hist = build_histograms(table, {8, Split::Twos}, options.progress);
+    const uint64_t iterations = options.iterations ? options.iterations : 400000;
+    CodeResult best;
+    best.method = Method::Sa8;
+    best.spec = hist.spec;
+    const OrderKey keys[] = {OrderKey::Frequency, OrderKey::MaxCount};
+    for (int i = 0; i < 2; ++i) {
+        const std::vector<uint8_t> order = symbol_order(hist, keys[i]);
+        const Shape start = options.start == SaStart::Huffman
+                                ? shape_of(huffman_lengths(hist.frequency.data(), 256))
+                                : balanced_shape(unsigned(order.size()));
+        const SaRun run = anneal(hist, order, start, iterations / 2, options.time_limit_s / 2,
+                                 options.seed * 2 + uint64_t(i), options.progress, 0.5 * i, 0.5);
+        if (best.books.empty() || run.best_bits < best.row_bits) {
+            best.books = {assign(run.best_shape, order, 256)};
+            best.row_bits = run.best_bits;
+            best.order = order_name(keys[i]);
+        }
+    }
+    return best;
+}
+
+}  // namespace embzip::detail

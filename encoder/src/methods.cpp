@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: MIT
+#include "embzip/methods.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <sstream>
+
+#include "embzip/errors.hpp"
+#include "method_internal.hpp"
+
+namespace embzip {
+
+namespace {
+
+struct MethodName {
+    Method method;
+    const char* name;
+};
+constexpr MethodName kMethodNames[] = {
+    {Method::Huffman8, "huffman8"}, {Method::Balanced8, "balanced8"}, {Method::Sa8, "sa8"},
+    {Method::Nibble4, "nibble4"},   {Method::Nibble4x2, "nibble4x2"}, {Method::Limit8, "limit8"},
+    {Method::Limit4, "limit4"},
+};
+
+CodeResult single_book(Method method, const RowHistograms& hist, CodeLengths code, const char* order) {
+    CodeResult r;
+    r.method = method;
+    r.spec = hist.spec;
+    r.books = {code};
+    r.order = order;
+    const Evaluation e = evaluate(hist, r.books);
+    r.row_bits = e.row_bits;
+    return r;
+}
+
+CodeResult run_limit(Method method, const Table& table, const MethodOptions& options) {
+    CodeResult best;
+    best.method = method;
+    const std::vector<SymbolSpec> specs = method == Method::Limit8
+                                              ? std::vector<SymbolSpec>{{8, Split::Twos}}
+                                              : std::vector<SymbolSpec>{{4, Split::Twos}, {4, Split::SignMagnitude}};
+    for (const SymbolSpec spec : specs) {
+        const RowHistograms hist = build_histograms(table, spec, options.progress);
+        const uint64_t bits = limit_bits(hist);
+        if (best.row_bits == 0 || bits < best.row_bits) {
+            best.row_bits = bits;
+            best.spec = spec;
+        }
+    }
+    return best;
+}
+
+}  // namespace
+
+const char* method_name(Method method) {
+    for (const auto& m : kMethodNames)
+        if (m.method == method) return m.name;
+    return "?";
+}
+
+Method parse_method(const std::string& text) {
+    std::string valid;
+    for (const auto& m : kMethodNames) {
+        if (text == m.name) return m.method;
+        valid += valid.empty() ? m.name : std::string(", ") + m.name;
+    }
+    throw InputError("unknown method '" + text + "' (valid: " + valid + ")");
+}
+
+std::vector<Method> all_methods() {
+    std::vector<Method> v;
+    for (const auto& m : kMethodNames) v.push_back(m.method);
+    return v;
+}
+
+std::vector<Method> parse_method_list(const std::string& comma_list) {
+    if (comma_list == "all") return all_methods();
+    std::vector<Method> v;
+    std::stringstream ss(comma_list);
+    std::string item;
+    while (std::getline(ss, item, ','))
+        if (!item.empty()) v.push_back(parse_method(item));
+    if (v.empty()) throw InputError("--methods: empty method list");
+    return v;
+}
+
+bool is_limit(Method method) { return method == Method::Limit8 || method == Method::Limit4; }
+
+double saving(uint64_t row_bits, uint32_t dim) { return 1.0 - double(row_bits) / (8.0 * dim); }
+
+Evaluation evaluate(const RowHistograms& hist, const std::vector<CodeLengths>& books) {
+    Evaluation e;
+    unsigned selector = 0;
+    while ((1u << selector) < books.size()) ++selector;
+    for (size_t u = 0; u < hist.unique_rows(); ++u) {
+        uint64_t best = UINT64_MAX;
+        size_t best_book = 0;
+        for (size_t b = 0; b < books.size(); ++b) {
+            // A book that lacks one of the row's symbols cannot code it.
+            bool covers = true;
+            for (uint64_t i = hist.offset[u]; i < hist.offset[u + 1]; ++i) covers &= books[b].len[hist.symbol[i]] != 0;
+            if (!covers) continue;
+            const uint64_t bits = hist.row_bits(u, books[b].len.data());
+            if (bits < best) {
+                best = bits;
+                best_book = b;
+            }
+        }
+        if (best == UINT64_MAX) throw InputError("no code book covers every symbol of a row");
+        e.row_bits = std::max(e.row_bits, best);
+        if (best_book != 0) e.second_book_rows += hist.multiplicity[u];
+    }
+    e.row_bits += selector;
+    return e;
+}
+
+uint64_t limit_bits(const RowHistograms& hist) {
+    uint64_t worst = 0;
+    for (size_t u = 0; u < hist.unique_rows(); ++u) {
+        const std::array<uint32_t, 256> d = hist.dense(u);
+        worst = std::max(worst, huffman_cost(d.data(), hist.spec.alphabet()));
+    }
+    return worst;
+}
+
+namespace detail {
+
+const char* order_name(OrderKey key) { return key == OrderKey::Frequency ? "frequency" : "max_count"; }
+
+std::vector<uint8_t> symbol_order(const RowHistograms& hist, OrderKey key) {
+    std::vector<uint8_t> order;
+    for (unsigned s = 0; s < hist.spec.alphabet(); ++s)
+        if (hist.frequency[s]) order.push_back(uint8_t(s));
+    std::stable_sort(order.begin(), order.end(), [&](uint8_t a, uint8_t b) {
+        if (key == OrderKey::MaxCount && hist.max_count[a] != hist.max_count[b])
+            return hist.max_count[a] > hist.max_count[b];
+        return hist.frequency[a] > hist.frequency[b];
+    });
+    return order;
+}
+
+}  // namespace detail
+
+CodeResult run_method(Method method, const Table& table, const MethodOptions& options) {
+    const auto start = std::chrono::steady_clock::now();
+    CodeResult r;
+    switch (method) {
+        case Method::Huffman8: {
+            const RowHistograms hist = build_histograms(table, {8, Split::Twos}, options.progress);
+            r = single_book(method, hist, huffman_lengths(hist.frequency.data(), 256), "frequency");
+            break;
+        }
+        case Method::Balanced8: {
+            const RowHistograms hist = build_histograms(table, {8, Split::Twos}, options.progress);
+            const std::vector<uint8_t> order = detail::symbol_order(hist, detail::OrderKey::Frequency);
+            r = single_book(method, hist, assign(balanced_shape(unsigned(order.size())), order, 256), "frequency");
+            break;
+        }
+        case Method::Sa8: r = detail::run_sa8(table, options); break;
+        case Method::Nibble4: r = detail::run_nibble4(table, options); break;
+        case Method::Nibble4x2: r = detail::run_nibble4x2(table, options); break;
+        case Method::Limit8:
+        case Method::Limit4: r = run_limit(method, table, options); break;
+    }
+    r.method = method;
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return r;
+}
+
+}  // namespace embzip

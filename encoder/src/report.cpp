@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: MIT
+#include "embzip/report.hpp"
+
+#include <cstdio>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "embzip/errors.hpp"
+
+namespace embzip {
+
+namespace {
+
+std::string fmt(const char* f, double v) {
+    char buf[64];
+    std::snprintf(buf, sizeof(buf), f, v);
+    return buf;
+}
+
+std::string percent(double fraction) { return fmt("%.2f%%", 100.0 * fraction); }
+
+// Best saving among the entries of one table with the given symbol width (encodings only).
+const ReportEntry* best_of(const std::vector<const ReportEntry*>& entries, unsigned bits) {
+    const ReportEntry* best = nullptr;
+    for (const ReportEntry* e : entries)
+        if (!is_limit(e->result.method) && e->result.spec.bits == bits &&
+            (!best || e->result.row_bits < best->result.row_bits))
+            best = e;
+    return best;
+}
+
+const ReportEntry* find(const std::vector<const ReportEntry*>& entries, Method m) {
+    for (const ReportEntry* e : entries)
+        if (e->result.method == m) return e;
+    return nullptr;
+}
+
+std::vector<std::pair<std::string, std::vector<const ReportEntry*>>> by_table(const std::vector<ReportEntry>& entries) {
+    std::vector<std::pair<std::string, std::vector<const ReportEntry*>>> groups;
+    for (const ReportEntry& e : entries) {
+        if (groups.empty() || groups.back().first != e.table) groups.push_back({e.table, {}});
+        groups.back().second.push_back(&e);
+    }
+    return groups;
+}
+
+}  // namespace
+
+std::vector<ReportEntry> run_report(const std::string& name, const Table& table, const std::vector<Method>& methods,
+                                    const MethodOptions& options) {
+    std::vector<ReportEntry> out;
+    for (Method m : methods) out.push_back({name, table.rows, table.dim, run_method(m, table, options)});
+    return out;
+}
+
+ReportFormat parse_report_format(const std::string& text) {
+    if (text == "table") return ReportFormat::Table;
+    if (text == "json") return ReportFormat::Json;
+    if (text == "csv") return ReportFormat::Csv;
+    throw InputError("--format: expected table, json or csv, got '" + text + "'");
+}
+
+const ReportEntry* best_encodable(const std::vector<ReportEntry>& entries) {
+    const ReportEntry* best = nullptr;
+    for (const ReportEntry& e : entries)
+        if (!is_limit(e.result.method) && (!best || e.result.row_bits < best->result.row_bits)) best = &e;
+    return best;
+}
+
+std::string format_report(const std::vector<ReportEntry>& entries, ReportFormat format) {
+    if (format == ReportFormat::Json) {
+        nlohmann::ordered_json arr = nlohmann::ordered_json::array();
+        for (const ReportEntry& e : entries) {
+            const CodeResult& r = e.result;
+            nlohmann::ordered_json j;
+            j["table"] = e.table;
+            j["rows"] = e.rows;
+            j["dim"] = e.dim;
+            j["method"] = method_name(r.method);
+            j["row_bits"] = r.row_bits;
+            j["saving"] = saving(r.row_bits, e.dim);
+            j["seconds"] = r.seconds;
+            j["symbol_bits"] = r.spec.bits;
+            j["is_bound"] = is_limit(r.method);
+            if (r.spec.bits == 4) j["split"] = split_name(r.spec.split);
+            if (r.method == Method::Nibble4x2) j["second_tree_rows"] = r.second_book_rows;
+            if (!r.books.empty()) {
+                j["books"] = r.books.size();
+                unsigned max_len = 0;
+                for (const CodeLengths& b : r.books) max_len = std::max(max_len, b.max_len());
+                j["max_code_len"] = max_len;
+            }
+            if (!r.order.empty()) j["order"] = r.order;
+            arr.push_back(j);
+        }
+        return arr.dump(2) + "\n";
+    }
+    const auto groups = by_table(entries);
+    std::string out;
+    if (format == ReportFormat::Csv) {
+        // The paper's table, one line per table; empty cells where a method was not run.
+        out = "table,rows,dim,MB,nibble4,nibble4x2,second_tree_rows,limit4,limit4_minus_best,balanced8,sa8,huffman8,"
+              "limit8,limit8_minus_best\n";
+        for (const auto& [name, es] : groups) {
+            auto cell = [&](Method m) {
+                const ReportEntry* e = find(es, m);
+                return e ? fmt("%.4f", saving(e->result.row_bits, e->dim)) : std::string();
+            };
+            auto gap = [&](Method limit, unsigned bits) {
+                const ReportEntry* l = find(es, limit);
+                const ReportEntry* b = best_of(es, bits);
+                return l && b ? fmt("%.4f", saving(l->result.row_bits, l->dim) - saving(b->result.row_bits, b->dim))
+                              : std::string();
+            };
+            const ReportEntry* x2 = find(es, Method::Nibble4x2);
+            out += name + "," + std::to_string(es[0]->rows) + "," + std::to_string(es[0]->dim) + "," +
+                   fmt("%.3f", double(es[0]->rows) * es[0]->dim / 1e6) + "," + cell(Method::Nibble4) + "," +
+                   cell(Method::Nibble4x2) + "," + (x2 ? std::to_string(x2->result.second_book_rows) : "") + "," +
+                   cell(Method::Limit4) + "," + gap(Method::Limit4, 4) + "," + cell(Method::Balanced8) + "," +
+                   cell(Method::Sa8) + "," + cell(Method::Huffman8) + "," + cell(Method::Limit8) + "," +
+                   gap(Method::Limit8, 8) + "\n";
+        }
+        return out;
+    }
+    for (const auto& [name, es] : groups) {
+        char head[512];
+        std::snprintf(head, sizeof(head), "%s: %llu rows x %u bytes (%.2f MB)\n", name.c_str(),
+                      (unsigned long long)es[0]->rows, es[0]->dim, double(es[0]->rows) * es[0]->dim / 1e6);
+        out += head;
+        out += "  method       W bits   saving   seconds  details\n";
+        for (const ReportEntry* e : es) {
+            const CodeResult& r = e->result;
+            std::string details;
+            if (is_limit(r.method)) details = "bound: per-row Huffman";
+            if (r.spec.bits == 4) details += std::string(details.empty() ? "" : ", ") + "split " + split_name(r.spec.split);
+            if (r.method == Method::Nibble4x2)
+                details += ", " + std::to_string(r.second_book_rows) + " rows on tree 2";
+            if (!r.books.empty()) {
+                unsigned max_len = 0;
+                for (const CodeLengths& b : r.books) max_len = std::max(max_len, b.max_len());
+                details += std::string(details.empty() ? "" : ", ") + "longest code " + std::to_string(max_len);
+            }
+            char line[512];
+            std::snprintf(line, sizeof(line), "  %-11s %7llu %8s %9.3f  %s\n", method_name(r.method),
+                          (unsigned long long)r.row_bits, percent(saving(r.row_bits, e->dim)).c_str(), r.seconds,
+                          details.c_str());
+            out += line;
+        }
+        for (const auto& [limit, bits] : {std::pair{Method::Limit4, 4u}, std::pair{Method::Limit8, 8u}}) {
+            const ReportEntry* l = find(es, limit);
+            const ReportEntry* b = best_of(es, bits);
+            if (l && b)
+                out += "  " + std::string(method_name(limit)) + " - best " + std::to_string(bits) + "-bit (" +
+                       method_name(b->result.method) + "): " +
+                       fmt("%.2f", 100.0 * (saving(l->result.row_bits, l->dim) - saving(b->result.row_bits, b->dim))) +
+                       " percentage points\n";
+        }
+    }
+    return out;
+}
+
+}  // namespace embzip

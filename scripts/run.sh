@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# The main job: install what is missing, build Release, then on the default table (or $1):
+# print the method report, encode with the narrowest method, decode, verify bit-exact.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TABLE="${1:-$ROOT/data/glove100_int8_50k.npy}"
+BUILD="$ROOT/build/release"
+OUT="$ROOT/build/out"
+
+"$ROOT/scripts/install_deps.sh"
+cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DEMBZIP_BUILD_TESTS=OFF -DEMBZIP_BUILD_BENCH=OFF >/dev/null
+cmake --build "$BUILD" -j2 --target embzip >/dev/null
+EMBZIP="$BUILD/encoder/embzip"
+mkdir -p "$OUT"
+
+echo "== Report: every method on $TABLE"
+"$EMBZIP" report --input "$TABLE" --methods all --format table
+"$EMBZIP" report --input "$TABLE" --methods all --format json --quiet --out "$OUT/report.json"
+echo
+echo "== Encode with the narrowest method, decode, verify"
+"$EMBZIP" encode --input "$TABLE" --method best --out "$OUT/default" --quiet
+"$EMBZIP" decode --in "$OUT/default" --out "$OUT/default/decoded.npy"
+"$EMBZIP" verify --in "$OUT/default" --input "$TABLE"
+echo "row 0: $("$EMBZIP" row --in "$OUT/default" --index 0 | cut -c1-60)..."
+echo "outputs: $OUT/report.json, $OUT/default/{table.ezt,code.json,decoded.npy}"
