@@ -40,6 +40,16 @@ void check_round_trip(const Table& table, Method method, unsigned align = 8) {
         REQUIRE(std::memcmp(row.data(), table.row(r), table.dim) == 0);
     }
     CHECK(decoder.decode_row(table.rows, row.data()) == Status::OutOfRange);
+    // The batched gather: shuffled indices with repeats, odd count.
+    std::vector<uint64_t> idx;
+    std::mt19937_64 rng(table.rows);
+    for (uint64_t k = 0; k < 2 * table.rows + 1; ++k) idx.push_back(rng() % table.rows);
+    std::vector<uint8_t> rows(idx.size() * table.dim);
+    REQUIRE(decoder.decode_rows(idx.data(), idx.size(), rows.data()) == Status::Ok);
+    for (size_t k = 0; k < idx.size(); ++k)
+        REQUIRE(std::memcmp(rows.data() + k * table.dim, table.row(idx[k]), table.dim) == 0);
+    idx.back() = table.rows;
+    CHECK(decoder.decode_rows(idx.data(), idx.size(), rows.data()) == Status::OutOfRange);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // Fixed-width row coding: encoder and the random-access row decoder.
 #include "embzip/layout.hpp"
 
+#include <array>
 #include <cstring>
 
 #include "embzip/errors.hpp"
@@ -120,29 +121,35 @@ CodedTable encode_table(const Table& table, const CodeResult& result, unsigned a
     std::vector<std::vector<ByteCode>> codes;
     for (const CodeLengths& book : out.books) codes.push_back(byte_codes(make_canonical(book), out.spec));
     const uint64_t code_budget = out.row_bits - out.selector_bits;
+    // Per book, the coded length of each byte value (0: not codable), for choosing the book.
+    std::vector<std::array<uint16_t, 256>> byte_len(codes.size());
+    for (size_t b = 0; b < codes.size(); ++b)
+        for (unsigned v = 0; v < 256; ++v) byte_len[b][v] = codes[b][v].len;
     BitWriter writer(out.payload.data());
     for (uint64_t r = 0; r < table.rows; ++r) {
         const uint8_t* row = table.row(r);
         // The book that codes this row shortest (ties: the lower index), as evaluate() chose.
+        // Lengths are checked before anything is written, so a code that does not fit this
+        // table can never write past the row.
         size_t book = 0;
-        uint64_t best = UINT64_MAX;
+        uint64_t bits = UINT64_MAX;
         for (size_t b = 0; b < codes.size(); ++b) {
-            const ByteCode* bc = codes[b].data();
-            uint64_t bits = 0;
+            const uint16_t* len = byte_len[b].data();
+            uint64_t sum = 0;
             bool ok = true;
             for (uint32_t c = 0; c < table.dim; ++c) {
-                bits += bc[row[c]].len;
-                ok &= bc[row[c]].len != 0;
+                sum += len[row[c]];
+                ok &= len[row[c]] != 0;
             }
-            if (ok && bits < best) {
-                best = bits;
+            if (ok && sum < bits) {
+                bits = sum;
                 book = b;
             }
         }
-        if (best > code_budget)
-            throw InputError("row " + std::to_string(r) + " needs " +
-                             (best == UINT64_MAX ? std::string("a symbol no book codes")
-                                                 : std::to_string(best) + " bits, more than the row width allows"));
+        if (bits == UINT64_MAX) throw InputError("row " + std::to_string(r) + " has a symbol no code book codes");
+        if (bits > code_budget)
+            throw InputError("row " + std::to_string(r) + " needs " + std::to_string(bits) +
+                             " bits, more than the row width allows");
         if (out.selector_bits) writer.put(book, out.selector_bits);
         const ByteCode* bc = codes[book].data();
         for (uint32_t c = 0; c < table.dim; ++c) {
@@ -154,7 +161,7 @@ CodedTable encode_table(const Table& table, const CodeResult& result, unsigned a
                 writer.put(code.bits & 0xFFFFFFFFu, 32);
             }
         }
-        writer.zeros(out.pitch_bits - out.selector_bits - best);
+        writer.zeros(out.pitch_bits - out.selector_bits - bits);
     }
     writer.flush();
     return out;
@@ -186,54 +193,198 @@ RowDecoder::RowDecoder(const CodedTable& table) : m_table(table) {
             const uint32_t first = b.code.code[s] << (B - l), span = 1u << (B - l);
             for (uint32_t i = 0; i < span; ++i) b.lut[first + i] = uint16_t(s << 8 | l);
         }
+        if (table.spec.bits == 4) {
+            constexpr unsigned P = kPairLutBits;
+            b.pair_lut.assign(size_t(1) << P, 0);
+            for (unsigned hi = 0; hi < 16; ++hi)
+                for (unsigned lo = 0; lo < 16; ++lo) {
+                    const unsigned lh = lengths.len[hi], ll = lengths.len[lo];
+                    if (lh == 0 || ll == 0 || lh + ll > P) continue;
+                    const uint32_t code = b.code.code[hi] << ll | b.code.code[lo];
+                    const uint32_t first = code << (P - lh - ll), span = 1u << (P - lh - ll);
+                    const uint32_t byte = split_inverse(table.spec.split, uint8_t(hi << 4 | lo));
+                    for (uint32_t i = 0; i < span; ++i) b.pair_lut[first + i] = byte << 16 | (lh + ll) << 8 | 1;
+                }
+        }
         m_books.push_back(std::move(b));
     }
 }
 
-Status RowDecoder::decode_row(uint64_t index, uint8_t* out) const {
+namespace detail {
+
+// MSB-first reader over the payload. `bits` holds the next `valid` (>= 32 after refill())
+// bits left-aligned. Callers refill only at positions <= the row's end, so the 8-byte load
+// stays inside the payload plus its slack.
+struct BitReader {
+    const uint8_t* base;
+    uint64_t pos;
+    uint64_t bits = 0;
+    unsigned valid = 0;
+    void refill() {
+        bits = load_be64(base + (pos >> 3)) << (pos & 7);
+        valid = 64 - unsigned(pos & 7);
+    }
+    void consume(unsigned n) {
+        bits <<= n;
+        valid -= n;
+        pos += n;
+    }
+};
+
+}  // namespace detail
+
+// Decoding state of one row, advanced one output byte at a time so that several rows can be
+// interleaved (independent dependency chains keep the core busy).
+struct RowDecoder::Cursor {
+    detail::BitReader r;
+    const Book* book = nullptr;
+    uint64_t end = 0;
+    uint8_t* out = nullptr;
+    Status status = Status::Ok;
+};
+
+bool RowDecoder::start(uint64_t index, uint8_t* out, Cursor& c) const {
     const CodedTable& t = m_table;
-    if (index >= t.rows) return Status::OutOfRange;
-    const uint8_t* payload = t.payload.data();
-    uint64_t pos = index * t.pitch_bits;
-    const uint64_t end = pos + t.row_bits;
-    // 32-bit window at bit `pos`; the payload's slack bytes make the 8-byte load safe.
-    auto window = [&](uint64_t p) { return uint32_t(load_be64(payload + (p >> 3)) << (p & 7) >> 32); };
+    c.out = out;
+    if (index >= t.rows) {
+        c.status = Status::OutOfRange;
+        return false;
+    }
+    c.r = detail::BitReader{t.payload.data(), index * t.pitch_bits};
+    c.end = c.r.pos + t.row_bits;
+    c.r.refill();
     size_t book = 0;
     if (t.selector_bits) {
-        book = window(pos) >> (32 - t.selector_bits);
-        pos += t.selector_bits;
-        if (book >= m_books.size()) return Status::BadSelector;
+        book = size_t(c.r.bits >> (64 - t.selector_bits));
+        c.r.consume(t.selector_bits);
+        if (book >= m_books.size()) {
+            c.status = Status::BadSelector;
+            return false;
+        }
     }
-    const Book& b = m_books[book];
+    c.book = &m_books[book];
+    c.status = Status::Ok;
+    return true;
+}
+
+// Codes longer than the lookup table: canonical search, one comparison per length.
+// Returns the symbol or -1 for a bad code. @pre c.r.valid >= 32.
+int RowDecoder::slow_symbol(Cursor& c) const {
     constexpr unsigned B = CodeGeometry::kLutBits;
-    const unsigned nsym = t.dim * t.spec.per_byte();
-    uint8_t nibble_hi = 0;
-    for (unsigned j = 0; j < nsym; ++j) {
-        const uint32_t w = window(pos);
-        const uint16_t e = b.lut[w >> (32 - B)];
-        unsigned sym, len = e & 0xFF;
-        if (len) {
-            sym = e >> 8;
-        } else {
-            // Longer than the table: canonical search, one comparison per length.
-            for (len = B + 1; len <= b.max_len; ++len) {
-                const uint32_t code = w >> (32 - len);
-                if (code - b.code.first_code[len] < b.code.count[len]) break;
-            }
-            if (len > b.max_len) return Status::BadCode;
-            sym = b.code.sorted[b.code.first_index[len] + ((w >> (32 - len)) - b.code.first_code[len])];
+    const Book& b = *c.book;
+    const uint16_t e = b.lut[c.r.bits >> (64 - B)];
+    if (e & 0xFF) {
+        c.r.consume(e & 0xFF);
+        return e >> 8;
+    }
+    const uint32_t w = uint32_t(c.r.bits >> 32);
+    for (unsigned len = B + 1; len <= b.max_len; ++len) {
+        const uint32_t offset = (w >> (32 - len)) - b.code.first_code[len];
+        if (offset < b.code.count[len]) {
+            c.r.consume(len);
+            return b.code.sorted[b.code.first_index[len] + offset];
         }
-        pos += len;
-        if (pos > end) return Status::RowOverrun;
-        if (t.spec.bits == 8) {
-            out[j] = uint8_t(sym);
-        } else if (j & 1) {
-            out[j >> 1] = split_inverse(t.spec.split, uint8_t(nibble_hi << 4 | sym));
-        } else {
-            nibble_hi = uint8_t(sym);
+    }
+    return -1;
+}
+
+bool RowDecoder::slow_step(Cursor& c, uint32_t j) const {
+    if (m_table.spec.bits == 8) {
+        const int s = slow_symbol(c);
+        if (s < 0) return fail(c, Status::BadCode);
+        c.out[j] = uint8_t(s);
+        return true;
+    }
+    const int hi = slow_symbol(c);
+    if (hi < 0) return fail(c, Status::BadCode);
+    if (c.r.valid < 32) {
+        if (c.r.pos > c.end) return fail(c, Status::RowOverrun);
+        c.r.refill();
+    }
+    const int lo = slow_symbol(c);
+    if (lo < 0) return fail(c, Status::BadCode);
+    c.out[j] = split_inverse(m_table.spec.split, uint8_t(hi << 4 | lo));
+    return true;
+}
+
+bool RowDecoder::fail(Cursor& c, Status s) {
+    c.status = s;
+    return false;
+}
+
+// One output byte. The fast path is one table lookup; a row that has run past its end is
+// caught before the reader refills (so it never reads beyond the payload's slack) and at
+// the end of the row (finish()).
+template <unsigned Bits>
+inline bool RowDecoder::step(Cursor& c, uint32_t j) const {
+    if (c.r.valid < 32) {
+        if (c.r.pos > c.end) return fail(c, Status::RowOverrun);
+        c.r.refill();
+    }
+    const Book& b = *c.book;
+    if constexpr (Bits == 8) {
+        const uint16_t e = b.lut[c.r.bits >> (64 - CodeGeometry::kLutBits)];
+        if (__builtin_expect((e & 0xFF) != 0, 1)) {
+            c.r.consume(e & 0xFF);
+            c.out[j] = uint8_t(e >> 8);
+            return true;
         }
+    } else {
+        const uint32_t e = b.pair_lut[c.r.bits >> (64 - kPairLutBits)];
+        if (__builtin_expect(e != 0, 1)) {
+            c.r.consume((e >> 8) & 0xFF);
+            c.out[j] = uint8_t(e >> 16);
+            return true;
+        }
+    }
+    return slow_step(c, j);
+}
+
+Status RowDecoder::finish(Cursor& c) {
+    if (c.status == Status::Ok && c.r.pos > c.end) c.status = Status::RowOverrun;
+    return c.status;
+}
+
+Status RowDecoder::decode_row(uint64_t index, uint8_t* out) const {
+    Cursor c;
+    if (!start(index, out, c)) return c.status;
+    const uint32_t dim = m_table.dim;
+    if (m_table.spec.bits == 8) {
+        for (uint32_t j = 0; j < dim; ++j)
+            if (!step<8>(c, j)) return c.status;
+    } else {
+        for (uint32_t j = 0; j < dim; ++j)
+            if (!step<4>(c, j)) return c.status;
+    }
+    return finish(c);
+}
+
+template <unsigned Bits>
+Status RowDecoder::decode_group(const uint64_t* indices, size_t count, uint8_t* out) const {
+    constexpr size_t kWays = 2;
+    const uint32_t dim = m_table.dim;
+    size_t i = 0;
+    for (; i + kWays <= count; i += kWays) {
+        Cursor c[kWays];
+        bool ok = true;
+        for (size_t w = 0; w < kWays; ++w) ok &= start(indices[i + w], out + (i + w) * dim, c[w]);
+        for (uint32_t j = 0; ok && j < dim; ++j) {
+            bool all = true;
+            for (size_t w = 0; w < kWays; ++w) all &= step<Bits>(c[w], j);
+            ok = all;
+        }
+        for (size_t w = 0; w < kWays; ++w)
+            if (finish(c[w]) != Status::Ok) return c[w].status;
+    }
+    for (; i < count; ++i) {
+        const Status s = decode_row(indices[i], out + i * dim);
+        if (s != Status::Ok) return s;
     }
     return Status::Ok;
+}
+
+Status RowDecoder::decode_rows(const uint64_t* indices, size_t count, uint8_t* out) const {
+    return m_table.spec.bits == 8 ? decode_group<8>(indices, count, out) : decode_group<4>(indices, count, out);
 }
 
 Table decode_table(const CodedTable& table) {

@@ -86,6 +86,29 @@ void BM_DecodeRandomRows(benchmark::State& state) {
     state.SetBytesProcessed(int64_t(state.iterations() * t.dim));
     state.SetLabel(method_name(m));
 }
+// The same through decode_rows, 64 random rows a call (an embedding-bag gather).
+void BM_DecodeRandomRowsBatch(benchmark::State& state) {
+    const Method m = Method(state.range(0));
+    const Table& t = default_table();
+    const CodedTable coded = encode_table(t, code_for(m));
+    const RowDecoder decoder(coded);
+    std::mt19937_64 rng(1);
+    std::vector<uint64_t> order(1 << 16);
+    for (uint64_t& i : order) i = rng() % t.rows;
+    constexpr size_t kBatch = 64;
+    std::vector<uint8_t> rows(kBatch * t.dim);
+    size_t k = 0;
+    for (auto _ : state) {
+        if (decoder.decode_rows(order.data() + (k & 0xFFFF), kBatch, rows.data()) != Status::Ok)
+            state.SkipWithError("decode failed");
+        k = (k + kBatch) & 0xFFFF;
+        if (k + kBatch > order.size()) k = 0;
+        benchmark::DoNotOptimize(rows.data());
+    }
+    state.SetBytesProcessed(int64_t(state.iterations() * kBatch * t.dim));
+    state.SetLabel(method_name(m));
+}
+BENCHMARK(BM_DecodeRandomRowsBatch)->Arg(int(Method::Sa8))->Arg(int(Method::Nibble4x2))->Arg(int(Method::Huffman8));
 BENCHMARK(BM_DecodeRandomRows)->Arg(int(Method::Sa8))->Arg(int(Method::Nibble4x2))->Arg(int(Method::Huffman8));
 
 }  // namespace

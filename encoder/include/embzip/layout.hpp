@@ -26,7 +26,7 @@ struct CodedTable {
     Quantization quant;
     std::vector<uint8_t> payload;  // payload_bytes() bytes + kPayloadSlack zero bytes
 
-    static constexpr size_t kPayloadSlack = 8;  // lets the bit reader load 8 bytes at once
+    static constexpr size_t kPayloadSlack = 8;  // lets the bit reader load 8 bytes at the end
     uint64_t payload_bytes() const { return (rows * pitch_bits + 7) / 8; }
     // Everything stored: rows, code books (one length byte per symbol), scales.
     uint64_t stored_bytes() const;
@@ -45,13 +45,31 @@ class RowDecoder {
 public:
     explicit RowDecoder(const CodedTable& table);
     Status decode_row(uint64_t index, uint8_t* out) const;
+    // Rows indices[0..count) into out (count x dim bytes), several rows interleaved: the gather an
+    // embedding-bag lookup does. Returns the first error status, if any.
+    Status decode_rows(const uint64_t* indices, size_t count, uint8_t* out) const;
+
+    struct Cursor;
 
 private:
     struct Book {
         CanonicalCode code;
         std::vector<uint16_t> lut;  // (symbol << 8 | length), length 0: longer than kLutBits
+        // 4-bit books: both nibbles of a byte at once, (byte << 16 | length << 8 | 1) when the
+        // two codes fit in kPairLutBits; 0 otherwise.
+        std::vector<uint32_t> pair_lut;
         unsigned max_len = 0;
     };
+    static constexpr unsigned kPairLutBits = 12;
+    bool start(uint64_t index, uint8_t* out, Cursor& c) const;
+    template <unsigned Bits>
+    bool step(Cursor& c, uint32_t j) const;
+    bool slow_step(Cursor& c, uint32_t j) const;
+    int slow_symbol(Cursor& c) const;
+    static bool fail(Cursor& c, Status s);
+    static Status finish(Cursor& c);
+    template <unsigned Bits>
+    Status decode_group(const uint64_t* indices, size_t count, uint8_t* out) const;
     const CodedTable& m_table;
     std::vector<Book> m_books;
 };
