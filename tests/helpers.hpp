@@ -13,7 +13,7 @@ namespace embzip::test {
 // rows x dim int8 table; values drawn from a rounded normal with the given sigma (0: uniform bytes).
 inline Table random_table(uint64_t rows, uint32_t dim, double sigma, uint64_t seed) {
     std::mt19937_64 rng(seed);
-    std::normal_distribution<double> normal(0.0, sigma);
+    std::normal_distribution<double> normal(0.0, sigma > 0 ? sigma : 1.0);
     Table t;
     t.rows = rows;
     t.dim = dim;
