@@ -127,3 +127,26 @@ TEST_CASE("balanced shapes are complete trees", "[encoder]") {
     CHECK(s.n[7] == 46);
     CHECK(s.n[8] == 164);
 }
+
+#include "embzip/decoder_timing.hpp"
+
+TEST_CASE("decoder timing contract on hand-made rows", "[encoder]") {
+    const uint8_t lens[] = {3, 3, 4, 9, 12, 2, 2, 2};
+    DecoderConfig c;
+    c.arch = DecoderArch::Lut;
+    c.symbols_per_cycle = 2;
+    c.lut_bits = 10;
+    c.bus_bits = 64;
+    // Steps: {3,3} {4} {9} {12: long, 2 cycles} {2,2} {2} -> 1+1+1+2+1+1 = 7.
+    RowTiming t = row_timing(c, 130, lens, 8);
+    CHECK(t.input_cycles == 3);
+    CHECK(t.decode_steps == 7);
+    CHECK(t.latency_cycles == 3 + kDecoderPipelineLatency + 7);
+    c.symbols_per_cycle = 4;  // {3,3,4} {9} {12} {2,2,2} -> 1+1+2+1
+    CHECK(row_timing(c, 130, lens, 8).decode_steps == 5);
+    c.arch = DecoderArch::Canonical;
+    c.symbols_per_cycle = 1;
+    CHECK(row_timing(c, 64, lens, 8).decode_steps == 8);
+    c.symbols_per_cycle = 2;
+    CHECK_THROWS_AS(row_timing(c, 64, lens, 8), InputError);
+}

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: MIT
+// The cycle contract of one hardware row-decoder lane. The generated Verilog (rtl_gen/) is
+// checked against it cycle for cycle, and the SystemC model (systemc/) uses it as the
+// decoder's timing, so the two can never drift apart. Plain C++, no SystemC.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "embzip/layout.hpp"
+
+namespace embzip {
+
+enum class DecoderArch { Canonical, Lut };
+const char* decoder_arch_name(DecoderArch arch);
+DecoderArch parse_decoder_arch(const std::string& text);
+
+struct DecoderConfig {
+    DecoderArch arch = DecoderArch::Lut;
+    unsigned symbols_per_cycle = 2;  // S: code symbols (bytes, or nibbles for 4-bit codes)
+    unsigned lut_bits = 10;          // B (lut only): code bits one table lookup looks at
+    unsigned bus_bits = 64;          // width of the input word stream
+};
+
+// Fixed pipeline cycles from "row fully buffered" to the first decode step.
+constexpr unsigned kDecoderPipelineLatency = 2;
+// Cycles the lut microarchitecture spends on one symbol whose code is longer than B
+// (table miss, then canonical comparison).
+constexpr unsigned kDecoderLongCodeCycles = 2;
+
+// Timing of one row on one lane.
+//  input_cycles  = ceil(pitch_bits / bus_bits): one bus word a cycle, the row buffered whole.
+//  decode_steps  = canonical: one symbol a cycle (S must be 1).
+//                  lut: greedy from the row's first symbol: a step emits the longest run of at
+//                  most S consecutive symbols whose code lengths sum to <= B; a symbol longer
+//                  than B costs kDecoderLongCodeCycles on its own.
+//  latency       = input_cycles + kDecoderPipelineLatency + decode_steps (first word in to
+//                  last symbol out). The lane takes the next row only after that.
+struct RowTiming {
+    uint64_t input_cycles = 0;
+    uint64_t decode_steps = 0;
+    uint64_t latency_cycles = 0;
+};
+
+// @param code_lens code length of every symbol of the row, in order (selector not included).
+// @throws InputError for an invalid configuration (S = 0, canonical with S != 1, B = 0, ...).
+RowTiming row_timing(const DecoderConfig& config, uint32_t pitch_bits, const uint8_t* code_lens, size_t count);
+
+// Code lengths of row `index` of a coded table, in symbol order (decodes the row).
+// @throws FormatError if the row does not decode.
+std::vector<uint8_t> row_code_lengths(const CodedTable& table, uint64_t index);
+
+void validate(const DecoderConfig& config);
+
+}  // namespace embzip

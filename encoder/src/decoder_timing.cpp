@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: MIT
+#include "embzip/decoder_timing.hpp"
+
+#include "embzip/errors.hpp"
+#include "embzip/histogram.hpp"
+
+namespace embzip {
+
+const char* decoder_arch_name(DecoderArch arch) { return arch == DecoderArch::Canonical ? "canonical" : "lut"; }
+
+DecoderArch parse_decoder_arch(const std::string& text) {
+    if (text == "canonical") return DecoderArch::Canonical;
+    if (text == "lut") return DecoderArch::Lut;
+    throw InputError("decoder architecture must be canonical or lut, got '" + text + "'");
+}
+
+void validate(const DecoderConfig& c) {
+    if (c.symbols_per_cycle < 1 || c.symbols_per_cycle > 16)
+        throw InputError("symbols per cycle must be 1..16, got " + std::to_string(c.symbols_per_cycle));
+    if (c.arch == DecoderArch::Canonical && c.symbols_per_cycle != 1)
+        throw InputError("the canonical decoder emits one symbol per cycle; got " +
+                         std::to_string(c.symbols_per_cycle));
+    if (c.arch == DecoderArch::Lut && (c.lut_bits < 1 || c.lut_bits > 16))
+        throw InputError("lut bits must be 1..16, got " + std::to_string(c.lut_bits));
+    if (c.bus_bits < 8 || c.bus_bits > 1024 || c.bus_bits % 8 != 0)
+        throw InputError("bus bits must be a multiple of 8 in 8..1024, got " + std::to_string(c.bus_bits));
+}
+
+RowTiming row_timing(const DecoderConfig& c, uint32_t pitch_bits, const uint8_t* lens, size_t count) {
+    validate(c);
+    RowTiming t;
+    t.input_cycles = (uint64_t(pitch_bits) + c.bus_bits - 1) / c.bus_bits;
+    if (c.arch == DecoderArch::Canonical) {
+        t.decode_steps = count;
+    } else {
+        size_t i = 0;
+        while (i < count) {
+            if (lens[i] > c.lut_bits) {
+                t.decode_steps += kDecoderLongCodeCycles;
+                ++i;
+                continue;
+            }
+            unsigned bits = 0, k = 0;
+            while (i < count && k < c.symbols_per_cycle && bits + lens[i] <= c.lut_bits) {
+                bits += lens[i++];
+                ++k;
+            }
+            ++t.decode_steps;
+        }
+    }
+    t.latency_cycles = t.input_cycles + kDecoderPipelineLatency + t.decode_steps;
+    return t;
+}
+
+std::vector<uint8_t> row_code_lengths(const CodedTable& table, uint64_t index) {
+    const RowDecoder decoder(table);
+    std::vector<uint8_t> row(table.dim);
+    const Status s = decoder.decode_row(index, row.data());
+    if (s != Status::Ok) throw FormatError("row " + std::to_string(index) + ": " + status_message(s));
+    // Which book: the selector bits at the start of the row.
+    size_t book = 0;
+    const uint64_t start = index * table.pitch_bits;
+    for (unsigned b = 0; b < table.selector_bits; ++b) {
+        const uint64_t p = start + b;
+        book = book << 1 | ((table.payload[p >> 3] >> (7 - (p & 7))) & 1);
+    }
+    std::vector<uint8_t> syms(table.dim * table.spec.per_byte());
+    row_symbols(row.data(), table.dim, table.spec, syms.data());
+    std::vector<uint8_t> lens(syms.size());
+    for (size_t i = 0; i < syms.size(); ++i) lens[i] = table.books[book].len[syms[i]];
+    return lens;
+}
+
+}  // namespace embzip
