@@ -15,8 +15,7 @@ EMBZIP="$BUILD/encoder/embzip"
 mkdir -p "$OUT"
 
 echo "== Report: every method on $TABLE"
-"$EMBZIP" report --input "$TABLE" --methods all --format table
-"$EMBZIP" report --input "$TABLE" --methods all --format json --quiet --out "$OUT/report.json"
+"$EMBZIP" report --input "$TABLE" --methods all --format table --json-out "$OUT/report.json"
 echo
 echo "== Encode with the narrowest method, decode, verify"
 "$EMBZIP" encode --input "$TABLE" --method best --out "$OUT/default" --quiet

@@ -58,7 +58,14 @@ void add_method_options(po::options_description& d) {
         "time-limit", po::value<double>()->default_value(0.0), "sa8: seconds (0 = no limit)")(
         "iterations", po::value<uint64_t>()->default_value(0), "sa8: annealing iterations (0 = default)")(
         "start", po::value<std::string>()->default_value("balanced"), "sa8: start tree, balanced | huffman")(
-        "quiet,q", po::bool_switch(), "no progress on stderr");
+        "max-code-len", po::value<unsigned>()->default_value(CodeGeometry::kMaxCodeLen),
+        "longest code the decoder supports (lookup-table size), 1..32")(
+        "quiet,q", po::bool_switch(), "no progress on stderr")(
+        "mwu-iterations", po::value<unsigned>()->default_value(300), "minimax: multiplicative-weights rounds")(
+        "eta", po::value<double>()->default_value(0.05), "minimax: weight step size")(
+        "books", po::value<unsigned>()->default_value(1), "minimax: code books, 1..16 (selector bits per row)")(
+        "overflow", po::value<double>()->default_value(0.0),
+        "largest fraction of rows stored raw in an overflow region (0 = none)");
 }
 
 LoadOptions load_options(const po::variables_map& vm, const std::string& path) {
@@ -80,6 +87,13 @@ MethodOptions method_options(const po::variables_map& vm) {
     if (start == "balanced") o.start = SaStart::Balanced;
     else if (start == "huffman") o.start = SaStart::Huffman;
     else throw InputError("--start: expected balanced or huffman, got '" + start + "'");
+    o.max_code_len = vm["max-code-len"].as<unsigned>();
+    o.mwu_iterations = vm["mwu-iterations"].as<unsigned>();
+    o.eta = vm["eta"].as<double>();
+    o.books = vm["books"].as<unsigned>();
+    o.overflow = vm["overflow"].as<double>();
+    if (!(o.overflow >= 0.0 && o.overflow < 1.0)) throw InputError("--overflow must be a fraction in [0, 1)");
+    if (!(o.eta > 0)) throw InputError("--eta must be > 0");
     o.progress = stderr_progress(vm["quiet"].as<bool>());
     return o;
 }
@@ -105,7 +119,8 @@ int cmd_report(int argc, char** argv) {
     d.add_options()("methods,m", po::value<std::string>()->default_value("all"),
                     "comma-separated: huffman8,balanced8,sa8,nibble4,nibble4x2,limit8,limit4 or all")(
         "format,f", po::value<std::string>()->default_value("table"), "table | json | csv")(
-        "out,o", po::value<std::string>(), "write the report to this file instead of stdout");
+        "out,o", po::value<std::string>(), "write the report to this file instead of stdout")(
+        "json-out", po::value<std::string>(), "also write the JSON form of the report to this file");
     po::variables_map vm;
     if (!parse(argc, argv, d, vm, "usage: embzip report --input T [--input T2 ...] [options]")) return 0;
     const std::vector<Method> methods = parse_method_list(vm["methods"].as<std::string>());
@@ -117,6 +132,7 @@ int cmd_report(int argc, char** argv) {
         for (ReportEntry& e : run_report(path, table, methods, options)) entries.push_back(std::move(e));
     }
     const std::string text = format_report(entries, format);
+    if (vm.count("json-out")) write_file_atomic(vm["json-out"].as<std::string>(), format_report(entries, ReportFormat::Json));
     if (vm.count("out")) write_file_atomic(vm["out"].as<std::string>(), text);
     else std::cout << text;
     return 0;

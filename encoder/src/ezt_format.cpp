@@ -23,7 +23,8 @@ constexpr uint32_t tag(const char (&s)[5]) {
            uint32_t(uint8_t(s[3])) << 24;
 }
 constexpr uint32_t kTagBooks = tag("BOOK"), kTagRows = tag("ROWS"), kTagQuantSym = tag("QSYM"),
-                   kTagQuantRow = tag("QROW");
+                   kTagQuantRow = tag("QROW"), kTagOverflow = tag("OVFL");
+constexpr uint8_t kFlagOverflow = 1;
 
 struct Writer {
     std::vector<uint8_t> bytes;
@@ -80,11 +81,14 @@ void write_ezt(const std::string& path, const CodedTable& t) {
     w.u32(t.dim);
     w.u32(t.row_bits);
     w.u32(t.pitch_bits);
-    const uint32_t sections = 2 + (t.quant.kind != QuantKind::None ? 1 : 0);
+    const uint32_t sections = 2 + (t.quant.kind != QuantKind::None ? 1 : 0) + (t.overflow ? 1 : 0);
     w.u32(sections);
-    char method[20] = {};
+    char method[16] = {};
     std::strncpy(method, t.method.c_str(), sizeof(method) - 1);
     w.raw(method, sizeof(method));
+    w.u8(t.overflow ? kFlagOverflow : 0);
+    w.u8(uint8_t(t.index_bits));
+    w.u16(0);
     w.u32(crc32(w.bytes.data(), w.bytes.size()));
     if (w.bytes.size() != kHeaderSize) throw std::logic_error("ezt header size");
 
@@ -103,6 +107,12 @@ void write_ezt(const std::string& path, const CodedTable& t) {
             std::memcpy(q.data() + 8 * r + 4, &t.quant.row_bias[r], 4);
         }
         w.section(kTagQuantRow, q);
+    }
+    if (t.overflow) {
+        std::vector<uint8_t> o(8);
+        std::memcpy(o.data(), &t.overflow_rows, 8);
+        o.insert(o.end(), t.overflow_region.begin(), t.overflow_region.end());
+        w.section(kTagOverflow, o);
     }
     write_file_atomic(path, w.bytes.data(), w.bytes.size());
 }
@@ -128,10 +138,18 @@ CodedTable parse_ezt(const std::vector<uint8_t>& bytes, const std::string& name)
     t.row_bits = r.get<uint32_t>("row bits");
     t.pitch_bits = r.get<uint32_t>("pitch");
     const uint32_t sections = r.get<uint32_t>("sections");
-    char method[21] = {};
-    std::memcpy(method, bytes.data() + r.pos, 20);
-    r.pos = kHeaderSize;
+    char method[17] = {};
+    std::memcpy(method, bytes.data() + r.pos, 16);
+    r.pos += 16;
     t.method = method;
+    const uint8_t flags = r.get<uint8_t>("flags");
+    t.index_bits = r.get<uint8_t>("index bits");
+    const uint16_t reserved = r.get<uint16_t>("reserved");
+    r.pos = kHeaderSize;
+    if ((flags & ~kFlagOverflow) != 0 || reserved != 0) bad(name, "unknown flags");
+    t.overflow = flags & kFlagOverflow;
+    if (t.overflow ? (t.index_bits < 1 || t.index_bits > 40) : t.index_bits != 0)
+        bad(name, "overflow index bits " + std::to_string(t.index_bits));
 
     if (t.spec.bits != 8 && t.spec.bits != 4) bad(name, "symbol bits " + std::to_string(t.spec.bits));
     if (split > 1) bad(name, "split " + std::to_string(split));
@@ -148,11 +166,13 @@ CodedTable parse_ezt(const std::vector<uint8_t>& bytes, const std::string& name)
     if (t.dim == 0 || t.dim > CodeGeometry::kMaxDim) bad(name, "dim " + std::to_string(t.dim));
     const uint64_t max_row_bits =
         t.selector_bits + uint64_t(t.dim) * t.spec.per_byte() * CodeGeometry::kMaxCodeLen;
-    if (t.row_bits <= t.selector_bits || t.row_bits > max_row_bits) bad(name, "row bits " + std::to_string(t.row_bits));
+    if (t.row_bits <= t.selector_bits + (t.overflow ? t.index_bits : 0) || t.row_bits > max_row_bits + 1)
+        bad(name, "row bits " + std::to_string(t.row_bits));
     if (t.pitch_bits < t.row_bits || t.pitch_bits > t.row_bits + 4096) bad(name, "pitch " + std::to_string(t.pitch_bits));
-    if (sections != 2 + (t.quant.kind != QuantKind::None ? 1u : 0u)) bad(name, "section count " + std::to_string(sections));
+    if (sections != 2 + (t.quant.kind != QuantKind::None ? 1u : 0u) + (t.overflow ? 1u : 0u))
+        bad(name, "section count " + std::to_string(sections));
 
-    bool have_books = false, have_rows = false, have_quant = false;
+    bool have_books = false, have_rows = false, have_quant = false, have_overflow = false;
     for (uint32_t s = 0; s < sections; ++s) {
         const uint32_t section_tag = r.get<uint32_t>("section header");
         const uint32_t crc = r.get<uint32_t>("section header");
@@ -191,6 +211,13 @@ CodedTable parse_ezt(const std::vector<uint8_t>& bytes, const std::string& name)
                 std::memcpy(&t.quant.row_bias[i], body + 8 * i + 4, 4);
             }
             have_quant = true;
+        } else if (section_tag == kTagOverflow && t.overflow && !have_overflow) {
+            if (length < 8) bad(name, "overflow section size");
+            std::memcpy(&t.overflow_rows, body, 8);
+            if (t.overflow_rows > t.rows || length != 8 + t.overflow_rows * t.dim)
+                bad(name, "overflow section size does not match its row count");
+            t.overflow_region.assign(body + 8, body + length);
+            have_overflow = true;
         } else {
             bad(name, "unexpected or repeated section");
         }

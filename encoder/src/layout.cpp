@@ -90,13 +90,18 @@ inline uint64_t load_be64(const uint8_t* p) {
 
 }  // namespace
 
-uint64_t CodedTable::stored_bytes() const {
+uint64_t stored_bytes(uint64_t rows, uint32_t dim, SymbolSpec spec, size_t books, uint32_t pitch_bits,
+                      QuantKind quant, bool overflow, uint64_t overflow_rows) {
     // Mirrors write_ezt: 64-byte header, then sections of 16-byte header + body.
-    const uint64_t alphabet = spec.alphabet();
-    uint64_t bytes = 64 + (16 + books.size() * alphabet) + (16 + payload_bytes());
-    if (quant.kind == QuantKind::Symmetric) bytes += 16 + 8;
-    if (quant.kind == QuantKind::Rowwise) bytes += 16 + 8 * rows;
+    uint64_t bytes = 64 + (16 + books * spec.alphabet()) + (16 + (rows * pitch_bits + 7) / 8);
+    if (quant == QuantKind::Symmetric) bytes += 16 + 8;
+    if (quant == QuantKind::Rowwise) bytes += 16 + 8 * rows;
+    if (overflow) bytes += 16 + 8 + overflow_rows * dim;
     return bytes;
+}
+
+uint64_t CodedTable::stored_bytes() const {
+    return embzip::stored_bytes(rows, dim, spec, books.size(), pitch_bits, quant.kind, overflow, overflow_rows);
 }
 
 CodedTable encode_table(const Table& table, const CodeResult& result, unsigned align_bits) {
@@ -120,7 +125,15 @@ CodedTable encode_table(const Table& table, const CodeResult& result, unsigned a
 
     std::vector<std::vector<ByteCode>> codes;
     for (const CodeLengths& book : out.books) codes.push_back(byte_codes(make_canonical(book), out.spec));
-    const uint64_t code_budget = out.row_bits - out.selector_bits;
+    out.overflow = result.overflow.enabled;
+    out.index_bits = result.overflow.index_bits;
+    const unsigned flag_bits = out.overflow ? 1 : 0;
+    if (out.overflow && (out.index_bits < 1 || out.index_bits > 40 || out.row_bits < 1 + out.index_bits))
+        throw InputError("overflow index width does not fit the row width");
+    const uint64_t code_budget = out.row_bits - flag_bits - out.selector_bits;
+    // In-place rows need selector + codes <= threshold; longer ones overflow.
+    const uint64_t threshold = out.overflow ? std::min<uint64_t>(result.overflow.threshold_bits, code_budget + out.selector_bits)
+                                            : code_budget + out.selector_bits;
     // Per book, the coded length of each byte value (0: not codable), for choosing the book.
     std::vector<std::array<uint16_t, 256>> byte_len(codes.size());
     for (size_t b = 0; b < codes.size(); ++b)
@@ -146,10 +159,22 @@ CodedTable encode_table(const Table& table, const CodeResult& result, unsigned a
                 book = b;
             }
         }
+        if (out.overflow && (bits == UINT64_MAX || out.selector_bits + bits > threshold)) {
+            if (out.overflow_rows >> out.index_bits)
+                throw InputError("more overflow rows than " + std::to_string(out.index_bits) + " index bits can address");
+            writer.put(1, 1);
+            writer.put(out.overflow_rows >> 32, out.index_bits > 32 ? out.index_bits - 32 : 0);
+            writer.put(out.overflow_rows & 0xFFFFFFFFu, std::min(out.index_bits, 32u));
+            out.overflow_region.insert(out.overflow_region.end(), row, row + table.dim);
+            ++out.overflow_rows;
+            writer.zeros(out.pitch_bits - 1 - out.index_bits);
+            continue;
+        }
         if (bits == UINT64_MAX) throw InputError("row " + std::to_string(r) + " has a symbol no code book codes");
         if (bits > code_budget)
             throw InputError("row " + std::to_string(r) + " needs " + std::to_string(bits) +
                              " bits, more than the row width allows");
+        if (out.overflow) writer.put(0, 1);
         if (out.selector_bits) writer.put(book, out.selector_bits);
         const ByteCode* bc = codes[book].data();
         for (uint32_t c = 0; c < table.dim; ++c) {
@@ -161,7 +186,7 @@ CodedTable encode_table(const Table& table, const CodeResult& result, unsigned a
                 writer.put(code.bits & 0xFFFFFFFFu, 32);
             }
         }
-        writer.zeros(out.pitch_bits - out.selector_bits - bits);
+        writer.zeros(out.pitch_bits - flag_bits - out.selector_bits - bits);
     }
     writer.flush();
     return out;
@@ -174,6 +199,7 @@ const char* status_message(Status status) {
         case Status::BadSelector: return "code book selector names a book that does not exist";
         case Status::BadCode: return "bit pattern is not a code of the row's book";
         case Status::RowOverrun: return "row's codes run past the row width";
+        case Status::BadOverflowIndex: return "overflow index points past the overflow region";
     }
     return "unknown status";
 }
@@ -243,28 +269,42 @@ struct RowDecoder::Cursor {
     Status status = Status::Ok;
 };
 
-bool RowDecoder::start(uint64_t index, uint8_t* out, Cursor& c) const {
+RowDecoder::Start RowDecoder::start(uint64_t index, uint8_t* out, Cursor& c) const {
     const CodedTable& t = m_table;
     c.out = out;
+    c.status = Status::Ok;
     if (index >= t.rows) {
         c.status = Status::OutOfRange;
-        return false;
+        return Start::Failed;
     }
     c.r = detail::BitReader{t.payload.data(), index * t.pitch_bits};
     c.end = c.r.pos + t.row_bits;
     c.r.refill();
+    if (t.overflow) {
+        const bool flagged = c.r.bits >> 63;
+        c.r.consume(1);
+        if (flagged) {
+            // index_bits <= 40 < the 56 bits still valid after the flag.
+            const uint64_t k = c.r.bits >> (64 - t.index_bits);
+            if (k >= t.overflow_rows) {
+                c.status = Status::BadOverflowIndex;
+                return Start::Failed;
+            }
+            std::memcpy(out, t.overflow_region.data() + k * t.dim, t.dim);
+            return Start::Done;
+        }
+    }
     size_t book = 0;
     if (t.selector_bits) {
         book = size_t(c.r.bits >> (64 - t.selector_bits));
         c.r.consume(t.selector_bits);
         if (book >= m_books.size()) {
             c.status = Status::BadSelector;
-            return false;
+            return Start::Failed;
         }
     }
     c.book = &m_books[book];
-    c.status = Status::Ok;
-    return true;
+    return Start::Decode;
 }
 
 // Codes longer than the lookup table: canonical search, one comparison per length.
@@ -347,7 +387,8 @@ Status RowDecoder::finish(Cursor& c) {
 
 Status RowDecoder::decode_row(uint64_t index, uint8_t* out) const {
     Cursor c;
-    if (!start(index, out, c)) return c.status;
+    const Start how = start(index, out, c);
+    if (how != Start::Decode) return c.status;
     const uint32_t dim = m_table.dim;
     if (m_table.spec.bits == 8) {
         for (uint32_t j = 0; j < dim; ++j)
@@ -366,8 +407,22 @@ Status RowDecoder::decode_group(const uint64_t* indices, size_t count, uint8_t* 
     size_t i = 0;
     for (; i + kWays <= count; i += kWays) {
         Cursor c[kWays];
+        size_t decode = 0;
+        for (size_t w = 0; w < kWays; ++w) {
+            const Start how = start(indices[i + w], out + (i + w) * dim, c[w]);
+            if (how == Start::Failed) return c[w].status;
+            decode += how == Start::Decode;
+        }
+        if (decode != kWays) {
+            // An overflowed row is already copied; decode the others one at a time.
+            for (size_t w = 0; w < kWays; ++w) {
+                if (c[w].book == nullptr) continue;
+                const Status s = decode_row(indices[i + w], out + (i + w) * dim);
+                if (s != Status::Ok) return s;
+            }
+            continue;
+        }
         bool ok = true;
-        for (size_t w = 0; w < kWays; ++w) ok &= start(indices[i + w], out + (i + w) * dim, c[w]);
         for (uint32_t j = 0; ok && j < dim; ++j) {
             bool all = true;
             for (size_t w = 0; w < kWays; ++w) all &= step<Bits>(c[w], j);

@@ -13,6 +13,35 @@ const char* order_name(OrderKey key);
 // Used symbols, most "important" first (ties by symbol value), so that shorter codes go first.
 std::vector<uint8_t> symbol_order(const RowHistograms& hist, OrderKey key);
 
+struct MinimaxOptions {
+    unsigned max_len = CodeGeometry::kMaxCodeLen;
+    uint64_t seed = 1;
+    double seconds = 0;
+    unsigned mwu_iterations = 300;
+    double eta = 0.05;
+    uint64_t search_iterations = 200000;
+    ProgressFn progress;
+    const char* stage = "minimax";
+};
+struct MinimaxOutcome {
+    CodeLengths code;
+    uint64_t worst = 0;
+    double bound = 0;  // proven: no code with lengths <= max_len has a narrower worst row
+};
+// Minimax code over a subset of unique rows (all when empty); every symbol the table uses
+// gets a code, so the result can code any row.
+MinimaxOutcome minimax_code(const RowHistograms& hist, const std::vector<uint32_t>& rows, const MinimaxOptions& options);
+CodeResult run_minimax(const Table& table, unsigned bits, const MethodOptions& options);
+
+unsigned selector_bits_for(size_t books);
+// Per unique row: selector bits + the length under its shortest covering book.
+std::vector<uint64_t> unique_lengths(const RowHistograms& hist, const std::vector<CodeLengths>& books);
+OverflowPlan plan_overflow(const RowHistograms& hist, const std::vector<CodeLengths>& books, const Table& table,
+                           double fraction, uint64_t* total_bytes);
+uint64_t plan_row_bits(const OverflowPlan& plan, const RowHistograms& hist, const std::vector<CodeLengths>& books);
+std::vector<CodeLengths> train_books(const RowHistograms& hist, const std::vector<uint32_t>& rows, unsigned count,
+                                     const MinimaxOptions& options);
+
 CodeResult run_sa8(const Table& table, const MethodOptions& options);
 CodeResult run_nibble4(const Table& table, const MethodOptions& options);
 CodeResult run_nibble4x2(const Table& table, const MethodOptions& options);

@@ -15,7 +15,7 @@ namespace {
 // Every complete tree shape with `leaves` leaves (a single leaf: one 1-bit code).
 // Depth d has `slots` nodes; k of them become leaves, the rest split into two children each.
 // A split node needs at least two leaves below it, which bounds the recursion.
-void enumerate_shapes(unsigned leaves, const std::function<void(const Shape&)>& emit) {
+void enumerate_shapes(unsigned leaves, unsigned max_len, const std::function<void(const Shape&)>& emit) {
     Shape shape;
     if (leaves <= 2) {
         shape.n[1] = uint16_t(leaves);
@@ -33,7 +33,7 @@ void enumerate_shapes(unsigned leaves, const std::function<void(const Shape&)>& 
                 }
                 continue;
             }
-            if (rest < 2 * internal || depth + 1 > CodeGeometry::kMaxCodeLen) continue;
+            if (rest < 2 * internal || depth + 1 > max_len) continue;
             shape.n[depth] = uint16_t(k);
             rec(depth + 1, 2 * internal, rest);
             shape.n[depth] = 0;
@@ -150,11 +150,12 @@ std::vector<uint32_t> all_rows(const RowHistograms& hist) {
 }  // namespace
 
 CodeLengths best_nibble_code(const RowHistograms& hist, const std::vector<uint32_t>& subset, uint64_t* worst_bits,
-                             std::string* order_name, bool swaps) {
+                             std::string* order_name, bool swaps, unsigned max_len) {
     if (hist.spec.bits != 4) throw InputError("best_nibble_code needs 4-bit histograms");
     const std::vector<uint32_t> rows = subset.empty() ? all_rows(hist) : subset;
     std::vector<Shape> shapes;
-    enumerate_shapes(hist.used_symbols(), [&](const Shape& s) { shapes.push_back(s); });
+    check_max_code_len(max_len, hist.used_symbols());
+    enumerate_shapes(hist.used_symbols(), max_len, [&](const Shape& s) { shapes.push_back(s); });
     uint64_t best = UINT64_MAX;
     CodeLengths best_code;
     best_code.alphabet = 16;
@@ -203,7 +204,7 @@ CodeResult run_nibble4(const Table& table, const MethodOptions& options) {
     for (const Split split : {Split::Twos, Split::SignMagnitude}) {
         const RowHistograms hist = build_histograms(table, {4, split}, options.progress);
         std::string order;
-        const CodeLengths code = best_nibble_code(hist, {}, nullptr, &order);
+        const CodeLengths code = best_nibble_code(hist, {}, nullptr, &order, true, options.max_code_len);
         CodeResult r = nibble_result(hist, {code}, order);
         if (best.books.empty() || r.row_bits < best.row_bits) best = r;
     }
@@ -219,10 +220,12 @@ CodeResult run_nibble4(const Table& table, const MethodOptions& options) {
 // cannot pay for the selector bit.
 CodeResult run_nibble4x2(const Table& table, const MethodOptions& options) {
     CodeResult best;
+    size_t starts_done = 0, starts_total = 0;
+    for (uint64_t k = 1; k < table.rows; k *= 2) starts_total += 4;  // 2 splits x 2 families
     for (const Split split : {Split::Twos, Split::SignMagnitude}) {
         const RowHistograms hist = build_histograms(table, {4, split}, options.progress);
         std::string order;
-        const CodeLengths a = best_nibble_code(hist, {}, nullptr, &order);
+        const CodeLengths a = best_nibble_code(hist, {}, nullptr, &order, true, options.max_code_len);
         CodeResult split_best = nibble_result(hist, {a}, order);
 
         std::vector<uint64_t> len_a(hist.unique_rows());
@@ -241,8 +244,8 @@ CodeResult run_nibble4x2(const Table& table, const MethodOptions& options) {
             const std::vector<uint32_t>& sorted = *sorted_ptr;
             std::vector<uint32_t> s2(sorted.begin(), sorted.begin() + long(k));
             std::vector<uint32_t> s1(sorted.begin() + long(k), sorted.end());
-            CodeLengths books[2] = {best_nibble_code(hist, s1, nullptr, nullptr, false),
-                                    best_nibble_code(hist, s2, nullptr, nullptr, false)};
+            CodeLengths books[2] = {best_nibble_code(hist, s1, nullptr, nullptr, false, options.max_code_len),
+                                    best_nibble_code(hist, s2, nullptr, nullptr, false, options.max_code_len)};
             uint64_t width = UINT64_MAX;
             for (int round = 0; round < 8; ++round) {
                 CodeResult r = nibble_result(hist, {books[0], books[1]}, order + "+two_trees");
@@ -255,10 +258,11 @@ CodeResult run_nibble4x2(const Table& table, const MethodOptions& options) {
                     (hist.row_bits(u, books[1].len.data()) < hist.row_bits(u, books[0].len.data()) ? s2 : s1)
                         .push_back(uint32_t(u));
                 if (s1.empty() || s2.empty()) break;
-                books[0] = best_nibble_code(hist, s1, nullptr, nullptr, false);
-                books[1] = best_nibble_code(hist, s2, nullptr, nullptr, false);
+                books[0] = best_nibble_code(hist, s1, nullptr, nullptr, false, options.max_code_len);
+                books[1] = best_nibble_code(hist, s2, nullptr, nullptr, false, options.max_code_len);
             }
-            if (options.progress) options.progress("nibble4x2", double(k) / double(by_len.size()));
+            if (options.progress)
+                options.progress("nibble4x2", std::min(1.0, double(++starts_done) / double(starts_total)));
         }
         if (best.books.empty() || split_best.row_bits < best.row_bits) best = split_best;
     }

@@ -8,55 +8,11 @@
 #include <random>
 
 #include "method_internal.hpp"
+#include "row_tracker.hpp"
 
 namespace embzip::detail {
 
 namespace {
-
-// Coded lengths of a working set of rows, kept up to date as single ranks change length.
-// Annealing only needs the worst row; the rows that can be worst are few, so it tracks the
-// rows that were longest so far and checks every candidate best against the whole table.
-class ActiveRows {
-public:
-    ActiveRows(const RowHistograms& hist, const std::array<int, 256>& rank_of, unsigned ranks)
-        : m_hist(hist), m_rank_of(rank_of), m_cols(ranks) {}
-
-    void add(uint32_t unique_row) {
-        const uint32_t local = uint32_t(m_len.size());
-        m_rows.push_back(unique_row);
-        m_len.push_back(0);
-        for (uint64_t e = m_hist.offset[unique_row]; e < m_hist.offset[unique_row + 1]; ++e)
-            m_cols[size_t(m_rank_of[m_hist.symbol[e]])].push_back({local, m_hist.count[e]});
-    }
-    bool contains(uint32_t unique_row) const {
-        return std::find(m_rows.begin(), m_rows.end(), unique_row) != m_rows.end();
-    }
-    void reset(const std::vector<uint8_t>& rank_len) {
-        std::fill(m_len.begin(), m_len.end(), 0);
-        for (size_t k = 0; k < m_cols.size(); ++k)
-            for (const auto& [i, c] : m_cols[k]) m_len[i] += int64_t(c) * rank_len[k];
-    }
-    void change(size_t rank, int delta) {
-        for (const auto& [i, c] : m_cols[rank]) m_len[i] += int64_t(c) * delta;
-    }
-    // Worst row, with the number of rows at it as a fraction below one bit: fewer rows at
-    // the maximum is progress even when the maximum has not moved yet.
-    double energy(int64_t* worst_out = nullptr) const {
-        int64_t worst = 0;
-        for (int64_t l : m_len) worst = std::max(worst, l);
-        size_t at = 0;
-        for (int64_t l : m_len) at += l == worst;
-        if (worst_out) *worst_out = worst;
-        return double(worst) + double(at) / double(m_len.size() + 1);
-    }
-
-private:
-    const RowHistograms& m_hist;
-    const std::array<int, 256>& m_rank_of;
-    std::vector<std::vector<std::pair<uint32_t, uint32_t>>> m_cols;
-    std::vector<uint32_t> m_rows;
-    std::vector<int64_t> m_len;
-};
 
 std::vector<uint64_t> all_lengths(const RowHistograms& hist, const CodeLengths& code) {
     std::vector<uint64_t> len(hist.unique_rows());
@@ -77,9 +33,9 @@ std::vector<uint32_t> longest(const std::vector<uint64_t>& len, size_t count) {
 
 // Kraft-preserving neighbour: split a leaf at depth a into two at a+1, and merge two leaves at
 // depth b into one at b-1. The leaf count and the Kraft sum are unchanged.
-bool propose(const Shape& from, std::mt19937_64& rng, Shape* to) {
-    constexpr unsigned kMax = CodeGeometry::kMaxCodeLen;
-    unsigned splits[kMax], nsplit = 0;
+bool propose(const Shape& from, unsigned max_len, std::mt19937_64& rng, Shape* to) {
+    const unsigned kMax = max_len;
+    unsigned splits[CodeGeometry::kMaxCodeLen + 1], nsplit = 0;
     for (unsigned d = 1; d < kMax; ++d)
         if (from.n[d] >= 1) splits[nsplit++] = d;
     if (nsplit == 0) return false;
@@ -87,7 +43,7 @@ bool propose(const Shape& from, std::mt19937_64& rng, Shape* to) {
     Shape s = from;
     --s.n[a];
     s.n[a + 1] = uint16_t(s.n[a + 1] + 2);
-    unsigned merges[kMax], nmerge = 0;
+    unsigned merges[CodeGeometry::kMaxCodeLen + 1], nmerge = 0;
     for (unsigned d = 2; d <= kMax; ++d)
         if (s.n[d] >= 2 && d != a + 1) merges[nmerge++] = d;
     if (nmerge == 0) return false;
@@ -103,7 +59,8 @@ struct SaRun {
     uint64_t best_bits = 0;
 };
 
-SaRun anneal(const RowHistograms& hist, const std::vector<uint8_t>& order, const Shape& start, uint64_t iterations,
+SaRun anneal(const RowHistograms& hist, const std::vector<uint8_t>& order, const Shape& start, unsigned max_len,
+             uint64_t iterations,
              double seconds, uint64_t seed, const ProgressFn& progress, double progress_base, double progress_span) {
     constexpr size_t kActive = 1024;
     constexpr double kT0 = 2.0, kT1 = 0.02;
@@ -134,7 +91,7 @@ SaRun anneal(const RowHistograms& hist, const std::vector<uint8_t>& order, const
         }
         const double temperature = kT0 * std::pow(kT1 / kT0, double(it) / double(iterations));
         Shape next;
-        if (!propose(shape, rng, &next)) continue;
+        if (!propose(shape, max_len, rng, &next)) continue;
         const std::vector<uint8_t> rl_next = rank_lengths(next);
         for (size_t k = 0; k < rl.size(); ++k)
             if (rl_next[k] != rl[k]) active.change(k, int(rl_next[k]) - int(rl[k]));
@@ -173,6 +130,7 @@ SaRun anneal(const RowHistograms& hist, const std::vector<uint8_t>& order, const
 
 CodeResult run_sa8(const Table& table, const MethodOptions& options) {
     const RowHistograms hist = build_histograms(table, {8, Split::Twos}, options.progress);
+    check_max_code_len(options.max_code_len, hist.used_symbols());
     const uint64_t iterations = options.iterations ? options.iterations : 400000;
     CodeResult best;
     best.method = Method::Sa8;
@@ -181,9 +139,9 @@ CodeResult run_sa8(const Table& table, const MethodOptions& options) {
     for (int i = 0; i < 2; ++i) {
         const std::vector<uint8_t> order = symbol_order(hist, keys[i]);
         const Shape start = options.start == SaStart::Huffman
-                                ? shape_of(huffman_lengths(hist.frequency.data(), 256))
+                                ? shape_of(huffman_lengths(hist.frequency.data(), 256, options.max_code_len))
                                 : balanced_shape(unsigned(order.size()));
-        const SaRun run = anneal(hist, order, start, iterations / 2, options.time_limit_s / 2,
+        const SaRun run = anneal(hist, order, start, options.max_code_len, iterations / 2, options.time_limit_s / 2,
                                  options.seed * 2 + uint64_t(i), options.progress, 0.5 * i, 0.5);
         if (best.books.empty() || run.best_bits < best.row_bits) {
             best.books = {assign(run.best_shape, order, 256)};

@@ -3,9 +3,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <sstream>
 
 #include "embzip/errors.hpp"
+#include "embzip/layout.hpp"
 #include "method_internal.hpp"
 
 namespace embzip {
@@ -19,7 +21,7 @@ struct MethodName {
 constexpr MethodName kMethodNames[] = {
     {Method::Huffman8, "huffman8"}, {Method::Balanced8, "balanced8"}, {Method::Sa8, "sa8"},
     {Method::Nibble4, "nibble4"},   {Method::Nibble4x2, "nibble4x2"}, {Method::Limit8, "limit8"},
-    {Method::Limit4, "limit4"},
+    {Method::Limit4, "limit4"},     {Method::Minimax8, "minimax8"},   {Method::Minimax4, "minimax4"},
 };
 
 CodeResult single_book(Method method, const RowHistograms& hist, CodeLengths code, const char* order) {
@@ -86,6 +88,16 @@ std::vector<Method> parse_method_list(const std::string& comma_list) {
 
 bool is_limit(Method method) { return method == Method::Limit8 || method == Method::Limit4; }
 
+void check_max_code_len(unsigned max_len, unsigned used_symbols) {
+    if (max_len < 1 || max_len > CodeGeometry::kMaxCodeLen)
+        throw InputError("--max-code-len must be 1.." + std::to_string(CodeGeometry::kMaxCodeLen) + ", got " +
+                         std::to_string(max_len));
+    if ((uint64_t(1) << max_len) < used_symbols)
+        throw InputError("--max-code-len " + std::to_string(max_len) + " cannot code the table's " +
+                         std::to_string(used_symbols) + " distinct symbols (needs at least " +
+                         std::to_string(unsigned(std::ceil(std::log2(double(used_symbols))))) + ")");
+}
+
 double saving(uint64_t row_bits, uint32_t dim) { return 1.0 - double(row_bits) / (8.0 * dim); }
 
 Evaluation evaluate(const RowHistograms& hist, const std::vector<CodeLengths>& books) {
@@ -141,17 +153,54 @@ std::vector<uint8_t> symbol_order(const RowHistograms& hist, OrderKey key) {
 
 }  // namespace detail
 
+namespace {
+
+bool is_minimax(Method m) { return m == Method::Minimax8 || m == Method::Minimax4; }
+
+// Storing bytes as they are is always a candidate: a code wider than the raw row is replaced
+// by the all-8-bit code, which is the identity on bytes.
+void apply_raw_fallback(const Table& table, CodeResult& r) {
+    r.code_row_bits = r.row_bits;
+    const uint64_t raw = 8ull * table.dim;
+    const uint64_t coded_bytes = stored_bytes(table.rows, table.dim, r.spec, r.books.size(),
+                                              uint32_t((r.row_bits + 7) / 8 * 8), table.quant.kind,
+                                              r.overflow.enabled, r.overflow.rows);
+    const uint64_t raw_bytes = stored_bytes(table.rows, table.dim, {8, Split::Twos}, 1, uint32_t(raw),
+                                            table.quant.kind, false, 0);
+    if (r.row_bits <= raw && coded_bytes <= raw_bytes) {
+        r.total_bytes = coded_bytes;
+        return;
+    }
+    CodeLengths identity;
+    identity.len.fill(8);
+    r.spec = {8, Split::Twos};
+    r.books = {identity};
+    r.selector_bits = 0;
+    r.second_book_rows = 0;
+    r.overflow = {};
+    r.row_bits = raw;
+    r.raw_fallback = true;
+    r.total_bytes = raw_bytes;
+}
+
+}  // namespace
+
 CodeResult run_method(Method method, const Table& table, const MethodOptions& options) {
     const auto start = std::chrono::steady_clock::now();
+    if (options.books != 1 && !is_minimax(method))
+        throw InputError(std::string("--books applies to minimax8 and minimax4, not ") + method_name(method));
     CodeResult r;
     switch (method) {
         case Method::Huffman8: {
             const RowHistograms hist = build_histograms(table, {8, Split::Twos}, options.progress);
-            r = single_book(method, hist, huffman_lengths(hist.frequency.data(), 256), "frequency");
+            check_max_code_len(options.max_code_len, hist.used_symbols());
+            r = single_book(method, hist, huffman_lengths(hist.frequency.data(), 256, options.max_code_len),
+                            "frequency");
             break;
         }
         case Method::Balanced8: {
             const RowHistograms hist = build_histograms(table, {8, Split::Twos}, options.progress);
+            check_max_code_len(options.max_code_len, hist.used_symbols());
             const std::vector<uint8_t> order = detail::symbol_order(hist, detail::OrderKey::Frequency);
             r = single_book(method, hist, assign(balanced_shape(unsigned(order.size())), order, 256), "frequency");
             break;
@@ -161,8 +210,20 @@ CodeResult run_method(Method method, const Table& table, const MethodOptions& op
         case Method::Nibble4x2: r = detail::run_nibble4x2(table, options); break;
         case Method::Limit8:
         case Method::Limit4: r = run_limit(method, table, options); break;
+        case Method::Minimax8: r = detail::run_minimax(table, 8, options); break;
+        case Method::Minimax4: r = detail::run_minimax(table, 4, options); break;
     }
     r.method = method;
+    if (!is_limit(method)) {
+        if (options.overflow > 0 && !is_minimax(method)) {
+            // The method's own books, with the best overflow threshold for them.
+            const RowHistograms hist = build_histograms(table, r.spec);
+            uint64_t bytes = 0;
+            r.overflow = detail::plan_overflow(hist, r.books, table, options.overflow, &bytes);
+            r.row_bits = detail::plan_row_bits(r.overflow, hist, r.books);
+        }
+        apply_raw_fallback(table, r);
+    }
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return r;
 }

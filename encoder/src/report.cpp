@@ -84,6 +84,20 @@ std::string format_report(const std::vector<ReportEntry>& entries, ReportFormat 
             j["is_bound"] = is_limit(r.method);
             if (r.spec.bits == 4) j["split"] = split_name(r.spec.split);
             if (r.method == Method::Nibble4x2) j["second_tree_rows"] = r.second_book_rows;
+            if (r.bound_bits) {
+                j["bound_bits"] = r.bound_bits;
+                j["bound_saving"] = saving(r.bound_bits, e.dim);
+            }
+            if (!is_limit(r.method)) {
+                j["total_bytes"] = r.total_bytes;
+                j["original_bytes"] = e.rows * e.dim;
+                j["total_saving"] = 1.0 - double(r.total_bytes) / double(e.rows * e.dim);
+                j["overflow_rows"] = r.overflow.rows;
+                if (r.raw_fallback) {
+                    j["raw_fallback"] = true;
+                    j["code_row_bits"] = r.code_row_bits;
+                }
+            }
             if (!r.books.empty()) {
                 j["books"] = r.books.size();
                 unsigned max_len = 0;
@@ -135,6 +149,19 @@ std::string format_report(const std::vector<ReportEntry>& entries, ReportFormat 
             if (r.spec.bits == 4) details += std::string(details.empty() ? "" : ", ") + "split " + split_name(r.spec.split);
             if (r.method == Method::Nibble4x2)
                 details += ", " + std::to_string(r.second_book_rows) + " rows on tree 2";
+            if (r.books.size() > 1 && r.method != Method::Nibble4x2)
+                details += std::string(details.empty() ? "" : ", ") + std::to_string(r.books.size()) + " books";
+            if (r.overflow.enabled)
+                details += std::string(details.empty() ? "" : ", ") + std::to_string(r.overflow.rows) +
+                           " rows overflow, total " + percent(1.0 - double(r.total_bytes) / double(e->rows * e->dim)) +
+                           " smaller";
+            if (r.raw_fallback)
+                details += std::string(details.empty() ? "" : ", ") + "raw fallback (its code needs " +
+                           std::to_string(r.code_row_bits) + " bits)";
+            if (r.bound_bits)
+                details += std::string(details.empty() ? "" : ", ") + "proven bound W >= " +
+                           std::to_string(r.bound_bits) + " (gap " +
+                           fmt("%.2f", 100.0 * (saving(r.bound_bits, e->dim) - saving(r.row_bits, e->dim))) + " pp)";
             if (!r.books.empty()) {
                 unsigned max_len = 0;
                 for (const CodeLengths& b : r.books) max_len = std::max(max_len, b.max_len());

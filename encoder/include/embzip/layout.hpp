@@ -11,8 +11,9 @@
 namespace embzip {
 
 // A table coded at a fixed row pitch: row i occupies bits [i * pitch_bits, i * pitch_bits +
-// row_bits) of the payload, MSB first: selector bits, then the codes of its symbols, then zero
-// padding. Row i is decodable from its offset alone.
+// row_bits) of the payload, MSB first: [overflow flag], selector bits, then the codes of its
+// symbols, then zero padding. Row i is decodable from its offset alone; an overflowed row
+// (flag 1) holds an index into the raw overflow region instead: one extra read.
 struct CodedTable {
     uint64_t rows = 0;
     uint32_t dim = 0;
@@ -25,6 +26,10 @@ struct CodedTable {
     std::string method;
     Quantization quant;
     std::vector<uint8_t> payload;  // payload_bytes() bytes + kPayloadSlack zero bytes
+    bool overflow = false;         // slots start with a 1-bit overflow flag
+    uint32_t index_bits = 0;       // width of an overflow index
+    uint64_t overflow_rows = 0;
+    std::vector<uint8_t> overflow_region;  // overflow_rows x dim raw bytes
 
     static constexpr size_t kPayloadSlack = 8;  // lets the bit reader load 8 bytes at the end
     uint64_t payload_bytes() const { return (rows * pitch_bits + 7) / 8; }
@@ -32,11 +37,15 @@ struct CodedTable {
     uint64_t stored_bytes() const;
 };
 
+// Bytes of an .ezt file with this geometry (header, sections, payload, overflow region).
+uint64_t stored_bytes(uint64_t rows, uint32_t dim, SymbolSpec spec, size_t books, uint32_t pitch_bits,
+                      QuantKind quant, bool overflow, uint64_t overflow_rows);
+
 // @pre result.books is not empty. align_bits: pitch granularity (1 = packed, 8 = bytes, ...).
 // @throws InputError when a row does not fit result.row_bits (the result is not for this table).
 CodedTable encode_table(const Table& table, const CodeResult& result, unsigned align_bits = 8);
 
-enum class Status { Ok, OutOfRange, BadSelector, BadCode, RowOverrun };
+enum class Status { Ok, OutOfRange, BadSelector, BadCode, RowOverrun, BadOverflowIndex };
 const char* status_message(Status status);
 
 // Random-access decoder. Never trusts the payload: any bit pattern yields Ok or an error
@@ -61,7 +70,8 @@ private:
         unsigned max_len = 0;
     };
     static constexpr unsigned kPairLutBits = 12;
-    bool start(uint64_t index, uint8_t* out, Cursor& c) const;
+    enum class Start { Decode, Done, Failed };
+    Start start(uint64_t index, uint8_t* out, Cursor& c) const;
     template <unsigned Bits>
     bool step(Cursor& c, uint32_t j) const;
     bool slow_step(Cursor& c, uint32_t j) const;

@@ -10,7 +10,7 @@
 
 namespace embzip {
 
-enum class Method { Huffman8, Balanced8, Sa8, Nibble4, Nibble4x2, Limit8, Limit4 };
+enum class Method { Huffman8, Balanced8, Sa8, Nibble4, Nibble4x2, Limit8, Limit4, Minimax8, Minimax4 };
 
 const char* method_name(Method method);
 // @throws InputError naming the valid methods.
@@ -27,7 +27,21 @@ struct MethodOptions {
     double time_limit_s = 0.0;  // 0: no limit
     uint64_t iterations = 0;    // 0: the method's default
     SaStart start = SaStart::Balanced;
+    unsigned max_code_len = CodeGeometry::kMaxCodeLen;  // longest code the decoder supports
+    unsigned mwu_iterations = 300;  // minimax: multiplicative-weights rounds
+    double eta = 0.05;              // minimax: weight step
+    unsigned books = 1;           // minimax: code books (1..16)
+    double overflow = 0.0;        // largest fraction of rows allowed to overflow (0: none)
     ProgressFn progress;
+};
+
+// Overflow rows: rows whose coded length exceeds `threshold_bits` (selector + codes) are
+// stored raw in an overflow region; their slot holds a flag and an index instead.
+struct OverflowPlan {
+    bool enabled = false;
+    uint32_t threshold_bits = 0;
+    uint32_t index_bits = 0;
+    uint64_t rows = 0;  // how many rows overflow
 };
 
 // What a method found. Several books: every row is coded with the book that codes it
@@ -39,6 +53,11 @@ struct CodeResult {
     uint32_t selector_bits = 0;
     uint64_t row_bits = 0;          // W: selector + longest coded row
     uint64_t second_book_rows = 0;  // rows whose shortest book is not book 0
+    uint64_t bound_bits = 0;        // minimax: proven lower bound on W of any shared code (0: none)
+    uint64_t code_row_bits = 0;     // W of the method's own code, before the raw fallback
+    bool raw_fallback = false;      // the code was wider than the raw row: rows are stored raw
+    OverflowPlan overflow;
+    uint64_t total_bytes = 0;       // everything stored (set by run_method for encodings)
     std::string order;              // symbol order used ("frequency", "max_count", ...)
     double seconds = 0.0;
 };
@@ -59,7 +78,9 @@ uint64_t limit_bits(const RowHistograms& hist);
 // with `swaps`, pairwise symbol swaps while they narrow the worst row.
 CodeLengths best_nibble_code(const RowHistograms& hist, const std::vector<uint32_t>& rows,
                              uint64_t* worst_bits, std::string* order_name = nullptr,
-                             bool swaps = true);
+                             bool swaps = true, unsigned max_len = CodeGeometry::kMaxCodeLen);
+// @throws InputError unless 1 <= max_len <= kMaxCodeLen and 2^max_len >= used symbols.
+void check_max_code_len(unsigned max_len, unsigned used_symbols);
 
 double saving(uint64_t row_bits, uint32_t dim);  // 1 - W / (8 D)
 
