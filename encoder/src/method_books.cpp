@@ -69,58 +69,108 @@ uint64_t plan_row_bits(const OverflowPlan& plan, const RowHistograms& hist, cons
     return *std::max_element(lens.begin(), lens.end());
 }
 
-// Joint training: a new book is seeded from the rows that are currently longest (so an
-// outlier can get a book of its own), then Lloyd rounds: every row takes its shortest book,
-// every book is re-fitted (minimax) to its rows, while the worst row shrinks.
-std::vector<CodeLengths> train_books(const RowHistograms& hist, const std::vector<uint32_t>& rows, unsigned count,
+// Joint training, in two phases.
+//  1. Clustering on total length (k-means with codes as centres): seeds are the rows that are
+//     longest under the books so far (each gets a book from its own histogram, so an outlier
+//     can own a book); then rows take their shortest book and each book becomes the Huffman
+//     code of its members' summed histogram, for a few rounds.
+//  2. Minimax refit: each book is re-fitted to minimise the worst of its members, rows move to
+//     their shortest book, while the width shrinks.
+// Returns the best book set found with at most `count` books (fewer when the selector bits
+// cost more than extra books save).
+std::vector<CodeLengths> train_books(const RowHistograms& hist, const std::vector<uint32_t>& subset, unsigned count,
                                      const MinimaxOptions& options) {
+    std::vector<uint32_t> rows = subset;
+    if (rows.empty()) {
+        rows.resize(hist.unique_rows());
+        std::iota(rows.begin(), rows.end(), 0u);
+    }
     MinimaxOptions cheap = options;
-    cheap.mwu_iterations = std::min(options.mwu_iterations, 60u);
+    cheap.mwu_iterations = std::min(options.mwu_iterations, 80u);
     cheap.search_iterations = std::min<uint64_t>(options.search_iterations, 20000);
     cheap.progress = nullptr;
-    std::vector<CodeLengths> books = {minimax_code(hist, rows, options).code};
-    auto width = [&](const std::vector<CodeLengths>& b, std::vector<uint32_t>* choice) {
+    const unsigned alphabet = hist.spec.alphabet();
+    std::vector<uint8_t> symbols;
+    for (unsigned s = 0; s < alphabet; ++s)
+        if (hist.frequency[s]) symbols.push_back(uint8_t(s));
+
+    // Huffman code of summed histograms; every table symbol gets a code (count + 1).
+    auto centre = [&](const std::vector<uint32_t>& members) {
+        std::array<uint64_t, 256> f{};
+        for (uint32_t u : members)
+            for (uint64_t e = hist.offset[u]; e < hist.offset[u + 1]; ++e)
+                f[hist.symbol[e]] += uint64_t(hist.count[e]) * 64;
+        for (uint8_t s : symbols) f[s] += 1;
+        return huffman_lengths(f.data(), alphabet, options.max_len);
+    };
+    auto assign_rows = [&](const std::vector<CodeLengths>& b, std::vector<uint32_t>* choice) {
         const unsigned selector = selector_bits_for(b.size());
         uint64_t worst = 0;
-        if (choice) choice->assign(rows.size(), 0);
+        choice->assign(rows.size(), 0);
         for (size_t i = 0; i < rows.size(); ++i) {
             uint64_t best = UINT64_MAX;
             for (size_t k = 0; k < b.size(); ++k) {
                 const uint64_t l = hist.row_bits(rows[i], b[k].len.data());
                 if (l < best) {
                     best = l;
-                    if (choice) (*choice)[i] = uint32_t(k);
+                    (*choice)[i] = uint32_t(k);
                 }
             }
             worst = std::max(worst, best + selector);
         }
         return worst;
     };
+    auto members_of = [&](const std::vector<uint32_t>& choice, size_t books) {
+        std::vector<std::vector<uint32_t>> m(books);
+        for (size_t i = 0; i < rows.size(); ++i) m[choice[i]].push_back(rows[i]);
+        return m;
+    };
+
+    std::vector<CodeLengths> overall = {minimax_code(hist, rows, options).code};
+    std::vector<uint32_t> choice;
+    uint64_t overall_w = assign_rows(overall, &choice);
+    std::vector<CodeLengths> books = {centre(rows)};
     for (unsigned k = 1; k < count; ++k) {
-        std::vector<uint32_t> choice;
-        const uint64_t w = width(books, &choice);
-        std::vector<uint32_t> seed;
-        for (size_t i = 0; i < rows.size(); ++i)
-            if (hist.row_bits(rows[i], books[choice[i]].len.data()) + selector_bits_for(books.size()) + 2 >= w)
-                seed.push_back(rows[i]);
-        std::vector<CodeLengths> trial = books;
-        trial.push_back(minimax_code(hist, seed, cheap).code);
-        std::vector<CodeLengths> best = trial;
-        uint64_t best_w = width(trial, &choice);
-        for (int round = 0; round < 4; ++round) {
-            std::vector<std::vector<uint32_t>> members(trial.size());
-            for (size_t i = 0; i < rows.size(); ++i) members[choice[i]].push_back(rows[i]);
-            for (size_t b = 0; b < trial.size(); ++b)
-                if (!members[b].empty()) trial[b] = minimax_code(hist, members[b], cheap).code;
-            const uint64_t tw = width(trial, &choice);
-            if (tw >= best_w) break;
-            best_w = tw;
-            best = trial;
+        // Phase 1: farthest row seeds a book of its own, then k-means rounds.
+        assign_rows(books, &choice);
+        size_t far = 0;
+        uint64_t far_len = 0;
+        for (size_t i = 0; i < rows.size(); ++i) {
+            const uint64_t l = hist.row_bits(rows[i], books[choice[i]].len.data());
+            if (l > far_len) {
+                far_len = l;
+                far = i;
+            }
         }
-        books = best;
+        books.push_back(centre({rows[far]}));
+        for (int round = 0; round < 6; ++round) {
+            assign_rows(books, &choice);
+            const auto members = members_of(choice, books.size());
+            for (size_t b = 0; b < books.size(); ++b)
+                if (!members[b].empty()) books[b] = centre(members[b]);
+        }
+        // Phase 2: minimax refit on a copy; the k-means centres stay for the next seed.
+        std::vector<CodeLengths> trial = books;
+        uint64_t trial_w = assign_rows(trial, &choice);
+        for (int round = 0; round < 4; ++round) {
+            const auto members = members_of(choice, trial.size());
+            std::vector<CodeLengths> next = trial;
+            for (size_t b = 0; b < next.size(); ++b)
+                if (!members[b].empty()) next[b] = minimax_code(hist, members[b], cheap).code;
+            std::vector<uint32_t> next_choice;
+            const uint64_t w = assign_rows(next, &next_choice);
+            if (w >= trial_w) break;
+            trial = next;
+            trial_w = w;
+            choice = next_choice;
+        }
+        if (trial_w < overall_w) {
+            overall = trial;
+            overall_w = trial_w;
+        }
         if (options.progress) options.progress(options.stage, double(k + 1) / double(count));
     }
-    return books;
+    return overall;
 }
 
 }  // namespace embzip::detail

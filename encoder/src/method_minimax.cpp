@@ -288,11 +288,26 @@ CodeResult run_minimax(const Table& table, unsigned bits, const MethodOptions& o
         uint64_t bytes = 0;
         if (options.overflow > 0) {
             plan = plan_overflow(hist, books, table, options.overflow, &bytes);
-            for (int round = 0; round < 3 && plan.enabled; ++round) {
+            // First refit drops the longest rows the budget allows; later ones drop the rows
+            // the current plan overflows.
+            const uint64_t allowed = uint64_t(options.overflow * double(table.rows));
+            for (int round = 0; round < 4; ++round) {
                 const std::vector<uint64_t> lens = unique_lengths(hist, books);
                 std::vector<uint32_t> kept;
-                for (size_t u = 0; u < lens.size(); ++u)
-                    if (lens[u] <= plan.threshold_bits) kept.push_back(uint32_t(u));
+                if (round == 0 || !plan.enabled) {
+                    std::vector<uint32_t> order(lens.size());
+                    std::iota(order.begin(), order.end(), 0u);
+                    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return lens[a] > lens[b]; });
+                    uint64_t dropped = 0;
+                    size_t i = 0;
+                    while (i < order.size() && dropped + hist.multiplicity[order[i]] <= allowed)
+                        dropped += hist.multiplicity[order[i++]];
+                    kept.assign(order.begin() + long(i), order.end());
+                } else {
+                    for (size_t u = 0; u < lens.size(); ++u)
+                        if (lens[u] <= plan.threshold_bits) kept.push_back(uint32_t(u));
+                }
+                if (kept.empty() || kept.size() == lens.size()) break;
                 const std::vector<CodeLengths> refit = fit(kept, nullptr);
                 uint64_t refit_bytes = 0;
                 const OverflowPlan refit_plan = plan_overflow(hist, refit, table, options.overflow, &refit_bytes);
