@@ -157,12 +157,12 @@ int cmd_encode(int argc, char** argv) {
     if (method == "best") {
         std::vector<Method> encodable;
         for (Method m : all_methods())
-            if (!is_limit(m)) encodable.push_back(m);
+            if (!is_reference(m)) encodable.push_back(m);
         const auto entries = run_report(inputs[0], table, encodable, options);
         result = best_encodable(entries)->result;
     } else {
         const Method m = parse_method(method);
-        if (is_limit(m)) throw InputError(method + " is a reference bound, not an encoding; use it with 'embzip report'");
+        if (is_reference(m)) throw InputError(method + " is a reference bound, not an encoding; use it with 'embzip report'");
         result = run_method(m, table, options);
     }
     const CodedTable coded = encode_table(table, result, vm["align"].as<unsigned>());

@@ -42,6 +42,9 @@ uint64_t plan_row_bits(const OverflowPlan& plan, const RowHistograms& hist, cons
 std::vector<CodeLengths> train_books(const RowHistograms& hist, const std::vector<uint32_t>& rows, unsigned count,
                                      const MinimaxOptions& options);
 
+CodeResult run_entropy0(const Table& table);
+CodeResult run_zstd19(const Table& table);
+
 CodeResult run_sa8(const Table& table, const MethodOptions& options);
 CodeResult run_nibble4(const Table& table, const MethodOptions& options);
 CodeResult run_nibble4x2(const Table& table, const MethodOptions& options);

@@ -22,6 +22,7 @@ constexpr MethodName kMethodNames[] = {
     {Method::Huffman8, "huffman8"}, {Method::Balanced8, "balanced8"}, {Method::Sa8, "sa8"},
     {Method::Nibble4, "nibble4"},   {Method::Nibble4x2, "nibble4x2"}, {Method::Limit8, "limit8"},
     {Method::Limit4, "limit4"},     {Method::Minimax8, "minimax8"},   {Method::Minimax4, "minimax4"},
+    {Method::Entropy0, "entropy0"}, {Method::Zstd19, "zstd19"},
 };
 
 CodeResult single_book(Method method, const RowHistograms& hist, CodeLengths code, const char* order) {
@@ -86,7 +87,10 @@ std::vector<Method> parse_method_list(const std::string& comma_list) {
     return v;
 }
 
-bool is_limit(Method method) { return method == Method::Limit8 || method == Method::Limit4; }
+bool is_reference(Method method) {
+    return method == Method::Limit8 || method == Method::Limit4 || method == Method::Entropy0 ||
+           method == Method::Zstd19;
+}
 
 void check_max_code_len(unsigned max_len, unsigned used_symbols) {
     if (max_len < 1 || max_len > CodeGeometry::kMaxCodeLen)
@@ -212,9 +216,11 @@ CodeResult run_method(Method method, const Table& table, const MethodOptions& op
         case Method::Limit4: r = run_limit(method, table, options); break;
         case Method::Minimax8: r = detail::run_minimax(table, 8, options); break;
         case Method::Minimax4: r = detail::run_minimax(table, 4, options); break;
+        case Method::Entropy0: r = detail::run_entropy0(table); break;
+        case Method::Zstd19: r = detail::run_zstd19(table); break;
     }
     r.method = method;
-    if (!is_limit(method)) {
+    if (!is_reference(method)) {
         if (options.overflow > 0 && !is_minimax(method)) {
             // The method's own books, with the best overflow threshold for them.
             const RowHistograms hist = build_histograms(table, r.spec);

@@ -23,7 +23,7 @@ std::string percent(double fraction) { return fmt("%.2f%%", 100.0 * fraction); }
 const ReportEntry* best_of(const std::vector<const ReportEntry*>& entries, unsigned bits) {
     const ReportEntry* best = nullptr;
     for (const ReportEntry* e : entries)
-        if (!is_limit(e->result.method) && e->result.spec.bits == bits &&
+        if (!is_reference(e->result.method) && e->result.spec.bits == bits &&
             (!best || e->result.row_bits < best->result.row_bits))
             best = e;
     return best;
@@ -63,7 +63,7 @@ ReportFormat parse_report_format(const std::string& text) {
 const ReportEntry* best_encodable(const std::vector<ReportEntry>& entries) {
     const ReportEntry* best = nullptr;
     for (const ReportEntry& e : entries)
-        if (!is_limit(e.result.method) && (!best || e.result.row_bits < best->result.row_bits)) best = &e;
+        if (!is_reference(e.result.method) && (!best || e.result.row_bits < best->result.row_bits)) best = &e;
     return best;
 }
 
@@ -81,14 +81,19 @@ std::string format_report(const std::vector<ReportEntry>& entries, ReportFormat 
             j["saving"] = saving(r.row_bits, e.dim);
             j["seconds"] = r.seconds;
             j["symbol_bits"] = r.spec.bits;
-            j["is_bound"] = is_limit(r.method);
+            j["is_bound"] = is_reference(r.method);
             if (r.spec.bits == 4) j["split"] = split_name(r.spec.split);
             if (r.method == Method::Nibble4x2) j["second_tree_rows"] = r.second_book_rows;
             if (r.bound_bits) {
                 j["bound_bits"] = r.bound_bits;
                 j["bound_saving"] = saving(r.bound_bits, e.dim);
             }
-            if (!is_limit(r.method)) {
+            if (r.method == Method::Entropy0 || r.method == Method::Zstd19) {
+                j["random_access"] = false;
+                j["total_bytes"] = r.total_bytes;
+                j["total_saving"] = 1.0 - double(r.total_bytes) / double(e.rows * e.dim);
+            }
+            if (!is_reference(r.method)) {
                 j["total_bytes"] = r.total_bytes;
                 j["original_bytes"] = e.rows * e.dim;
                 j["total_saving"] = 1.0 - double(r.total_bytes) / double(e.rows * e.dim);
@@ -112,13 +117,15 @@ std::string format_report(const std::vector<ReportEntry>& entries, ReportFormat 
     const auto groups = by_table(entries);
     std::string out;
     if (format == ReportFormat::Csv) {
-        // The paper's table, one line per table; empty cells where a method was not run.
+        // The paper's table, one line per table; empty cells where a method was not run. Like the
+        // paper, a cell is the code's own width, even where embzip stores raw rows instead.
         out = "table,rows,dim,MB,nibble4,nibble4x2,second_tree_rows,limit4,limit4_minus_best,balanced8,sa8,huffman8,"
-              "limit8,limit8_minus_best\n";
+              "limit8,limit8_minus_best,minimax8,bound8,minimax4,bound4,entropy0,zstd19\n";
         for (const auto& [name, es] : groups) {
             auto cell = [&](Method m) {
                 const ReportEntry* e = find(es, m);
-                return e ? fmt("%.4f", saving(e->result.row_bits, e->dim)) : std::string();
+                if (!e) return std::string();
+                return fmt("%.4f", saving(e->result.raw_fallback ? e->result.code_row_bits : e->result.row_bits, e->dim));
             };
             auto gap = [&](Method limit, unsigned bits) {
                 const ReportEntry* l = find(es, limit);
@@ -126,13 +133,19 @@ std::string format_report(const std::vector<ReportEntry>& entries, ReportFormat 
                 return l && b ? fmt("%.4f", saving(l->result.row_bits, l->dim) - saving(b->result.row_bits, b->dim))
                               : std::string();
             };
+            auto bound = [&](Method m) {
+                const ReportEntry* e = find(es, m);
+                return e && e->result.bound_bits ? fmt("%.4f", saving(e->result.bound_bits, e->dim)) : std::string();
+            };
             const ReportEntry* x2 = find(es, Method::Nibble4x2);
             out += name + "," + std::to_string(es[0]->rows) + "," + std::to_string(es[0]->dim) + "," +
                    fmt("%.3f", double(es[0]->rows) * es[0]->dim / 1e6) + "," + cell(Method::Nibble4) + "," +
                    cell(Method::Nibble4x2) + "," + (x2 ? std::to_string(x2->result.second_book_rows) : "") + "," +
                    cell(Method::Limit4) + "," + gap(Method::Limit4, 4) + "," + cell(Method::Balanced8) + "," +
                    cell(Method::Sa8) + "," + cell(Method::Huffman8) + "," + cell(Method::Limit8) + "," +
-                   gap(Method::Limit8, 8) + "\n";
+                   gap(Method::Limit8, 8) + "," + cell(Method::Minimax8) + "," + bound(Method::Minimax8) + "," +
+                   cell(Method::Minimax4) + "," + bound(Method::Minimax4) + "," + cell(Method::Entropy0) + "," +
+                   cell(Method::Zstd19) + "\n";
         }
         return out;
     }
@@ -145,7 +158,9 @@ std::string format_report(const std::vector<ReportEntry>& entries, ReportFormat 
         for (const ReportEntry* e : es) {
             const CodeResult& r = e->result;
             std::string details;
-            if (is_limit(r.method)) details = "bound: per-row Huffman";
+            if (r.method == Method::Limit4 || r.method == Method::Limit8) details = "bound: per-row Huffman";
+            if (r.method == Method::Entropy0) details = "reference: order-0 entropy, no random access";
+            if (r.method == Method::Zstd19) details = "reference: whole table, zstd -19, no random access";
             if (r.spec.bits == 4) details += std::string(details.empty() ? "" : ", ") + "split " + split_name(r.spec.split);
             if (r.method == Method::Nibble4x2)
                 details += ", " + std::to_string(r.second_book_rows) + " rows on tree 2";

@@ -10,15 +10,19 @@
 
 namespace embzip {
 
-enum class Method { Huffman8, Balanced8, Sa8, Nibble4, Nibble4x2, Limit8, Limit4, Minimax8, Minimax4 };
+enum class Method {
+    Huffman8, Balanced8, Sa8, Nibble4, Nibble4x2, Limit8, Limit4, Minimax8, Minimax4, Entropy0, Zstd19
+};
 
 const char* method_name(Method method);
 // @throws InputError naming the valid methods.
 Method parse_method(const std::string& text);
 std::vector<Method> parse_method_list(const std::string& comma_list);  // "all" = every method
 std::vector<Method> all_methods();
-// limit8/limit4 are reference bounds (per-row Huffman), not encodings.
-bool is_limit(Method method);
+// References, not encodings: limit8/limit4 (per-row Huffman, the paper's limits), entropy0
+// (order-0 entropy of the whole table) and zstd19 (the whole table through zstd -19, no random
+// access). For entropy0 and zstd19, row_bits is the average per row (rounded up).
+bool is_reference(Method method);
 
 enum class SaStart { Balanced, Huffman };
 
