@@ -4,6 +4,8 @@
 
 #include <boost/program_options.hpp>
 #include <chrono>
+#include <cmath>
+#include <cstring>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -48,7 +50,10 @@ void add_input_options(po::options_description& d) {
     d.add_options()("input,i", po::value<std::vector<std::string>>()->required(),
                     "table: .npy (int8/uint8, or float32/float16 with --quantize), the seed tool's .bin, "
                     "or raw bytes with --rows/--dim")(
-        "quantize", po::value<std::string>()->default_value("none"), "float tables: symmetric | rowwise")(
+        "quantize", po::value<std::string>()->default_value("none"),
+        "float tables: symmetric | rowwise (to int8/uint8) | lossless (exact floats)")(
+        "tensor", po::value<std::string>()->default_value(""), ".safetensors: the tensor to read")(
+        "dtype", po::value<std::string>()->default_value(""), "bf16: read a uint16 .npy as bf16 bit patterns")(
         "rows", po::value<uint64_t>(), "raw input: number of rows")("dim", po::value<uint32_t>(),
                                                                        "raw input: bytes per row");
 }
@@ -72,6 +77,8 @@ LoadOptions load_options(const po::variables_map& vm, const std::string& path) {
     LoadOptions o;
     o.path = path;
     o.quantize = parse_quantize_mode(vm["quantize"].as<std::string>());
+    o.tensor = vm["tensor"].as<std::string>();
+    o.dtype = vm["dtype"].as<std::string>();
     if (vm.count("rows")) o.raw_rows = vm["rows"].as<uint64_t>();
     if (vm.count("dim")) o.raw_dim = vm["dim"].as<uint32_t>();
     return o;
@@ -110,6 +117,28 @@ bool parse(int argc, char** argv, po::options_description& d, po::variables_map&
     return true;
 }
 
+// A stored element as a double, for printing.
+double float_value(const uint8_t* p, FloatKind kind) {
+    uint32_t bits = 0;
+    if (kind == FloatKind::FP32) {
+        std::memcpy(&bits, p, 4);
+    } else {
+        const uint16_t h = uint16_t(p[0] | p[1] << 8);
+        if (kind == FloatKind::BF16) {
+            bits = uint32_t(h) << 16;
+        } else {
+            const int sign = h >> 15, exp = (h >> 10) & 0x1F, mant = h & 0x3FF;
+            const double v = exp == 0 ? std::ldexp(double(mant), -24)
+                             : exp == 31 ? (mant ? NAN : INFINITY)
+                                         : std::ldexp(double(mant | 0x400), exp - 25);
+            return sign ? -v : v;
+        }
+    }
+    float f;
+    std::memcpy(&f, &bits, 4);
+    return f;
+}
+
 std::string ezt_path(const std::string& dir) { return (fs::path(dir) / "table.ezt").string(); }
 
 int cmd_report(int argc, char** argv) {
@@ -128,8 +157,8 @@ int cmd_report(int argc, char** argv) {
     const MethodOptions options = method_options(vm);
     std::vector<ReportEntry> entries;
     for (const std::string& path : vm["input"].as<std::vector<std::string>>()) {
-        const Table table = load_table(load_options(vm, path));
-        for (ReportEntry& e : run_report(path, table, methods, options)) entries.push_back(std::move(e));
+        const Input input = load_input(load_options(vm, path));
+        for (ReportEntry& e : run_report(path, input, methods, options)) entries.push_back(std::move(e));
     }
     const std::string text = format_report(entries, format);
     if (vm.count("json-out")) write_file_atomic(vm["json-out"].as<std::string>(), format_report(entries, ReportFormat::Json));
@@ -150,7 +179,9 @@ int cmd_encode(int argc, char** argv) {
     if (!parse(argc, argv, d, vm, "usage: embzip encode --input T --method M --out DIR")) return 0;
     const auto inputs = vm["input"].as<std::vector<std::string>>();
     if (inputs.size() != 1) throw InputError("encode takes exactly one --input");
-    const Table table = load_table(load_options(vm, inputs[0]));
+    const Input input = load_input(load_options(vm, inputs[0]));
+    // Float tables: the code is for the exponent plane.
+    const Table& table = input.is_float ? split_planes(input.floats).exponents : input.table;
     const MethodOptions options = method_options(vm);
     const std::string method = vm["method"].as<std::string>();
     CodeResult result;
@@ -162,20 +193,25 @@ int cmd_encode(int argc, char** argv) {
         result = best_encodable(entries)->result;
     } else {
         const Method m = parse_method(method);
-        if (is_reference(m)) throw InputError(method + " is a reference bound, not an encoding; use it with 'embzip report'");
+        if (is_reference(m)) throw InputError(method + " is a reference, not an encoding; use it with 'embzip report'");
         result = run_method(m, table, options);
     }
-    const CodedTable coded = encode_table(table, result, vm["align"].as<unsigned>());
+    const unsigned align = vm["align"].as<unsigned>();
+    const CodedTable coded = input.is_float ? encode_float_table(input.floats, result, align)
+                                            : encode_table(table, result, align);
+    const uint64_t original = input.is_float ? input.floats.size_bytes() : table.size_bytes();
+    const uint64_t row_bits = coded.row_bits + uint64_t(coded.dim) * coded.raw_bits;
     const std::string dir = vm["out"].as<std::string>();
     fs::create_directories(dir);
     write_ezt(ezt_path(dir), coded);
     write_file_atomic((fs::path(dir) / "code.json").string(), code_json(coded));
-    std::printf("%s: %s, W = %u bits (saving %.2f%%), pitch %u bits, %llu stored bytes (%.2f%% of %llu)%s\n",
-                dir.c_str(), coded.method.c_str(), coded.row_bits, 100.0 * saving(coded.row_bits, coded.dim),
-                coded.pitch_bits, (unsigned long long)coded.stored_bytes(),
-                100.0 * double(coded.stored_bytes()) / double(table.size_bytes()),
-                (unsigned long long)table.size_bytes(),
-                coded.spec.bits == 4 ? (std::string(", split ") + split_name(coded.spec.split)).c_str() : "");
+    std::printf("%s: %s, W = %llu bits (saving %.2f%%), pitch %u bits, %llu stored bytes (%.2f%% of %llu)%s%s\n",
+                dir.c_str(), coded.method.c_str(), (unsigned long long)row_bits,
+                100.0 * (1.0 - double(row_bits) / (8.0 * coded.dim * coded.value_bytes())), coded.pitch_bits,
+                (unsigned long long)coded.stored_bytes(), 100.0 * double(coded.stored_bytes()) / double(original),
+                (unsigned long long)original,
+                coded.spec.bits == 4 ? (std::string(", split ") + split_name(coded.spec.split)).c_str() : "",
+                coded.overflow ? (", " + std::to_string(coded.overflow_rows) + " overflow rows").c_str() : "");
     return 0;
 }
 
@@ -186,7 +222,8 @@ int cmd_decode(int argc, char** argv) {
     po::variables_map vm;
     if (!parse(argc, argv, d, vm, "usage: embzip decode --in DIR --out T.npy")) return 0;
     const CodedTable coded = read_ezt(ezt_path(vm["in"].as<std::string>()));
-    save_table_npy(vm["out"].as<std::string>(), decode_table(coded));
+    if (coded.is_float()) save_float_npy(vm["out"].as<std::string>(), decode_float_table(coded));
+    else save_table_npy(vm["out"].as<std::string>(), decode_table(coded));
     std::printf("decoded %llu rows x %u bytes to %s\n", (unsigned long long)coded.rows, coded.dim,
                 vm["out"].as<std::string>().c_str());
     return 0;
@@ -200,18 +237,25 @@ int cmd_verify(int argc, char** argv) {
     if (!parse(argc, argv, d, vm, "usage: embzip verify --in DIR --input T")) return 0;
     const auto inputs = vm["input"].as<std::vector<std::string>>();
     if (inputs.size() != 1) throw InputError("verify takes exactly one --input");
-    const Table original = load_table(load_options(vm, inputs[0]));
+    const Input input = load_input(load_options(vm, inputs[0]));
     const CodedTable coded = read_ezt(ezt_path(vm["in"].as<std::string>()));
-    if (coded.rows != original.rows || coded.dim != original.dim)
+    const uint64_t rows = input.is_float ? input.floats.rows : input.table.rows;
+    const uint32_t dim = input.is_float ? input.floats.dim : input.table.dim;
+    if (coded.rows != rows || coded.dim != dim || coded.is_float() != input.is_float ||
+        (input.is_float && coded.float_kind != uint8_t(input.floats.kind)))
         throw InputError("coded table is " + std::to_string(coded.rows) + " x " + std::to_string(coded.dim) +
-                         ", input is " + std::to_string(original.rows) + " x " + std::to_string(original.dim));
-    const Table decoded = decode_table(coded);
-    for (uint64_t r = 0; r < original.rows; ++r)
-        if (std::memcmp(decoded.row(r), original.row(r), original.dim) != 0) {
+                         (coded.is_float() ? std::string(" ") + float_kind_name(FloatKind(coded.float_kind)) : "") +
+                         ", input is " + std::to_string(rows) + " x " + std::to_string(dim) +
+                         (input.is_float ? std::string(" ") + float_kind_name(input.floats.kind) : ""));
+    const std::vector<uint8_t> decoded = coded.is_float() ? decode_float_table(coded).bytes : decode_table(coded).bytes;
+    const std::vector<uint8_t>& want = input.is_float ? input.floats.bytes : input.table.bytes;
+    const size_t row_bytes = size_t(dim) * coded.value_bytes();
+    for (uint64_t r = 0; r < rows; ++r)
+        if (std::memcmp(decoded.data() + r * row_bytes, want.data() + r * row_bytes, row_bytes) != 0) {
             std::fprintf(stderr, "embzip: verify FAILED: row %llu differs\n", (unsigned long long)r);
             return 1;
         }
-    std::printf("verify OK: %llu rows x %u bytes bit-exact\n", (unsigned long long)original.rows, original.dim);
+    std::printf("verify OK: %llu rows x %zu bytes bit-exact\n", (unsigned long long)rows, row_bytes);
     return 0;
 }
 
@@ -226,12 +270,17 @@ int cmd_row(int argc, char** argv) {
     if (index >= coded.rows)
         throw InputError("--index " + std::to_string(index) + " is out of range (table has " +
                          std::to_string(coded.rows) + " rows)");
-    std::vector<uint8_t> row(coded.dim);
+    std::vector<uint8_t> row(size_t(coded.dim) * coded.value_bytes());
     const RowDecoder decoder(coded);
-    const Status s = decoder.decode_row(index, row.data());
+    const Status s = decoder.decode_values(index, row.data());
     if (s != Status::Ok) throw FormatError("row " + std::to_string(index) + ": " + status_message(s));
-    for (uint32_t c = 0; c < coded.dim; ++c)
-        std::printf("%s%d", c ? " " : "", coded.dtype == Dtype::Int8 ? int(int8_t(row[c])) : int(row[c]));
+    for (uint32_t c = 0; c < coded.dim; ++c) {
+        if (!coded.is_float()) {
+            std::printf("%s%d", c ? " " : "", coded.dtype == Dtype::Int8 ? int(int8_t(row[c])) : int(row[c]));
+            continue;
+        }
+        std::printf("%s%.9g", c ? " " : "", float_value(row.data() + c * coded.value_bytes(), FloatKind(coded.float_kind)));
+    }
     std::printf("\n");
     return 0;
 }

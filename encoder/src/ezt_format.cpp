@@ -23,7 +23,7 @@ constexpr uint32_t tag(const char (&s)[5]) {
            uint32_t(uint8_t(s[3])) << 24;
 }
 constexpr uint32_t kTagBooks = tag("BOOK"), kTagRows = tag("ROWS"), kTagQuantSym = tag("QSYM"),
-                   kTagQuantRow = tag("QROW"), kTagOverflow = tag("OVFL");
+                   kTagQuantRow = tag("QROW"), kTagOverflow = tag("OVFL"), kTagRawPlane = tag("RAWP");
 constexpr uint8_t kFlagOverflow = 1;
 
 struct Writer {
@@ -73,7 +73,7 @@ void write_ezt(const std::string& path, const CodedTable& t) {
     w.u16(kVersion);
     w.u8(t.spec.bits);
     w.u8(uint8_t(t.spec.split));
-    w.u8(uint8_t(t.dtype));
+    w.u8(t.is_float() ? t.float_kind : uint8_t(t.dtype));
     w.u8(uint8_t(t.books.size()));
     w.u8(uint8_t(t.selector_bits));
     w.u8(uint8_t(t.quant.kind));
@@ -81,7 +81,7 @@ void write_ezt(const std::string& path, const CodedTable& t) {
     w.u32(t.dim);
     w.u32(t.row_bits);
     w.u32(t.pitch_bits);
-    const uint32_t sections = 2 + (t.quant.kind != QuantKind::None ? 1 : 0) + (t.overflow ? 1 : 0);
+    const uint32_t sections = 2 + (t.quant.kind != QuantKind::None ? 1 : 0) + (t.overflow ? 1 : 0) + (t.is_float() ? 1 : 0);
     w.u32(sections);
     char method[16] = {};
     std::strncpy(method, t.method.c_str(), sizeof(method) - 1);
@@ -108,6 +108,7 @@ void write_ezt(const std::string& path, const CodedTable& t) {
         }
         w.section(kTagQuantRow, q);
     }
+    if (t.is_float()) w.section(kTagRawPlane, t.raw_plane);
     if (t.overflow) {
         std::vector<uint8_t> o(8);
         std::memcpy(o.data(), &t.overflow_rows, 8);
@@ -154,14 +155,19 @@ CodedTable parse_ezt(const std::vector<uint8_t>& bytes, const std::string& name)
     if (t.spec.bits != 8 && t.spec.bits != 4) bad(name, "symbol bits " + std::to_string(t.spec.bits));
     if (split > 1) bad(name, "split " + std::to_string(split));
     t.spec.split = Split(split);
-    if (dtype > 1) bad(name, "dtype " + std::to_string(dtype));
-    t.dtype = Dtype(dtype);
+    if (dtype > 4) bad(name, "dtype " + std::to_string(dtype));
+    t.dtype = dtype <= 1 ? Dtype(dtype) : Dtype::Uint8;
+    if (dtype >= 2) {
+        t.float_kind = dtype;
+        t.raw_bits = float_format(FloatKind(dtype)).raw_bits();
+    }
     if (books < 1 || books > CodeGeometry::kMaxBooks) bad(name, "book count " + std::to_string(books));
     unsigned want_selector = 0;
     while ((1u << want_selector) < books) ++want_selector;
     if (t.selector_bits != want_selector) bad(name, "selector bits " + std::to_string(t.selector_bits));
     if (quant > 2) bad(name, "quantization kind " + std::to_string(quant));
     t.quant.kind = QuantKind(quant);
+    if (t.is_float() && t.quant.kind != QuantKind::None) bad(name, "a float table cannot be quantized");
     if (t.rows == 0 || t.rows > kMaxRows) bad(name, "rows " + std::to_string(t.rows));
     if (t.dim == 0 || t.dim > CodeGeometry::kMaxDim) bad(name, "dim " + std::to_string(t.dim));
     const uint64_t max_row_bits =
@@ -169,7 +175,7 @@ CodedTable parse_ezt(const std::vector<uint8_t>& bytes, const std::string& name)
     if (t.row_bits <= t.selector_bits + (t.overflow ? t.index_bits : 0) || t.row_bits > max_row_bits + 1)
         bad(name, "row bits " + std::to_string(t.row_bits));
     if (t.pitch_bits < t.row_bits || t.pitch_bits > t.row_bits + 4096) bad(name, "pitch " + std::to_string(t.pitch_bits));
-    if (sections != 2 + (t.quant.kind != QuantKind::None ? 1u : 0u) + (t.overflow ? 1u : 0u))
+    if (sections != 2 + (t.quant.kind != QuantKind::None ? 1u : 0u) + (t.overflow ? 1u : 0u) + (t.is_float() ? 1u : 0u))
         bad(name, "section count " + std::to_string(sections));
 
     bool have_books = false, have_rows = false, have_quant = false, have_overflow = false;
@@ -211,6 +217,9 @@ CodedTable parse_ezt(const std::vector<uint8_t>& bytes, const std::string& name)
                 std::memcpy(&t.quant.row_bias[i], body + 8 * i + 4, 4);
             }
             have_quant = true;
+        } else if (section_tag == kTagRawPlane && t.is_float() && t.raw_plane.empty()) {
+            if (length != t.rows * t.raw_row_bytes()) bad(name, "raw plane section size");
+            t.raw_plane.assign(body, body + length);
         } else if (section_tag == kTagOverflow && t.overflow && !have_overflow) {
             if (length < 8) bad(name, "overflow section size");
             std::memcpy(&t.overflow_rows, body, 8);
@@ -223,7 +232,7 @@ CodedTable parse_ezt(const std::vector<uint8_t>& bytes, const std::string& name)
         }
     }
     if (r.pos != bytes.size()) throw FormatError(name + ": corrupt .ezt: trailing bytes after the last section");
-    if (!have_books || !have_rows) bad(name, "missing section");
+    if (!have_books || !have_rows || (t.is_float() && t.raw_plane.empty())) bad(name, "missing section");
     return t;
 }
 

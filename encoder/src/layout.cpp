@@ -91,17 +91,19 @@ inline uint64_t load_be64(const uint8_t* p) {
 }  // namespace
 
 uint64_t stored_bytes(uint64_t rows, uint32_t dim, SymbolSpec spec, size_t books, uint32_t pitch_bits,
-                      QuantKind quant, bool overflow, uint64_t overflow_rows) {
+                      QuantKind quant, bool overflow, uint64_t overflow_rows, uint64_t raw_plane_bytes) {
     // Mirrors write_ezt: 64-byte header, then sections of 16-byte header + body.
     uint64_t bytes = 64 + (16 + books * spec.alphabet()) + (16 + (rows * pitch_bits + 7) / 8);
     if (quant == QuantKind::Symmetric) bytes += 16 + 8;
     if (quant == QuantKind::Rowwise) bytes += 16 + 8 * rows;
     if (overflow) bytes += 16 + 8 + overflow_rows * dim;
+    if (raw_plane_bytes) bytes += 16 + raw_plane_bytes;
     return bytes;
 }
 
 uint64_t CodedTable::stored_bytes() const {
-    return embzip::stored_bytes(rows, dim, spec, books.size(), pitch_bits, quant.kind, overflow, overflow_rows);
+    return embzip::stored_bytes(rows, dim, spec, books.size(), pitch_bits, quant.kind, overflow, overflow_rows,
+                                raw_plane.size());
 }
 
 CodedTable encode_table(const Table& table, const CodeResult& result, unsigned align_bits) {
@@ -440,6 +442,32 @@ Status RowDecoder::decode_group(const uint64_t* indices, size_t count, uint8_t* 
 
 Status RowDecoder::decode_rows(const uint64_t* indices, size_t count, uint8_t* out) const {
     return m_table.spec.bits == 8 ? decode_group<8>(indices, count, out) : decode_group<4>(indices, count, out);
+}
+
+CodedTable encode_float_table(const FloatTable& table, const CodeResult& result, unsigned align_bits) {
+    FloatPlanes planes = split_planes(table);
+    CodedTable out = encode_table(planes.exponents, result, align_bits);
+    out.float_kind = uint8_t(table.kind);
+    out.raw_bits = planes.raw_bits;
+    out.raw_plane = std::move(planes.raw);
+    return out;
+}
+
+Status RowDecoder::decode_values(uint64_t index, uint8_t* out) const {
+    const CodedTable& t = m_table;
+    if (!t.is_float()) return decode_row(index, out);
+    thread_local std::vector<uint8_t> exponents;
+    exponents.resize(t.dim);
+    const Status s = decode_row(index, exponents.data());
+    if (s != Status::Ok) return s;
+    merge_row(exponents.data(), t.raw_plane.data() + index * t.raw_row_bytes(), t.dim, FloatKind(t.float_kind), out);
+    return Status::Ok;
+}
+
+FloatTable decode_float_table(const CodedTable& table) {
+    if (!table.is_float()) throw FormatError("not a float table");
+    const Table exponents = decode_table(table);
+    return merge_planes(exponents, table.raw_plane.data(), FloatKind(table.float_kind));
 }
 
 Table decode_table(const CodedTable& table) {

@@ -271,7 +271,7 @@ CodeResult run_minimax(const Table& table, unsigned bits, const MethodOptions& o
         mo.seconds = options.time_limit_s / double(splits.size());
         mo.mwu_iterations = options.mwu_iterations;
         mo.eta = options.eta;
-        mo.search_iterations = options.iterations ? options.iterations : 200000;
+        mo.search_iterations = options.iterations ? options.iterations : 1000000;
         mo.progress = options.progress;
         mo.stage = bits == 8 ? "minimax8" : "minimax4";
         auto fit = [&](const std::vector<uint32_t>& rows, double* bound) {

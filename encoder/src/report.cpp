@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "embzip/errors.hpp"
+#include "embzip/float_table.hpp"
 
 namespace embzip {
 
@@ -16,6 +17,13 @@ std::string fmt(const char* f, double v) {
     std::snprintf(buf, sizeof(buf), f, v);
     return buf;
 }
+
+// 1 - stored row bits / raw row bits; float tables add their raw sign+mantissa bits.
+double entry_saving(const ReportEntry& e, uint64_t bits) {
+    return 1.0 - double(bits + e.extra_bits) / (double(e.dim) * e.elem_bits);
+}
+
+uint64_t original_bytes(const ReportEntry& e) { return e.rows * e.dim * e.elem_bits / 8; }
 
 std::string percent(double fraction) { return fmt("%.2f%%", 100.0 * fraction); }
 
@@ -49,7 +57,36 @@ std::vector<std::pair<std::string, std::vector<const ReportEntry*>>> by_table(co
 std::vector<ReportEntry> run_report(const std::string& name, const Table& table, const std::vector<Method>& methods,
                                     const MethodOptions& options) {
     std::vector<ReportEntry> out;
-    for (Method m : methods) out.push_back({name, table.rows, table.dim, run_method(m, table, options)});
+    const std::string dtype = table.dtype == Dtype::Int8 ? "int8" : "uint8";
+    for (Method m : methods) out.push_back({name, table.rows, table.dim, run_method(m, table, options), 8, 0, dtype});
+    return out;
+}
+
+std::vector<ReportEntry> run_report(const std::string& name, const Input& input, const std::vector<Method>& methods,
+                                    const MethodOptions& options) {
+    if (!input.is_float) return run_report(name, input.table, methods, options);
+    const FloatTable& f = input.floats;
+    const FloatPlanes planes = split_planes(f);
+    const unsigned elem_bits = float_format(f.kind).bits;
+    const uint64_t extra = uint64_t(f.dim) * planes.raw_bits;
+    const uint64_t raw_section = 16 + planes.raw.size();
+    std::vector<ReportEntry> out;
+    for (Method m : methods) {
+        ReportEntry e{name, f.rows, f.dim, {}, elem_bits, extra, float_kind_name(f.kind)};
+        if (m == Method::Zstd19) {
+            // The no-random-access ceiling is for the whole float table, not one plane.
+            Table bytes;
+            bytes.rows = f.rows;
+            bytes.dim = f.dim * elem_bits / 8;
+            bytes.bytes = f.bytes;
+            e.result = run_method(m, bytes, options);
+            e.extra_bits = 0;
+        } else {
+            e.result = run_method(m, planes.exponents, options);
+            if (!is_reference(m) || m == Method::Entropy0) e.result.total_bytes += raw_section;
+        }
+        out.push_back(std::move(e));
+    }
     return out;
 }
 
@@ -77,26 +114,31 @@ std::string format_report(const std::vector<ReportEntry>& entries, ReportFormat 
             j["rows"] = e.rows;
             j["dim"] = e.dim;
             j["method"] = method_name(r.method);
-            j["row_bits"] = r.row_bits;
-            j["saving"] = saving(r.row_bits, e.dim);
+            j["dtype"] = e.dtype;
+            j["row_bits"] = r.row_bits + e.extra_bits;
+            if (e.extra_bits) {
+                j["exponent_row_bits"] = r.row_bits;
+                j["raw_bits_per_row"] = e.extra_bits;
+            }
+            j["saving"] = entry_saving(e, r.row_bits);
             j["seconds"] = r.seconds;
             j["symbol_bits"] = r.spec.bits;
             j["is_bound"] = is_reference(r.method);
             if (r.spec.bits == 4) j["split"] = split_name(r.spec.split);
             if (r.method == Method::Nibble4x2) j["second_tree_rows"] = r.second_book_rows;
             if (r.bound_bits) {
-                j["bound_bits"] = r.bound_bits;
-                j["bound_saving"] = saving(r.bound_bits, e.dim);
+                j["bound_bits"] = r.bound_bits + e.extra_bits;
+                j["bound_saving"] = entry_saving(e, r.bound_bits);
             }
             if (r.method == Method::Entropy0 || r.method == Method::Zstd19) {
                 j["random_access"] = false;
                 j["total_bytes"] = r.total_bytes;
-                j["total_saving"] = 1.0 - double(r.total_bytes) / double(e.rows * e.dim);
+                j["total_saving"] = 1.0 - double(r.total_bytes) / double(original_bytes(e));
             }
             if (!is_reference(r.method)) {
                 j["total_bytes"] = r.total_bytes;
-                j["original_bytes"] = e.rows * e.dim;
-                j["total_saving"] = 1.0 - double(r.total_bytes) / double(e.rows * e.dim);
+                j["original_bytes"] = original_bytes(e);
+                j["total_saving"] = 1.0 - double(r.total_bytes) / double(original_bytes(e));
                 j["overflow_rows"] = r.overflow.rows;
                 if (r.raw_fallback) {
                     j["raw_fallback"] = true;
@@ -125,17 +167,17 @@ std::string format_report(const std::vector<ReportEntry>& entries, ReportFormat 
             auto cell = [&](Method m) {
                 const ReportEntry* e = find(es, m);
                 if (!e) return std::string();
-                return fmt("%.4f", saving(e->result.raw_fallback ? e->result.code_row_bits : e->result.row_bits, e->dim));
+                return fmt("%.4f", entry_saving(*e, e->result.raw_fallback ? e->result.code_row_bits : e->result.row_bits));
             };
             auto gap = [&](Method limit, unsigned bits) {
                 const ReportEntry* l = find(es, limit);
                 const ReportEntry* b = best_of(es, bits);
-                return l && b ? fmt("%.4f", saving(l->result.row_bits, l->dim) - saving(b->result.row_bits, b->dim))
+                return l && b ? fmt("%.4f", entry_saving(*l, l->result.row_bits) - entry_saving(*b, b->result.row_bits))
                               : std::string();
             };
             auto bound = [&](Method m) {
                 const ReportEntry* e = find(es, m);
-                return e && e->result.bound_bits ? fmt("%.4f", saving(e->result.bound_bits, e->dim)) : std::string();
+                return e && e->result.bound_bits ? fmt("%.4f", entry_saving(*e, e->result.bound_bits)) : std::string();
             };
             const ReportEntry* x2 = find(es, Method::Nibble4x2);
             out += name + "," + std::to_string(es[0]->rows) + "," + std::to_string(es[0]->dim) + "," +
@@ -151,8 +193,10 @@ std::string format_report(const std::vector<ReportEntry>& entries, ReportFormat 
     }
     for (const auto& [name, es] : groups) {
         char head[512];
-        std::snprintf(head, sizeof(head), "%s: %llu rows x %u bytes (%.2f MB)\n", name.c_str(),
-                      (unsigned long long)es[0]->rows, es[0]->dim, double(es[0]->rows) * es[0]->dim / 1e6);
+        std::snprintf(head, sizeof(head), "%s: %llu rows x %u %s (%.2f MB)%s\n", name.c_str(),
+                      (unsigned long long)es[0]->rows, es[0]->dim, es[0]->elem_bits == 8 ? "bytes" : es[0]->dtype.c_str(),
+                      double(original_bytes(*es[0])) / 1e6,
+                      es[0]->extra_bits ? "; W = coded exponents + raw sign/mantissa bits" : "");
         out += head;
         out += "  method       W bits   saving   seconds  details\n";
         for (const ReportEntry* e : es) {
@@ -168,15 +212,15 @@ std::string format_report(const std::vector<ReportEntry>& entries, ReportFormat 
                 details += std::string(details.empty() ? "" : ", ") + std::to_string(r.books.size()) + " books";
             if (r.overflow.enabled)
                 details += std::string(details.empty() ? "" : ", ") + std::to_string(r.overflow.rows) +
-                           " rows overflow, total " + percent(1.0 - double(r.total_bytes) / double(e->rows * e->dim)) +
+                           " rows overflow, total " + percent(1.0 - double(r.total_bytes) / double(original_bytes(*e))) +
                            " smaller";
             if (r.raw_fallback)
                 details += std::string(details.empty() ? "" : ", ") + "raw fallback (its code needs " +
                            std::to_string(r.code_row_bits) + " bits)";
             if (r.bound_bits)
                 details += std::string(details.empty() ? "" : ", ") + "proven bound W >= " +
-                           std::to_string(r.bound_bits) + " (gap " +
-                           fmt("%.2f", 100.0 * (saving(r.bound_bits, e->dim) - saving(r.row_bits, e->dim))) + " pp)";
+                           std::to_string(r.bound_bits + e->extra_bits) + " (gap " +
+                           fmt("%.2f", 100.0 * (entry_saving(*e, r.bound_bits) - entry_saving(*e, r.row_bits))) + " pp)";
             if (!r.books.empty()) {
                 unsigned max_len = 0;
                 for (const CodeLengths& b : r.books) max_len = std::max(max_len, b.max_len());
@@ -184,7 +228,7 @@ std::string format_report(const std::vector<ReportEntry>& entries, ReportFormat 
             }
             char line[512];
             std::snprintf(line, sizeof(line), "  %-11s %7llu %8s %9.3f  %s\n", method_name(r.method),
-                          (unsigned long long)r.row_bits, percent(saving(r.row_bits, e->dim)).c_str(), r.seconds,
+                          (unsigned long long)(r.row_bits + e->extra_bits), percent(entry_saving(*e, r.row_bits)).c_str(), r.seconds,
                           details.c_str());
             out += line;
         }
@@ -194,7 +238,7 @@ std::string format_report(const std::vector<ReportEntry>& entries, ReportFormat 
             if (l && b)
                 out += "  " + std::string(method_name(limit)) + " - best " + std::to_string(bits) + "-bit (" +
                        method_name(b->result.method) + "): " +
-                       fmt("%.2f", 100.0 * (saving(l->result.row_bits, l->dim) - saving(b->result.row_bits, b->dim))) +
+                       fmt("%.2f", 100.0 * (entry_saving(*l, l->result.row_bits) - entry_saving(*b, b->result.row_bits))) +
                        " percentage points\n";
         }
     }

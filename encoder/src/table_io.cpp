@@ -10,6 +10,7 @@
 #include "embzip/errors.hpp"
 #include "embzip/file_util.hpp"
 #include "embzip/npy.hpp"
+#include "embzip/safetensors.hpp"
 
 namespace embzip {
 
@@ -36,51 +37,105 @@ double half_to_double(uint16_t h) {
     return sign ? -v : v;
 }
 
-std::vector<double> float_values(const NpyArray& a, const std::string& name) {
-    std::vector<double> v(a.element_count());
-    if (a.descr == "<f4") {
-        for (size_t i = 0; i < v.size(); ++i) {
-            float f;
-            std::memcpy(&f, a.data.data() + 4 * i, 4);
-            v[i] = f;
-        }
-    } else {
-        for (size_t i = 0; i < v.size(); ++i) v[i] = half_to_double(uint16_t(a.data[2 * i] | (a.data[2 * i + 1] << 8)));
-    }
-    for (double x : v)
-        if (!std::isfinite(x)) throw InputError(name + ": table holds NaN or Inf; cannot quantize it");
-    return v;
-}
+// A 2-D array from .npy or .safetensors, before it becomes a table.
+enum class Elem { I8, U8, F16, F32, BF16 };
+struct Array2D {
+    Elem elem;
+    uint64_t rows = 0;
+    uint64_t dim = 0;
+    std::vector<uint8_t> data;
+};
 
-Table from_npy(const LoadOptions& options) {
-    const NpyArray a = read_npy(options.path);
+Array2D npy_array(const LoadOptions& options) {
+    NpyArray a = read_npy(options.path);
     const std::string& name = options.path;
     if (a.shape.size() != 2)
         throw InputError(name + ": expected a 2-D array (rows, dim), got " + std::to_string(a.shape.size()) + "-D");
-    check_geometry(a.shape[0], a.shape[1], name);
-    const bool is_float = a.descr == "<f4" || a.descr == "<f2";
-    const bool is_byte = a.descr == "|i1" || a.descr == "|u1";
-    if (!is_float && !is_byte)
+    Array2D out;
+    if (a.descr == "|i1") out.elem = Elem::I8;
+    else if (a.descr == "|u1") out.elem = Elem::U8;
+    else if (a.descr == "<f2") out.elem = Elem::F16;
+    else if (a.descr == "<f4") out.elem = Elem::F32;
+    else if (a.descr == "<u2" && options.dtype == "bf16") out.elem = Elem::BF16;
+    else if (a.descr == "<u2")
+        throw InputError(name + ": uint16 table: pass --dtype bf16 if it holds bf16 bit patterns");
+    else
         throw InputError(name + ": dtype '" + a.descr +
-                         "' is not supported (int8, uint8, or float32/float16 with --quantize)");
-    if (is_byte) {
-        if (options.quantize != QuantizeMode::None)
-            throw InputError(name + ": --quantize applies to float tables; this one is already " +
-                             (a.descr == "|i1" ? "int8" : "uint8"));
-        Table t;
-        t.rows = a.shape[0];
-        t.dim = uint32_t(a.shape[1]);
-        t.dtype = a.descr == "|i1" ? Dtype::Int8 : Dtype::Uint8;
-        t.bytes = a.data;
-        return t;
+                         "' is not supported (int8, uint8, float16, float32, or uint16 with --dtype bf16)");
+    if (!options.dtype.empty() && options.dtype != "bf16") throw InputError("--dtype: only bf16 is supported");
+    if (options.dtype == "bf16" && out.elem != Elem::BF16) throw InputError(name + ": --dtype bf16 needs a uint16 .npy");
+    out.rows = a.shape[0];
+    out.dim = a.shape[1];
+    out.data = std::move(a.data);
+    return out;
+}
+
+Array2D safetensors_array(const LoadOptions& options) {
+    SafeTensor t = read_safetensor(options.path, options.tensor);
+    const std::string where = options.path + ": tensor '" + t.name + "'";
+    Array2D out;
+    if (t.dtype == "I8") out.elem = Elem::I8;
+    else if (t.dtype == "U8") out.elem = Elem::U8;
+    else if (t.dtype == "F16") out.elem = Elem::F16;
+    else if (t.dtype == "F32") out.elem = Elem::F32;
+    else if (t.dtype == "BF16") out.elem = Elem::BF16;
+    else throw InputError(where + ": dtype " + t.dtype + " is not supported (BF16, F16, F32, I8, U8)");
+    if (t.shape.size() != 2)
+        throw InputError(where + ": expected a 2-D tensor (rows, dim), got " + std::to_string(t.shape.size()) + "-D");
+    out.rows = t.shape[0];
+    out.dim = t.shape[1];
+    out.data = std::move(t.data);
+    return out;
+}
+
+double element_value(const Array2D& a, uint64_t i) {
+    if (a.elem == Elem::F32) {
+        float f;
+        std::memcpy(&f, a.data.data() + 4 * i, 4);
+        return f;
     }
+    const uint16_t h = uint16_t(a.data[2 * i] | (a.data[2 * i + 1] << 8));
+    if (a.elem == Elem::F16) return half_to_double(h);
+    const uint32_t bits = uint32_t(h) << 16;
+    float f;
+    std::memcpy(&f, &bits, 4);
+    return f;
+}
+
+Input from_array(Array2D a, const LoadOptions& options) {
+    const std::string& name = options.path;
+    check_geometry(a.rows, a.dim, name);
+    Input in;
+    if (a.elem == Elem::I8 || a.elem == Elem::U8) {
+        if (options.quantize == QuantizeMode::Symmetric || options.quantize == QuantizeMode::Rowwise)
+            throw InputError(name + ": --quantize applies to float tables; this one is already " +
+                             (a.elem == Elem::I8 ? "int8" : "uint8"));
+        in.table.rows = a.rows;
+        in.table.dim = uint32_t(a.dim);
+        in.table.dtype = a.elem == Elem::I8 ? Dtype::Int8 : Dtype::Uint8;
+        in.table.bytes = std::move(a.data);
+        return in;
+    }
+    const char* kind = a.elem == Elem::F32 ? "float32" : a.elem == Elem::F16 ? "float16" : "bf16";
     if (options.quantize == QuantizeMode::None)
-        throw InputError(name + ": float table (" + a.descr +
-                         "): choose --quantize symmetric or --quantize rowwise");
-    const std::vector<double> values = float_values(a, name);
-    return options.quantize == QuantizeMode::Symmetric
-               ? quantize_symmetric(values, a.shape[0], uint32_t(a.shape[1]))
-               : quantize_rowwise(values, a.shape[0], uint32_t(a.shape[1]));
+        throw InputError(name + ": " + kind +
+                         " table: choose --quantize symmetric, --quantize rowwise, or --quantize lossless");
+    if (options.quantize == QuantizeMode::Lossless) {
+        in.is_float = true;
+        in.floats.rows = a.rows;
+        in.floats.dim = uint32_t(a.dim);
+        in.floats.kind = a.elem == Elem::F32 ? FloatKind::FP32 : a.elem == Elem::F16 ? FloatKind::FP16 : FloatKind::BF16;
+        in.floats.bytes = std::move(a.data);
+        return in;
+    }
+    std::vector<double> values(a.rows * a.dim);
+    for (uint64_t i = 0; i < values.size(); ++i) {
+        values[i] = element_value(a, i);
+        if (!std::isfinite(values[i])) throw InputError(name + ": table holds NaN or Inf; cannot quantize it");
+    }
+    in.table = options.quantize == QuantizeMode::Symmetric ? quantize_symmetric(values, a.rows, uint32_t(a.dim))
+                                                           : quantize_rowwise(values, a.rows, uint32_t(a.dim));
+    return in;
 }
 
 int32_t le32(const uint8_t* p) { return int32_t(uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24); }
@@ -91,7 +146,8 @@ QuantizeMode parse_quantize_mode(const std::string& text) {
     if (text == "none") return QuantizeMode::None;
     if (text == "symmetric") return QuantizeMode::Symmetric;
     if (text == "rowwise") return QuantizeMode::Rowwise;
-    throw InputError("--quantize: expected symmetric, rowwise or none, got '" + text + "'");
+    if (text == "lossless") return QuantizeMode::Lossless;
+    throw InputError("--quantize: expected symmetric, rowwise, lossless or none, got '" + text + "'");
 }
 
 Table quantize_symmetric(const std::vector<double>& values, uint64_t rows, uint32_t dim) {
@@ -138,9 +194,20 @@ Table quantize_rowwise(const std::vector<double>& values, uint64_t rows, uint32_
 }
 
 Table load_table(const LoadOptions& options) {
+    Input in = load_input(options);
+    if (in.is_float) throw InputError(options.path + ": a lossless float table is not a byte table");
+    return std::move(in.table);
+}
+
+Input load_input(const LoadOptions& options) {
     const std::string& name = options.path;
+    Input in;
+    if (ends_with(name, ".npy") && !options.raw_rows && !options.raw_dim) return from_array(npy_array(options), options);
+    if (ends_with(name, ".safetensors") && !options.raw_rows && !options.raw_dim)
+        return from_array(safetensors_array(options), options);
     if (options.raw_rows.has_value() != options.raw_dim.has_value())
         throw InputError(name + ": raw input needs both --rows and --dim");
+    if (!options.tensor.empty()) throw InputError("--tensor applies to .safetensors inputs");
     if (options.raw_rows) {
         if (options.quantize != QuantizeMode::None)
             throw InputError(name + ": raw input is int8 bytes; --quantize does not apply");
@@ -152,9 +219,9 @@ Table load_table(const LoadOptions& options) {
         if (t.bytes.size() != t.size_bytes())
             throw FormatError(name + ": raw file has " + std::to_string(t.bytes.size()) +
                               " bytes, --rows x --dim needs " + std::to_string(t.size_bytes()));
-        return t;
+        in.table = std::move(t);
+        return in;
     }
-    if (ends_with(name, ".npy")) return from_npy(options);
     if (ends_with(name, ".bin")) {
         if (options.quantize != QuantizeMode::None)
             throw InputError(name + ": .bin tables are int8; --quantize does not apply");
@@ -172,9 +239,18 @@ Table load_table(const LoadOptions& options) {
             throw FormatError(name + ": .bin data has " + std::to_string(bytes.size() - 8) +
                               " bytes, header says " + std::to_string(t.size_bytes()));
         t.bytes.assign(bytes.begin() + 8, bytes.end());
-        return t;
+        in.table = std::move(t);
+        return in;
     }
-    throw InputError(name + ": unknown input format (expected .npy, .bin, or raw bytes with --rows and --dim)");
+    throw InputError(name + ": unknown input format (expected .npy, .safetensors, .bin, or raw bytes with --rows and --dim)");
+}
+
+void save_float_npy(const std::string& path, const FloatTable& table) {
+    NpyArray a;
+    a.descr = table.kind == FloatKind::FP32 ? "<f4" : table.kind == FloatKind::FP16 ? "<f2" : "<u2";
+    a.shape = {table.rows, table.dim};
+    a.data = table.bytes;
+    write_npy(path, a);
 }
 
 void save_table_npy(const std::string& path, const Table& table) {

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "embzip/code.hpp"
+#include "embzip/float_table.hpp"
 #include "embzip/methods.hpp"
 #include "embzip/table.hpp"
 
@@ -30,6 +31,14 @@ struct CodedTable {
     uint32_t index_bits = 0;       // width of an overflow index
     uint64_t overflow_rows = 0;
     std::vector<uint8_t> overflow_region;  // overflow_rows x dim raw bytes
+    // Float tables: the coded rows are the exponent plane; raw_plane holds every row's sign and
+    // mantissa bits (raw_bits per element), raw_row_bytes() bytes a row.
+    uint8_t float_kind = 0;  // 0: byte table, else a FloatKind value
+    uint32_t raw_bits = 0;
+    std::vector<uint8_t> raw_plane;
+    bool is_float() const { return float_kind != 0; }
+    uint64_t raw_row_bytes() const { return (uint64_t(dim) * raw_bits + 7) / 8; }
+    unsigned value_bytes() const { return is_float() ? float_format(FloatKind(float_kind)).bits / 8 : 1; }
 
     static constexpr size_t kPayloadSlack = 8;  // lets the bit reader load 8 bytes at the end
     uint64_t payload_bytes() const { return (rows * pitch_bits + 7) / 8; }
@@ -39,11 +48,13 @@ struct CodedTable {
 
 // Bytes of an .ezt file with this geometry (header, sections, payload, overflow region).
 uint64_t stored_bytes(uint64_t rows, uint32_t dim, SymbolSpec spec, size_t books, uint32_t pitch_bits,
-                      QuantKind quant, bool overflow, uint64_t overflow_rows);
+                      QuantKind quant, bool overflow, uint64_t overflow_rows, uint64_t raw_plane_bytes = 0);
 
 // @pre result.books is not empty. align_bits: pitch granularity (1 = packed, 8 = bytes, ...).
 // @throws InputError when a row does not fit result.row_bits (the result is not for this table).
 CodedTable encode_table(const Table& table, const CodeResult& result, unsigned align_bits = 8);
+// Float table: result is a code for split_planes(table).exponents.
+CodedTable encode_float_table(const FloatTable& table, const CodeResult& result, unsigned align_bits = 8);
 
 enum class Status { Ok, OutOfRange, BadSelector, BadCode, RowOverrun, BadOverflowIndex };
 const char* status_message(Status status);
@@ -57,6 +68,9 @@ public:
     // Rows indices[0..count) into out (count x dim bytes), several rows interleaved: the gather an
     // embedding-bag lookup does. Returns the first error status, if any.
     Status decode_rows(const uint64_t* indices, size_t count, uint8_t* out) const;
+    // Row values as stored in the original table: decode_row for byte tables; for float
+    // tables dim little-endian elements (value_bytes() each), exponents merged with raw bits.
+    Status decode_values(uint64_t index, uint8_t* out) const;
 
     struct Cursor;
 
@@ -86,6 +100,7 @@ private:
 
 // Decodes every row. @throws FormatError naming the first bad row.
 Table decode_table(const CodedTable& table);
+FloatTable decode_float_table(const CodedTable& table);
 
 // .ezt file: see encoder/README.md for the layout. @throws FormatError / IoError.
 void write_ezt(const std::string& path, const CodedTable& table);

@@ -4,26 +4,42 @@
 #include <optional>
 #include <string>
 
+#include "embzip/float_table.hpp"
 #include "embzip/table.hpp"
 
 namespace embzip {
 
-enum class QuantizeMode { None, Symmetric, Rowwise };
+// Lossless: float tables coded exactly (exponent plane coded, sign+mantissa raw).
+enum class QuantizeMode { None, Symmetric, Rowwise, Lossless };
 
-// How to read an input table. Float inputs need an explicit quantize mode: coding is lossless
-// on bytes, so turning floats into bytes must be a visible choice, not a silent default.
+// How to read an input table. Float inputs need an explicit mode: quantizing loses
+// information, so it must be a visible choice, and so must keeping the floats exact.
 struct LoadOptions {
     std::string path;
     QuantizeMode quantize = QuantizeMode::None;
     std::optional<uint64_t> raw_rows;  // raw bytes: both rows and dim must be given
     std::optional<uint32_t> raw_dim;
+    std::string tensor;  // safetensors: which tensor (empty: the only one)
+    std::string dtype;   // "bf16": read a uint16 .npy as bf16 bit patterns
 };
+
+// A loaded input: a byte table (int8/uint8, or quantized floats) or an exact float table.
+struct Input {
+    bool is_float = false;
+    Table table;
+    FloatTable floats;
+};
+
+// Everything load_table reads, plus .safetensors (BF16, F16, F32, I8, U8 tensors) and
+// lossless float tables. @throws InputError, FormatError, IoError naming the file.
+Input load_input(const LoadOptions& options);
 
 QuantizeMode parse_quantize_mode(const std::string& text);
 
-// .npy (int8, uint8; float32/float16 with quantize), the seed tool's .bin (int32 columns,
-// int32 rows, int8 data, little endian) and raw bytes (with raw_rows/raw_dim).
-// @throws InputError, FormatError, IoError with a message naming the file.
+// .npy (int8, uint8; float32/float16/bf16 with quantize), the seed tool's .bin (int32
+// columns, int32 rows, int8 data, little endian) and raw bytes (with raw_rows/raw_dim).
+// @throws InputError, FormatError, IoError with a message naming the file; InputError for a
+//         lossless float table (use load_input).
 Table load_table(const LoadOptions& options);
 
 // Symmetric int8: s = max|x| / 127 in double, q = clip(round_half_even(x / s), -127, 127).
@@ -34,5 +50,7 @@ Table quantize_rowwise(const std::vector<double>& values, uint64_t rows, uint32_
 
 // Writes the table bytes as .npy ("|i1" or "|u1"), shape (rows, dim).
 void save_table_npy(const std::string& path, const Table& table);
+// Float tables: "<f4", "<f2", and bf16 as "<u2" bit patterns (numpy has no bf16).
+void save_float_npy(const std::string& path, const FloatTable& table);
 
 }  // namespace embzip

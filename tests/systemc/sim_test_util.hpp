@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: MIT
+// Helpers shared by the SystemC tests.
+#pragma once
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <systemc>
+
+#include "embzip_sim/config.hpp"
+
+namespace embzip::sim::test {
+
+inline nlohmann::json preset(const std::string& name) {
+    std::ifstream in(std::string(EMBZIP_SOURCE_DIR) + "/sim_configs/" + name);
+    return nlohmann::json::parse(in);
+}
+
+inline DramConfig memory(const std::string& name, const std::vector<std::string>& sets = {}) {
+    nlohmann::json tree = {{"memory", preset(name)}, {"table", {{"rows", 1}, {"dim", 1}, {"row_bits", 8}}}};
+    for (const auto& s : sets) apply_override(tree, s);
+    return parse_config(tree).memory;
+}
+
+// A fresh SystemC kernel, so that every test case can elaborate its own design even when the
+// whole binary runs in one process (DRAMSys tests/util/SystemCTest.h does the same).
+inline void fresh_systemc() {
+    sc_core::sc_curr_simcontext = new sc_core::sc_simcontext();
+    sc_core::sc_default_global_context = sc_core::sc_curr_simcontext;
+}
+
+}  // namespace embzip::sim::test
