@@ -77,6 +77,8 @@ fi
 mkdir -p "$DATA_DIR"
 log "converting to $DATA_DIR"
 "$PY" "$SCRIPT_DIR/glove_to_npy.py" "$JSON" --out-dir "$DATA_DIR"
+log "rounding to bf16 (data/glove100_bf16.npy, uint16 bit patterns)"
+"$PY" "$SCRIPT_DIR/to_bf16.py" "$DATA_DIR/glove100_f32.npy" "$DATA_DIR/glove100_bf16.npy"
 if ((WITH_50K)); then
   log "regenerating glove100_int8_50k.npy"
   "$PY" "$SCRIPT_DIR/glove_to_npy.py" "$JSON" --out-dir "$DATA_DIR" --first 50000 --scale-over full

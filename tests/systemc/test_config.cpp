@@ -55,7 +55,7 @@ TEST_CASE("invalid values name the key path and the value", "[systemc][config]")
     CHECK(error_of(declared(), {}) == "");
 }
 
-TEST_CASE("--set overrides any key, creates sections and re-reads sub-configs", "[systemc][config]") {
+TEST_CASE("overrides (--set) reach any key, creates sections and re-reads sub-configs", "[systemc][config]") {
     json tree = load_config_tree(kConfigs + "declared_40m.json", {"decoder.lanes=3", "memory.channels=2",
                                                                   "stream.distribution=uniform"});
     const SimConfig c = parse_config(tree);

@@ -83,12 +83,15 @@ TEST_CASE("DDR4-3200 streaming reaches 90..100% of 25.6 GB/s with bank groups in
     CHECK(bw <= 25.6e9);
 }
 
-TEST_CASE("DDR4 streaming within one bank group is bound by tCCD_L (half the peak)", "[systemc][dram]") {
-    const DramConfig c = memory("ddr4_3200.json");  // DRAMsim3 mapping: columns lowest
+TEST_CASE("DDR4 streaming with columns lowest is bound by tCCD_L, far below peak", "[systemc][dram]") {
+    // DRAMsim3's mapping keeps 128 consecutive bursts in one bank group: reads are tCCD_L = 8
+    // cycles apart for 4 cycles of data (50 %), except where the FR-FCFS window spans two
+    // bank groups at a DRAM-row boundary.
+    const DramConfig c = memory("ddr4_3200.json");
     const double bw = throughput(c, sequential(40000));
     INFO("bandwidth " << bw / 1e9 << " GB/s");
-    CHECK(bw <= 0.5 * 25.6e9 * 1.001);
-    CHECK(bw >= 0.45 * 25.6e9);
+    CHECK(bw <= 0.65 * 25.6e9);
+    CHECK(bw >= 0.50 * 25.6e9);
 }
 
 TEST_CASE("HBM2 streaming reaches 90..100% of 256 GB/s per stack", "[systemc][dram]") {
@@ -140,7 +143,8 @@ TEST_CASE("a packed row straddling a burst boundary costs one more burst", "[sys
     t.row_bits = 600;
     t.pitch_bits = 600;
     CHECK(bursts(0) == 2);
-    CHECK(bursts(6) == 3);  // bits 3600..4199 span bursts 7, 8 and 9 (3584..5119)
+    CHECK(bursts(4) == 2);  // bits 2400..2999: bursts 4 and 5
+    CHECK(bursts(5) == 3);  // bits 3000..3599: bursts 5, 6 and 7
 }
 
 TEST_CASE("address mapping places every field where the mapping string says", "[systemc][dram]") {

@@ -48,9 +48,6 @@ TEST_CASE("too few decoder lanes make the decoder the bottleneck, many make it m
     SimSystem a("few", t, s, pipeline_timing(config(table, few)), m, 1000000, nullptr);
     SimSystem b("many", t, s, pipeline_timing(config(table, many)), m, 1000000, nullptr);
     sc_core::sc_start();
-    SimConfig cf = config(table, few);
-    // collect() is internal to simulate(); read the bottleneck through the public path instead.
-    (void)cf;
     const double lanes_few = double(a.pipeline->core().lane_busy_ps()) / (2.0 * a.source->end_ps());
     const double lanes_many = double(b.pipeline->core().lane_busy_ps()) / (128.0 * b.source->end_ps());
     INFO("decoder utilisation few " << lanes_few << ", many " << lanes_many);
