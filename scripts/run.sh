@@ -16,10 +16,11 @@ mkdir -p "$OUT"
 
 echo "== Report: every method on $TABLE"
 "$EMBZIP" report --input "$TABLE" --methods all --format table --json-out "$OUT/report.json"
+/usr/bin/python3 "$ROOT/scripts/plot_report.py" "$OUT/report.json" "$OUT/report.png"
 echo
 echo "== Encode with the narrowest method, decode, verify"
 "$EMBZIP" encode --input "$TABLE" --method best --out "$OUT/default" --quiet
 "$EMBZIP" decode --in "$OUT/default" --out "$OUT/default/decoded.npy"
 "$EMBZIP" verify --in "$OUT/default" --input "$TABLE"
 echo "row 0: $("$EMBZIP" row --in "$OUT/default" --index 0 | cut -c1-60)..."
-echo "outputs: $OUT/report.json, $OUT/default/{table.ezt,code.json,decoded.npy}"
+echo "outputs: $OUT/report.{json,png}, $OUT/default/{table.ezt,code.json,decoded.npy}"

@@ -30,10 +30,10 @@ Table first_rows(uint64_t rows) {
     return t;
 }
 
-void method_bench(benchmark::State& state, Method method) {
+void method_bench(benchmark::State& state, Method method, MethodOptions options = {}) {
     const Table t = first_rows(uint64_t(state.range(0)));
     CodeResult r;
-    for (auto _ : state) r = run_method(method, t);
+    for (auto _ : state) r = run_method(method, t, options);
     state.counters["W_bits"] = double(r.row_bits);
     state.counters["saving_pct"] = 100.0 * saving(r.row_bits, t.dim);
     state.counters["rows"] = double(t.rows);
@@ -44,6 +44,22 @@ void BM_Nibble4(benchmark::State& s) { method_bench(s, Method::Nibble4); }
 void BM_Nibble4x2(benchmark::State& s) { method_bench(s, Method::Nibble4x2); }
 void BM_Balanced8(benchmark::State& s) { method_bench(s, Method::Balanced8); }
 void BM_Limit8(benchmark::State& s) { method_bench(s, Method::Limit8); }
+void BM_Minimax8(benchmark::State& s) { method_bench(s, Method::Minimax8); }
+void BM_Minimax4(benchmark::State& s) { method_bench(s, Method::Minimax4); }
+void BM_Minimax8Books8(benchmark::State& s) {
+    MethodOptions o;
+    o.books = 8;
+    method_bench(s, Method::Minimax8, o);
+}
+void BM_Minimax8Overflow1pct(benchmark::State& s) {
+    MethodOptions o;
+    o.overflow = 0.01;
+    method_bench(s, Method::Minimax8, o);
+}
+BENCHMARK(BM_Minimax8)->Arg(12500)->Arg(25000)->Arg(50000)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK(BM_Minimax4)->Arg(50000)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK(BM_Minimax8Books8)->Arg(12500)->Arg(25000)->Arg(50000)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK(BM_Minimax8Overflow1pct)->Arg(50000)->Unit(benchmark::kMillisecond)->Iterations(1);
 BENCHMARK(BM_Sa8)->Arg(12500)->Arg(25000)->Arg(50000)->Unit(benchmark::kMillisecond)->Iterations(1);
 BENCHMARK(BM_Nibble4)->Arg(12500)->Arg(25000)->Arg(50000)->Unit(benchmark::kMillisecond)->Iterations(1);
 BENCHMARK(BM_Nibble4x2)->Arg(12500)->Arg(25000)->Arg(50000)->Unit(benchmark::kMillisecond)->Iterations(1);
