@@ -10,7 +10,7 @@ OUT="$ROOT/build/out"
 
 "$ROOT/scripts/install_deps.sh"
 cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DEMBZIP_BUILD_TESTS=OFF -DEMBZIP_BUILD_BENCH=OFF >/dev/null
-cmake --build "$BUILD" -j2 --target embzip >/dev/null
+cmake --build "$BUILD" -j2 --target embzip embzip-sim >/dev/null
 EMBZIP="$BUILD/encoder/embzip"
 mkdir -p "$OUT"
 
@@ -23,4 +23,8 @@ echo "== Encode with the narrowest method, decode, verify"
 "$EMBZIP" decode --in "$OUT/default" --out "$OUT/default/decoded.npy"
 "$EMBZIP" verify --in "$OUT/default" --input "$TABLE"
 echo "row 0: $("$EMBZIP" row --in "$OUT/default" --index 0 | cut -c1-60)..."
-echo "outputs: $OUT/report.{json,png}, $OUT/default/{table.ezt,code.json,decoded.npy}"
+echo
+echo "== Simulate: the coded layout vs the plain table (DDR4-3200, one channel, sim_configs/default.json)"
+"$BUILD/systemc/embzip-sim" --config "$ROOT/sim_configs/default.json" --set table.coded_dir="$OUT/default" \
+    --out "$OUT/sim.json" --quiet
+echo "outputs: $OUT/report.{json,png}, $OUT/default/{table.ezt,code.json,decoded.npy}, $OUT/sim.json"

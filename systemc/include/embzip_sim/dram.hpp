@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: MIT
+// DRAM timing model: plain C++, no SystemC. One DramChannel per channel schedules read bursts
+// with FR-FCFS under the usual DDR timing constraints; MemoryCore splits byte ranges into bursts,
+// maps them to channels and runs every channel in global time order.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <queue>
+#include <string>
+#include <vector>
+
+namespace embzip::sim {
+
+using Cycle = uint64_t;
+constexpr Cycle kNever = std::numeric_limits<Cycle>::max();
+
+// Timing parameters in memory clock cycles (tCK in ns).
+struct DramTiming {
+    double tCK_ns = 0.625;
+    uint32_t CL = 22, tRCD = 22, tRP = 22, tRAS = 52, tRTP = 12;
+    uint32_t tCCD_S = 4, tCCD_L = 8, tRRD_S = 4, tRRD_L = 8, tFAW = 34;
+    uint32_t tREFI = 12480, tRFC = 560, tRTRS = 1;
+};
+
+enum class PagePolicy { Open, Closed };
+
+// Geometry follows DRAMsim3: a column is device_width bits of each of the bus_width/device_width
+// devices of a rank, so a DRAM row holds columns * bus_width / 8 bytes and a burst BL columns.
+struct DramConfig {
+    std::string name = "DDR4-3200";
+    uint32_t channels = 1, ranks = 1, bankgroups = 4, banks_per_group = 4;
+    uint32_t rows = 65536, columns = 1024, device_width = 8, bus_width = 64, burst_length = 8;
+    std::string address_mapping = "rochrababgco";
+    PagePolicy page_policy = PagePolicy::Open;
+    uint32_t queue_size = 32;  // FR-FCFS window per channel, in bursts
+    bool refresh = true;
+    DramTiming timing;
+
+    uint32_t burst_bytes() const { return burst_length * bus_width / 8; }
+    uint64_t row_bytes() const { return uint64_t(columns) * bus_width / 8; }
+    uint32_t banks_per_rank() const { return bankgroups * banks_per_group; }
+    uint64_t capacity_bytes() const {
+        return uint64_t(channels) * ranks * banks_per_rank() * rows * row_bytes();
+    }
+    uint64_t tck_ps() const;
+    // Double data rate: bus_width bits move twice per clock on every channel.
+    double peak_bytes_per_s() const { return channels * bus_width / 8.0 * 2.0 / (timing.tCK_ns * 1e-9); }
+};
+
+// @throws InputError naming "<prefix>.<key>" for every bad field (powers of two, ranges, mapping).
+void validate(const DramConfig& config, const std::string& prefix = "memory");
+
+struct DramAddress {
+    uint32_t channel = 0, rank = 0, bankgroup = 0, bank = 0, row = 0, column = 0;  // column in bursts
+};
+
+// DRAMsim3-style mapping string: six two-letter fields, most significant first, each of
+// ch ra bg ba ro co exactly once ("rochrababgco"). Applied to the burst index (address / burst).
+class AddressMapper {
+public:
+    explicit AddressMapper(const DramConfig& config);
+    DramAddress map(uint64_t byte_address) const;
+
+private:
+    struct Field {
+        int which;  // 0 ch, 1 ra, 2 bg, 3 ba, 4 ro, 5 co
+        unsigned shift, bits;
+    };
+    std::vector<Field> m_fields;
+    unsigned m_burst_shift = 0;
+};
+
+struct ChannelStats {
+    uint64_t reads = 0, activates = 0, precharges = 0, refreshes = 0;
+    uint64_t data_cycles = 0;          // cycles the data bus carries read data
+    uint64_t busy_cycles = 0;          // cycles with at least one burst pending in this channel
+    std::vector<uint64_t> bank_cycles; // per bank (rank-major): ACT tRCD + RD BL/2 + PRE tRP
+};
+
+// One channel's controller. Requests are read bursts; the controller picks per bank the oldest
+// row hit (or, without hits, the oldest request's PRE/ACT), then among banks the command that
+// can issue first, hits before misses, older before younger (FR-FCFS).
+class DramChannel {
+public:
+    explicit DramChannel(const DramConfig& config);
+    bool full() const { return m_count >= m_cfg.queue_size; }
+    bool empty() const { return m_count == 0; }
+    // @pre !full(). `arrival` is the cycle the burst reaches the controller.
+    void push(const DramAddress& address, uint64_t tag, Cycle arrival);
+    // Cycle of the next command (refresh included), kNever when nothing is queued.
+    Cycle next_cycle();
+    // Issues the command at next_cycle(). Returns true for a read: `tag` and the cycle its last
+    // data beat leaves the bus (`data_end`) are filled in.
+    bool issue(uint64_t& tag, Cycle& data_end);
+    const ChannelStats& stats() const { return m_stats; }
+    size_t queued() const { return m_count; }
+
+private:
+    enum class Kind { Read, Activate, Precharge, Refresh };
+    struct Burst {
+        uint64_t tag;
+        uint64_t seq;
+        Cycle arrival;
+        uint32_t row;
+    };
+    struct Bank {
+        bool open = false;
+        uint32_t row = 0;
+        Cycle act_ok = 0, rd_ok = 0, pre_ok = 0, act_time = 0;
+        uint32_t hits = 0;  // queued bursts for the open row
+        uint32_t active_pos = 0;
+        std::vector<Burst> queue;
+    };
+    struct Rank {
+        Cycle last_act = 0, last_col = 0;
+        bool any_act = false, any_col = false;
+        std::vector<Cycle> last_act_bg, last_col_bg;
+        std::vector<bool> any_act_bg, any_col_bg;
+        std::array<Cycle, 4> faw{};  // last four ACT cycles (ring)
+        unsigned faw_n = 0, faw_i = 0;
+        Cycle refresh_due = 0;
+    };
+    void select();
+    Cycle act_earliest(unsigned bank) const;
+    Cycle rd_earliest(unsigned bank) const;
+    void refresh_rank(unsigned rank, Cycle due);
+    void catch_up_refresh(Cycle now);
+    unsigned rank_of(unsigned bank) const { return bank / m_cfg.banks_per_rank(); }
+    unsigned bg_of(unsigned bank) const { return (bank % m_cfg.banks_per_rank()) / m_cfg.banks_per_group; }
+
+    DramConfig m_cfg;
+    DramTiming m_t;
+    std::vector<Bank> m_banks;
+    std::vector<Rank> m_ranks;
+    std::vector<uint32_t> m_active;  // banks with queued bursts: select() looks at these only
+    size_t m_count = 0;
+    uint64_t m_seq = 0;
+    Cycle m_cmd_free = 0;   // command bus: one command per cycle
+    Cycle m_bus_free = 0;   // data bus free from this cycle
+    unsigned m_bus_rank = 0;
+    bool m_bus_used = false;
+    // Cached selection.
+    bool m_dirty = true;
+    Cycle m_next = kNever;
+    Kind m_kind = Kind::Read;
+    unsigned m_sel = 0;  // bank, or rank for refresh
+    size_t m_sel_pos = 0;
+    ChannelStats m_stats;
+};
+
+// The memory system: byte-range reads in, one completion per read out (when its last burst's
+// data has left the bus). Reads may be submitted for a future cycle; run_until() processes
+// arrivals and commands of every channel in global time order, so a completion handler may
+// submit new reads (for cycles after the completion) while it runs.
+class MemoryCore {
+public:
+    using DoneFn = std::function<void(uint64_t tag, Cycle data_end)>;
+    explicit MemoryCore(const DramConfig& config);
+    void submit(uint64_t tag, uint64_t byte_address, uint32_t bytes, Cycle arrival);
+    // Processes every arrival and command at a cycle < limit.
+    void run_until(Cycle limit, const DoneFn& done);
+    // Earliest pending event (arrival or command), kNever if none.
+    Cycle next_event();
+    void finish(Cycle end);  // closes the busy-time accounting
+
+    const DramConfig& config() const { return m_cfg; }
+    const AddressMapper& mapper() const { return m_map; }
+    size_t channels() const { return m_ch.size(); }
+    const ChannelStats& channel_stats(size_t c) const { return m_ch[c].stats(); }
+    uint64_t busy_cycles(size_t c) const { return m_busy[c].total; }
+    uint64_t bursts() const { return m_bursts; }
+    size_t pending(size_t c) const { return m_busy[c].pending; }
+
+private:
+    struct Arrival {
+        Cycle at;
+        uint64_t seq, tag, address;
+        uint32_t bytes;
+        bool operator>(const Arrival& o) const { return at != o.at ? at > o.at : seq > o.seq; }
+    };
+    struct Txn {
+        uint32_t remaining = 0;
+        Cycle end = 0;
+        uint64_t tag = 0;
+    };
+    struct Busy {
+        size_t pending = 0;
+        Cycle start = 0, end = 0;
+        uint64_t total = 0;
+        bool any = false;
+    };
+    struct Waiting {
+        DramAddress address;
+        uint64_t txn;
+    };
+    void admit(const Arrival& a);
+
+    DramConfig m_cfg;
+    AddressMapper m_map;
+    std::vector<DramChannel> m_ch;
+    std::vector<std::queue<Waiting>> m_backlog;  // bursts waiting for a controller queue slot
+    std::vector<Busy> m_busy;
+    std::priority_queue<Arrival, std::vector<Arrival>, std::greater<Arrival>> m_arrivals;
+    std::vector<Txn> m_txns;
+    std::vector<uint64_t> m_free_txns;
+    uint64_t m_seq = 0, m_bursts = 0;
+};
+
+}  // namespace embzip::sim

@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: MIT
+// Plain C++ behaviour of the lookup pipeline: the table's address layout, the lookup stream,
+// and the decoder/pooling timing. No SystemC here; systemc/src/modules.cpp wraps these.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "embzip/decoder_timing.hpp"
+
+namespace embzip::sim {
+
+enum class RowId : uint64_t {};
+using Ps = uint64_t;  // picoseconds, the simulation's time unit
+
+// How rows are placed: bit offset i * pitch_bits.
+struct PitchSpec {
+    enum class Kind { File, Packed, Byte, Burst, Bits } kind = Kind::Byte;
+    uint32_t bits = 0;  // Kind::Bits only
+};
+// @pre row_bits >= 1. File means "as stored" and is resolved by the caller.
+uint32_t resolve_pitch(const PitchSpec& spec, uint32_t row_bits, uint32_t burst_bytes, uint32_t file_pitch);
+
+struct ByteSpan {
+    uint64_t address = 0;
+    uint32_t bytes = 0;
+};
+
+// Address layout and per-row decode time of one table in memory.
+struct TableModel {
+    std::string name;
+    uint64_t rows = 0;
+    uint32_t dim = 0;          // decoded bytes per row
+    uint32_t row_bits = 0;     // W: bits of a slot that are read (flag and selector included)
+    uint32_t pitch_bits = 0;
+    bool coded = false;        // false: the plain table, no decoder
+    double overflow_fraction = 0.0;
+    uint64_t overflow_base = 0;          // byte address of the raw overflow rows
+    std::vector<uint32_t> decode_cycles; // per row (coded directory), empty: uniform_cycles
+    uint32_t uniform_cycles = 0;         // declared tables: the synthetic worst row
+    uint32_t slot_cycles = 0;            // an overflow slot: input + pipeline latency only
+
+    // Bytes of row i's slot: bits [i * pitch, i * pitch + W) rounded out to whole bytes, so the
+    // memory reads exactly the bursts the slot overlaps.
+    ByteSpan span(RowId row) const;
+    // Deterministic in the row index: a row overflows with probability overflow_fraction.
+    bool overflows(RowId row) const;
+    ByteSpan overflow_span(RowId row) const;
+    uint32_t cycles(RowId row) const {
+        if (overflows(row)) return slot_cycles;
+        return decode_cycles.empty() ? uniform_cycles : decode_cycles[static_cast<uint64_t>(row)];
+    }
+    uint64_t bytes_in_memory() const;
+};
+
+// Decoder timing of the synthetic worst row of a declared table: `symbols` codes whose lengths
+// add up to code_bits, as equal as possible, decoded under the lane contract.
+uint32_t declared_row_cycles(const DecoderConfig& decoder, uint32_t pitch_bits, uint32_t code_bits,
+                             uint32_t symbols);
+
+// Per-row lane latency (decoder_timing.hpp contract) of every row of a coded table.
+// Code lengths are those of embzip::row_code_lengths, computed for all rows in one pass.
+std::vector<uint32_t> coded_row_cycles(const CodedTable& table, const DecoderConfig& decoder, uint32_t pitch_bits);
+// Code lengths of every symbol of every row (row-major), the batch form of row_code_lengths.
+std::vector<uint8_t> all_code_lengths(const CodedTable& table);
+
+enum class Distribution { Uniform, Zipf, Sequential, Trace };
+enum class TraceFormat { Text, U32, U64 };
+
+struct StreamSpec {
+    Distribution distribution = Distribution::Uniform;
+    double zipf_alpha = 0.99;
+    std::string trace_file;
+    TraceFormat trace_format = TraceFormat::Text;
+    uint64_t batches = 8, batch_size = 128, pooling_factor = 32;
+    uint64_t max_outstanding = 64;
+    uint64_t seed = 1;
+    uint64_t lookups() const { return batches * batch_size * pooling_factor; }
+};
+
+// Zipf(alpha) over 1..n by rejection-inversion (Hörmann and Derflinger): O(1) per sample, no
+// table, so 40-million-row tables cost nothing to set up.
+class ZipfSampler {
+public:
+    ZipfSampler(uint64_t n, double alpha);
+    uint64_t operator()(std::mt19937_64& rng);
+
+private:
+    double h(double x) const;
+    double h_integral(double x) const;
+    double h_integral_inverse(double x) const;
+    uint64_t m_n;
+    double m_alpha, m_hx1, m_hn, m_s;
+};
+
+// The lookup stream: row indices in issue order. Zipf ranks are scattered over the table by a
+// fixed multiplicative permutation, so hot rows are not neighbours in memory.
+class RequestProducer {
+public:
+    // @throws InputError for an unreadable trace or an index >= rows (naming the entry).
+    RequestProducer(const StreamSpec& spec, uint64_t rows);
+    RowId next();
+    uint64_t total() const { return m_total; }
+
+private:
+    StreamSpec m_spec;
+    uint64_t m_rows, m_total, m_i = 0, m_mult = 1;
+    std::mt19937_64 m_rng;
+    std::uniform_int_distribution<uint64_t> m_uniform;
+    ZipfSampler m_zipf;
+    std::vector<uint64_t> m_trace;
+};
+
+struct PipelineTiming {
+    unsigned lanes = 4;
+    Ps decoder_period = 1000;
+    unsigned fifo_rows = 16;  // rows between fetch and lanes: in flight from memory or waiting
+    Ps pooling_period = 1000;
+    unsigned pooling_latency_cycles = 1;
+};
+
+// Fetch, decoder lanes and pooling of one system. Inputs: lookups and memory completions (with
+// the time they happen, which may be ahead of the caller's clock); outputs through the two
+// callbacks, again time-stamped. Every output time is >= the input time that caused it.
+class PipelineCore {
+public:
+    using ReadFn = std::function<void(uint64_t tag, ByteSpan span, Ps at)>;
+    using PooledFn = std::function<void(uint64_t slot, Ps at)>;
+    PipelineCore(const TableModel& table, const PipelineTiming& timing, ReadFn read, PooledFn pooled);
+
+    void lookup(uint64_t slot, RowId row, Ps at);
+    void read_done(uint64_t tag, Ps at);
+
+    uint64_t lane_busy_ps() const { return m_lane_busy; }
+    uint64_t pool_busy_ps() const { return m_pool_busy; }
+    uint64_t overflow_reads() const { return m_overflow_reads; }
+    uint64_t fifo_occupancy() const { return m_timing.fifo_rows - m_credits; }
+    uint64_t fetch_waiting() const { return m_waiting.size() - m_wait_head; }
+    unsigned lanes() const { return m_table.coded ? m_timing.lanes : 0; }
+
+private:
+    void issue_read(uint64_t slot, Ps at);
+    void pool(uint64_t slot, Ps at);
+    const TableModel& m_table;
+    PipelineTiming m_timing;
+    ReadFn m_read;
+    PooledFn m_pooled;
+    std::vector<RowId> m_rows;  // per slot
+    std::vector<Ps> m_lane_free;
+    std::vector<std::pair<uint64_t, Ps>> m_waiting;
+    size_t m_wait_head = 0;
+    unsigned m_credits;
+    Ps m_pool_free = 0;
+    uint64_t m_lane_busy = 0, m_pool_busy = 0, m_overflow_reads = 0;
+};
+
+inline Ps align_up(Ps t, Ps period) { return (t + period - 1) / period * period; }
+
+}  // namespace embzip::sim

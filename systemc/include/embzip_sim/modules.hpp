@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: MIT
+// Thin sc_modules around the plain C++ cores. TLM-2.0 AT base protocol over simple sockets:
+// BEGIN_REQ is accepted at once (TLM_UPDATED, END_REQ), the target answers later with
+// BEGIN_RESP, the initiator completes it (TLM_COMPLETED). Every call carries the time of the
+// event as an annotated delay, so the only SystemC process that waits is the memory's wake-up
+// method; it may run ahead by a quantum because every request it can receive is caused by a
+// read completion at least CL + BL/2 cycles earlier (see systemc/README.md).
+#pragma once
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
+#include <vector>
+
+#include "embzip_sim/dram.hpp"
+#include "embzip_sim/model.hpp"
+
+namespace embzip::sim {
+
+using ProgressFn = std::function<void(const char* label, uint64_t done, uint64_t total)>;
+
+// Issues the lookup stream, at most max_outstanding rows in flight; records latencies.
+class LookupSource : public sc_core::sc_module {
+public:
+    tlm_utils::simple_initiator_socket<LookupSource> out;
+    LookupSource(sc_core::sc_module_name name, const StreamSpec& stream, uint64_t rows, ProgressFn progress);
+
+    uint64_t completed() const { return m_completed; }
+    Ps end_ps() const { return m_end; }
+    const std::vector<double>& latencies_ns() const { return m_latency; }
+    const std::vector<double>& sample_latencies_ns() const { return m_sample_latency; }
+    uint64_t total() const { return m_producer.total(); }
+    uint64_t in_flight = 0, issued = 0;  // traced
+
+private:
+    struct Payload : tlm::tlm_generic_payload {
+        size_t index = 0;
+        Ps issued_at = 0;
+        uint64_t lookup = 0;
+    };
+    void start();
+    void issue(Payload& p, Ps at);
+    tlm::tlm_sync_enum nb_transport_bw(tlm::tlm_generic_payload& t, tlm::tlm_phase& phase, sc_core::sc_time& delay);
+
+    StreamSpec m_stream;
+    RequestProducer m_producer;
+    ProgressFn m_progress;
+    std::vector<std::unique_ptr<Payload>> m_payloads;
+    std::vector<Ps> m_sample_start;
+    std::vector<uint32_t> m_sample_left;
+    std::vector<double> m_latency, m_sample_latency;
+    uint64_t m_next = 0, m_completed = 0;
+    Ps m_end = 0;
+};
+
+// Fetch unit, decoder lanes (or none for the plain table) and pooling unit.
+class DecoderPipeline : public sc_core::sc_module {
+public:
+    tlm_utils::simple_target_socket<DecoderPipeline> in;
+    tlm_utils::simple_initiator_socket<DecoderPipeline> mem;
+    DecoderPipeline(sc_core::sc_module_name name, const TableModel& table, const PipelineTiming& timing);
+    const PipelineCore& core() const { return m_core; }
+    uint64_t reads = 0, responses = 0, fifo = 0;  // traced
+
+private:
+    struct ReadPayload : tlm::tlm_generic_payload {
+        size_t index = 0;
+        uint64_t tag = 0;
+    };
+    tlm::tlm_sync_enum nb_transport_fw(tlm::tlm_generic_payload& t, tlm::tlm_phase& phase, sc_core::sc_time& delay);
+    tlm::tlm_sync_enum nb_transport_bw(tlm::tlm_generic_payload& t, tlm::tlm_phase& phase, sc_core::sc_time& delay);
+    void send_read(uint64_t tag, ByteSpan span, Ps at);
+    void send_pooled(uint64_t slot, Ps at);
+
+    PipelineCore m_core;
+    std::vector<tlm::tlm_generic_payload*> m_lookups;
+    std::vector<uint64_t> m_free_lookups;
+    std::vector<std::unique_ptr<ReadPayload>> m_reads;
+    std::vector<size_t> m_free_reads;
+};
+
+// Memory controllers and DRAM channels.
+class MemorySystem : public sc_core::sc_module {
+public:
+    tlm_utils::simple_target_socket<MemorySystem> socket;
+    MemorySystem(sc_core::sc_module_name name, const DramConfig& config, Ps quantum);
+    MemoryCore& core() { return m_core; }
+    std::vector<uint64_t> pending;  // traced, per channel
+
+private:
+    tlm::tlm_sync_enum nb_transport_fw(tlm::tlm_generic_payload& t, tlm::tlm_phase& phase, sc_core::sc_time& delay);
+    void wake();
+    void rearm();
+
+    MemoryCore m_core;
+    Ps m_tck;
+    Cycle m_quantum;
+    bool m_running = false;
+    sc_core::sc_event m_event;
+};
+
+// One complete system: source -> pipeline -> memory.
+struct SimSystem {
+    SimSystem(const std::string& name, const TableModel& table, const StreamSpec& stream,
+              const PipelineTiming& timing, const DramConfig& memory, Ps quantum, ProgressFn progress);
+    void trace(sc_core::sc_trace_file* tf);
+    std::unique_ptr<LookupSource> source;
+    std::unique_ptr<DecoderPipeline> pipeline;
+    std::unique_ptr<MemorySystem> memory;
+    const TableModel* table;
+};
+
+}  // namespace embzip::sim

@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: MIT
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+
+#include "embzip/errors.hpp"
+#include "embzip/file_util.hpp"
+#include "embzip/histogram.hpp"
+#include "embzip/layout.hpp"
+#include "embzip_sim/model.hpp"
+
+namespace embzip::sim {
+namespace {
+
+uint64_t splitmix64(uint64_t x) {
+    x += 0x9E3779B97F4A7C15ull;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    return x ^ (x >> 31);
+}
+
+__extension__ typedef unsigned __int128 U128;
+
+uint64_t gcd(uint64_t a, uint64_t b) {
+    while (b) {
+        const uint64_t t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
+}  // namespace
+
+uint32_t resolve_pitch(const PitchSpec& spec, uint32_t w, uint32_t burst_bytes, uint32_t file_pitch) {
+    const uint32_t burst_bits = burst_bytes * 8;
+    switch (spec.kind) {
+        case PitchSpec::Kind::File: return file_pitch;
+        case PitchSpec::Kind::Packed: return w;
+        case PitchSpec::Kind::Byte: return (w + 7) / 8 * 8;
+        case PitchSpec::Kind::Bits: return spec.bits;
+        case PitchSpec::Kind::Burst: {
+            // No row straddles a burst boundary: a power of two <= one burst (it divides the
+            // burst), or whole bursts.
+            if (w > burst_bits) return (w + burst_bits - 1) / burst_bits * burst_bits;
+            uint32_t p = 1;
+            while (p < w) p <<= 1;
+            return p;
+        }
+    }
+    return w;
+}
+
+ByteSpan TableModel::span(RowId row) const {
+    const uint64_t start = static_cast<uint64_t>(row) * pitch_bits;
+    const uint64_t end = start + row_bits;
+    return {start / 8, static_cast<uint32_t>((end + 7) / 8 - start / 8)};
+}
+
+bool TableModel::overflows(RowId row) const {
+    if (overflow_fraction <= 0.0) return false;
+    if (overflow_fraction >= 1.0) return true;
+    const double u = static_cast<double>(splitmix64(static_cast<uint64_t>(row) ^ 0xE3B2u) >> 11) * 0x1p-53;
+    return u < overflow_fraction;
+}
+
+ByteSpan TableModel::overflow_span(RowId row) const {
+    const uint64_t index = static_cast<uint64_t>(static_cast<double>(row) * overflow_fraction);
+    return {overflow_base + index * dim, dim};
+}
+
+uint64_t TableModel::bytes_in_memory() const {
+    if (overflow_fraction <= 0.0) return (rows * pitch_bits + 7) / 8;
+    return overflow_base + static_cast<uint64_t>(std::ceil(rows * overflow_fraction)) * dim;
+}
+
+uint32_t declared_row_cycles(const DecoderConfig& decoder, uint32_t pitch_bits, uint32_t code_bits,
+                             uint32_t symbols) {
+    std::vector<uint8_t> lens(symbols, static_cast<uint8_t>(code_bits / symbols));
+    for (uint32_t i = 0; i < code_bits % symbols; ++i) ++lens[i];
+    return static_cast<uint32_t>(row_timing(decoder, pitch_bits, lens.data(), lens.size()).latency_cycles);
+}
+
+std::vector<uint8_t> all_code_lengths(const CodedTable& table) {
+    // Same result as row_code_lengths(table, i) for every i, with one decoder for the table.
+    const Table plain = decode_table(table);
+    const size_t per_row = size_t(table.dim) * table.spec.per_byte();
+    std::vector<uint8_t> lens(table.rows * per_row), syms(per_row);
+    for (uint64_t i = 0; i < table.rows; ++i) {
+        size_t book = 0;
+        const uint64_t start = i * table.pitch_bits;
+        for (unsigned b = 0; b < table.selector_bits; ++b) {
+            const uint64_t p = start + b;
+            book = book << 1 | ((table.payload[p >> 3] >> (7 - (p & 7))) & 1);
+        }
+        row_symbols(plain.row(i), table.dim, table.spec, syms.data());
+        uint8_t* out = lens.data() + i * per_row;
+        for (size_t k = 0; k < per_row; ++k) out[k] = table.books[book].len[syms[k]];
+    }
+    return lens;
+}
+
+std::vector<uint32_t> coded_row_cycles(const CodedTable& table, const DecoderConfig& decoder, uint32_t pitch_bits) {
+    const std::vector<uint8_t> lens = all_code_lengths(table);
+    const size_t per_row = size_t(table.dim) * table.spec.per_byte();
+    std::vector<uint32_t> cycles(table.rows);
+    for (uint64_t i = 0; i < table.rows; ++i)
+        cycles[i] = static_cast<uint32_t>(
+            row_timing(decoder, pitch_bits, lens.data() + i * per_row, per_row).latency_cycles);
+    return cycles;
+}
+
+ZipfSampler::ZipfSampler(uint64_t n, double alpha) : m_n(std::max<uint64_t>(n, 1)), m_alpha(alpha) {
+    m_hx1 = h_integral(1.5) - 1.0;
+    m_hn = h_integral(static_cast<double>(m_n) + 0.5);
+    m_s = 2.0 - h_integral_inverse(h_integral(2.5) - h(2.0));
+}
+
+double ZipfSampler::h(double x) const { return std::exp(-m_alpha * std::log(x)); }
+
+double ZipfSampler::h_integral(double x) const {
+    const double lx = std::log(x);
+    const double t = (1.0 - m_alpha) * lx;
+    const double helper = std::fabs(t) > 1e-8 ? std::expm1(t) / t : 1.0 + t / 2.0;
+    return helper * lx;
+}
+
+double ZipfSampler::h_integral_inverse(double x) const {
+    double t = x * (1.0 - m_alpha);
+    if (t < -1.0) t = -1.0;
+    const double helper = std::fabs(t) > 1e-8 ? std::log1p(t) / t : 1.0 - t / 2.0;
+    return std::exp(helper * x);
+}
+
+uint64_t ZipfSampler::operator()(std::mt19937_64& rng) {
+    std::uniform_real_distribution<double> u01(0.0, 1.0);
+    for (;;) {
+        const double u = m_hn + u01(rng) * (m_hx1 - m_hn);
+        const double x = h_integral_inverse(u);
+        double kd = std::floor(x + 0.5);
+        if (kd < 1.0) kd = 1.0;
+        if (kd > static_cast<double>(m_n)) kd = static_cast<double>(m_n);
+        if (kd - x <= m_s || u >= h_integral(kd + 0.5) - h(kd)) return static_cast<uint64_t>(kd);
+    }
+}
+
+RequestProducer::RequestProducer(const StreamSpec& s, uint64_t rows)
+    : m_spec(s), m_rows(rows), m_total(s.lookups()), m_rng(s.seed), m_uniform(0, rows - 1),
+      m_zipf(rows, s.distribution == Distribution::Zipf ? s.zipf_alpha : 1.0) {
+    // An odd multiplier coprime with rows: rank -> row is a permutation.
+    m_mult = 2654435761u % rows;
+    while (m_mult == 0 || gcd(m_mult, rows) != 1) m_mult = (m_mult + 1) % rows;
+    if (s.distribution != Distribution::Trace) return;
+    const std::string key = "stream.trace_file";
+    if (s.trace_format == TraceFormat::Text) {
+        std::ifstream in(s.trace_file);
+        if (!in) throw InputError(key + ": cannot open '" + s.trace_file + "'");
+        std::string line;
+        uint64_t n = 0;
+        while (std::getline(in, line)) {
+            ++n;
+            const size_t b = line.find_first_not_of(" \t\r");
+            if (b == std::string::npos || line[b] == '#') continue;
+            size_t used = 0;
+            unsigned long long v = 0;
+            try {
+                v = std::stoull(line.substr(b), &used);
+            } catch (const std::exception&) {
+                used = 0;
+            }
+            if (used == 0 || line[b] == '-')
+                throw InputError(key + ": line " + std::to_string(n) + ": not a row index: '" + line + "'");
+            if (v >= rows)
+                throw InputError(key + ": line " + std::to_string(n) + ": row " + std::to_string(v) +
+                                 " >= table rows " + std::to_string(rows));
+            m_trace.push_back(v);
+        }
+    } else {
+        const std::vector<uint8_t> bytes = read_file(s.trace_file);
+        const size_t w = s.trace_format == TraceFormat::U32 ? 4 : 8;
+        if (bytes.size() % w != 0)
+            throw InputError(key + ": size " + std::to_string(bytes.size()) + " is not a multiple of " +
+                             std::to_string(w) + " bytes");
+        for (size_t i = 0; i < bytes.size(); i += w) {
+            uint64_t v = 0;
+            for (size_t k = 0; k < w; ++k) v |= uint64_t(bytes[i + k]) << (8 * k);
+            if (v >= rows)
+                throw InputError(key + ": entry " + std::to_string(i / w) + ": row " + std::to_string(v) +
+                                 " >= table rows " + std::to_string(rows));
+            m_trace.push_back(v);
+        }
+    }
+    if (m_trace.empty()) throw InputError(key + ": no row indices in '" + s.trace_file + "'");
+}
+
+RowId RequestProducer::next() {
+    const uint64_t i = m_i++;
+    switch (m_spec.distribution) {
+        case Distribution::Uniform: return RowId{m_uniform(m_rng)};
+        case Distribution::Sequential: return RowId{i % m_rows};
+        case Distribution::Trace: return RowId{m_trace[i % m_trace.size()]};
+        case Distribution::Zipf: {
+            const uint64_t rank = m_zipf(m_rng) - 1;
+            return RowId{static_cast<uint64_t>((static_cast<U128>(rank) * m_mult) % m_rows)};
+        }
+    }
+    return RowId{0};
+}
+
+PipelineCore::PipelineCore(const TableModel& table, const PipelineTiming& timing, ReadFn read, PooledFn pooled)
+    : m_table(table), m_timing(timing), m_read(std::move(read)), m_pooled(std::move(pooled)),
+      m_credits(timing.fifo_rows) {
+    m_lane_free.assign(table.coded ? timing.lanes : 0, 0);
+}
+
+void PipelineCore::lookup(uint64_t slot, RowId row, Ps at) {
+    if (slot >= m_rows.size()) m_rows.resize(slot + 1);
+    m_rows[slot] = row;
+    if (!m_table.coded) return issue_read(slot, at);
+    if (m_credits > 0) {
+        --m_credits;
+        return issue_read(slot, at);
+    }
+    m_waiting.emplace_back(slot, at);
+}
+
+void PipelineCore::issue_read(uint64_t slot, Ps at) { m_read(slot * 2, m_table.span(m_rows[slot]), at); }
+
+void PipelineCore::read_done(uint64_t tag, Ps at) {
+    const uint64_t slot = tag / 2;
+    if ((tag & 1) || !m_table.coded) return pool(slot, at);
+    // Rows reach the lanes in arrival order (memory completions come in time order), so giving
+    // each row the earliest-free lane is exactly a FIFO dispatcher.
+    const RowId row = m_rows[slot];
+    auto lane = std::min_element(m_lane_free.begin(), m_lane_free.end());
+    const Ps start = align_up(std::max(at, *lane), m_timing.decoder_period);
+    const Ps busy = Ps(m_table.cycles(row)) * m_timing.decoder_period;
+    const Ps done = start + busy;
+    *lane = done;
+    m_lane_busy += busy;
+    // The row leaves the input FIFO when its lane starts: that slot can be fetched into.
+    if (m_wait_head < m_waiting.size()) {
+        const auto [next, arrived] = m_waiting[m_wait_head++];
+        if (m_wait_head == m_waiting.size()) {
+            m_waiting.clear();
+            m_wait_head = 0;
+        }
+        issue_read(next, std::max(arrived, start));
+    } else {
+        ++m_credits;
+    }
+    if (m_table.overflows(row)) {
+        ++m_overflow_reads;
+        m_read(slot * 2 + 1, m_table.overflow_span(row), done);
+    } else {
+        pool(slot, done);
+    }
+}
+
+void PipelineCore::pool(uint64_t slot, Ps at) {
+    // One row per pooling cycle, in the order rows are reported (see systemc/README.md).
+    const Ps start = align_up(std::max(at, m_pool_free), m_timing.pooling_period);
+    m_pool_free = start + m_timing.pooling_period;
+    m_pool_busy += m_timing.pooling_period;
+    m_pooled(slot, start + Ps(m_timing.pooling_latency_cycles) * m_timing.pooling_period);
+}
+
+}  // namespace embzip::sim

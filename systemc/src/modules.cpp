@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: MIT
+#include "embzip_sim/modules.hpp"
+
+#include <algorithm>
+
+namespace embzip::sim {
+using sc_core::sc_time;
+using sc_core::SC_PS;
+
+namespace {
+Ps now_ps() { return sc_core::sc_time_stamp().value(); }
+sc_time delay_to(Ps at) {
+    const Ps now = now_ps();
+    if (at < now) SC_REPORT_FATAL("embzip-sim", "an event was scheduled in the past");
+    return sc_time(static_cast<double>(at - now), SC_PS);
+}
+}  // namespace
+
+LookupSource::LookupSource(sc_core::sc_module_name name, const StreamSpec& stream, uint64_t rows, ProgressFn progress)
+    : sc_module(name), out("out"), m_stream(stream), m_producer(stream, rows), m_progress(std::move(progress)) {
+    out.register_nb_transport_bw(this, &LookupSource::nb_transport_bw);
+    const uint64_t samples = (m_producer.total() + stream.pooling_factor - 1) / stream.pooling_factor;
+    m_sample_start.assign(samples, 0);
+    m_sample_left.assign(samples, 0);
+    m_latency.reserve(m_producer.total());
+    m_sample_latency.reserve(samples);
+    SC_HAS_PROCESS(LookupSource);
+    SC_METHOD(start);  // runs once at time 0
+}
+
+void LookupSource::start() {
+    const uint64_t n = std::min<uint64_t>(m_stream.max_outstanding, m_producer.total());
+    for (uint64_t i = 0; i < n; ++i) {
+        m_payloads.push_back(std::make_unique<Payload>());
+        m_payloads.back()->index = i;
+    }
+    for (uint64_t i = 0; i < n; ++i) issue(*m_payloads[i], now_ps());
+}
+
+void LookupSource::issue(Payload& p, Ps at) {
+    const uint64_t id = m_next++;
+    const RowId row = m_producer.next();
+    const uint64_t sample = id / m_stream.pooling_factor;
+    if (m_sample_left[sample] == 0 && id % m_stream.pooling_factor == 0) m_sample_start[sample] = at;
+    ++m_sample_left[sample];
+    p.lookup = id;
+    p.issued_at = at;
+    p.set_command(tlm::TLM_READ_COMMAND);
+    p.set_address(static_cast<uint64_t>(row));  // the lookup socket addresses rows, not bytes
+    p.set_data_ptr(nullptr);
+    p.set_data_length(0);
+    p.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    ++in_flight;
+    ++issued;
+    tlm::tlm_phase phase = tlm::BEGIN_REQ;
+    sc_time d = delay_to(at);
+    out->nb_transport_fw(p, phase, d);
+}
+
+tlm::tlm_sync_enum LookupSource::nb_transport_bw(tlm::tlm_generic_payload& t, tlm::tlm_phase& phase, sc_time& delay) {
+    if (phase != tlm::BEGIN_RESP) SC_REPORT_FATAL(name(), "unexpected phase on the lookup socket");
+    auto& p = static_cast<Payload&>(t);
+    const Ps at = now_ps() + delay.value();
+    m_latency.push_back(static_cast<double>(at - p.issued_at) / 1000.0);
+    const uint64_t sample = p.lookup / m_stream.pooling_factor;
+    // A sample is done when its last row is pooled and all its rows have been issued.
+    const uint64_t sample_end = std::min((sample + 1) * m_stream.pooling_factor, m_producer.total());
+    if (--m_sample_left[sample] == 0 && m_next >= sample_end)
+        m_sample_latency.push_back(static_cast<double>(at - m_sample_start[sample]) / 1000.0);
+    m_end = std::max(m_end, at);
+    --in_flight;
+    ++m_completed;
+    if (m_progress && (m_completed & 0xFFFF) == 0) m_progress(basename(), m_completed, m_producer.total());
+    if (m_next < m_producer.total()) issue(p, at);
+    return tlm::TLM_COMPLETED;
+}
+
+DecoderPipeline::DecoderPipeline(sc_core::sc_module_name name, const TableModel& table, const PipelineTiming& timing)
+    : sc_module(name), in("in"), mem("mem"),
+      m_core(table, timing, [this](uint64_t tag, ByteSpan s, Ps at) { send_read(tag, s, at); },
+             [this](uint64_t slot, Ps at) { send_pooled(slot, at); }) {
+    in.register_nb_transport_fw(this, &DecoderPipeline::nb_transport_fw);
+    mem.register_nb_transport_bw(this, &DecoderPipeline::nb_transport_bw);
+}
+
+tlm::tlm_sync_enum DecoderPipeline::nb_transport_fw(tlm::tlm_generic_payload& t, tlm::tlm_phase& phase, sc_time& delay) {
+    if (phase != tlm::BEGIN_REQ) SC_REPORT_FATAL(name(), "unexpected phase on the lookup socket");
+    uint64_t slot;
+    if (!m_free_lookups.empty()) {
+        slot = m_free_lookups.back();
+        m_free_lookups.pop_back();
+    } else {
+        slot = m_lookups.size();
+        m_lookups.push_back(nullptr);
+    }
+    m_lookups[slot] = &t;
+    phase = tlm::END_REQ;
+    m_core.lookup(slot, RowId{t.get_address()}, now_ps() + delay.value());
+    fifo = m_core.fifo_occupancy();
+    return tlm::TLM_UPDATED;
+}
+
+void DecoderPipeline::send_read(uint64_t tag, ByteSpan span, Ps at) {
+    size_t i;
+    if (!m_free_reads.empty()) {
+        i = m_free_reads.back();
+        m_free_reads.pop_back();
+    } else {
+        i = m_reads.size();
+        m_reads.push_back(std::make_unique<ReadPayload>());
+        m_reads.back()->index = i;
+    }
+    ReadPayload& p = *m_reads[i];
+    p.tag = tag;
+    p.set_command(tlm::TLM_READ_COMMAND);
+    p.set_address(span.address);
+    p.set_data_ptr(nullptr);  // timing only: no data moves
+    p.set_data_length(span.bytes);
+    p.set_streaming_width(span.bytes);
+    p.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    ++reads;
+    tlm::tlm_phase phase = tlm::BEGIN_REQ;
+    sc_time d = delay_to(at);
+    if (mem->nb_transport_fw(p, phase, d) != tlm::TLM_UPDATED || phase != tlm::END_REQ)
+        SC_REPORT_FATAL(name(), "memory did not accept a read");
+}
+
+tlm::tlm_sync_enum DecoderPipeline::nb_transport_bw(tlm::tlm_generic_payload& t, tlm::tlm_phase& phase, sc_time& delay) {
+    if (phase != tlm::BEGIN_RESP) SC_REPORT_FATAL(name(), "unexpected phase on the memory socket");
+    auto& p = static_cast<ReadPayload&>(t);
+    const uint64_t tag = p.tag;
+    m_free_reads.push_back(p.index);
+    ++responses;
+    m_core.read_done(tag, now_ps() + delay.value());
+    fifo = m_core.fifo_occupancy();
+    return tlm::TLM_COMPLETED;
+}
+
+void DecoderPipeline::send_pooled(uint64_t slot, Ps at) {
+    tlm::tlm_generic_payload* t = m_lookups[slot];
+    m_free_lookups.push_back(slot);
+    t->set_response_status(tlm::TLM_OK_RESPONSE);
+    tlm::tlm_phase phase = tlm::BEGIN_RESP;
+    sc_time d = delay_to(at);
+    in->nb_transport_bw(*t, phase, d);
+}
+
+MemorySystem::MemorySystem(sc_core::sc_module_name name, const DramConfig& config, Ps quantum)
+    : sc_module(name), socket("socket"), pending(config.channels, 0), m_core(config), m_tck(config.tck_ps()),
+      m_quantum(quantum / config.tck_ps()) {
+    socket.register_nb_transport_fw(this, &MemorySystem::nb_transport_fw);
+    SC_HAS_PROCESS(MemorySystem);
+    SC_METHOD(wake);
+    sensitive << m_event;
+    dont_initialize();
+}
+
+tlm::tlm_sync_enum MemorySystem::nb_transport_fw(tlm::tlm_generic_payload& t, tlm::tlm_phase& phase, sc_time& delay) {
+    if (phase != tlm::BEGIN_REQ) SC_REPORT_FATAL(name(), "unexpected phase");
+    if (t.get_command() != tlm::TLM_READ_COMMAND) SC_REPORT_FATAL(name(), "only reads are modelled");
+    const Ps at = now_ps() + delay.value();
+    m_core.submit(reinterpret_cast<uint64_t>(&t), t.get_address(), t.get_data_length(), (at + m_tck - 1) / m_tck);
+    phase = tlm::END_REQ;
+    if (!m_running) rearm();
+    return tlm::TLM_UPDATED;
+}
+
+void MemorySystem::wake() {
+    m_running = true;
+    const Cycle now = now_ps() / m_tck;
+    m_core.run_until(now + 1 + m_quantum, [this](uint64_t tag, Cycle end) {
+        auto* t = reinterpret_cast<tlm::tlm_generic_payload*>(tag);
+        t->set_response_status(tlm::TLM_OK_RESPONSE);
+        tlm::tlm_phase phase = tlm::BEGIN_RESP;
+        sc_time d = delay_to(end * m_tck);
+        socket->nb_transport_bw(*t, phase, d);
+    });
+    for (size_t c = 0; c < pending.size(); ++c) pending[c] = m_core.pending(c);
+    m_running = false;
+    rearm();
+}
+
+void MemorySystem::rearm() {
+    const Cycle t = m_core.next_event();
+    if (t != kNever) m_event.notify(delay_to(t * m_tck));
+}
+
+SimSystem::SimSystem(const std::string& name, const TableModel& t, const StreamSpec& stream,
+                     const PipelineTiming& timing, const DramConfig& memory_cfg, Ps quantum, ProgressFn progress)
+    : table(&t) {
+    source = std::make_unique<LookupSource>((name + "_source").c_str(), stream, t.rows, std::move(progress));
+    pipeline = std::make_unique<DecoderPipeline>((name + "_pipeline").c_str(), t, timing);
+    memory = std::make_unique<MemorySystem>((name + "_memory").c_str(), memory_cfg, quantum);
+    source->out.bind(pipeline->in);
+    pipeline->mem.bind(memory->socket);
+}
+
+void SimSystem::trace(sc_core::sc_trace_file* tf) {
+    const std::string n = source->basename();
+    sc_core::sc_trace(tf, source->in_flight, n + ".in_flight");
+    sc_core::sc_trace(tf, source->issued, n + ".lookups_issued");
+    const std::string p = pipeline->basename();
+    sc_core::sc_trace(tf, pipeline->reads, p + ".reads_issued");
+    sc_core::sc_trace(tf, pipeline->responses, p + ".reads_answered");
+    sc_core::sc_trace(tf, pipeline->fifo, p + ".input_fifo");
+    const std::string m = memory->basename();
+    for (size_t c = 0; c < memory->pending.size(); ++c)
+        sc_core::sc_trace(tf, memory->pending[c], m + ".pending_bursts_ch" + std::to_string(c));
+}
+
+}  // namespace embzip::sim
