@@ -10,7 +10,7 @@ OUT="$ROOT/build/out"
 
 "$ROOT/scripts/install_deps.sh"
 cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DEMBZIP_BUILD_TESTS=OFF -DEMBZIP_BUILD_BENCH=OFF >/dev/null
-cmake --build "$BUILD" -j2 --target embzip embzip-sim >/dev/null
+cmake --build "$BUILD" -j2 --target embzip embzip-sim embzip-rtl embzip-cosim >/dev/null
 EMBZIP="$BUILD/encoder/embzip"
 mkdir -p "$OUT"
 
@@ -27,4 +27,9 @@ echo
 echo "== Simulate: the coded layout vs the plain table (DDR4-3200, one channel, sim_configs/default.json)"
 "$BUILD/systemc/embzip-sim" --config "$ROOT/sim_configs/default.json" --set table.coded_dir="$OUT/default" \
     --out "$OUT/sim.json" --quiet
-echo "outputs: $OUT/report.{json,png}, $OUT/default/{table.ezt,code.json,decoded.npy}, $OUT/sim.json"
+echo
+echo "== Verilog decoder of the sa8 code: generate, co-simulate 2000 rows (bytes and cycles vs the contract)"
+"$EMBZIP" encode --input "$TABLE" --method sa8 --out "$OUT/sa8" --quiet
+"$BUILD/rtl_gen/embzip-rtl" --code "$OUT/sa8/code.json" --out "$OUT/rtl_sa8"
+"$BUILD/rtl_gen/embzip-cosim" --in "$OUT/sa8" --rows 2000 --cache "$BUILD/cosim_cache"
+echo "outputs: $OUT/report.{json,png}, $OUT/default/{table.ezt,code.json,decoded.npy}, $OUT/sim.json, $OUT/rtl_sa8/"

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: MIT
+// Co-simulation of a generated decoder against the encoder library: every decoded byte against
+// RowDecoder, every row's cycles against row_timing. Plain C++: the Verilated model is reached
+// through IDecoderDut, implemented by tb_main.cpp for the model it is compiled with, so this
+// logic is compiled once (by CMake) and not per model.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "embzip/decoder_timing.hpp"
+#include "embzip/layout.hpp"
+#include "dut_abi.hpp"
+
+namespace embzip::rtl {
+
+// What the testbench reads from RTL_DIR/manifest.json.
+struct RtlManifest {
+    DecoderConfig config;
+    std::string code_hash;
+    unsigned symbol_bits = 8;
+    unsigned symbols_per_row = 0;
+};
+// @throws FormatError / IoError
+RtlManifest read_manifest(const std::string& rtl_dir);
+
+struct CosimOptions {
+    uint64_t first_row = 0;
+    uint64_t rows = 300;
+    bool stalls = false;   // random in_valid / out_ready: data is checked, cycles are not
+    bool corrupt = false;  // flip bits in every third row: out_err must equal RowDecoder's status
+    uint64_t seed = 1;
+};
+
+struct CosimResult {
+    bool ok = true;
+    std::string failure;  // first mismatch, one line
+    uint64_t rows = 0;
+    uint64_t bytes = 0;
+    uint64_t cycles = 0;
+    uint64_t bad_rows = 0;       // corrupt rows (out_err checked)
+    uint64_t timed_rows = 0;     // rows whose cycles were checked against row_timing
+    double mean_latency = 0.0;
+};
+
+CosimResult run_cosim(IDecoderDut& dut, const CodedTable& table, const DecoderConfig& config,
+                      const CosimOptions& options);
+
+// One line: "cosim OK: ..." or "cosim FAILED (...): ...".
+std::string cosim_summary(const CosimResult& result, const DecoderConfig& config, const CosimOptions& options);
+
+}  // namespace embzip::rtl

@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: MIT
+// Compiled with one Verilated embzip_decoder (verilator --cc --exe --build --prefix
+// Vembzip_decoder) into a shared object that embzip-cosim loads: adapts the model's ports to
+// IDecoderDut. It uses only cosim.hpp's interface, so the shared object needs none of embzip's
+// libraries and survives their changes.
+#include <memory>
+#include <type_traits>
+#include <vector>
+
+#include "Vembzip_decoder.h"
+#include "dut_abi.hpp"
+#include "verilated.h"
+#if VM_TRACE_FST
+#include "verilated_fst_c.h"
+using TraceFile = VerilatedFstC;
+#elif VM_TRACE
+#include "verilated_vcd_c.h"
+using TraceFile = VerilatedVcdC;
+#endif
+
+namespace {
+
+// Verilator ports: CData/SData/IData/QData up to 64 bits, VlWide<W> beyond.
+template <class T>
+void to_port(T& port, const std::vector<uint32_t>& c) {
+    uint64_t v = c.empty() ? 0 : c[0];
+    if (c.size() > 1) v |= uint64_t(c[1]) << 32;
+    port = static_cast<T>(v);
+}
+template <std::size_t W>
+void to_port(VlWide<W>& port, const std::vector<uint32_t>& c) {
+    for (std::size_t i = 0; i < W; ++i) port[i] = i < c.size() ? c[i] : 0;
+}
+template <class T>
+void from_port(const T& port, std::vector<uint32_t>& c) {
+    const uint64_t v = port;
+    c = {uint32_t(v), uint32_t(v >> 32)};
+}
+template <std::size_t W>
+void from_port(const VlWide<W>& port, std::vector<uint32_t>& c) {
+    c.assign(W, 0);
+    for (std::size_t i = 0; i < W; ++i) c[i] = port[i];
+}
+
+class VerilatedDut final : public embzip::rtl::IDecoderDut {
+public:
+    explicit VerilatedDut(const std::string& trace) {
+        // Data registers are not reset: start them random (--x-initial unique) to prove it.
+        m_context.randReset(2);
+        m_top = std::make_unique<Vembzip_decoder>(&m_context);
+        m_top->clk = 0;
+#if VM_TRACE
+        if (!trace.empty()) {
+            m_context.traceEverOn(true);
+            m_trace = std::make_unique<TraceFile>();
+            m_top->trace(m_trace.get(), 99);
+            m_trace->open(trace.c_str());
+        }
+#else
+        if (!trace.empty()) throw std::runtime_error("this testbench was built without --trace");
+#endif
+    }
+    ~VerilatedDut() override {
+#if VM_TRACE
+        if (m_trace) m_trace->close();
+#endif
+        m_top->final();
+    }
+    void set_reset_n(bool v) override { m_top->rst_n = v; }
+    void set_in(bool valid, const std::vector<uint32_t>& data) override {
+        m_top->in_valid = valid;
+        to_port(m_top->in_data, data);
+    }
+    void set_out_ready(bool v) override { m_top->out_ready = v; }
+    void eval() override { m_top->eval(); }
+    bool in_ready() override { return m_top->in_ready; }
+    bool out_valid() override { return m_top->out_valid; }
+    void out_data(std::vector<uint32_t>& c) override { from_port(m_top->out_data, c); }
+    unsigned out_count() override { return m_top->out_count; }
+    bool out_last() override { return m_top->out_last; }
+    bool out_err() override { return m_top->out_err; }
+    void tick() override {
+        m_top->clk = 1;
+        m_top->eval();
+        dump();
+        m_top->clk = 0;
+        m_top->eval();
+        dump();
+    }
+
+private:
+    void dump() {
+#if VM_TRACE
+        if (m_trace) m_trace->dump(m_time);
+#endif
+        ++m_time;
+    }
+    VerilatedContext m_context;
+    std::unique_ptr<Vembzip_decoder> m_top;
+#if VM_TRACE
+    std::unique_ptr<TraceFile> m_trace;
+#endif
+    uint64_t m_time = 0;
+};
+
+}  // namespace
+
+extern "C" embzip::rtl::IDecoderDut* embzip_make_dut(const char* trace) {
+    return new VerilatedDut(trace ? trace : "");
+}

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: MIT
+// The generator without a simulator: code.json input, refusals, the lut entries against the
+// cycle contract's greedy rule, the manifest. Co-simulation runs as CTest tests (CMakeLists.txt).
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "embzip/errors.hpp"
+#include "embzip/histogram.hpp"
+#include "embzip/rtl/generator.hpp"
+
+using namespace embzip;
+using namespace embzip::rtl;
+
+namespace {
+
+CodedTable small_table(std::vector<CodeLengths> books, uint32_t dim = 8, uint64_t rows = 20) {
+    Table t;
+    t.rows = rows;
+    t.dim = dim;
+    t.bytes.resize(rows * dim);
+    std::mt19937_64 rng(3);
+    std::vector<unsigned> coded;
+    for (unsigned s = 0; s < 256; ++s)
+        if (books[0].len[s]) coded.push_back(s);
+    for (uint8_t& b : t.bytes) b = uint8_t(coded[rng() % coded.size()]);
+    CodeResult r;
+    r.books = std::move(books);
+    while ((size_t(1) << r.selector_bits) < r.books.size()) ++r.selector_bits;
+    r.row_bits = evaluate(build_histograms(t, r.spec), r.books).row_bits;
+    return encode_table(t, r);
+}
+
+CodeLengths skewed_code() {
+    CodeLengths c;  // lengths 1..7, then 2 x 8... a complete code over 9 symbols
+    for (unsigned s = 0; s < 8; ++s) c.len[s] = uint8_t(s + 1);
+    c.len[8] = 8;
+    return c;
+}
+
+}  // namespace
+
+TEST_CASE("code.json round trip gives the table's code", "[rtl]") {
+    const CodedTable t = small_table({skewed_code()});
+    const RtlCode from_json = parse_code_json(code_json(t), "code.json");
+    const RtlCode from_table = rtl_code_of(t);
+    CHECK(code_hash(from_json) == code_hash(from_table));
+    CHECK(from_json.max_code_len() == 8);
+    CHECK(from_json.symbols_per_row == 8);
+}
+
+TEST_CASE("code.json that the hardware would decode wrongly is rejected", "[rtl]") {
+    const CodedTable t = small_table({skewed_code()});
+    nlohmann::json j = nlohmann::json::parse(code_json(t));
+    SECTION("code string not canonical") {
+        j["books"][0]["symbols"][0]["code"] = "1";
+        CHECK_THROWS_AS(parse_code_json(j.dump(), "x.json"), FormatError);
+    }
+    SECTION("selector bits") {
+        j["selector_bits"] = 1;
+        CHECK_THROWS_WITH(parse_code_json(j.dump(), "x.json"), Catch::Contains("selector_bits"));
+    }
+    SECTION("code longer than the generator supports names --max-code-len") {
+        j["books"][0]["symbols"][8]["length"] = 33;
+        CHECK_THROWS_AS(parse_code_json(j.dump(), "x.json"), InputError);
+        CHECK_THROWS_WITH(parse_code_json(j.dump(), "x.json"), Catch::Contains("--max-code-len 32"));
+    }
+}
+
+TEST_CASE("generator refuses configurations it cannot build", "[rtl]") {
+    const RtlCode code = rtl_code_of(small_table({skewed_code()}));
+    DecoderConfig c;
+    c.lut_bits = RtlGeometry::kMaxLutBits + 1;
+    CHECK_THROWS_WITH(generate_decoder(code, c), Catch::Contains("--lut-bits"));
+    c = DecoderConfig{};
+    c.arch = DecoderArch::Canonical;
+    CHECK_THROWS_AS(generate_decoder(code, c), InputError);  // S = 2
+    c.symbols_per_cycle = 1;
+    CHECK_NOTHROW(generate_decoder(code, c));
+}
+
+TEST_CASE("lut entries are the contract's greedy runs", "[rtl]") {
+    const CodeLengths lengths = skewed_code();
+    const CanonicalCode code = make_canonical(lengths);
+    std::mt19937_64 rng(11);
+    for (unsigned B : {4u, 8u, 10u})
+        for (unsigned S : {1u, 2u, 4u})
+            for (int trial = 0; trial < 200; ++trial) {
+                // A random symbol sequence, its bits left-aligned in a B-bit window.
+                std::vector<uint8_t> syms(6), lens(6);
+                uint64_t bits = 0;
+                unsigned n = 0;
+                for (size_t i = 0; i < syms.size(); ++i) {
+                    syms[i] = uint8_t(rng() % 9);
+                    lens[i] = lengths.len[syms[i]];
+                    bits = bits << lens[i] | code.code[syms[i]];
+                    n += lens[i];
+                }
+                const uint32_t window = n >= B ? uint32_t(bits >> (n - B)) : uint32_t(bits << (B - n));
+                const LutEntry e = lut_entry(code, B, S, window);
+                unsigned k = 0, sum = 0;
+                while (k < S && k < syms.size() && sum + lens[k] <= B) sum += lens[k++];
+                REQUIRE(e.count == k);
+                for (unsigned j = 0; j < k; ++j) CHECK(e.symbols[j] == syms[j]);
+                if (k) CHECK(e.cum_bits[k - 1] == sum);
+            }
+}
+
+TEST_CASE("manifest states the contract's numbers", "[rtl]") {
+    const CodedTable t = small_table({skewed_code(), skewed_code(), skewed_code()}, 8, 30);
+    const RtlCode code = rtl_code_of(t);
+    DecoderConfig c;
+    c.bus_bits = 16;
+    const TableTiming stats = table_timing(t, c, 100);
+    const GeneratedRtl rtl = generate_decoder(code, c, &stats);
+    const auto m = nlohmann::json::parse(rtl.manifest);
+    CHECK(m["timing"]["input_cycles"] == (t.pitch_bits + 15) / 16);
+    CHECK(m["timing"]["pipeline_latency"] == kDecoderPipelineLatency);
+    CHECK(m["parameters"]["books"] == 3);
+    CHECK(m["parameters"]["selector_bits"] == 2);
+    CHECK(m["files"].size() == rtl.files.size());
+    CHECK(m["table"]["rows"] == 30);
+    CHECK(stats.min_latency >= m["timing"]["latency_min"].get<uint64_t>());
+    CHECK(stats.max_latency <= m["timing"]["latency_max"].get<uint64_t>());
+    // Three books: selector value 3 is invalid and must be flagged.
+    bool flagged = false;
+    for (const auto& f : rtl.files)
+        if (f.first == "embzip_decoder.v") flagged = f.second.find("selector >= 2'd3") != std::string::npos;
+    CHECK(flagged);
+}
