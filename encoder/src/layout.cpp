@@ -123,7 +123,9 @@ CodedTable encode_table(const Table& table, const CodeResult& result, unsigned a
     out.row_bits = uint32_t(result.row_bits);
     out.pitch_bits = (out.row_bits + align_bits - 1) / align_bits * align_bits;
     if (out.pitch_bits == 0) out.pitch_bits = align_bits;
-    out.payload.assign(out.payload_bytes() + CodedTable::kPayloadSlack, 0);
+    // Room for one row that overruns its slot (each byte's code is at most 64 bits): the fast
+    // path below writes a row first and checks its length after, then throws.
+    out.payload.assign(out.payload_bytes() + CodedTable::kPayloadSlack + 8ull * table.dim + 8, 0);
 
     std::vector<std::vector<ByteCode>> codes;
     for (const CodeLengths& book : out.books) codes.push_back(byte_codes(make_canonical(book), out.spec));
@@ -146,6 +148,29 @@ CodedTable encode_table(const Table& table, const CodeResult& result, unsigned a
         // The book that codes this row shortest (ties: the lower index), as evaluate() chose.
         // Lengths are checked before anything is written, so a code that does not fit this
         // table can never write past the row.
+        if (codes.size() == 1 && !out.overflow) {
+            // One book, no overflow: no choice to make, so write and count in one pass.
+            const ByteCode* bc = codes[0].data();
+            uint64_t bits = 0;
+            bool ok = true;
+            for (uint32_t c = 0; c < table.dim; ++c) {
+                const ByteCode& code = bc[row[c]];
+                bits += code.len;
+                ok &= code.len != 0;
+                if (code.len <= 32) {
+                    writer.put(code.bits, code.len);
+                } else {
+                    writer.put(code.bits >> 32, code.len - 32u);
+                    writer.put(code.bits & 0xFFFFFFFFu, 32);
+                }
+            }
+            if (!ok) throw InputError("row " + std::to_string(r) + " has a symbol the code book does not code");
+            if (bits > code_budget)
+                throw InputError("row " + std::to_string(r) + " needs " + std::to_string(bits) +
+                                 " bits, more than the row width allows");
+            writer.zeros(out.pitch_bits - bits);
+            continue;
+        }
         size_t book = 0;
         uint64_t bits = UINT64_MAX;
         for (size_t b = 0; b < codes.size(); ++b) {
@@ -191,6 +216,8 @@ CodedTable encode_table(const Table& table, const CodeResult& result, unsigned a
         writer.zeros(out.pitch_bits - flag_bits - out.selector_bits - bits);
     }
     writer.flush();
+    out.payload.resize(out.payload_bytes() + CodedTable::kPayloadSlack);
+    std::fill(out.payload.begin() + long(out.payload_bytes()), out.payload.end(), 0);
     return out;
 }
 
