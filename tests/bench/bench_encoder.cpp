@@ -84,8 +84,10 @@ void BM_Encode(benchmark::State& state) {
 }
 BENCHMARK(BM_Encode)->Arg(int(Method::Sa8))->Arg(int(Method::Nibble4x2))->Unit(benchmark::kMillisecond);
 
-// Random-access decoding throughput in decoded (output) bytes per second, one core.
-void BM_DecodeRandomRows(benchmark::State& state) {
+// Random-access decoding throughput in decoded (output) bytes per second, one core: rows
+// drawn uniformly from the default table, `batch` rows per call (1: decode_row, more:
+// decode_rows, the gather an embedding-bag lookup does).
+void decode_bench(benchmark::State& state, size_t batch) {
     const Method m = Method(state.range(0));
     const Table& t = default_table();
     const CodedTable coded = encode_table(t, code_for(m));
@@ -93,37 +95,21 @@ void BM_DecodeRandomRows(benchmark::State& state) {
     std::mt19937_64 rng(1);
     std::vector<uint64_t> order(1 << 16);
     for (uint64_t& i : order) i = rng() % t.rows;
-    std::vector<uint8_t> row(t.dim);
+    std::vector<uint8_t> rows(batch * t.dim);
     size_t k = 0;
     for (auto _ : state) {
-        if (decoder.decode_row(order[k++ & 0xFFFF], row.data()) != Status::Ok) state.SkipWithError("decode failed");
-        benchmark::DoNotOptimize(row.data());
-    }
-    state.SetBytesProcessed(int64_t(state.iterations() * t.dim));
-    state.SetLabel(method_name(m));
-}
-// The same through decode_rows, 64 random rows a call (an embedding-bag gather).
-void BM_DecodeRandomRowsBatch(benchmark::State& state) {
-    const Method m = Method(state.range(0));
-    const Table& t = default_table();
-    const CodedTable coded = encode_table(t, code_for(m));
-    const RowDecoder decoder(coded);
-    std::mt19937_64 rng(1);
-    std::vector<uint64_t> order(1 << 16);
-    for (uint64_t& i : order) i = rng() % t.rows;
-    constexpr size_t kBatch = 64;
-    std::vector<uint8_t> rows(kBatch * t.dim);
-    size_t k = 0;
-    for (auto _ : state) {
-        if (decoder.decode_rows(order.data() + (k & 0xFFFF), kBatch, rows.data()) != Status::Ok)
-            state.SkipWithError("decode failed");
-        k = (k + kBatch) & 0xFFFF;
-        if (k + kBatch > order.size()) k = 0;
+        const Status s = batch == 1 ? decoder.decode_row(order[k], rows.data())
+                                    : decoder.decode_rows(order.data() + k, batch, rows.data());
+        if (s != Status::Ok) state.SkipWithError("decode failed");
+        k += batch;
+        if (k + batch > order.size()) k = 0;
         benchmark::DoNotOptimize(rows.data());
     }
-    state.SetBytesProcessed(int64_t(state.iterations() * kBatch * t.dim));
+    state.SetBytesProcessed(int64_t(state.iterations() * batch * t.dim));
     state.SetLabel(method_name(m));
 }
+void BM_DecodeRandomRows(benchmark::State& state) { decode_bench(state, 1); }
+void BM_DecodeRandomRowsBatch(benchmark::State& state) { decode_bench(state, 64); }
 BENCHMARK(BM_DecodeRandomRowsBatch)->Arg(int(Method::Sa8))->Arg(int(Method::Nibble4x2))->Arg(int(Method::Huffman8));
 BENCHMARK(BM_DecodeRandomRows)->Arg(int(Method::Sa8))->Arg(int(Method::Nibble4x2))->Arg(int(Method::Huffman8));
 
