@@ -10,7 +10,8 @@
 
 namespace embzip::test {
 
-// rows x dim int8 table; values drawn from a rounded normal with the given sigma (0: uniform bytes).
+// rows x dim int8 table; values drawn from a rounded normal with the given sigma (0: uniform
+// bytes).
 inline Table random_table(uint64_t rows, uint32_t dim, double sigma, uint64_t seed) {
     std::mt19937_64 rng(seed);
     std::normal_distribution<double> normal(0.0, sigma > 0 ? sigma : 1.0);
@@ -19,8 +20,10 @@ inline Table random_table(uint64_t rows, uint32_t dim, double sigma, uint64_t se
     t.dim = dim;
     t.bytes.resize(rows * dim);
     for (uint8_t& b : t.bytes) {
-        if (sigma <= 0) b = uint8_t(rng());
-        else b = uint8_t(int8_t(std::clamp(std::lround(normal(rng)), -127L, 127L)));
+        if (sigma <= 0)
+            b = uint8_t(rng());
+        else
+            b = uint8_t(int8_t(std::clamp(std::lround(normal(rng)), -127L, 127L)));
     }
     return t;
 }

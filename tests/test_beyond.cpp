@@ -50,7 +50,8 @@ Table with_outlier(uint64_t at) {
 
 TEST_CASE("the proven bound never exceeds the code's width", "[encoder]") {
     for (uint64_t seed = 1; seed <= 6; ++seed) {
-        const Table t = random_table(200 + 50 * seed, 32 + 8 * seed, 2.0 + 4.0 * double(seed), seed);
+        const Table t =
+            random_table(200 + 50 * seed, 32 + 8 * seed, 2.0 + 4.0 * double(seed), seed);
         for (Method m : {Method::Minimax8, Method::Minimax4}) {
             const CodeResult r = run_method(m, t, quick());
             INFO("seed " << seed << " " << method_name(m));
@@ -86,7 +87,8 @@ TEST_CASE("several books round-trip and an outlier row gets a book of its own", 
     for (const CodeLengths& b : r.books) {
         CHECK(b.kraft_ok());
         for (unsigned s = 0; s < 256; ++s) {
-            const bool used = std::find(t.bytes.begin(), t.bytes.end(), uint8_t(s)) != t.bytes.end();
+            const bool used =
+                std::find(t.bytes.begin(), t.bytes.end(), uint8_t(s)) != t.bytes.end();
             if (used) CHECK(b.len[s] > 0);  // every book codes every symbol of the table
         }
     }
@@ -146,7 +148,8 @@ TEST_CASE("a corrupt overflow index is an error status, not a crash", "[encoder]
     const RowDecoder d(coded);
     std::vector<uint8_t> row(t.dim);
     const Status s = d.decode_row(5, row.data());
-    if (coded.overflow_rows < (uint64_t(1) << coded.index_bits) - 1) CHECK(s == Status::BadOverflowIndex);
+    if (coded.overflow_rows < (uint64_t(1) << coded.index_bits) - 1)
+        CHECK(s == Status::BadOverflowIndex);
 }
 
 TEST_CASE("length-limited codes satisfy Kraft and the limit", "[encoder]") {
@@ -154,8 +157,8 @@ TEST_CASE("length-limited codes satisfy Kraft and the limit", "[encoder]") {
     for (unsigned limit : {8u, 9u, 11u, 14u}) {
         MethodOptions o = quick();
         o.max_code_len = limit;
-        for (Method m : {Method::Huffman8, Method::Balanced8, Method::Sa8, Method::Minimax8, Method::Nibble4,
-                         Method::Nibble4x2, Method::Minimax4}) {
+        for (Method m : {Method::Huffman8, Method::Balanced8, Method::Sa8, Method::Minimax8,
+                         Method::Nibble4, Method::Nibble4x2, Method::Minimax4}) {
             const CodeResult r = run_method(m, t, o);
             INFO(method_name(m) << " limit " << limit);
             for (const CodeLengths& b : r.books) {
@@ -169,7 +172,8 @@ TEST_CASE("length-limited codes satisfy Kraft and the limit", "[encoder]") {
     o.max_code_len = 6;
     CHECK_THROWS_WITH(run_method(Method::Sa8, t, o), Catch::Contains("cannot code the table's"));
     o.max_code_len = 33;
-    CHECK_THROWS_WITH(run_method(Method::Minimax8, t, o), Catch::Contains("--max-code-len must be 1..32"));
+    CHECK_THROWS_WITH(run_method(Method::Minimax8, t, o),
+                      Catch::Contains("--max-code-len must be 1..32"));
 }
 
 TEST_CASE("no method stores a row longer than the raw row", "[encoder]") {

@@ -144,8 +144,11 @@ TEST_CASE("safetensors and bf16 .npy inputs load as lossless float tables", "[en
     CHECK_THROWS_WITH(load_input(o), Catch::Contains("no tensor named 'other'"));
     o.tensor.clear();
     o.quantize = QuantizeMode::None;
-    CHECK_THROWS_WITH(load_input(o), Catch::Contains("choose --quantize symmetric, --quantize rowwise, or --quantize lossless"));
-    o.quantize = QuantizeMode::Symmetric;  // quantized bf16 -> int8 (NaN/Inf in this table: refused)
+    CHECK_THROWS_WITH(
+        load_input(o),
+        Catch::Contains("choose --quantize symmetric, --quantize rowwise, or --quantize lossless"));
+    o.quantize =
+        QuantizeMode::Symmetric;  // quantized bf16 -> int8 (NaN/Inf in this table: refused)
     CHECK_THROWS_WITH(load_input(o), Catch::Contains("NaN or Inf"));
     // A uint16 .npy is bf16 only when told so.
     NpyArray a;

@@ -82,14 +82,22 @@ TEST_CASE("wrong magic and absurd header fields give clear errors", "[encoder]")
         const char* message;
     };
     const Case cases[] = {
-        {10, {5}, "symbol bits"},          {11, {7}, "split"},
-        {12, {9}, "dtype"},                {13, {0}, "book count"},
-        {13, {200}, "book count"},         {14, {3}, "selector"},
-        {15, {4}, "quantization"},         {16, {0, 0, 0, 0, 0, 0, 0, 0}, "rows"},
-        {16, {0, 0, 0, 0, 0, 0, 0, 1}, "rows"}, {24, {0, 0, 0, 0}, "dim"},
-        {24, {0, 0, 1, 0}, "dim"},         {28, {0, 0, 0, 0}, "row bits"},
-        {28, {0xFF, 0xFF, 0xFF, 0x7F}, "row bits"}, {32, {0xFF, 0xFF, 0xFF, 0xFF}, "pitch"},
-        {36, {9, 0, 0, 0}, "section count"}, {8, {2, 0}, "version"},
+        {10, {5}, "symbol bits"},
+        {11, {7}, "split"},
+        {12, {9}, "dtype"},
+        {13, {0}, "book count"},
+        {13, {200}, "book count"},
+        {14, {3}, "selector"},
+        {15, {4}, "quantization"},
+        {16, {0, 0, 0, 0, 0, 0, 0, 0}, "rows"},
+        {16, {0, 0, 0, 0, 0, 0, 0, 1}, "rows"},
+        {24, {0, 0, 0, 0}, "dim"},
+        {24, {0, 0, 1, 0}, "dim"},
+        {28, {0, 0, 0, 0}, "row bits"},
+        {28, {0xFF, 0xFF, 0xFF, 0x7F}, "row bits"},
+        {32, {0xFF, 0xFF, 0xFF, 0xFF}, "pitch"},
+        {36, {9, 0, 0, 0}, "section count"},
+        {8, {2, 0}, "version"},
     };
     for (const Case& c : cases) {
         b = good;
@@ -118,8 +126,10 @@ TEST_CASE("random payload bits never crash the decoder", "[encoder]") {
         size_t errors_or_changes = 0;
         for (uint64_t r = 0; r < t.rows; ++r) {
             const Status s = d.decode_row(r, row.data());
-            CHECK((s == Status::Ok || s == Status::BadCode || s == Status::RowOverrun || s == Status::BadSelector));
-            errors_or_changes += s != Status::Ok || std::memcmp(row.data(), original.row(r), t.dim) != 0;
+            CHECK((s == Status::Ok || s == Status::BadCode || s == Status::RowOverrun ||
+                   s == Status::BadSelector));
+            errors_or_changes +=
+                s != Status::Ok || std::memcmp(row.data(), original.row(r), t.dim) != 0;
         }
         CHECK(errors_or_changes > 0);
         parse_and_decode(b);
@@ -173,7 +183,8 @@ TEST_CASE("malformed npy files give clear errors", "[encoder]") {
     b = good;
     b.resize(b.size() - 3);
     CHECK_THROWS_WITH(parse_npy(b, "x"), Catch::Contains("truncated"));
-    CHECK_THROWS_AS(parse_npy(std::vector<uint8_t>(good.begin(), good.begin() + 12), "x"), FormatError);
+    CHECK_THROWS_AS(parse_npy(std::vector<uint8_t>(good.begin(), good.begin() + 12), "x"),
+                    FormatError);
     CHECK_THROWS_WITH(parse_npy(header_with("False", "True "), "x"), Catch::Contains("Fortran"));
     CHECK_THROWS_WITH(parse_npy(header_with("|i1", ">f4"), "x"), Catch::Contains("big-endian"));
     CHECK_THROWS_WITH(parse_npy(header_with("(4, 4)", "(4, x)"), "x"), Catch::Contains("shape"));
@@ -226,10 +237,10 @@ TEST_CASE("float tables quantize by the documented rules", "[encoder]") {
     const Table s = quantize_symmetric(x, 2, 3);
     CHECK(s.quant.scale == Approx(1.0 / 127));
     CHECK(int8_t(s.bytes[0]) == -127);
-    CHECK(int8_t(s.bytes[1]) == 64);   // 63.5 rounds half to even
-    CHECK(int8_t(s.bytes[2]) == 32);   // 31.75
+    CHECK(int8_t(s.bytes[1]) == 64);  // 63.5 rounds half to even
+    CHECK(int8_t(s.bytes[2]) == 32);  // 31.75
     CHECK(int8_t(s.bytes[3]) == 127);
-    CHECK(int8_t(s.bytes[4]) == 0);    // -0.49999 -> 0
+    CHECK(int8_t(s.bytes[4]) == 0);  // -0.49999 -> 0
     const Table r = quantize_rowwise(x, 2, 3);
     CHECK(r.dtype == Dtype::Uint8);
     CHECK(r.bytes[0] == 0);

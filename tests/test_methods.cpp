@@ -15,12 +15,13 @@ using embzip::test::temp_path;
 
 namespace {
 
-const Method kEncodings[] = {Method::Huffman8, Method::Balanced8, Method::Sa8,     Method::Nibble4,
+const Method kEncodings[] = {Method::Huffman8,  Method::Balanced8, Method::Sa8,     Method::Nibble4,
                              Method::Nibble4x2, Method::Minimax8,  Method::Minimax4};
 
 // Method -> code -> .ezt file -> decode: every row must come back bit-exact, in bulk and one
 // at a time, and no row may be wider than the W the method reported.
-void check_round_trip(const Table& table, Method method, unsigned align = 8, MethodOptions options = {}) {
+void check_round_trip(const Table& table, Method method, unsigned align = 8,
+                      MethodOptions options = {}) {
     options.iterations = 4000;
     options.mwu_iterations = 40;
     const CodeResult result = run_method(method, table, options);
@@ -105,8 +106,8 @@ TEST_CASE("limit8 equals a hand-computed value", "[encoder]") {
     t.rows = 1;
     t.bytes.resize(8);
     CHECK(run_method(Method::Limit8, t).row_bits == 14);
-    // limit4 of row 0 (two's complement): nibbles 0x01 x4, 0x02 x2, 0x03, 0x04 -> 0:8, 1:4, 2:2, 3:1, 4:1
-    // Huffman: 8 x1 + 4 x2 + 2 x3 + 1 x4 + 1 x4 = 30 bits.
+    // limit4 of row 0 (two's complement): nibbles 0x01 x4, 0x02 x2, 0x03, 0x04 -> 0:8, 1:4, 2:2,
+    // 3:1, 4:1 Huffman: 8 x1 + 4 x2 + 2 x3 + 1 x4 + 1 x4 = 30 bits.
     CHECK(run_method(Method::Limit4, t).row_bits == 30);
 }
 

@@ -5,8 +5,8 @@
 #include <boost/program_options.hpp>
 #include <chrono>
 #include <cmath>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -47,28 +47,34 @@ ProgressFn stderr_progress(bool quiet) {
 }
 
 void add_input_options(po::options_description& d) {
-    d.add_options()("input,i", po::value<std::vector<std::string>>()->required(),
-                    "table: .npy (int8/uint8, or float32/float16 with --quantize), the seed tool's .bin, "
-                    "or raw bytes with --rows/--dim")(
+    d.add_options()(
+        "input,i", po::value<std::vector<std::string>>()->required(),
+        "table: .npy (int8/uint8, or float32/float16 with --quantize), the seed tool's .bin, "
+        "or raw bytes with --rows/--dim")(
         "quantize", po::value<std::string>()->default_value("none"),
         "float tables: symmetric | rowwise (to int8/uint8) | lossless (exact floats)")(
         "tensor", po::value<std::string>()->default_value(""), ".safetensors: the tensor to read")(
-        "dtype", po::value<std::string>()->default_value(""), "bf16: read a uint16 .npy as bf16 bit patterns")(
+        "dtype", po::value<std::string>()->default_value(""),
+        "bf16: read a uint16 .npy as bf16 bit patterns")(
         "rows", po::value<uint64_t>(), "raw input: number of rows")("dim", po::value<uint32_t>(),
-                                                                       "raw input: bytes per row");
+                                                                    "raw input: bytes per row");
 }
 
 void add_method_options(po::options_description& d) {
     d.add_options()("seed", po::value<uint64_t>()->default_value(1), "sa8: random seed")(
         "time-limit", po::value<double>()->default_value(0.0), "sa8: seconds (0 = no limit)")(
-        "iterations", po::value<uint64_t>()->default_value(0), "sa8: annealing iterations (0 = default)")(
-        "start", po::value<std::string>()->default_value("balanced"), "sa8: start tree, balanced | huffman")(
+        "iterations", po::value<uint64_t>()->default_value(0),
+        "sa8: annealing iterations (0 = default)")(
+        "start", po::value<std::string>()->default_value("balanced"),
+        "sa8: start tree, balanced | huffman")(
         "max-code-len", po::value<unsigned>()->default_value(CodeGeometry::kMaxCodeLen),
         "longest code the decoder supports (lookup-table size), 1..32")(
         "quiet,q", po::bool_switch(), "no progress on stderr")(
-        "mwu-iterations", po::value<unsigned>()->default_value(300), "minimax: multiplicative-weights rounds")(
-        "eta", po::value<double>()->default_value(0.05), "minimax: weight step size")(
-        "books", po::value<unsigned>()->default_value(1), "minimax: code books, 1..16 (selector bits per row)")(
+        "mwu-iterations", po::value<unsigned>()->default_value(300),
+        "minimax: multiplicative-weights rounds")("eta", po::value<double>()->default_value(0.05),
+                                                  "minimax: weight step size")(
+        "books", po::value<unsigned>()->default_value(1),
+        "minimax: code books, 1..16 (selector bits per row)")(
         "overflow", po::value<double>()->default_value(0.0),
         "largest fraction of rows stored raw in an overflow region (0 = none)");
 }
@@ -91,22 +97,27 @@ MethodOptions method_options(const po::variables_map& vm) {
     if (o.time_limit_s < 0) throw InputError("--time-limit must be >= 0");
     o.iterations = vm["iterations"].as<uint64_t>();
     const std::string start = vm["start"].as<std::string>();
-    if (start == "balanced") o.start = SaStart::Balanced;
-    else if (start == "huffman") o.start = SaStart::Huffman;
-    else throw InputError("--start: expected balanced or huffman, got '" + start + "'");
+    if (start == "balanced")
+        o.start = SaStart::Balanced;
+    else if (start == "huffman")
+        o.start = SaStart::Huffman;
+    else
+        throw InputError("--start: expected balanced or huffman, got '" + start + "'");
     o.max_code_len = vm["max-code-len"].as<unsigned>();
     o.mwu_iterations = vm["mwu-iterations"].as<unsigned>();
     o.eta = vm["eta"].as<double>();
     o.books = vm["books"].as<unsigned>();
     o.overflow = vm["overflow"].as<double>();
-    if (!(o.overflow >= 0.0 && o.overflow < 1.0)) throw InputError("--overflow must be a fraction in [0, 1)");
+    if (!(o.overflow >= 0.0 && o.overflow < 1.0))
+        throw InputError("--overflow must be a fraction in [0, 1)");
     if (!(o.eta > 0)) throw InputError("--eta must be > 0");
     o.progress = stderr_progress(vm["quiet"].as<bool>());
     return o;
 }
 
 // Parses a subcommand's options; returns false after printing help.
-bool parse(int argc, char** argv, po::options_description& d, po::variables_map& vm, const char* usage) {
+bool parse(int argc, char** argv, po::options_description& d, po::variables_map& vm,
+           const char* usage) {
     d.add_options()("help,h", "show this help");
     po::store(po::command_line_parser(argc, argv).options(d).run(), vm);
     if (vm.count("help")) {
@@ -128,7 +139,7 @@ double float_value(const uint8_t* p, FloatKind kind) {
             bits = uint32_t(h) << 16;
         } else {
             const int sign = h >> 15, exp = (h >> 10) & 0x1F, mant = h & 0x3FF;
-            const double v = exp == 0 ? std::ldexp(double(mant), -24)
+            const double v = exp == 0    ? std::ldexp(double(mant), -24)
                              : exp == 31 ? (mant ? NAN : INFINITY)
                                          : std::ldexp(double(mant | 0x400), exp - 25);
             return sign ? -v : v;
@@ -145,25 +156,33 @@ int cmd_report(int argc, char** argv) {
     po::options_description d("report options");
     add_input_options(d);
     add_method_options(d);
-    d.add_options()("methods,m", po::value<std::string>()->default_value("all"),
-                    "comma-separated: huffman8,balanced8,sa8,nibble4,nibble4x2,limit8,limit4 or all")(
+    d.add_options()(
+        "methods,m", po::value<std::string>()->default_value("all"),
+        "comma-separated: huffman8,balanced8,sa8,nibble4,nibble4x2,limit8,limit4 or all")(
         "format,f", po::value<std::string>()->default_value("table"), "table | json | csv")(
         "out,o", po::value<std::string>(), "write the report to this file instead of stdout")(
-        "json-out", po::value<std::string>(), "also write the JSON form of the report to this file");
+        "json-out", po::value<std::string>(),
+        "also write the JSON form of the report to this file");
     po::variables_map vm;
-    if (!parse(argc, argv, d, vm, "usage: embzip report --input T [--input T2 ...] [options]")) return 0;
+    if (!parse(argc, argv, d, vm, "usage: embzip report --input T [--input T2 ...] [options]"))
+        return 0;
     const std::vector<Method> methods = parse_method_list(vm["methods"].as<std::string>());
     const ReportFormat format = parse_report_format(vm["format"].as<std::string>());
     const MethodOptions options = method_options(vm);
     std::vector<ReportEntry> entries;
     for (const std::string& path : vm["input"].as<std::vector<std::string>>()) {
         const Input input = load_input(load_options(vm, path));
-        for (ReportEntry& e : run_report(path, input, methods, options)) entries.push_back(std::move(e));
+        for (ReportEntry& e : run_report(path, input, methods, options))
+            entries.push_back(std::move(e));
     }
     const std::string text = format_report(entries, format);
-    if (vm.count("json-out")) write_file_atomic(vm["json-out"].as<std::string>(), format_report(entries, ReportFormat::Json));
-    if (vm.count("out")) write_file_atomic(vm["out"].as<std::string>(), text);
-    else std::cout << text;
+    if (vm.count("json-out"))
+        write_file_atomic(vm["json-out"].as<std::string>(),
+                          format_report(entries, ReportFormat::Json));
+    if (vm.count("out"))
+        write_file_atomic(vm["out"].as<std::string>(), text);
+    else
+        std::cout << text;
     return 0;
 }
 
@@ -172,9 +191,11 @@ int cmd_encode(int argc, char** argv) {
     add_input_options(d);
     add_method_options(d);
     d.add_options()("method,m", po::value<std::string>()->default_value("best"),
-                    "huffman8 | balanced8 | sa8 | nibble4 | nibble4x2 | best (all of them, keep the narrowest)")(
-        "out,o", po::value<std::string>()->required(), "output directory (created if missing)")(
-        "align", po::value<unsigned>()->default_value(8), "row pitch granularity in bits (1 = packed)");
+                    "huffman8 | balanced8 | sa8 | nibble4 | nibble4x2 | best (all of them, keep "
+                    "the narrowest)")("out,o", po::value<std::string>()->required(),
+                                      "output directory (created if missing)")(
+        "align", po::value<unsigned>()->default_value(8),
+        "row pitch granularity in bits (1 = packed)");
     po::variables_map vm;
     if (!parse(argc, argv, d, vm, "usage: embzip encode --input T --method M --out DIR")) return 0;
     const auto inputs = vm["input"].as<std::vector<std::string>>();
@@ -193,7 +214,9 @@ int cmd_encode(int argc, char** argv) {
         result = best_encodable(entries)->result;
     } else {
         const Method m = parse_method(method);
-        if (is_reference(m)) throw InputError(method + " is a reference, not an encoding; use it with 'embzip report'");
+        if (is_reference(m))
+            throw InputError(method +
+                             " is a reference, not an encoding; use it with 'embzip report'");
         result = run_method(m, table, options);
     }
     const unsigned align = vm["align"].as<unsigned>();
@@ -205,13 +228,17 @@ int cmd_encode(int argc, char** argv) {
     fs::create_directories(dir);
     write_ezt(ezt_path(dir), coded);
     write_file_atomic((fs::path(dir) / "code.json").string(), code_json(coded));
-    std::printf("%s: %s, W = %llu bits (saving %.2f%%), pitch %u bits, %llu stored bytes (%.2f%% of %llu)%s%s\n",
-                dir.c_str(), coded.method.c_str(), (unsigned long long)row_bits,
-                100.0 * (1.0 - double(row_bits) / (8.0 * coded.dim * coded.value_bytes())), coded.pitch_bits,
-                (unsigned long long)coded.stored_bytes(), 100.0 * double(coded.stored_bytes()) / double(original),
-                (unsigned long long)original,
-                coded.spec.bits == 4 ? (std::string(", split ") + split_name(coded.spec.split)).c_str() : "",
-                coded.overflow ? (", " + std::to_string(coded.overflow_rows) + " overflow rows").c_str() : "");
+    std::printf(
+        "%s: %s, W = %llu bits (saving %.2f%%), pitch %u bits, %llu stored bytes (%.2f%% of "
+        "%llu)%s%s\n",
+        dir.c_str(), coded.method.c_str(), (unsigned long long)row_bits,
+        100.0 * (1.0 - double(row_bits) / (8.0 * coded.dim * coded.value_bytes())),
+        coded.pitch_bits, (unsigned long long)coded.stored_bytes(),
+        100.0 * double(coded.stored_bytes()) / double(original), (unsigned long long)original,
+        coded.spec.bits == 4 ? (std::string(", split ") + split_name(coded.spec.split)).c_str()
+                             : "",
+        coded.overflow ? (", " + std::to_string(coded.overflow_rows) + " overflow rows").c_str()
+                       : "");
     return 0;
 }
 
@@ -222,8 +249,10 @@ int cmd_decode(int argc, char** argv) {
     po::variables_map vm;
     if (!parse(argc, argv, d, vm, "usage: embzip decode --in DIR --out T.npy")) return 0;
     const CodedTable coded = read_ezt(ezt_path(vm["in"].as<std::string>()));
-    if (coded.is_float()) save_float_npy(vm["out"].as<std::string>(), decode_float_table(coded));
-    else save_table_npy(vm["out"].as<std::string>(), decode_table(coded));
+    if (coded.is_float())
+        save_float_npy(vm["out"].as<std::string>(), decode_float_table(coded));
+    else
+        save_table_npy(vm["out"].as<std::string>(), decode_table(coded));
     std::printf("decoded %llu rows x %u bytes to %s\n", (unsigned long long)coded.rows, coded.dim,
                 vm["out"].as<std::string>().c_str());
     return 0;
@@ -243,19 +272,25 @@ int cmd_verify(int argc, char** argv) {
     const uint32_t dim = input.is_float ? input.floats.dim : input.table.dim;
     if (coded.rows != rows || coded.dim != dim || coded.is_float() != input.is_float ||
         (input.is_float && coded.float_kind != uint8_t(input.floats.kind)))
-        throw InputError("coded table is " + std::to_string(coded.rows) + " x " + std::to_string(coded.dim) +
-                         (coded.is_float() ? std::string(" ") + float_kind_name(FloatKind(coded.float_kind)) : "") +
-                         ", input is " + std::to_string(rows) + " x " + std::to_string(dim) +
-                         (input.is_float ? std::string(" ") + float_kind_name(input.floats.kind) : ""));
-    const std::vector<uint8_t> decoded = coded.is_float() ? decode_float_table(coded).bytes : decode_table(coded).bytes;
+        throw InputError(
+            "coded table is " + std::to_string(coded.rows) + " x " + std::to_string(coded.dim) +
+            (coded.is_float() ? std::string(" ") + float_kind_name(FloatKind(coded.float_kind))
+                              : "") +
+            ", input is " + std::to_string(rows) + " x " + std::to_string(dim) +
+            (input.is_float ? std::string(" ") + float_kind_name(input.floats.kind) : ""));
+    const std::vector<uint8_t> decoded =
+        coded.is_float() ? decode_float_table(coded).bytes : decode_table(coded).bytes;
     const std::vector<uint8_t>& want = input.is_float ? input.floats.bytes : input.table.bytes;
     const size_t row_bytes = size_t(dim) * coded.value_bytes();
     for (uint64_t r = 0; r < rows; ++r)
-        if (std::memcmp(decoded.data() + r * row_bytes, want.data() + r * row_bytes, row_bytes) != 0) {
-            std::fprintf(stderr, "embzip: verify FAILED: row %llu differs\n", (unsigned long long)r);
+        if (std::memcmp(decoded.data() + r * row_bytes, want.data() + r * row_bytes, row_bytes) !=
+            0) {
+            std::fprintf(stderr, "embzip: verify FAILED: row %llu differs\n",
+                         (unsigned long long)r);
             return 1;
         }
-    std::printf("verify OK: %llu rows x %zu bytes bit-exact\n", (unsigned long long)rows, row_bytes);
+    std::printf("verify OK: %llu rows x %zu bytes bit-exact\n", (unsigned long long)rows,
+                row_bytes);
     return 0;
 }
 
@@ -273,13 +308,16 @@ int cmd_row(int argc, char** argv) {
     std::vector<uint8_t> row(size_t(coded.dim) * coded.value_bytes());
     const RowDecoder decoder(coded);
     const Status s = decoder.decode_values(index, row.data());
-    if (s != Status::Ok) throw FormatError("row " + std::to_string(index) + ": " + status_message(s));
+    if (s != Status::Ok)
+        throw FormatError("row " + std::to_string(index) + ": " + status_message(s));
     for (uint32_t c = 0; c < coded.dim; ++c) {
         if (!coded.is_float()) {
-            std::printf("%s%d", c ? " " : "", coded.dtype == Dtype::Int8 ? int(int8_t(row[c])) : int(row[c]));
+            std::printf("%s%d", c ? " " : "",
+                        coded.dtype == Dtype::Int8 ? int(int8_t(row[c])) : int(row[c]));
             continue;
         }
-        std::printf("%s%.9g", c ? " " : "", float_value(row.data() + c * coded.value_bytes(), FloatKind(coded.float_kind)));
+        std::printf("%s%.9g", c ? " " : "",
+                    float_value(row.data() + c * coded.value_bytes(), FloatKind(coded.float_kind)));
     }
     std::printf("\n");
     return 0;
@@ -293,9 +331,11 @@ int main(int argc, char** argv) {
         return argc < 2 ? 2 : 0;
     }
     const std::string cmd = argv[1];
-    const std::map<std::string, int (*)(int, char**)> commands = {
-        {"report", cmd_report}, {"encode", cmd_encode}, {"decode", cmd_decode},
-        {"verify", cmd_verify}, {"row", cmd_row}};
+    const std::map<std::string, int (*)(int, char**)> commands = {{"report", cmd_report},
+                                                                  {"encode", cmd_encode},
+                                                                  {"decode", cmd_decode},
+                                                                  {"verify", cmd_verify},
+                                                                  {"row", cmd_row}};
     const auto it = commands.find(cmd);
     if (it == commands.end()) {
         std::fprintf(stderr, "embzip: unknown command '%s'\n%s", cmd.c_str(), kUsage);

@@ -25,7 +25,10 @@ unsigned CodeLengths::max_len() const {
 uint64_t CodeLengths::kraft_scaled() const {
     uint64_t sum = 0;
     for (unsigned s = 0; s < alphabet; ++s)
-        if (len[s]) sum += len[s] <= CodeGeometry::kMaxCodeLen ? uint64_t(1) << (CodeGeometry::kMaxCodeLen - len[s]) : 0;
+        if (len[s])
+            sum += len[s] <= CodeGeometry::kMaxCodeLen
+                       ? uint64_t(1) << (CodeGeometry::kMaxCodeLen - len[s])
+                       : 0;
     return sum;
 }
 
@@ -86,7 +89,8 @@ CodeLengths huffman_lengths(const uint64_t* freq, unsigned alphabet, unsigned ma
     if ((uint64_t(1) << std::min(max_len, 63u)) < n)
         throw InputError("cannot code " + std::to_string(n) + " symbols with codes of at most " +
                          std::to_string(max_len) + " bits");
-    std::stable_sort(syms.begin(), syms.end(), [&](unsigned a, unsigned b) { return freq[a] < freq[b]; });
+    std::stable_sort(syms.begin(), syms.end(),
+                     [&](unsigned a, unsigned b) { return freq[a] < freq[b]; });
 
     struct Node {
         uint64_t weight;
@@ -103,11 +107,13 @@ CodeLengths huffman_lengths(const uint64_t* freq, unsigned alphabet, unsigned ma
         std::vector<int> packages;
         for (size_t i = 0; i + 1 < current.size(); i += 2) {
             packages.push_back(int(nodes.size()));
-            nodes.push_back({nodes[current[i]].weight + nodes[current[i + 1]].weight, current[i], current[i + 1]});
+            nodes.push_back({nodes[current[i]].weight + nodes[current[i + 1]].weight, current[i],
+                             current[i + 1]});
         }
         std::vector<int> merged;
         merged.reserve(leaves.size() + packages.size());
-        std::merge(leaves.begin(), leaves.end(), packages.begin(), packages.end(), std::back_inserter(merged),
+        std::merge(leaves.begin(), leaves.end(), packages.begin(), packages.end(),
+                   std::back_inserter(merged),
                    [&](int a, int b) { return nodes[a].weight < nodes[b].weight; });
         current.swap(merged);
     }
@@ -147,7 +153,8 @@ unsigned Shape::leaves() const { return std::accumulate(n.begin(), n.end(), 0u);
 
 uint64_t Shape::kraft_scaled() const {
     uint64_t sum = 0;
-    for (unsigned l = 1; l <= CodeGeometry::kMaxCodeLen; ++l) sum += uint64_t(n[l]) << (CodeGeometry::kMaxCodeLen - l);
+    for (unsigned l = 1; l <= CodeGeometry::kMaxCodeLen; ++l)
+        sum += uint64_t(n[l]) << (CodeGeometry::kMaxCodeLen - l);
     return sum;
 }
 
@@ -173,7 +180,8 @@ Shape balanced_shape(unsigned leaves) {
 
 std::vector<uint8_t> rank_lengths(const Shape& shape) {
     std::vector<uint8_t> r;
-    for (unsigned l = 1; l <= CodeGeometry::kMaxCodeLen; ++l) r.insert(r.end(), shape.n[l], uint8_t(l));
+    for (unsigned l = 1; l <= CodeGeometry::kMaxCodeLen; ++l)
+        r.insert(r.end(), shape.n[l], uint8_t(l));
     return r;
 }
 

@@ -23,7 +23,8 @@ constexpr uint32_t tag(const char (&s)[5]) {
            uint32_t(uint8_t(s[3])) << 24;
 }
 constexpr uint32_t kTagBooks = tag("BOOK"), kTagRows = tag("ROWS"), kTagQuantSym = tag("QSYM"),
-                   kTagQuantRow = tag("QROW"), kTagOverflow = tag("OVFL"), kTagRawPlane = tag("RAWP");
+                   kTagQuantRow = tag("QROW"), kTagOverflow = tag("OVFL"),
+                   kTagRawPlane = tag("RAWP");
 constexpr uint8_t kFlagOverflow = 1;
 
 struct Writer {
@@ -49,7 +50,8 @@ struct Reader {
     const std::string& name;
     size_t pos = 0;
     void need(size_t n, const char* what) const {
-        if (n > bytes.size() - pos) throw FormatError(name + ": truncated .ezt file (" + what + ")");
+        if (n > bytes.size() - pos)
+            throw FormatError(name + ": truncated .ezt file (" + what + ")");
     }
     template <typename T>
     T get(const char* what) {
@@ -81,7 +83,8 @@ void write_ezt(const std::string& path, const CodedTable& t) {
     w.u32(t.dim);
     w.u32(t.row_bits);
     w.u32(t.pitch_bits);
-    const uint32_t sections = 2 + (t.quant.kind != QuantKind::None ? 1 : 0) + (t.overflow ? 1 : 0) + (t.is_float() ? 1 : 0);
+    const uint32_t sections = 2 + (t.quant.kind != QuantKind::None ? 1 : 0) + (t.overflow ? 1 : 0) +
+                              (t.is_float() ? 1 : 0);
     w.u32(sections);
     char method[16] = {};
     std::strncpy(method, t.method.c_str(), sizeof(method) - 1);
@@ -93,9 +96,11 @@ void write_ezt(const std::string& path, const CodedTable& t) {
     if (w.bytes.size() != kHeaderSize) throw std::logic_error("ezt header size");
 
     std::vector<uint8_t> books;
-    for (const CodeLengths& b : t.books) books.insert(books.end(), b.len.begin(), b.len.begin() + t.spec.alphabet());
+    for (const CodeLengths& b : t.books)
+        books.insert(books.end(), b.len.begin(), b.len.begin() + t.spec.alphabet());
     w.section(kTagBooks, books);
-    w.section(kTagRows, std::vector<uint8_t>(t.payload.begin(), t.payload.begin() + long(t.payload_bytes())));
+    w.section(kTagRows,
+              std::vector<uint8_t>(t.payload.begin(), t.payload.begin() + long(t.payload_bytes())));
     if (t.quant.kind == QuantKind::Symmetric) {
         std::vector<uint8_t> q(8);
         std::memcpy(q.data(), &t.quant.scale, 8);
@@ -119,8 +124,10 @@ void write_ezt(const std::string& path, const CodedTable& t) {
 }
 
 CodedTable parse_ezt(const std::vector<uint8_t>& bytes, const std::string& name) {
-    if (bytes.size() < kHeaderSize) throw FormatError(name + ": not an .ezt file (shorter than its header)");
-    if (std::memcmp(bytes.data(), kMagic, 8) != 0) throw FormatError(name + ": not an .ezt file (bad magic)");
+    if (bytes.size() < kHeaderSize)
+        throw FormatError(name + ": not an .ezt file (shorter than its header)");
+    if (std::memcmp(bytes.data(), kMagic, 8) != 0)
+        throw FormatError(name + ": not an .ezt file (bad magic)");
     uint32_t stored_crc;
     std::memcpy(&stored_crc, bytes.data() + 60, 4);
     if (crc32(bytes.data(), 60) != stored_crc) bad(name, "header checksum mismatch");
@@ -152,7 +159,8 @@ CodedTable parse_ezt(const std::vector<uint8_t>& bytes, const std::string& name)
     if (t.overflow ? (t.index_bits < 1 || t.index_bits > 40) : t.index_bits != 0)
         bad(name, "overflow index bits " + std::to_string(t.index_bits));
 
-    if (t.spec.bits != 8 && t.spec.bits != 4) bad(name, "symbol bits " + std::to_string(t.spec.bits));
+    if (t.spec.bits != 8 && t.spec.bits != 4)
+        bad(name, "symbol bits " + std::to_string(t.spec.bits));
     if (split > 1) bad(name, "split " + std::to_string(split));
     t.spec.split = Split(split);
     if (dtype > 4) bad(name, "dtype " + std::to_string(dtype));
@@ -161,21 +169,27 @@ CodedTable parse_ezt(const std::vector<uint8_t>& bytes, const std::string& name)
         t.float_kind = dtype;
         t.raw_bits = float_format(FloatKind(dtype)).raw_bits();
     }
-    if (books < 1 || books > CodeGeometry::kMaxBooks) bad(name, "book count " + std::to_string(books));
+    if (books < 1 || books > CodeGeometry::kMaxBooks)
+        bad(name, "book count " + std::to_string(books));
     unsigned want_selector = 0;
     while ((1u << want_selector) < books) ++want_selector;
-    if (t.selector_bits != want_selector) bad(name, "selector bits " + std::to_string(t.selector_bits));
+    if (t.selector_bits != want_selector)
+        bad(name, "selector bits " + std::to_string(t.selector_bits));
     if (quant > 2) bad(name, "quantization kind " + std::to_string(quant));
     t.quant.kind = QuantKind(quant);
-    if (t.is_float() && t.quant.kind != QuantKind::None) bad(name, "a float table cannot be quantized");
+    if (t.is_float() && t.quant.kind != QuantKind::None)
+        bad(name, "a float table cannot be quantized");
     if (t.rows == 0 || t.rows > kMaxRows) bad(name, "rows " + std::to_string(t.rows));
     if (t.dim == 0 || t.dim > CodeGeometry::kMaxDim) bad(name, "dim " + std::to_string(t.dim));
     const uint64_t max_row_bits =
         t.selector_bits + uint64_t(t.dim) * t.spec.per_byte() * CodeGeometry::kMaxCodeLen;
-    if (t.row_bits <= t.selector_bits + (t.overflow ? t.index_bits : 0) || t.row_bits > max_row_bits + 1)
+    if (t.row_bits <= t.selector_bits + (t.overflow ? t.index_bits : 0) ||
+        t.row_bits > max_row_bits + 1)
         bad(name, "row bits " + std::to_string(t.row_bits));
-    if (t.pitch_bits < t.row_bits || t.pitch_bits > t.row_bits + 4096) bad(name, "pitch " + std::to_string(t.pitch_bits));
-    if (sections != 2 + (t.quant.kind != QuantKind::None ? 1u : 0u) + (t.overflow ? 1u : 0u) + (t.is_float() ? 1u : 0u))
+    if (t.pitch_bits < t.row_bits || t.pitch_bits > t.row_bits + 4096)
+        bad(name, "pitch " + std::to_string(t.pitch_bits));
+    if (sections != 2 + (t.quant.kind != QuantKind::None ? 1u : 0u) + (t.overflow ? 1u : 0u) +
+                        (t.is_float() ? 1u : 0u))
         bad(name, "section count " + std::to_string(sections));
 
     bool have_books = false, have_rows = false, have_quant = false, have_overflow = false;
@@ -185,7 +199,8 @@ CodedTable parse_ezt(const std::vector<uint8_t>& bytes, const std::string& name)
         const uint64_t length = r.get<uint64_t>("section header");
         r.need(length, "section body");
         const uint8_t* body = bytes.data() + r.pos;
-        if (crc32(body, length) != crc) throw FormatError(name + ": corrupt .ezt: section checksum mismatch");
+        if (crc32(body, length) != crc)
+            throw FormatError(name + ": corrupt .ezt: section checksum mismatch");
         r.pos += length;
         if (section_tag == kTagBooks && !have_books) {
             if (length != uint64_t(books) * t.spec.alphabet()) bad(name, "code book section size");
@@ -194,21 +209,26 @@ CodedTable parse_ezt(const std::vector<uint8_t>& bytes, const std::string& name)
                 c.alphabet = t.spec.alphabet();
                 std::memcpy(c.len.data(), body + b * c.alphabet, c.alphabet);
                 for (unsigned k = 0; k < c.alphabet; ++k)
-                    if (c.len[k] > CodeGeometry::kMaxCodeLen) bad(name, "code length above the maximum");
-                if (c.used() == 0 || !c.kraft_ok()) bad(name, "code book " + std::to_string(b) + " is not a prefix code");
+                    if (c.len[k] > CodeGeometry::kMaxCodeLen)
+                        bad(name, "code length above the maximum");
+                if (c.used() == 0 || !c.kraft_ok())
+                    bad(name, "code book " + std::to_string(b) + " is not a prefix code");
                 t.books.push_back(c);
             }
             have_books = true;
         } else if (section_tag == kTagRows && !have_rows) {
-            if (length != t.payload_bytes()) bad(name, "row section size does not match rows x pitch");
+            if (length != t.payload_bytes())
+                bad(name, "row section size does not match rows x pitch");
             t.payload.assign(body, body + length);
             t.payload.resize(length + CodedTable::kPayloadSlack, 0);
             have_rows = true;
-        } else if (section_tag == kTagQuantSym && t.quant.kind == QuantKind::Symmetric && !have_quant) {
+        } else if (section_tag == kTagQuantSym && t.quant.kind == QuantKind::Symmetric &&
+                   !have_quant) {
             if (length != 8) bad(name, "scale section size");
             std::memcpy(&t.quant.scale, body, 8);
             have_quant = true;
-        } else if (section_tag == kTagQuantRow && t.quant.kind == QuantKind::Rowwise && !have_quant) {
+        } else if (section_tag == kTagQuantRow && t.quant.kind == QuantKind::Rowwise &&
+                   !have_quant) {
             if (length != 8 * t.rows) bad(name, "row scale section size");
             t.quant.row_scale.resize(t.rows);
             t.quant.row_bias.resize(t.rows);
@@ -231,8 +251,10 @@ CodedTable parse_ezt(const std::vector<uint8_t>& bytes, const std::string& name)
             bad(name, "unexpected or repeated section");
         }
     }
-    if (r.pos != bytes.size()) throw FormatError(name + ": corrupt .ezt: trailing bytes after the last section");
-    if (!have_books || !have_rows || (t.is_float() && t.raw_plane.empty())) bad(name, "missing section");
+    if (r.pos != bytes.size())
+        throw FormatError(name + ": corrupt .ezt: trailing bytes after the last section");
+    if (!have_books || !have_rows || (t.is_float() && t.raw_plane.empty()))
+        bad(name, "missing section");
     return t;
 }
 

@@ -9,18 +9,24 @@ namespace embzip {
 
 FloatFormat float_format(FloatKind kind) {
     switch (kind) {
-        case FloatKind::BF16: return {16, 8, 7};
-        case FloatKind::FP16: return {16, 5, 10};
-        case FloatKind::FP32: return {32, 8, 23};
+        case FloatKind::BF16:
+            return {16, 8, 7};
+        case FloatKind::FP16:
+            return {16, 5, 10};
+        case FloatKind::FP32:
+            return {32, 8, 23};
     }
     throw InputError("unknown float kind");
 }
 
 const char* float_kind_name(FloatKind kind) {
     switch (kind) {
-        case FloatKind::BF16: return "bf16";
-        case FloatKind::FP16: return "fp16";
-        case FloatKind::FP32: return "fp32";
+        case FloatKind::BF16:
+            return "bf16";
+        case FloatKind::FP16:
+            return "fp16";
+        case FloatKind::FP32:
+            return "fp32";
     }
     return "?";
 }
@@ -65,13 +71,15 @@ FloatPlanes split_planes(const FloatTable& t) {
             const uint32_t v = load_element(t.bytes.data() + (r * t.dim + c) * eb, eb);
             const uint32_t sign = v >> (f.bits - 1);
             p.exponents.bytes[r * t.dim + c] = uint8_t((v >> f.mant_bits) & exp_mask);
-            put_bits(raw_row, uint64_t(c) * p.raw_bits, sign << f.mant_bits | (v & mant_mask), p.raw_bits);
+            put_bits(raw_row, uint64_t(c) * p.raw_bits, sign << f.mant_bits | (v & mant_mask),
+                     p.raw_bits);
         }
     }
     return p;
 }
 
-void merge_row(const uint8_t* exponents, const uint8_t* raw_row, uint32_t dim, FloatKind kind, uint8_t* out) {
+void merge_row(const uint8_t* exponents, const uint8_t* raw_row, uint32_t dim, FloatKind kind,
+               uint8_t* out) {
     const FloatFormat f = float_format(kind);
     const unsigned eb = f.bits / 8;
     const unsigned raw_bits = f.raw_bits();
@@ -99,7 +107,8 @@ FloatTable merge_planes(const Table& exponents, const uint8_t* raw, FloatKind ki
 uint16_t float_to_bf16(float value) {
     uint32_t bits;
     std::memcpy(&bits, &value, 4);
-    if ((bits & 0x7F800000u) == 0x7F800000u && (bits & 0x007FFFFFu)) return uint16_t((bits >> 16) | 0x0040);
+    if ((bits & 0x7F800000u) == 0x7F800000u && (bits & 0x007FFFFFu))
+        return uint16_t((bits >> 16) | 0x0040);
     const uint32_t rounding = 0x7FFFu + ((bits >> 16) & 1);
     return uint16_t((bits + rounding) >> 16);
 }

@@ -65,7 +65,8 @@ RowHistograms build_histograms(const Table& table, SymbolSpec spec, const Progre
         if (it != first_with_hash.end()) {
             for (uint32_t u = it->second; u != UINT32_MAX; u = next_same_hash[u]) {
                 const uint64_t b = h.offset[u], e = h.offset[u + 1];
-                if (e - b == row_sym.size() && std::equal(row_sym.begin(), row_sym.end(), h.symbol.begin() + b) &&
+                if (e - b == row_sym.size() &&
+                    std::equal(row_sym.begin(), row_sym.end(), h.symbol.begin() + b) &&
                     std::equal(row_cnt.begin(), row_cnt.end(), h.count.begin() + b)) {
                     found = u;
                     break;
@@ -88,7 +89,8 @@ RowHistograms build_histograms(const Table& table, SymbolSpec spec, const Progre
         }
         ++h.multiplicity[found];
         h.row_to_unique[r] = found;
-        if (progress && (r + 1) % report_every == 0) progress("histograms", double(r + 1) / double(table.rows));
+        if (progress && (r + 1) % report_every == 0)
+            progress("histograms", double(r + 1) / double(table.rows));
     }
     return h;
 }

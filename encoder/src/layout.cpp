@@ -15,7 +15,7 @@ namespace {
 // MSB-first bit writer into a pre-sized buffer. Holds fewer than 32 pending bits between
 // calls, so a put of up to 32 bits never overflows the 64-bit accumulator.
 class BitWriter {
-public:
+  public:
     explicit BitWriter(uint8_t* out) : m_out(out) {}
     void put(uint64_t value, unsigned len) {
         m_acc = (m_acc << len) | value;
@@ -43,7 +43,7 @@ public:
         m_bits = 0;
     }
 
-private:
+  private:
     uint8_t* m_out;
     size_t m_pos = 0;
     uint64_t m_acc = 0;
@@ -90,8 +90,9 @@ inline uint64_t load_be64(const uint8_t* p) {
 
 }  // namespace
 
-uint64_t stored_bytes(uint64_t rows, uint32_t dim, SymbolSpec spec, size_t books, uint32_t pitch_bits,
-                      QuantKind quant, bool overflow, uint64_t overflow_rows, uint64_t raw_plane_bytes) {
+uint64_t stored_bytes(uint64_t rows, uint32_t dim, SymbolSpec spec, size_t books,
+                      uint32_t pitch_bits, QuantKind quant, bool overflow, uint64_t overflow_rows,
+                      uint64_t raw_plane_bytes) {
     // Mirrors write_ezt: 64-byte header, then sections of 16-byte header + body.
     uint64_t bytes = 64 + (16 + books * spec.alphabet()) + (16 + (rows * pitch_bits + 7) / 8);
     if (quant == QuantKind::Symmetric) bytes += 16 + 8;
@@ -102,14 +103,16 @@ uint64_t stored_bytes(uint64_t rows, uint32_t dim, SymbolSpec spec, size_t books
 }
 
 uint64_t CodedTable::stored_bytes() const {
-    return embzip::stored_bytes(rows, dim, spec, books.size(), pitch_bits, quant.kind, overflow, overflow_rows,
-                                raw_plane.size());
+    return embzip::stored_bytes(rows, dim, spec, books.size(), pitch_bits, quant.kind, overflow,
+                                overflow_rows, raw_plane.size());
 }
 
 CodedTable encode_table(const Table& table, const CodeResult& result, unsigned align_bits) {
-    if (result.books.empty()) throw InputError(std::string(method_name(result.method)) + " is a bound, not an encoding");
+    if (result.books.empty())
+        throw InputError(std::string(method_name(result.method)) + " is a bound, not an encoding");
     if (result.books.size() > CodeGeometry::kMaxBooks) throw InputError("too many code books");
-    if (align_bits == 0 || align_bits > 4096) throw InputError("--align must be between 1 and 4096 bits");
+    if (align_bits == 0 || align_bits > 4096)
+        throw InputError("--align must be between 1 and 4096 bits");
     CodedTable out;
     out.rows = table.rows;
     out.dim = table.dim;
@@ -128,15 +131,18 @@ CodedTable encode_table(const Table& table, const CodeResult& result, unsigned a
     out.payload.assign(out.payload_bytes() + CodedTable::kPayloadSlack + 8ull * table.dim + 8, 0);
 
     std::vector<std::vector<ByteCode>> codes;
-    for (const CodeLengths& book : out.books) codes.push_back(byte_codes(make_canonical(book), out.spec));
+    for (const CodeLengths& book : out.books)
+        codes.push_back(byte_codes(make_canonical(book), out.spec));
     out.overflow = result.overflow.enabled;
     out.index_bits = result.overflow.index_bits;
     const unsigned flag_bits = out.overflow ? 1 : 0;
-    if (out.overflow && (out.index_bits < 1 || out.index_bits > 40 || out.row_bits < 1 + out.index_bits))
+    if (out.overflow &&
+        (out.index_bits < 1 || out.index_bits > 40 || out.row_bits < 1 + out.index_bits))
         throw InputError("overflow index width does not fit the row width");
     const uint64_t code_budget = out.row_bits - flag_bits - out.selector_bits;
     // In-place rows need selector + codes <= threshold; longer ones overflow.
-    const uint64_t threshold = out.overflow ? std::min<uint64_t>(result.overflow.threshold_bits, code_budget + out.selector_bits)
+    const uint64_t threshold = out.overflow ? std::min<uint64_t>(result.overflow.threshold_bits,
+                                                                 code_budget + out.selector_bits)
                                             : code_budget + out.selector_bits;
     // Per book, the coded length of each byte value (0: not codable), for choosing the book.
     std::vector<std::array<uint16_t, 256>> byte_len(codes.size());
@@ -164,7 +170,9 @@ CodedTable encode_table(const Table& table, const CodeResult& result, unsigned a
                     writer.put(code.bits & 0xFFFFFFFFu, 32);
                 }
             }
-            if (!ok) throw InputError("row " + std::to_string(r) + " has a symbol the code book does not code");
+            if (!ok)
+                throw InputError("row " + std::to_string(r) +
+                                 " has a symbol the code book does not code");
             if (bits > code_budget)
                 throw InputError("row " + std::to_string(r) + " needs " + std::to_string(bits) +
                                  " bits, more than the row width allows");
@@ -188,7 +196,8 @@ CodedTable encode_table(const Table& table, const CodeResult& result, unsigned a
         }
         if (out.overflow && (bits == UINT64_MAX || out.selector_bits + bits > threshold)) {
             if (out.overflow_rows >> out.index_bits)
-                throw InputError("more overflow rows than " + std::to_string(out.index_bits) + " index bits can address");
+                throw InputError("more overflow rows than " + std::to_string(out.index_bits) +
+                                 " index bits can address");
             writer.put(1, 1);
             writer.put(out.overflow_rows >> 32, out.index_bits > 32 ? out.index_bits - 32 : 0);
             writer.put(out.overflow_rows & 0xFFFFFFFFu, std::min(out.index_bits, 32u));
@@ -197,7 +206,8 @@ CodedTable encode_table(const Table& table, const CodeResult& result, unsigned a
             writer.zeros(out.pitch_bits - 1 - out.index_bits);
             continue;
         }
-        if (bits == UINT64_MAX) throw InputError("row " + std::to_string(r) + " has a symbol no code book codes");
+        if (bits == UINT64_MAX)
+            throw InputError("row " + std::to_string(r) + " has a symbol no code book codes");
         if (bits > code_budget)
             throw InputError("row " + std::to_string(r) + " needs " + std::to_string(bits) +
                              " bits, more than the row width allows");
@@ -223,12 +233,18 @@ CodedTable encode_table(const Table& table, const CodeResult& result, unsigned a
 
 const char* status_message(Status status) {
     switch (status) {
-        case Status::Ok: return "ok";
-        case Status::OutOfRange: return "row index out of range";
-        case Status::BadSelector: return "code book selector names a book that does not exist";
-        case Status::BadCode: return "bit pattern is not a code of the row's book";
-        case Status::RowOverrun: return "row's codes run past the row width";
-        case Status::BadOverflowIndex: return "overflow index points past the overflow region";
+        case Status::Ok:
+            return "ok";
+        case Status::OutOfRange:
+            return "row index out of range";
+        case Status::BadSelector:
+            return "code book selector names a book that does not exist";
+        case Status::BadCode:
+            return "bit pattern is not a code of the row's book";
+        case Status::RowOverrun:
+            return "row's codes run past the row width";
+        case Status::BadOverflowIndex:
+            return "overflow index points past the overflow region";
     }
     return "unknown status";
 }
@@ -258,7 +274,8 @@ RowDecoder::RowDecoder(const CodedTable& table) : m_table(table) {
                     const uint32_t code = b.code.code[hi] << ll | b.code.code[lo];
                     const uint32_t first = code << (P - lh - ll), span = 1u << (P - lh - ll);
                     const uint32_t byte = split_inverse(table.spec.split, uint8_t(hi << 4 | lo));
-                    for (uint32_t i = 0; i < span; ++i) b.pair_lut[first + i] = byte << 16 | (lh + ll) << 8 | 1;
+                    for (uint32_t i = 0; i < span; ++i)
+                        b.pair_lut[first + i] = byte << 16 | (lh + ll) << 8 | 1;
                 }
         }
         m_books.push_back(std::move(b));
@@ -468,10 +485,12 @@ Status RowDecoder::decode_group(const uint64_t* indices, size_t count, uint8_t* 
 }
 
 Status RowDecoder::decode_rows(const uint64_t* indices, size_t count, uint8_t* out) const {
-    return m_table.spec.bits == 8 ? decode_group<8>(indices, count, out) : decode_group<4>(indices, count, out);
+    return m_table.spec.bits == 8 ? decode_group<8>(indices, count, out)
+                                  : decode_group<4>(indices, count, out);
 }
 
-CodedTable encode_float_table(const FloatTable& table, const CodeResult& result, unsigned align_bits) {
+CodedTable encode_float_table(const FloatTable& table, const CodeResult& result,
+                              unsigned align_bits) {
     FloatPlanes planes = split_planes(table);
     CodedTable out = encode_table(planes.exponents, result, align_bits);
     out.float_kind = uint8_t(table.kind);
@@ -487,7 +506,8 @@ Status RowDecoder::decode_values(uint64_t index, uint8_t* out) const {
     exponents.resize(t.dim);
     const Status s = decode_row(index, exponents.data());
     if (s != Status::Ok) return s;
-    merge_row(exponents.data(), t.raw_plane.data() + index * t.raw_row_bytes(), t.dim, FloatKind(t.float_kind), out);
+    merge_row(exponents.data(), t.raw_plane.data() + index * t.raw_row_bytes(), t.dim,
+              FloatKind(t.float_kind), out);
     return Status::Ok;
 }
 
@@ -507,7 +527,8 @@ Table decode_table(const CodedTable& table) {
     out.bytes.resize(out.size_bytes());
     for (uint64_t r = 0; r < table.rows; ++r) {
         const Status s = decoder.decode_row(r, out.bytes.data() + r * table.dim);
-        if (s != Status::Ok) throw FormatError("row " + std::to_string(r) + ": " + status_message(s));
+        if (s != Status::Ok)
+            throw FormatError("row " + std::to_string(r) + ": " + status_message(s));
     }
     return out;
 }

@@ -16,13 +16,15 @@ unsigned selector_bits_for(size_t books) {
     return s;
 }
 
-std::vector<uint64_t> unique_lengths(const RowHistograms& hist, const std::vector<CodeLengths>& books) {
+std::vector<uint64_t> unique_lengths(const RowHistograms& hist,
+                                     const std::vector<CodeLengths>& books) {
     const unsigned selector = selector_bits_for(books.size());
     std::vector<uint64_t> lens(hist.unique_rows(), UINT64_MAX);
     for (size_t u = 0; u < lens.size(); ++u)
         for (const CodeLengths& b : books) {
             bool covers = true;
-            for (uint64_t e = hist.offset[u]; e < hist.offset[u + 1]; ++e) covers &= b.len[hist.symbol[e]] != 0;
+            for (uint64_t e = hist.offset[u]; e < hist.offset[u + 1]; ++e)
+                covers &= b.len[hist.symbol[e]] != 0;
             if (covers) lens[u] = std::min(lens[u], hist.row_bits(u, b.len.data()) + selector);
         }
     return lens;
@@ -31,16 +33,17 @@ std::vector<uint64_t> unique_lengths(const RowHistograms& hist, const std::vecto
 // Scans every threshold (a row length that occurs) and keeps the one with the fewest stored
 // bytes among those that overflow at most `fraction` of the rows. Slots are byte-aligned here,
 // as `embzip encode` lays them out by default.
-OverflowPlan plan_overflow(const RowHistograms& hist, const std::vector<CodeLengths>& books, const Table& table,
-                           double fraction, uint64_t* total_bytes) {
+OverflowPlan plan_overflow(const RowHistograms& hist, const std::vector<CodeLengths>& books,
+                           const Table& table, double fraction, uint64_t* total_bytes) {
     const std::vector<uint64_t> lens = unique_lengths(hist, books);
     std::vector<uint32_t> order(lens.size());
     std::iota(order.begin(), order.end(), 0u);
-    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return lens[a] > lens[b]; });
+    std::sort(order.begin(), order.end(),
+              [&](uint32_t a, uint32_t b) { return lens[a] > lens[b]; });
     const uint64_t allowed = uint64_t(std::floor(fraction * double(table.rows)));
     auto bytes = [&](uint64_t row_bits, bool overflow, uint64_t over_rows) {
-        return stored_bytes(table.rows, table.dim, hist.spec, books.size(), (row_bits + 7) / 8 * 8, table.quant.kind,
-                            overflow, over_rows);
+        return stored_bytes(table.rows, table.dim, hist.spec, books.size(), (row_bits + 7) / 8 * 8,
+                            table.quant.kind, overflow, over_rows);
     };
     OverflowPlan best;
     uint64_t best_bytes = bytes(lens[order[0]], false, 0);
@@ -63,7 +66,8 @@ OverflowPlan plan_overflow(const RowHistograms& hist, const std::vector<CodeLeng
     return best;
 }
 
-uint64_t plan_row_bits(const OverflowPlan& plan, const RowHistograms& hist, const std::vector<CodeLengths>& books) {
+uint64_t plan_row_bits(const OverflowPlan& plan, const RowHistograms& hist,
+                       const std::vector<CodeLengths>& books) {
     if (plan.enabled) return 1 + std::max<uint64_t>(plan.threshold_bits, plan.index_bits);
     const std::vector<uint64_t> lens = unique_lengths(hist, books);
     return *std::max_element(lens.begin(), lens.end());
@@ -78,8 +82,8 @@ uint64_t plan_row_bits(const OverflowPlan& plan, const RowHistograms& hist, cons
 //     their shortest book, while the width shrinks.
 // Returns the best book set found with at most `count` books (fewer when the selector bits
 // cost more than extra books save).
-std::vector<CodeLengths> train_books(const RowHistograms& hist, const std::vector<uint32_t>& subset, unsigned count,
-                                     const MinimaxOptions& options) {
+std::vector<CodeLengths> train_books(const RowHistograms& hist, const std::vector<uint32_t>& subset,
+                                     unsigned count, const MinimaxOptions& options) {
     std::vector<uint32_t> rows = subset;
     if (rows.empty()) {
         rows.resize(hist.unique_rows());

@@ -30,17 +30,20 @@ struct MinimaxOutcome {
 };
 // Minimax code over a subset of unique rows (all when empty); every symbol the table uses
 // gets a code, so the result can code any row.
-MinimaxOutcome minimax_code(const RowHistograms& hist, const std::vector<uint32_t>& rows, const MinimaxOptions& options);
+MinimaxOutcome minimax_code(const RowHistograms& hist, const std::vector<uint32_t>& rows,
+                            const MinimaxOptions& options);
 CodeResult run_minimax(const Table& table, unsigned bits, const MethodOptions& options);
 
 unsigned selector_bits_for(size_t books);
 // Per unique row: selector bits + the length under its shortest covering book.
-std::vector<uint64_t> unique_lengths(const RowHistograms& hist, const std::vector<CodeLengths>& books);
-OverflowPlan plan_overflow(const RowHistograms& hist, const std::vector<CodeLengths>& books, const Table& table,
-                           double fraction, uint64_t* total_bytes);
-uint64_t plan_row_bits(const OverflowPlan& plan, const RowHistograms& hist, const std::vector<CodeLengths>& books);
-std::vector<CodeLengths> train_books(const RowHistograms& hist, const std::vector<uint32_t>& rows, unsigned count,
-                                     const MinimaxOptions& options);
+std::vector<uint64_t> unique_lengths(const RowHistograms& hist,
+                                     const std::vector<CodeLengths>& books);
+OverflowPlan plan_overflow(const RowHistograms& hist, const std::vector<CodeLengths>& books,
+                           const Table& table, double fraction, uint64_t* total_bytes);
+uint64_t plan_row_bits(const OverflowPlan& plan, const RowHistograms& hist,
+                       const std::vector<CodeLengths>& books);
+std::vector<CodeLengths> train_books(const RowHistograms& hist, const std::vector<uint32_t>& rows,
+                                     unsigned count, const MinimaxOptions& options);
 
 CodeResult run_entropy0(const Table& table);
 CodeResult run_zstd19(const Table& table);

@@ -24,11 +24,13 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+double seconds_since(Clock::time_point t) {
+    return std::chrono::duration<double>(Clock::now() - t).count();
+}
 
 // Row lengths of the subset under a code.
-uint64_t worst_row(const RowHistograms& hist, const std::vector<uint32_t>& rows, const CodeLengths& code,
-                   std::vector<uint64_t>* lens = nullptr) {
+uint64_t worst_row(const RowHistograms& hist, const std::vector<uint32_t>& rows,
+                   const CodeLengths& code, std::vector<uint64_t>* lens = nullptr) {
     uint64_t worst = 0;
     if (lens) lens->resize(rows.size());
     for (size_t i = 0; i < rows.size(); ++i) {
@@ -48,8 +50,9 @@ struct MixtureCode {
     double bound = 0;
 };
 
-MixtureCode mixture_code(const RowHistograms& hist, const std::vector<uint32_t>& rows, const std::vector<double>& lambda,
-                         const std::vector<uint8_t>& symbols, unsigned max_len) {
+MixtureCode mixture_code(const RowHistograms& hist, const std::vector<uint32_t>& rows,
+                         const std::vector<double>& lambda, const std::vector<uint8_t>& symbols,
+                         unsigned max_len) {
     std::array<double, 256> f{};
     for (size_t i = 0; i < rows.size(); ++i) {
         if (lambda[i] == 0) continue;
@@ -79,7 +82,8 @@ struct LengthSearch {
     const std::vector<uint8_t>& symbols;
     unsigned max_len;
 
-    CodeLengths run(CodeLengths start, uint64_t iterations, double seconds, uint64_t seed, uint64_t* worst_out) {
+    CodeLengths run(CodeLengths start, uint64_t iterations, double seconds, uint64_t seed,
+                    uint64_t* worst_out) {
         constexpr size_t kActive = 512;
         std::array<int, 256> identity;
         std::iota(identity.begin(), identity.end(), 0);
@@ -97,7 +101,8 @@ struct LengthSearch {
             std::partial_sort(idx.begin(), idx.begin() + long(count), idx.end(),
                               [&](uint32_t a, uint32_t b) { return lens[a] > lens[b]; });
             for (size_t k = 0; k < count; ++k)
-                if (lens[idx[k]] > above && !active.contains(rows[idx[k]])) active.add(rows[idx[k]]);
+                if (lens[idx[k]] > above && !active.contains(rows[idx[k]]))
+                    active.add(rows[idx[k]]);
         };
         add_longest(kActive, 0);
         std::vector<uint8_t> as_vec(cur.len.begin(), cur.len.end());
@@ -128,7 +133,8 @@ struct LengthSearch {
                     }
                 const uint32_t u = active.unique_row(w);
                 uint64_t total = 0;
-                for (uint64_t e = hist.offset[u]; e < hist.offset[u + 1]; ++e) total += hist.count[e];
+                for (uint64_t e = hist.offset[u]; e < hist.offset[u + 1]; ++e)
+                    total += hist.count[e];
                 uint64_t pick = rng() % total;
                 for (uint64_t e = hist.offset[u]; e < hist.offset[u + 1]; ++e) {
                     if (pick < hist.count[e]) {
@@ -170,9 +176,11 @@ struct LengthSearch {
             int64_t next_worst = 0;
             const double next_energy = active.energy(&next_worst);
             const double temperature = t0 * std::pow(t1 / t0, double(it) / double(iterations));
-            if (next_energy <= energy || uniform(rng) < std::exp((energy - next_energy) / temperature)) {
+            if (next_energy <= energy ||
+                uniform(rng) < std::exp((energy - next_energy) / temperature)) {
                 for (int k = 0; k < nchange; ++k)
-                    cur.len[change[k].first] = uint8_t(int(cur.len[change[k].first]) + change[k].second);
+                    cur.len[change[k].first] =
+                        uint8_t(int(cur.len[change[k].first]) + change[k].second);
                 energy = next_energy;
                 worst = next_worst;
                 if (uint64_t(worst) < best_worst) {
@@ -192,7 +200,8 @@ struct LengthSearch {
                 for (int k = 0; k < nchange; ++k) active.change(change[k].first, -change[k].second);
             }
         }
-        if (!best.kraft_ok()) throw std::logic_error("minimax local search broke the Kraft inequality");
+        if (!best.kraft_ok())
+            throw std::logic_error("minimax local search broke the Kraft inequality");
         *worst_out = best_worst;
         return best;
     }
@@ -234,14 +243,17 @@ MinimaxOutcome minimax_code(const RowHistograms& hist, const std::vector<uint32_
             total += lambda[i];
         }
         for (double& l : lambda) l /= total;
-        if (options.progress) options.progress(options.stage, 0.5 * double(t + 1) / double(options.mwu_iterations));
+        if (options.progress)
+            options.progress(options.stage, 0.5 * double(t + 1) / double(options.mwu_iterations));
         if (options.seconds > 0 && seconds_since(start) > 0.5 * options.seconds) break;
     }
     if (options.search_iterations > 0 && out.worst > uint64_t(std::ceil(out.bound - 1e-9))) {
         LengthSearch search{hist, rows, symbols, options.max_len};
         uint64_t w = 0;
-        const double left = options.seconds > 0 ? std::max(0.1, options.seconds - seconds_since(start)) : 0.0;
-        const CodeLengths c = search.run(out.code, options.search_iterations, left, options.seed, &w);
+        const double left =
+            options.seconds > 0 ? std::max(0.1, options.seconds - seconds_since(start)) : 0.0;
+        const CodeLengths c =
+            search.run(out.code, options.search_iterations, left, options.seed, &w);
         if (w < out.worst) {
             out.worst = w;
             out.code = c;
@@ -255,16 +267,19 @@ MinimaxOutcome minimax_code(const RowHistograms& hist, const std::vector<uint32_
 // stored bytes shrink.
 CodeResult run_minimax(const Table& table, unsigned bits, const MethodOptions& options) {
     if (options.books < 1 || options.books > CodeGeometry::kMaxBooks)
-        throw InputError("--books must be 1.." + std::to_string(CodeGeometry::kMaxBooks) + ", got " +
-                         std::to_string(options.books));
+        throw InputError("--books must be 1.." + std::to_string(CodeGeometry::kMaxBooks) +
+                         ", got " + std::to_string(options.books));
     if (!(options.overflow >= 0.0 && options.overflow < 1.0))
-        throw InputError("--overflow must be a fraction in [0, 1), got " + std::to_string(options.overflow));
+        throw InputError("--overflow must be a fraction in [0, 1), got " +
+                         std::to_string(options.overflow));
     CodeResult best;
     uint64_t best_bytes = UINT64_MAX;
-    const std::vector<Split> splits = bits == 8 ? std::vector<Split>{Split::Twos}
-                                                : std::vector<Split>{Split::Twos, Split::SignMagnitude};
+    const std::vector<Split> splits = bits == 8
+                                          ? std::vector<Split>{Split::Twos}
+                                          : std::vector<Split>{Split::Twos, Split::SignMagnitude};
     for (const Split split : splits) {
-        const RowHistograms hist = build_histograms(table, {uint8_t(bits), split}, options.progress);
+        const RowHistograms hist =
+            build_histograms(table, {uint8_t(bits), split}, options.progress);
         MinimaxOptions mo;
         mo.max_len = options.max_code_len;
         mo.seed = options.seed;
@@ -297,7 +312,8 @@ CodeResult run_minimax(const Table& table, unsigned bits, const MethodOptions& o
                 if (round == 0 || !plan.enabled) {
                     std::vector<uint32_t> order(lens.size());
                     std::iota(order.begin(), order.end(), 0u);
-                    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return lens[a] > lens[b]; });
+                    std::sort(order.begin(), order.end(),
+                              [&](uint32_t a, uint32_t b) { return lens[a] > lens[b]; });
                     uint64_t dropped = 0;
                     size_t i = 0;
                     while (i < order.size() && dropped + hist.multiplicity[order[i]] <= allowed)
@@ -310,7 +326,8 @@ CodeResult run_minimax(const Table& table, unsigned bits, const MethodOptions& o
                 if (kept.empty() || kept.size() == lens.size()) break;
                 const std::vector<CodeLengths> refit = fit(kept, nullptr);
                 uint64_t refit_bytes = 0;
-                const OverflowPlan refit_plan = plan_overflow(hist, refit, table, options.overflow, &refit_bytes);
+                const OverflowPlan refit_plan =
+                    plan_overflow(hist, refit, table, options.overflow, &refit_bytes);
                 if (refit_bytes >= bytes) break;
                 books = refit;
                 plan = refit_plan;
@@ -319,8 +336,8 @@ CodeResult run_minimax(const Table& table, unsigned bits, const MethodOptions& o
         }
         const uint64_t row_bits = plan_row_bits(plan, hist, books);
         if (!plan.enabled)
-            bytes = stored_bytes(table.rows, table.dim, hist.spec, books.size(), uint32_t((row_bits + 7) / 8 * 8),
-                                 table.quant.kind, false, 0);
+            bytes = stored_bytes(table.rows, table.dim, hist.spec, books.size(),
+                                 uint32_t((row_bits + 7) / 8 * 8), table.quant.kind, false, 0);
         if (bytes < best_bytes) {
             best_bytes = bytes;
             best.spec = hist.spec;

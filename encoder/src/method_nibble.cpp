@@ -15,14 +15,16 @@ namespace {
 // Every complete tree shape with `leaves` leaves (a single leaf: one 1-bit code).
 // Depth d has `slots` nodes; k of them become leaves, the rest split into two children each.
 // A split node needs at least two leaves below it, which bounds the recursion.
-void enumerate_shapes(unsigned leaves, unsigned max_len, const std::function<void(const Shape&)>& emit) {
+void enumerate_shapes(unsigned leaves, unsigned max_len,
+                      const std::function<void(const Shape&)>& emit) {
     Shape shape;
     if (leaves <= 2) {
         shape.n[1] = uint16_t(leaves);
         emit(shape);
         return;
     }
-    std::function<void(unsigned, unsigned, unsigned)> rec = [&](unsigned depth, unsigned slots, unsigned remaining) {
+    std::function<void(unsigned, unsigned, unsigned)> rec = [&](unsigned depth, unsigned slots,
+                                                                unsigned remaining) {
         for (unsigned k = std::min(slots, remaining) + 1; k-- > 0;) {
             const unsigned internal = slots - k, rest = remaining - k;
             if (internal == 0) {
@@ -49,7 +51,8 @@ struct RankedRows {
     size_t rows() const { return n ? counts.size() / n : 0; }
 };
 
-RankedRows rank_rows(const RowHistograms& hist, const std::vector<uint32_t>& rows, const std::vector<uint8_t>& order) {
+RankedRows rank_rows(const RowHistograms& hist, const std::vector<uint32_t>& rows,
+                     const std::vector<uint8_t>& order) {
     RankedRows r;
     r.n = unsigned(order.size());
     std::array<int, 256> rank;
@@ -85,8 +88,10 @@ struct ShapeSearch {
         for (size_t i = 0; i < rows.rows(); ++i) {
             const uint64_t bits = row_len(i);
             if (bits >= best) {
-                if (killers.size() < 16) killers.push_back(uint32_t(i));
-                else killers[i % 16] = uint32_t(i);
+                if (killers.size() < 16)
+                    killers.push_back(uint32_t(i));
+                else
+                    killers[i % 16] = uint32_t(i);
                 return;
             }
             worst = std::max(worst, bits);
@@ -98,8 +103,8 @@ struct ShapeSearch {
 
 // Orders of the used symbols, judged on the subset: by frequency, by largest count in a row.
 // Symbols the subset does not use still get a leaf (last), so the book codes every symbol.
-std::vector<std::pair<std::vector<uint8_t>, std::string>> candidate_orders(const RowHistograms& hist,
-                                                                           const std::vector<uint32_t>& rows) {
+std::vector<std::pair<std::vector<uint8_t>, std::string>> candidate_orders(
+    const RowHistograms& hist, const std::vector<uint32_t>& rows) {
     std::array<uint64_t, 16> freq{};
     std::array<uint32_t, 16> maxc{};
     for (uint32_t u : rows)
@@ -119,7 +124,8 @@ std::vector<std::pair<std::vector<uint8_t>, std::string>> candidate_orders(const
         });
         return o;
     };
-    std::vector<std::pair<std::vector<uint8_t>, std::string>> orders = {{by(false), "frequency"}, {by(true), "max_count"}};
+    std::vector<std::pair<std::vector<uint8_t>, std::string>> orders = {{by(false), "frequency"},
+                                                                        {by(true), "max_count"}};
     // Few symbols: every assignment of symbols to ranks, which makes the search exhaustive.
     if (used.size() <= 8) {
         std::vector<uint8_t> perm = used;
@@ -129,7 +135,8 @@ std::vector<std::pair<std::vector<uint8_t>, std::string>> candidate_orders(const
     return orders;
 }
 
-CodeResult nibble_result(const RowHistograms& hist, std::vector<CodeLengths> books, const std::string& order) {
+CodeResult nibble_result(const RowHistograms& hist, std::vector<CodeLengths> books,
+                         const std::string& order) {
     CodeResult r;
     r.spec = hist.spec;
     r.books = std::move(books);
@@ -149,8 +156,9 @@ std::vector<uint32_t> all_rows(const RowHistograms& hist) {
 
 }  // namespace
 
-CodeLengths best_nibble_code(const RowHistograms& hist, const std::vector<uint32_t>& subset, uint64_t* worst_bits,
-                             std::string* order_name, bool swaps, unsigned max_len) {
+CodeLengths best_nibble_code(const RowHistograms& hist, const std::vector<uint32_t>& subset,
+                             uint64_t* worst_bits, std::string* order_name, bool swaps,
+                             unsigned max_len) {
     if (hist.spec.bits != 4) throw InputError("best_nibble_code needs 4-bit histograms");
     const std::vector<uint32_t> rows = subset.empty() ? all_rows(hist) : subset;
     std::vector<Shape> shapes;
@@ -188,7 +196,8 @@ CodeLengths best_nibble_code(const RowHistograms& hist, const std::vector<uint32
                     best_order = order;
                     best_shape = search.best_shape;
                     improved = true;
-                    if (order_name && order_name->find("+swaps") == std::string::npos) *order_name += "+swaps";
+                    if (order_name && order_name->find("+swaps") == std::string::npos)
+                        *order_name += "+swaps";
                 }
             }
     }
@@ -204,7 +213,8 @@ CodeResult run_nibble4(const Table& table, const MethodOptions& options) {
     for (const Split split : {Split::Twos, Split::SignMagnitude}) {
         const RowHistograms hist = build_histograms(table, {4, split}, options.progress);
         std::string order;
-        const CodeLengths code = best_nibble_code(hist, {}, nullptr, &order, true, options.max_code_len);
+        const CodeLengths code =
+            best_nibble_code(hist, {}, nullptr, &order, true, options.max_code_len);
         CodeResult r = nibble_result(hist, {code}, order);
         if (best.books.empty() || r.row_bits < best.row_bits) best = r;
     }
@@ -225,45 +235,55 @@ CodeResult run_nibble4x2(const Table& table, const MethodOptions& options) {
     for (const Split split : {Split::Twos, Split::SignMagnitude}) {
         const RowHistograms hist = build_histograms(table, {4, split}, options.progress);
         std::string order;
-        const CodeLengths a = best_nibble_code(hist, {}, nullptr, &order, true, options.max_code_len);
+        const CodeLengths a =
+            best_nibble_code(hist, {}, nullptr, &order, true, options.max_code_len);
         CodeResult split_best = nibble_result(hist, {a}, order);
 
         std::vector<uint64_t> len_a(hist.unique_rows());
         for (size_t u = 0; u < len_a.size(); ++u) len_a[u] = hist.row_bits(u, a.len.data());
         std::vector<uint32_t> by_len = all_rows(hist);
-        std::stable_sort(by_len.begin(), by_len.end(), [&](uint32_t x, uint32_t y) { return len_a[x] > len_a[y]; });
+        std::stable_sort(by_len.begin(), by_len.end(),
+                         [&](uint32_t x, uint32_t y) { return len_a[x] > len_a[y]; });
 
         // Second family of starts: rows whose own Huffman code is longest (the flattest rows).
         std::vector<uint64_t> own(hist.unique_rows());
         for (size_t u = 0; u < own.size(); ++u) own[u] = huffman_cost(hist.dense(u).data(), 16);
         std::vector<uint32_t> by_own = all_rows(hist);
-        std::stable_sort(by_own.begin(), by_own.end(), [&](uint32_t x, uint32_t y) { return own[x] > own[y]; });
+        std::stable_sort(by_own.begin(), by_own.end(),
+                         [&](uint32_t x, uint32_t y) { return own[x] > own[y]; });
 
         for (const std::vector<uint32_t>* sorted_ptr : {&by_len, &by_own})
-        for (size_t k = 1; k < by_len.size(); k *= 2) {
-            const std::vector<uint32_t>& sorted = *sorted_ptr;
-            std::vector<uint32_t> s2(sorted.begin(), sorted.begin() + long(k));
-            std::vector<uint32_t> s1(sorted.begin() + long(k), sorted.end());
-            CodeLengths books[2] = {best_nibble_code(hist, s1, nullptr, nullptr, false, options.max_code_len),
-                                    best_nibble_code(hist, s2, nullptr, nullptr, false, options.max_code_len)};
-            uint64_t width = UINT64_MAX;
-            for (int round = 0; round < 8; ++round) {
-                CodeResult r = nibble_result(hist, {books[0], books[1]}, order + "+two_trees");
-                if (r.row_bits < split_best.row_bits) split_best = r;
-                if (r.row_bits >= width) break;
-                width = r.row_bits;
-                s1.clear();
-                s2.clear();
-                for (size_t u = 0; u < hist.unique_rows(); ++u)
-                    (hist.row_bits(u, books[1].len.data()) < hist.row_bits(u, books[0].len.data()) ? s2 : s1)
-                        .push_back(uint32_t(u));
-                if (s1.empty() || s2.empty()) break;
-                books[0] = best_nibble_code(hist, s1, nullptr, nullptr, false, options.max_code_len);
-                books[1] = best_nibble_code(hist, s2, nullptr, nullptr, false, options.max_code_len);
+            for (size_t k = 1; k < by_len.size(); k *= 2) {
+                const std::vector<uint32_t>& sorted = *sorted_ptr;
+                std::vector<uint32_t> s2(sorted.begin(), sorted.begin() + long(k));
+                std::vector<uint32_t> s1(sorted.begin() + long(k), sorted.end());
+                CodeLengths books[2] = {
+                    best_nibble_code(hist, s1, nullptr, nullptr, false, options.max_code_len),
+                    best_nibble_code(hist, s2, nullptr, nullptr, false, options.max_code_len)};
+                uint64_t width = UINT64_MAX;
+                for (int round = 0; round < 8; ++round) {
+                    CodeResult r = nibble_result(hist, {books[0], books[1]}, order + "+two_trees");
+                    if (r.row_bits < split_best.row_bits) split_best = r;
+                    if (r.row_bits >= width) break;
+                    width = r.row_bits;
+                    s1.clear();
+                    s2.clear();
+                    for (size_t u = 0; u < hist.unique_rows(); ++u)
+                        (hist.row_bits(u, books[1].len.data()) <
+                                 hist.row_bits(u, books[0].len.data())
+                             ? s2
+                             : s1)
+                            .push_back(uint32_t(u));
+                    if (s1.empty() || s2.empty()) break;
+                    books[0] =
+                        best_nibble_code(hist, s1, nullptr, nullptr, false, options.max_code_len);
+                    books[1] =
+                        best_nibble_code(hist, s2, nullptr, nullptr, false, options.max_code_len);
+                }
+                if (options.progress)
+                    options.progress("nibble4x2",
+                                     std::min(1.0, double(++starts_done) / double(starts_total)));
             }
-            if (options.progress)
-                options.progress("nibble4x2", std::min(1.0, double(++starts_done) / double(starts_total)));
-        }
         if (best.books.empty() || split_best.row_bits < best.row_bits) best = split_best;
     }
     return best;

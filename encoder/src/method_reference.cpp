@@ -28,7 +28,8 @@ CodeResult run_zstd19(const Table& table) {
     if (!cctx) throw Error("zstd: cannot create a compression context");
     ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, 19);
     ZSTD_CCtx_setParameter(cctx, ZSTD_c_nbWorkers, 2);  // ignored by a single-threaded libzstd
-    const size_t size = ZSTD_compress2(cctx, out.data(), out.size(), table.bytes.data(), table.bytes.size());
+    const size_t size =
+        ZSTD_compress2(cctx, out.data(), out.size(), table.bytes.data(), table.bytes.size());
     ZSTD_freeCCtx(cctx);
     if (ZSTD_isError(size)) throw Error(std::string("zstd: ") + ZSTD_getErrorName(size));
     CodeResult r;

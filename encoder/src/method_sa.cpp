@@ -59,9 +59,9 @@ struct SaRun {
     uint64_t best_bits = 0;
 };
 
-SaRun anneal(const RowHistograms& hist, const std::vector<uint8_t>& order, const Shape& start, unsigned max_len,
-             uint64_t iterations,
-             double seconds, uint64_t seed, const ProgressFn& progress, double progress_base, double progress_span) {
+SaRun anneal(const RowHistograms& hist, const std::vector<uint8_t>& order, const Shape& start,
+             unsigned max_len, uint64_t iterations, double seconds, uint64_t seed,
+             const ProgressFn& progress, double progress_base, double progress_span) {
     constexpr size_t kActive = 1024;
     constexpr double kT0 = 2.0, kT1 = 0.02;
     std::array<int, 256> rank_of;
@@ -84,7 +84,8 @@ SaRun anneal(const RowHistograms& hist, const std::vector<uint8_t>& order, const
     const auto t_start = std::chrono::steady_clock::now();
     for (uint64_t it = 0; it < iterations; ++it) {
         if ((it & 1023) == 0) {
-            const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
+            const double elapsed =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
             if (seconds > 0 && elapsed > seconds) break;
             if (progress && (it & 65535) == 0)
                 progress("sa8", progress_base + progress_span * double(it) / double(iterations));
@@ -97,7 +98,8 @@ SaRun anneal(const RowHistograms& hist, const std::vector<uint8_t>& order, const
             if (rl_next[k] != rl[k]) active.change(k, int(rl_next[k]) - int(rl[k]));
         int64_t next_worst = 0;
         const double next_energy = active.energy(&next_worst);
-        const bool accept = next_energy <= energy || uniform(rng) < std::exp((energy - next_energy) / temperature);
+        const bool accept =
+            next_energy <= energy || uniform(rng) < std::exp((energy - next_energy) / temperature);
         if (!accept) {
             for (size_t k = 0; k < rl.size(); ++k)
                 if (rl_next[k] != rl[k]) active.change(k, int(rl[k]) - int(rl_next[k]));
@@ -138,11 +140,13 @@ CodeResult run_sa8(const Table& table, const MethodOptions& options) {
     const OrderKey keys[] = {OrderKey::Frequency, OrderKey::MaxCount};
     for (int i = 0; i < 2; ++i) {
         const std::vector<uint8_t> order = symbol_order(hist, keys[i]);
-        const Shape start = options.start == SaStart::Huffman
-                                ? shape_of(huffman_lengths(hist.frequency.data(), 256, options.max_code_len))
-                                : balanced_shape(unsigned(order.size()));
-        const SaRun run = anneal(hist, order, start, options.max_code_len, iterations / 2, options.time_limit_s / 2,
-                                 options.seed * 2 + uint64_t(i), options.progress, 0.5 * i, 0.5);
+        const Shape start =
+            options.start == SaStart::Huffman
+                ? shape_of(huffman_lengths(hist.frequency.data(), 256, options.max_code_len))
+                : balanced_shape(unsigned(order.size()));
+        const SaRun run = anneal(hist, order, start, options.max_code_len, iterations / 2,
+                                 options.time_limit_s / 2, options.seed * 2 + uint64_t(i),
+                                 options.progress, 0.5 * i, 0.5);
         if (best.books.empty() || run.best_bits < best.row_bits) {
             best.books = {assign(run.best_shape, order, 256)};
             best.row_bits = run.best_bits;

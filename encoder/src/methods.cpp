@@ -19,13 +19,21 @@ struct MethodName {
     const char* name;
 };
 constexpr MethodName kMethodNames[] = {
-    {Method::Huffman8, "huffman8"}, {Method::Balanced8, "balanced8"}, {Method::Sa8, "sa8"},
-    {Method::Nibble4, "nibble4"},   {Method::Nibble4x2, "nibble4x2"}, {Method::Limit8, "limit8"},
-    {Method::Limit4, "limit4"},     {Method::Minimax8, "minimax8"},   {Method::Minimax4, "minimax4"},
-    {Method::Entropy0, "entropy0"}, {Method::Zstd19, "zstd19"},
+    {Method::Huffman8, "huffman8"},
+    {Method::Balanced8, "balanced8"},
+    {Method::Sa8, "sa8"},
+    {Method::Nibble4, "nibble4"},
+    {Method::Nibble4x2, "nibble4x2"},
+    {Method::Limit8, "limit8"},
+    {Method::Limit4, "limit4"},
+    {Method::Minimax8, "minimax8"},
+    {Method::Minimax4, "minimax4"},
+    {Method::Entropy0, "entropy0"},
+    {Method::Zstd19, "zstd19"},
 };
 
-CodeResult single_book(Method method, const RowHistograms& hist, CodeLengths code, const char* order) {
+CodeResult single_book(Method method, const RowHistograms& hist, CodeLengths code,
+                       const char* order) {
     CodeResult r;
     r.method = method;
     r.spec = hist.spec;
@@ -39,9 +47,10 @@ CodeResult single_book(Method method, const RowHistograms& hist, CodeLengths cod
 CodeResult run_limit(Method method, const Table& table, const MethodOptions& options) {
     CodeResult best;
     best.method = method;
-    const std::vector<SymbolSpec> specs = method == Method::Limit8
-                                              ? std::vector<SymbolSpec>{{8, Split::Twos}}
-                                              : std::vector<SymbolSpec>{{4, Split::Twos}, {4, Split::SignMagnitude}};
+    const std::vector<SymbolSpec> specs =
+        method == Method::Limit8
+            ? std::vector<SymbolSpec>{{8, Split::Twos}}
+            : std::vector<SymbolSpec>{{4, Split::Twos}, {4, Split::SignMagnitude}};
     for (const SymbolSpec spec : specs) {
         const RowHistograms hist = build_histograms(table, spec, options.progress);
         const uint64_t bits = limit_bits(hist);
@@ -94,12 +103,13 @@ bool is_reference(Method method) {
 
 void check_max_code_len(unsigned max_len, unsigned used_symbols) {
     if (max_len < 1 || max_len > CodeGeometry::kMaxCodeLen)
-        throw InputError("--max-code-len must be 1.." + std::to_string(CodeGeometry::kMaxCodeLen) + ", got " +
-                         std::to_string(max_len));
+        throw InputError("--max-code-len must be 1.." + std::to_string(CodeGeometry::kMaxCodeLen) +
+                         ", got " + std::to_string(max_len));
     if ((uint64_t(1) << max_len) < used_symbols)
         throw InputError("--max-code-len " + std::to_string(max_len) + " cannot code the table's " +
                          std::to_string(used_symbols) + " distinct symbols (needs at least " +
-                         std::to_string(unsigned(std::ceil(std::log2(double(used_symbols))))) + ")");
+                         std::to_string(unsigned(std::ceil(std::log2(double(used_symbols))))) +
+                         ")");
 }
 
 double saving(uint64_t row_bits, uint32_t dim) { return 1.0 - double(row_bits) / (8.0 * dim); }
@@ -114,7 +124,8 @@ Evaluation evaluate(const RowHistograms& hist, const std::vector<CodeLengths>& b
         for (size_t b = 0; b < books.size(); ++b) {
             // A book that lacks one of the row's symbols cannot code it.
             bool covers = true;
-            for (uint64_t i = hist.offset[u]; i < hist.offset[u + 1]; ++i) covers &= books[b].len[hist.symbol[i]] != 0;
+            for (uint64_t i = hist.offset[u]; i < hist.offset[u + 1]; ++i)
+                covers &= books[b].len[hist.symbol[i]] != 0;
             if (!covers) continue;
             const uint64_t bits = hist.row_bits(u, books[b].len.data());
             if (bits < best) {
@@ -141,7 +152,9 @@ uint64_t limit_bits(const RowHistograms& hist) {
 
 namespace detail {
 
-const char* order_name(OrderKey key) { return key == OrderKey::Frequency ? "frequency" : "max_count"; }
+const char* order_name(OrderKey key) {
+    return key == OrderKey::Frequency ? "frequency" : "max_count";
+}
 
 std::vector<uint8_t> symbol_order(const RowHistograms& hist, OrderKey key) {
     std::vector<uint8_t> order;
@@ -169,8 +182,8 @@ void apply_raw_fallback(const Table& table, CodeResult& r) {
     const uint64_t coded_bytes = stored_bytes(table.rows, table.dim, r.spec, r.books.size(),
                                               uint32_t((r.row_bits + 7) / 8 * 8), table.quant.kind,
                                               r.overflow.enabled, r.overflow.rows);
-    const uint64_t raw_bytes = stored_bytes(table.rows, table.dim, {8, Split::Twos}, 1, uint32_t(raw),
-                                            table.quant.kind, false, 0);
+    const uint64_t raw_bytes = stored_bytes(table.rows, table.dim, {8, Split::Twos}, 1,
+                                            uint32_t(raw), table.quant.kind, false, 0);
     if (r.row_bits <= raw && coded_bytes <= raw_bytes) {
         r.total_bytes = coded_bytes;
         return;
@@ -192,32 +205,53 @@ void apply_raw_fallback(const Table& table, CodeResult& r) {
 CodeResult run_method(Method method, const Table& table, const MethodOptions& options) {
     const auto start = std::chrono::steady_clock::now();
     if (options.books != 1 && !is_minimax(method))
-        throw InputError(std::string("--books applies to minimax8 and minimax4, not ") + method_name(method));
+        throw InputError(std::string("--books applies to minimax8 and minimax4, not ") +
+                         method_name(method));
     CodeResult r;
     switch (method) {
         case Method::Huffman8: {
             const RowHistograms hist = build_histograms(table, {8, Split::Twos}, options.progress);
             check_max_code_len(options.max_code_len, hist.used_symbols());
-            r = single_book(method, hist, huffman_lengths(hist.frequency.data(), 256, options.max_code_len),
+            r = single_book(method, hist,
+                            huffman_lengths(hist.frequency.data(), 256, options.max_code_len),
                             "frequency");
             break;
         }
         case Method::Balanced8: {
             const RowHistograms hist = build_histograms(table, {8, Split::Twos}, options.progress);
             check_max_code_len(options.max_code_len, hist.used_symbols());
-            const std::vector<uint8_t> order = detail::symbol_order(hist, detail::OrderKey::Frequency);
-            r = single_book(method, hist, assign(balanced_shape(unsigned(order.size())), order, 256), "frequency");
+            const std::vector<uint8_t> order =
+                detail::symbol_order(hist, detail::OrderKey::Frequency);
+            r = single_book(method, hist,
+                            assign(balanced_shape(unsigned(order.size())), order, 256),
+                            "frequency");
             break;
         }
-        case Method::Sa8: r = detail::run_sa8(table, options); break;
-        case Method::Nibble4: r = detail::run_nibble4(table, options); break;
-        case Method::Nibble4x2: r = detail::run_nibble4x2(table, options); break;
+        case Method::Sa8:
+            r = detail::run_sa8(table, options);
+            break;
+        case Method::Nibble4:
+            r = detail::run_nibble4(table, options);
+            break;
+        case Method::Nibble4x2:
+            r = detail::run_nibble4x2(table, options);
+            break;
         case Method::Limit8:
-        case Method::Limit4: r = run_limit(method, table, options); break;
-        case Method::Minimax8: r = detail::run_minimax(table, 8, options); break;
-        case Method::Minimax4: r = detail::run_minimax(table, 4, options); break;
-        case Method::Entropy0: r = detail::run_entropy0(table); break;
-        case Method::Zstd19: r = detail::run_zstd19(table); break;
+        case Method::Limit4:
+            r = run_limit(method, table, options);
+            break;
+        case Method::Minimax8:
+            r = detail::run_minimax(table, 8, options);
+            break;
+        case Method::Minimax4:
+            r = detail::run_minimax(table, 4, options);
+            break;
+        case Method::Entropy0:
+            r = detail::run_entropy0(table);
+            break;
+        case Method::Zstd19:
+            r = detail::run_zstd19(table);
+            break;
     }
     r.method = method;
     if (!is_reference(method)) {

@@ -20,17 +20,21 @@ std::string dict_value(const std::string& header, const std::string& key, const 
     const size_t at = header.find(needle);
     if (at == std::string::npos) throw FormatError(name + ": .npy header has no '" + key + "'");
     size_t p = header.find(':', at + needle.size());
-    if (p == std::string::npos) throw FormatError(name + ": .npy header malformed near '" + key + "'");
+    if (p == std::string::npos)
+        throw FormatError(name + ": .npy header malformed near '" + key + "'");
     ++p;
     while (p < header.size() && header[p] == ' ') ++p;
     if (p >= header.size()) throw FormatError(name + ": .npy header truncated");
     const char open = header[p];
     char close = 0;
-    if (open == '\'') close = '\'';
-    else if (open == '(') close = ')';
+    if (open == '\'')
+        close = '\'';
+    else if (open == '(')
+        close = ')';
     if (close) {
         const size_t end = header.find(close, p + 1);
-        if (end == std::string::npos) throw FormatError(name + ": .npy header malformed value of '" + key + "'");
+        if (end == std::string::npos)
+            throw FormatError(name + ": .npy header malformed value of '" + key + "'");
         return header.substr(p, end - p + 1);
     }
     size_t end = p;
@@ -56,7 +60,8 @@ std::vector<uint64_t> parse_shape(const std::string& text, const std::string& na
             ++p;
             ++digits;
         }
-        if (digits == 0) throw FormatError(name + ": .npy shape is not a tuple of integers: " + text);
+        if (digits == 0)
+            throw FormatError(name + ": .npy shape is not a tuple of integers: " + text);
         shape.push_back(v);
     }
     return shape;
@@ -93,26 +98,32 @@ NpyArray parse_npy(const std::vector<uint8_t>& bytes, const std::string& name) {
         throw FormatError(name + ": unsupported .npy version " + std::to_string(major) + "." +
                           std::to_string(bytes[7]));
     }
-    if (header_len > bytes.size() - header_start) throw FormatError(name + ": .npy header truncated");
-    const std::string header(reinterpret_cast<const char*>(bytes.data() + header_start), header_len);
+    if (header_len > bytes.size() - header_start)
+        throw FormatError(name + ": .npy header truncated");
+    const std::string header(reinterpret_cast<const char*>(bytes.data() + header_start),
+                             header_len);
 
     NpyArray array;
     std::string descr = dict_value(header, "descr", name);
     if (descr.size() < 3 || descr.front() != '\'' || descr.back() != '\'')
         throw FormatError(name + ": .npy descr is not a simple dtype string: " + descr);
     array.descr = descr.substr(1, descr.size() - 2);
-    if (array.descr.size() < 3 || (array.descr[0] != '<' && array.descr[0] != '|' && array.descr[0] != '>'))
+    if (array.descr.size() < 3 ||
+        (array.descr[0] != '<' && array.descr[0] != '|' && array.descr[0] != '>'))
         throw FormatError(name + ": unsupported .npy dtype '" + array.descr + "'");
     if (array.descr[0] == '>' && array.element_size() > 1)
         throw FormatError(name + ": big-endian .npy dtype '" + array.descr + "' is not supported");
     const std::string fortran = dict_value(header, "fortran_order", name);
-    if (fortran != "False") throw FormatError(name + ": Fortran-order .npy arrays are not supported");
+    if (fortran != "False")
+        throw FormatError(name + ": Fortran-order .npy arrays are not supported");
     const std::string shape = dict_value(header, "shape", name);
-    if (shape.size() < 2 || shape.front() != '(') throw FormatError(name + ": .npy shape malformed");
+    if (shape.size() < 2 || shape.front() != '(')
+        throw FormatError(name + ": .npy shape malformed");
     array.shape = parse_shape(shape, name);
 
     const unsigned esize = array.element_size();
-    if (esize == 0 || esize > 8) throw FormatError(name + ": unsupported .npy dtype '" + array.descr + "'");
+    if (esize == 0 || esize > 8)
+        throw FormatError(name + ": unsupported .npy dtype '" + array.descr + "'");
     uint64_t count = 1;
     for (uint64_t d : array.shape) {
         if (d != 0 && count > kMaxElements / d) throw FormatError(name + ": .npy shape too large");
@@ -143,8 +154,16 @@ void write_npy(const std::string& path, const NpyArray& array) {
     header.append((64 - total % 64) % 64, ' ');
     header += '\n';
     if (header.size() > 65535) throw InputError(path + ": .npy header too long");
-    std::vector<uint8_t> out = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0,
-                                uint8_t(header.size() & 0xFF), uint8_t(header.size() >> 8)};
+    std::vector<uint8_t> out = {0x93,
+                                'N',
+                                'U',
+                                'M',
+                                'P',
+                                'Y',
+                                1,
+                                0,
+                                uint8_t(header.size() & 0xFF),
+                                uint8_t(header.size() >> 8)};
     out.insert(out.end(), header.begin(), header.end());
     out.insert(out.end(), array.data.begin(), array.data.end());
     write_file_atomic(path, out.data(), out.size());

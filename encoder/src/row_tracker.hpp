@@ -14,7 +14,7 @@ namespace embzip::detail {
 // Annealing only needs the worst row; the rows that can be worst are few, so it tracks the
 // rows that were longest so far and checks every candidate best against the whole table.
 class ActiveRows {
-public:
+  public:
     ActiveRows(const RowHistograms& hist, const std::array<int, 256>& rank_of, unsigned ranks)
         : m_hist(hist), m_rank_of(rank_of), m_cols(ranks) {}
 
@@ -50,7 +50,7 @@ public:
         return double(worst) + double(at) / double(m_len.size() + 1);
     }
 
-private:
+  private:
     const RowHistograms& m_hist;
     const std::array<int, 256>& m_rank_of;
     std::vector<std::vector<std::pair<uint32_t, uint32_t>>> m_cols;

@@ -14,8 +14,9 @@ namespace {
 
 constexpr uint64_t kMaxHeader = 100u << 20;
 
-const std::map<std::string, unsigned> kElementSize = {{"BF16", 2}, {"F16", 2}, {"F32", 4}, {"F64", 8}, {"I8", 1},
-                                                      {"U8", 1},   {"I16", 2}, {"U16", 2}, {"I32", 4}, {"I64", 8}};
+const std::map<std::string, unsigned> kElementSize = {
+    {"BF16", 2}, {"F16", 2}, {"F32", 4}, {"F64", 8}, {"I8", 1},
+    {"U8", 1},   {"I16", 2}, {"U16", 2}, {"I32", 4}, {"I64", 8}};
 
 struct Parsed {
     nlohmann::json header;
@@ -23,17 +24,20 @@ struct Parsed {
 };
 
 Parsed parse(const std::vector<uint8_t>& bytes, const std::string& path) {
-    if (bytes.size() < 8) throw FormatError(path + ": not a safetensors file (shorter than 8 bytes)");
+    if (bytes.size() < 8)
+        throw FormatError(path + ": not a safetensors file (shorter than 8 bytes)");
     uint64_t n = 0;
     std::memcpy(&n, bytes.data(), 8);
-    if (n > kMaxHeader || n > bytes.size() - 8) throw FormatError(path + ": safetensors header length out of range");
+    if (n > kMaxHeader || n > bytes.size() - 8)
+        throw FormatError(path + ": safetensors header length out of range");
     Parsed p;
     try {
         p.header = nlohmann::json::parse(bytes.begin() + 8, bytes.begin() + 8 + long(n));
     } catch (const nlohmann::json::exception& e) {
         throw FormatError(path + ": safetensors header is not valid JSON");
     }
-    if (!p.header.is_object()) throw FormatError(path + ": safetensors header is not a JSON object");
+    if (!p.header.is_object())
+        throw FormatError(path + ": safetensors header is not a JSON object");
     p.data_start = 8 + n;
     return p;
 }
@@ -59,8 +63,8 @@ SafeTensor read_safetensor(const std::string& path, const std::string& wanted) {
         if (names.size() != 1) {
             std::string list;
             for (const auto& s : names) list += (list.empty() ? "" : ", ") + s;
-            throw InputError(path + ": holds " + std::to_string(names.size()) + " tensors; choose one with --tensor (" +
-                             list + ")");
+            throw InputError(path + ": holds " + std::to_string(names.size()) +
+                             " tensors; choose one with --tensor (" + list + ")");
         }
         name = names[0];
     }
@@ -73,18 +77,23 @@ SafeTensor read_safetensor(const std::string& path, const std::string& wanted) {
         out.dtype = t.at("dtype").get<std::string>();
         out.shape = t.at("shape").get<std::vector<uint64_t>>();
         const auto offsets = t.at("data_offsets").get<std::vector<uint64_t>>();
-        if (offsets.size() != 2 || offsets[0] > offsets[1] || offsets[1] > bytes.size() - p.data_start)
+        if (offsets.size() != 2 || offsets[0] > offsets[1] ||
+            offsets[1] > bytes.size() - p.data_start)
             throw FormatError(path + ": tensor '" + name + "' data offsets lie outside the file");
         const auto size = kElementSize.find(out.dtype);
-        if (size == kElementSize.end()) throw InputError(path + ": tensor '" + name + "' has unsupported dtype " + out.dtype);
+        if (size == kElementSize.end())
+            throw InputError(path + ": tensor '" + name + "' has unsupported dtype " + out.dtype);
         uint64_t count = 1;
         for (uint64_t d : out.shape) {
-            if (d != 0 && count > (uint64_t(1) << 40) / d) throw FormatError(path + ": tensor shape too large");
+            if (d != 0 && count > (uint64_t(1) << 40) / d)
+                throw FormatError(path + ": tensor shape too large");
             count *= d;
         }
         if (count * size->second != offsets[1] - offsets[0])
-            throw FormatError(path + ": tensor '" + name + "' data size does not match its shape and dtype");
-        out.data.assign(bytes.begin() + long(p.data_start + offsets[0]), bytes.begin() + long(p.data_start + offsets[1]));
+            throw FormatError(path + ": tensor '" + name +
+                              "' data size does not match its shape and dtype");
+        out.data.assign(bytes.begin() + long(p.data_start + offsets[0]),
+                        bytes.begin() + long(p.data_start + offsets[1]));
     } catch (const nlohmann::json::exception&) {
         throw FormatError(path + ": tensor '" + name + "' entry is malformed");
     }

@@ -17,7 +17,8 @@ namespace embzip {
 namespace {
 
 bool ends_with(const std::string& s, const std::string& suffix) {
-    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+    return s.size() >= suffix.size() &&
+           s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 void check_geometry(uint64_t rows, uint64_t dim, const std::string& name) {
@@ -31,9 +32,12 @@ void check_geometry(uint64_t rows, uint64_t dim, const std::string& name) {
 double half_to_double(uint16_t h) {
     const int sign = h >> 15, exp = (h >> 10) & 0x1F, mant = h & 0x3FF;
     double v;
-    if (exp == 0) v = std::ldexp(double(mant), -24);
-    else if (exp == 31) v = mant ? NAN : INFINITY;
-    else v = std::ldexp(double(mant | 0x400), exp - 25);
+    if (exp == 0)
+        v = std::ldexp(double(mant), -24);
+    else if (exp == 31)
+        v = mant ? NAN : INFINITY;
+    else
+        v = std::ldexp(double(mant | 0x400), exp - 25);
     return sign ? -v : v;
 }
 
@@ -50,20 +54,29 @@ Array2D npy_array(const LoadOptions& options) {
     NpyArray a = read_npy(options.path);
     const std::string& name = options.path;
     if (a.shape.size() != 2)
-        throw InputError(name + ": expected a 2-D array (rows, dim), got " + std::to_string(a.shape.size()) + "-D");
+        throw InputError(name + ": expected a 2-D array (rows, dim), got " +
+                         std::to_string(a.shape.size()) + "-D");
     Array2D out;
-    if (a.descr == "|i1") out.elem = Elem::I8;
-    else if (a.descr == "|u1") out.elem = Elem::U8;
-    else if (a.descr == "<f2") out.elem = Elem::F16;
-    else if (a.descr == "<f4") out.elem = Elem::F32;
-    else if (a.descr == "<u2" && options.dtype == "bf16") out.elem = Elem::BF16;
+    if (a.descr == "|i1")
+        out.elem = Elem::I8;
+    else if (a.descr == "|u1")
+        out.elem = Elem::U8;
+    else if (a.descr == "<f2")
+        out.elem = Elem::F16;
+    else if (a.descr == "<f4")
+        out.elem = Elem::F32;
+    else if (a.descr == "<u2" && options.dtype == "bf16")
+        out.elem = Elem::BF16;
     else if (a.descr == "<u2")
         throw InputError(name + ": uint16 table: pass --dtype bf16 if it holds bf16 bit patterns");
     else
-        throw InputError(name + ": dtype '" + a.descr +
-                         "' is not supported (int8, uint8, float16, float32, or uint16 with --dtype bf16)");
-    if (!options.dtype.empty() && options.dtype != "bf16") throw InputError("--dtype: only bf16 is supported");
-    if (options.dtype == "bf16" && out.elem != Elem::BF16) throw InputError(name + ": --dtype bf16 needs a uint16 .npy");
+        throw InputError(
+            name + ": dtype '" + a.descr +
+            "' is not supported (int8, uint8, float16, float32, or uint16 with --dtype bf16)");
+    if (!options.dtype.empty() && options.dtype != "bf16")
+        throw InputError("--dtype: only bf16 is supported");
+    if (options.dtype == "bf16" && out.elem != Elem::BF16)
+        throw InputError(name + ": --dtype bf16 needs a uint16 .npy");
     out.rows = a.shape[0];
     out.dim = a.shape[1];
     out.data = std::move(a.data);
@@ -74,14 +87,22 @@ Array2D safetensors_array(const LoadOptions& options) {
     SafeTensor t = read_safetensor(options.path, options.tensor);
     const std::string where = options.path + ": tensor '" + t.name + "'";
     Array2D out;
-    if (t.dtype == "I8") out.elem = Elem::I8;
-    else if (t.dtype == "U8") out.elem = Elem::U8;
-    else if (t.dtype == "F16") out.elem = Elem::F16;
-    else if (t.dtype == "F32") out.elem = Elem::F32;
-    else if (t.dtype == "BF16") out.elem = Elem::BF16;
-    else throw InputError(where + ": dtype " + t.dtype + " is not supported (BF16, F16, F32, I8, U8)");
+    if (t.dtype == "I8")
+        out.elem = Elem::I8;
+    else if (t.dtype == "U8")
+        out.elem = Elem::U8;
+    else if (t.dtype == "F16")
+        out.elem = Elem::F16;
+    else if (t.dtype == "F32")
+        out.elem = Elem::F32;
+    else if (t.dtype == "BF16")
+        out.elem = Elem::BF16;
+    else
+        throw InputError(where + ": dtype " + t.dtype +
+                         " is not supported (BF16, F16, F32, I8, U8)");
     if (t.shape.size() != 2)
-        throw InputError(where + ": expected a 2-D tensor (rows, dim), got " + std::to_string(t.shape.size()) + "-D");
+        throw InputError(where + ": expected a 2-D tensor (rows, dim), got " +
+                         std::to_string(t.shape.size()) + "-D");
     out.rows = t.shape[0];
     out.dim = t.shape[1];
     out.data = std::move(t.data);
@@ -107,7 +128,8 @@ Input from_array(Array2D a, const LoadOptions& options) {
     check_geometry(a.rows, a.dim, name);
     Input in;
     if (a.elem == Elem::I8 || a.elem == Elem::U8) {
-        if (options.quantize == QuantizeMode::Symmetric || options.quantize == QuantizeMode::Rowwise)
+        if (options.quantize == QuantizeMode::Symmetric ||
+            options.quantize == QuantizeMode::Rowwise)
             throw InputError(name + ": --quantize applies to float tables; this one is already " +
                              (a.elem == Elem::I8 ? "int8" : "uint8"));
         in.table.rows = a.rows;
@@ -118,27 +140,35 @@ Input from_array(Array2D a, const LoadOptions& options) {
     }
     const char* kind = a.elem == Elem::F32 ? "float32" : a.elem == Elem::F16 ? "float16" : "bf16";
     if (options.quantize == QuantizeMode::None)
-        throw InputError(name + ": " + kind +
-                         " table: choose --quantize symmetric, --quantize rowwise, or --quantize lossless");
+        throw InputError(
+            name + ": " + kind +
+            " table: choose --quantize symmetric, --quantize rowwise, or --quantize lossless");
     if (options.quantize == QuantizeMode::Lossless) {
         in.is_float = true;
         in.floats.rows = a.rows;
         in.floats.dim = uint32_t(a.dim);
-        in.floats.kind = a.elem == Elem::F32 ? FloatKind::FP32 : a.elem == Elem::F16 ? FloatKind::FP16 : FloatKind::BF16;
+        in.floats.kind = a.elem == Elem::F32   ? FloatKind::FP32
+                         : a.elem == Elem::F16 ? FloatKind::FP16
+                                               : FloatKind::BF16;
         in.floats.bytes = std::move(a.data);
         return in;
     }
     std::vector<double> values(a.rows * a.dim);
     for (uint64_t i = 0; i < values.size(); ++i) {
         values[i] = element_value(a, i);
-        if (!std::isfinite(values[i])) throw InputError(name + ": table holds NaN or Inf; cannot quantize it");
+        if (!std::isfinite(values[i]))
+            throw InputError(name + ": table holds NaN or Inf; cannot quantize it");
     }
-    in.table = options.quantize == QuantizeMode::Symmetric ? quantize_symmetric(values, a.rows, uint32_t(a.dim))
-                                                           : quantize_rowwise(values, a.rows, uint32_t(a.dim));
+    in.table = options.quantize == QuantizeMode::Symmetric
+                   ? quantize_symmetric(values, a.rows, uint32_t(a.dim))
+                   : quantize_rowwise(values, a.rows, uint32_t(a.dim));
     return in;
 }
 
-int32_t le32(const uint8_t* p) { return int32_t(uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24); }
+int32_t le32(const uint8_t* p) {
+    return int32_t(uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 |
+                   uint32_t(p[3]) << 24);
+}
 
 }  // namespace
 
@@ -147,7 +177,8 @@ QuantizeMode parse_quantize_mode(const std::string& text) {
     if (text == "symmetric") return QuantizeMode::Symmetric;
     if (text == "rowwise") return QuantizeMode::Rowwise;
     if (text == "lossless") return QuantizeMode::Lossless;
-    throw InputError("--quantize: expected symmetric, rowwise, lossless or none, got '" + text + "'");
+    throw InputError("--quantize: expected symmetric, rowwise, lossless or none, got '" + text +
+                     "'");
 }
 
 Table quantize_symmetric(const std::vector<double>& values, uint64_t rows, uint32_t dim) {
@@ -195,14 +226,16 @@ Table quantize_rowwise(const std::vector<double>& values, uint64_t rows, uint32_
 
 Table load_table(const LoadOptions& options) {
     Input in = load_input(options);
-    if (in.is_float) throw InputError(options.path + ": a lossless float table is not a byte table");
+    if (in.is_float)
+        throw InputError(options.path + ": a lossless float table is not a byte table");
     return std::move(in.table);
 }
 
 Input load_input(const LoadOptions& options) {
     const std::string& name = options.path;
     Input in;
-    if (ends_with(name, ".npy") && !options.raw_rows && !options.raw_dim) return from_array(npy_array(options), options);
+    if (ends_with(name, ".npy") && !options.raw_rows && !options.raw_dim)
+        return from_array(npy_array(options), options);
     if (ends_with(name, ".safetensors") && !options.raw_rows && !options.raw_dim)
         return from_array(safetensors_array(options), options);
     if (options.raw_rows.has_value() != options.raw_dim.has_value())
@@ -226,11 +259,12 @@ Input load_input(const LoadOptions& options) {
         if (options.quantize != QuantizeMode::None)
             throw InputError(name + ": .bin tables are int8; --quantize does not apply");
         const std::vector<uint8_t> bytes = read_file(name);
-        if (bytes.size() < 8) throw FormatError(name + ": .bin file shorter than its 8-byte header");
+        if (bytes.size() < 8)
+            throw FormatError(name + ": .bin file shorter than its 8-byte header");
         const int32_t cols = le32(bytes.data()), rows = le32(bytes.data() + 4);
         if (cols <= 0 || rows <= 0)
-            throw FormatError(name + ": .bin header has columns " + std::to_string(cols) + ", rows " +
-                              std::to_string(rows) + " (both must be positive)");
+            throw FormatError(name + ": .bin header has columns " + std::to_string(cols) +
+                              ", rows " + std::to_string(rows) + " (both must be positive)");
         check_geometry(uint64_t(rows), uint64_t(cols), name);
         Table t;
         t.rows = uint64_t(rows);
@@ -242,7 +276,9 @@ Input load_input(const LoadOptions& options) {
         in.table = std::move(t);
         return in;
     }
-    throw InputError(name + ": unknown input format (expected .npy, .safetensors, .bin, or raw bytes with --rows and --dim)");
+    throw InputError(name +
+                     ": unknown input format (expected .npy, .safetensors, .bin, or raw bytes with "
+                     "--rows and --dim)");
 }
 
 void save_float_npy(const std::string& path, const FloatTable& table) {

@@ -56,13 +56,33 @@ void BM_Minimax8Overflow1pct(benchmark::State& s) {
     o.overflow = 0.01;
     method_bench(s, Method::Minimax8, o);
 }
-BENCHMARK(BM_Minimax8)->Arg(12500)->Arg(25000)->Arg(50000)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK(BM_Minimax8)
+    ->Arg(12500)
+    ->Arg(25000)
+    ->Arg(50000)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
 BENCHMARK(BM_Minimax4)->Arg(50000)->Unit(benchmark::kMillisecond)->Iterations(1);
-BENCHMARK(BM_Minimax8Books8)->Arg(12500)->Arg(25000)->Arg(50000)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK(BM_Minimax8Books8)
+    ->Arg(12500)
+    ->Arg(25000)
+    ->Arg(50000)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
 BENCHMARK(BM_Minimax8Overflow1pct)->Arg(50000)->Unit(benchmark::kMillisecond)->Iterations(1);
 BENCHMARK(BM_Sa8)->Arg(12500)->Arg(25000)->Arg(50000)->Unit(benchmark::kMillisecond)->Iterations(1);
-BENCHMARK(BM_Nibble4)->Arg(12500)->Arg(25000)->Arg(50000)->Unit(benchmark::kMillisecond)->Iterations(1);
-BENCHMARK(BM_Nibble4x2)->Arg(12500)->Arg(25000)->Arg(50000)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK(BM_Nibble4)
+    ->Arg(12500)
+    ->Arg(25000)
+    ->Arg(50000)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
+BENCHMARK(BM_Nibble4x2)
+    ->Arg(12500)
+    ->Arg(25000)
+    ->Arg(50000)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
 BENCHMARK(BM_Balanced8)->Arg(50000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Limit8)->Arg(50000)->Unit(benchmark::kMillisecond);
 
@@ -82,7 +102,10 @@ void BM_Encode(benchmark::State& state) {
     state.SetBytesProcessed(int64_t(state.iterations() * t.size_bytes()));
     state.SetLabel(method_name(m));
 }
-BENCHMARK(BM_Encode)->Arg(int(Method::Sa8))->Arg(int(Method::Nibble4x2))->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Encode)
+    ->Arg(int(Method::Sa8))
+    ->Arg(int(Method::Nibble4x2))
+    ->Unit(benchmark::kMillisecond);
 
 // Random-access decoding throughput in decoded (output) bytes per second, one core: rows
 // drawn uniformly from the default table, `batch` rows per call (1: decode_row, more:
@@ -110,8 +133,14 @@ void decode_bench(benchmark::State& state, size_t batch) {
 }
 void BM_DecodeRandomRows(benchmark::State& state) { decode_bench(state, 1); }
 void BM_DecodeRandomRowsBatch(benchmark::State& state) { decode_bench(state, 64); }
-BENCHMARK(BM_DecodeRandomRowsBatch)->Arg(int(Method::Sa8))->Arg(int(Method::Nibble4x2))->Arg(int(Method::Huffman8));
-BENCHMARK(BM_DecodeRandomRows)->Arg(int(Method::Sa8))->Arg(int(Method::Nibble4x2))->Arg(int(Method::Huffman8));
+BENCHMARK(BM_DecodeRandomRowsBatch)
+    ->Arg(int(Method::Sa8))
+    ->Arg(int(Method::Nibble4x2))
+    ->Arg(int(Method::Huffman8));
+BENCHMARK(BM_DecodeRandomRows)
+    ->Arg(int(Method::Sa8))
+    ->Arg(int(Method::Nibble4x2))
+    ->Arg(int(Method::Huffman8));
 
 }  // namespace
 

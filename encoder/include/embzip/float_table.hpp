@@ -12,7 +12,11 @@
 
 namespace embzip {
 
-enum class FloatKind : uint8_t { BF16 = 2, FP16 = 3, FP32 = 4 };  // values shared with the .ezt dtype field
+enum class FloatKind : uint8_t {
+    BF16 = 2,
+    FP16 = 3,
+    FP32 = 4
+};  // values shared with the .ezt dtype field
 
 struct FloatFormat {
     unsigned bits;       // element width
@@ -45,7 +49,8 @@ FloatPlanes split_planes(const FloatTable& table);
 // @pre planes came from split_planes (or a decoder) for a table of this kind.
 FloatTable merge_planes(const Table& exponents, const uint8_t* raw, FloatKind kind);
 // One row: exponents (dim bytes) + its raw row -> dim little-endian elements.
-void merge_row(const uint8_t* exponents, const uint8_t* raw_row, uint32_t dim, FloatKind kind, uint8_t* out);
+void merge_row(const uint8_t* exponents, const uint8_t* raw_row, uint32_t dim, FloatKind kind,
+               uint8_t* out);
 
 // Round-to-nearest-even float32 -> bf16 (NaN stays NaN, quiet).
 uint16_t float_to_bf16(float value);

@@ -20,8 +20,8 @@ struct RowHistograms {
     std::vector<uint64_t> offset;
     std::vector<uint8_t> symbol;
     std::vector<uint32_t> count;
-    std::vector<uint64_t> multiplicity;  // rows sharing unique histogram u
-    std::vector<uint32_t> row_to_unique;  // per table row
+    std::vector<uint64_t> multiplicity;     // rows sharing unique histogram u
+    std::vector<uint32_t> row_to_unique;    // per table row
     std::array<uint64_t, 256> frequency{};  // global count per symbol
     std::array<uint32_t, 256> max_count{};  // largest count of the symbol in any row
 
@@ -30,7 +30,8 @@ struct RowHistograms {
     // Coded bits of unique row u under per-symbol lengths.
     uint64_t row_bits(size_t u, const uint8_t* lengths) const {
         uint64_t bits = 0;
-        for (uint64_t e = offset[u]; e < offset[u + 1]; ++e) bits += uint64_t(count[e]) * lengths[symbol[e]];
+        for (uint64_t e = offset[u]; e < offset[u + 1]; ++e)
+            bits += uint64_t(count[e]) * lengths[symbol[e]];
         return bits;
     }
     // Dense copy of unique row u's histogram.

@@ -38,7 +38,9 @@ struct CodedTable {
     std::vector<uint8_t> raw_plane;
     bool is_float() const { return float_kind != 0; }
     uint64_t raw_row_bytes() const { return (uint64_t(dim) * raw_bits + 7) / 8; }
-    unsigned value_bytes() const { return is_float() ? float_format(FloatKind(float_kind)).bits / 8 : 1; }
+    unsigned value_bytes() const {
+        return is_float() ? float_format(FloatKind(float_kind)).bits / 8 : 1;
+    }
 
     static constexpr size_t kPayloadSlack = 8;  // lets the bit reader load 8 bytes at the end
     uint64_t payload_bytes() const { return (rows * pitch_bits + 7) / 8; }
@@ -47,14 +49,16 @@ struct CodedTable {
 };
 
 // Bytes of an .ezt file with this geometry (header, sections, payload, overflow region).
-uint64_t stored_bytes(uint64_t rows, uint32_t dim, SymbolSpec spec, size_t books, uint32_t pitch_bits,
-                      QuantKind quant, bool overflow, uint64_t overflow_rows, uint64_t raw_plane_bytes = 0);
+uint64_t stored_bytes(uint64_t rows, uint32_t dim, SymbolSpec spec, size_t books,
+                      uint32_t pitch_bits, QuantKind quant, bool overflow, uint64_t overflow_rows,
+                      uint64_t raw_plane_bytes = 0);
 
 // @pre result.books is not empty. align_bits: pitch granularity (1 = packed, 8 = bytes, ...).
 // @throws InputError when a row does not fit result.row_bits (the result is not for this table).
 CodedTable encode_table(const Table& table, const CodeResult& result, unsigned align_bits = 8);
 // Float table: result is a code for split_planes(table).exponents.
-CodedTable encode_float_table(const FloatTable& table, const CodeResult& result, unsigned align_bits = 8);
+CodedTable encode_float_table(const FloatTable& table, const CodeResult& result,
+                              unsigned align_bits = 8);
 
 enum class Status { Ok, OutOfRange, BadSelector, BadCode, RowOverrun, BadOverflowIndex };
 const char* status_message(Status status);
@@ -62,7 +66,7 @@ const char* status_message(Status status);
 // Random-access decoder. Never trusts the payload: any bit pattern yields Ok or an error
 // status, never a read outside the payload.
 class RowDecoder {
-public:
+  public:
     explicit RowDecoder(const CodedTable& table);
     Status decode_row(uint64_t index, uint8_t* out) const;
     // Rows indices[0..count) into out (count x dim bytes), several rows interleaved: the gather an
@@ -74,7 +78,7 @@ public:
 
     struct Cursor;
 
-private:
+  private:
     struct Book {
         CanonicalCode code;
         std::vector<uint16_t> lut;  // (symbol << 8 | length), length 0: longer than kLutBits

@@ -11,7 +11,17 @@
 namespace embzip {
 
 enum class Method {
-    Huffman8, Balanced8, Sa8, Nibble4, Nibble4x2, Limit8, Limit4, Minimax8, Minimax4, Entropy0, Zstd19
+    Huffman8,
+    Balanced8,
+    Sa8,
+    Nibble4,
+    Nibble4x2,
+    Limit8,
+    Limit4,
+    Minimax8,
+    Minimax4,
+    Entropy0,
+    Zstd19
 };
 
 const char* method_name(Method method);
@@ -32,10 +42,10 @@ struct MethodOptions {
     uint64_t iterations = 0;    // 0: the method's default
     SaStart start = SaStart::Balanced;
     unsigned max_code_len = CodeGeometry::kMaxCodeLen;  // longest code the decoder supports
-    unsigned mwu_iterations = 300;  // minimax: multiplicative-weights rounds
-    double eta = 0.05;              // minimax: weight step
-    unsigned books = 1;           // minimax: code books (1..16)
-    double overflow = 0.0;        // largest fraction of rows allowed to overflow (0: none)
+    unsigned mwu_iterations = 300;                      // minimax: multiplicative-weights rounds
+    double eta = 0.05;                                  // minimax: weight step
+    unsigned books = 1;                                 // minimax: code books (1..16)
+    double overflow = 0.0;  // largest fraction of rows allowed to overflow (0: none)
     ProgressFn progress;
 };
 
@@ -61,8 +71,8 @@ struct CodeResult {
     uint64_t code_row_bits = 0;     // W of the method's own code, before the raw fallback
     bool raw_fallback = false;      // the code was wider than the raw row: rows are stored raw
     OverflowPlan overflow;
-    uint64_t total_bytes = 0;       // everything stored (set by run_method for encodings)
-    std::string order;              // symbol order used ("frequency", "max_count", ...)
+    uint64_t total_bytes = 0;  // everything stored (set by run_method for encodings)
+    std::string order;         // symbol order used ("frequency", "max_count", ...)
     double seconds = 0.0;
 };
 

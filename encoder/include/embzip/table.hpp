@@ -14,8 +14,8 @@ enum class QuantKind : uint8_t { None = 0, Symmetric = 1, Rowwise = 2 };
 // How a float table became bytes. Stored next to the coded rows and counted in the size.
 struct Quantization {
     QuantKind kind = QuantKind::None;
-    double scale = 0.0;             // Symmetric: x ~= q * scale
-    std::vector<float> row_scale;   // Rowwise: x ~= q * row_scale[i] + row_bias[i]
+    double scale = 0.0;            // Symmetric: x ~= q * scale
+    std::vector<float> row_scale;  // Rowwise: x ~= q * row_scale[i] + row_bias[i]
     std::vector<float> row_bias;
 };
 
