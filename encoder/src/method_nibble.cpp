@@ -231,7 +231,9 @@ CodeResult run_nibble4(const Table& table, const MethodOptions& options) {
 CodeResult run_nibble4x2(const Table& table, const MethodOptions& options) {
     CodeResult best;
     size_t starts_done = 0, starts_total = 0;
-    for (uint64_t k = 1; k < table.rows; k *= 2) starts_total += 4;  // 2 splits x 2 families
+    // Starts move at most an eighth of the rows: a second tree for more rows than that is a
+    // re-split of the table, which the Lloyd rounds of smaller starts already explore.
+    for (uint64_t k = 1; k <= table.rows / 8; k *= 2) starts_total += 4;  // 2 splits x 2 families
     for (const Split split : {Split::Twos, Split::SignMagnitude}) {
         const RowHistograms hist = build_histograms(table, {4, split}, options.progress);
         std::string order;
@@ -253,7 +255,7 @@ CodeResult run_nibble4x2(const Table& table, const MethodOptions& options) {
                          [&](uint32_t x, uint32_t y) { return own[x] > own[y]; });
 
         for (const std::vector<uint32_t>* sorted_ptr : {&by_len, &by_own})
-            for (size_t k = 1; k < by_len.size(); k *= 2) {
+            for (size_t k = 1; k <= std::max<size_t>(1, by_len.size() / 8) && k < by_len.size(); k *= 2) {
                 const std::vector<uint32_t>& sorted = *sorted_ptr;
                 std::vector<uint32_t> s2(sorted.begin(), sorted.begin() + long(k));
                 std::vector<uint32_t> s1(sorted.begin() + long(k), sorted.end());
@@ -261,7 +263,7 @@ CodeResult run_nibble4x2(const Table& table, const MethodOptions& options) {
                     best_nibble_code(hist, s1, nullptr, nullptr, false, options.max_code_len),
                     best_nibble_code(hist, s2, nullptr, nullptr, false, options.max_code_len)};
                 uint64_t width = UINT64_MAX;
-                for (int round = 0; round < 8; ++round) {
+                for (int round = 0; round < 4; ++round) {
                     CodeResult r = nibble_result(hist, {books[0], books[1]}, order + "+two_trees");
                     if (r.row_bits < split_best.row_bits) split_best = r;
                     if (r.row_bits >= width) break;
