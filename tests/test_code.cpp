@@ -149,4 +149,25 @@ TEST_CASE("decoder timing contract on hand-made rows", "[encoder]") {
     CHECK(row_timing(c, 64, lens, 8).decode_steps == 8);
     c.symbols_per_cycle = 2;
     CHECK_THROWS_AS(row_timing(c, 64, lens, 8), InputError);
+    // An overflowed row: the slot is buffered, the pipeline emits the index beat, no decode step.
+    c.symbols_per_cycle = 1;
+    RowTiming o = overflow_row_timing(c, 130);
+    CHECK(o.input_cycles == 3);
+    CHECK(o.decode_steps == 0);
+    CHECK(o.latency_cycles == 3 + kDecoderPipelineLatency);
+    c.arch = DecoderArch::Lut;
+    c.bus_bits = 8;
+    CHECK(overflow_row_timing(c, 130).latency_cycles == 17 + kDecoderPipelineLatency);
+    c.symbols_per_cycle = 0;
+    CHECK_THROWS_AS(overflow_row_timing(c, 130), InputError);
+    // Chain: the lut rule with B as a window that may exceed 16 bits.
+    c.arch = DecoderArch::Chain;
+    c.symbols_per_cycle = 4;
+    c.bus_bits = 64;
+    c.lut_bits = 10;
+    CHECK(row_timing(c, 130, lens, 8).decode_steps == 5);
+    c.lut_bits = 24;  // {3,3,4,9} {12,2,2,2} -> 2
+    CHECK(row_timing(c, 130, lens, 8).decode_steps == 2);
+    c.lut_bits = 65;
+    CHECK_THROWS_AS(row_timing(c, 130, lens, 8), InputError);
 }

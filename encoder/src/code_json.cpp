@@ -20,6 +20,11 @@ std::string code_json(const CodedTable& t) {
     j["selector_bits"] = t.selector_bits;
     j["row_bits"] = t.row_bits;
     j["pitch_bits"] = t.pitch_bits;
+    // Overflow layout: slots start with a 1-bit flag; flag 1 => index_bits-bit index into the
+    // raw overflow region of overflow_rows rows (encoder/README.md, "Row slot").
+    j["overflow"] = t.overflow;
+    j["index_bits"] = t.overflow ? t.index_bits : 0;
+    j["overflow_rows"] = t.overflow ? t.overflow_rows : 0;
     j["saving"] = saving(t.row_bits, t.dim);
     nlohmann::ordered_json books = nlohmann::ordered_json::array();
     for (size_t b = 0; b < t.books.size(); ++b) {
@@ -30,7 +35,8 @@ std::string code_json(const CodedTable& t) {
         nlohmann::ordered_json symbols = nlohmann::ordered_json::array();
         for (unsigned s = 0; s < t.books[b].alphabet; ++s) {
             if (!t.books[b].len[s]) continue;
-            symbols.push_back({{"symbol", s}, {"length", t.books[b].len[s]}, {"code", code_string(code, s)}});
+            symbols.push_back(
+                {{"symbol", s}, {"length", t.books[b].len[s]}, {"code", code_string(code, s)}});
         }
         book["symbols"] = symbols;
         nlohmann::ordered_json canon = nlohmann::ordered_json::array();

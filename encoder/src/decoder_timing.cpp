@@ -6,27 +6,38 @@
 
 namespace embzip {
 
-const char* decoder_arch_name(DecoderArch arch) { return arch == DecoderArch::Canonical ? "canonical" : "lut"; }
+const char* decoder_arch_name(DecoderArch arch) {
+    return arch == DecoderArch::Canonical ? "canonical"
+           : arch == DecoderArch::Lut     ? "lut"
+                                          : "chain";
+}
 
 DecoderArch parse_decoder_arch(const std::string& text) {
     if (text == "canonical") return DecoderArch::Canonical;
     if (text == "lut") return DecoderArch::Lut;
-    throw InputError("decoder architecture must be canonical or lut, got '" + text + "'");
+    if (text == "chain") return DecoderArch::Chain;
+    throw InputError("decoder architecture must be canonical, lut or chain, got '" + text + "'");
 }
 
 void validate(const DecoderConfig& c) {
     if (c.symbols_per_cycle < 1 || c.symbols_per_cycle > 16)
-        throw InputError("symbols per cycle must be 1..16, got " + std::to_string(c.symbols_per_cycle));
+        throw InputError("symbols per cycle must be 1..16, got " +
+                         std::to_string(c.symbols_per_cycle));
     if (c.arch == DecoderArch::Canonical && c.symbols_per_cycle != 1)
         throw InputError("the canonical decoder emits one symbol per cycle; got " +
                          std::to_string(c.symbols_per_cycle));
     if (c.arch == DecoderArch::Lut && (c.lut_bits < 1 || c.lut_bits > 16))
         throw InputError("lut bits must be 1..16, got " + std::to_string(c.lut_bits));
+    // Chain: B is a window of code bits, not a table index, so it may be as wide as S codes.
+    if (c.arch == DecoderArch::Chain && (c.lut_bits < 1 || c.lut_bits > 64))
+        throw InputError("chain window bits must be 1..64, got " + std::to_string(c.lut_bits));
     if (c.bus_bits < 8 || c.bus_bits > 1024 || c.bus_bits % 8 != 0)
-        throw InputError("bus bits must be a multiple of 8 in 8..1024, got " + std::to_string(c.bus_bits));
+        throw InputError("bus bits must be a multiple of 8 in 8..1024, got " +
+                         std::to_string(c.bus_bits));
 }
 
-RowTiming row_timing(const DecoderConfig& c, uint32_t pitch_bits, const uint8_t* lens, size_t count) {
+RowTiming row_timing(const DecoderConfig& c, uint32_t pitch_bits, const uint8_t* lens,
+                     size_t count) {
     validate(c);
     RowTiming t;
     t.input_cycles = (uint64_t(pitch_bits) + c.bus_bits - 1) / c.bus_bits;
@@ -52,14 +63,24 @@ RowTiming row_timing(const DecoderConfig& c, uint32_t pitch_bits, const uint8_t*
     return t;
 }
 
+RowTiming overflow_row_timing(const DecoderConfig& c, uint32_t pitch_bits) {
+    return row_timing(c, pitch_bits, nullptr, 0);
+}
+
 std::vector<uint8_t> row_code_lengths(const CodedTable& table, uint64_t index) {
     const RowDecoder decoder(table);
     std::vector<uint8_t> row(table.dim);
     const Status s = decoder.decode_row(index, row.data());
-    if (s != Status::Ok) throw FormatError("row " + std::to_string(index) + ": " + status_message(s));
-    // Which book: the selector bits at the start of the row.
+    if (s != Status::Ok)
+        throw FormatError("row " + std::to_string(index) + ": " + status_message(s));
+    // Which book: the selector bits at the start of the row, after the overflow flag if any.
     size_t book = 0;
-    const uint64_t start = index * table.pitch_bits;
+    uint64_t start = index * table.pitch_bits;
+    if (table.overflow) {
+        if ((table.payload[start >> 3] >> (7 - (start & 7))) & 1)
+            return {};  // overflowed: no codes
+        ++start;
+    }
     for (unsigned b = 0; b < table.selector_bits; ++b) {
         const uint64_t p = start + b;
         book = book << 1 | ((table.payload[p >> 3] >> (7 - (p & 7))) & 1);
@@ -68,6 +89,26 @@ std::vector<uint8_t> row_code_lengths(const CodedTable& table, uint64_t index) {
     row_symbols(row.data(), table.dim, table.spec, syms.data());
     std::vector<uint8_t> lens(syms.size());
     for (size_t i = 0; i < syms.size(); ++i) lens[i] = table.books[book].len[syms[i]];
+    return lens;
+}
+
+std::vector<uint8_t> all_row_code_lengths(const CodedTable& table) {
+    const RowDecoder decoder(table);
+    const size_t per_row = size_t(table.dim) * table.spec.per_byte();
+    std::vector<uint8_t> lens(table.rows * per_row, 0), row(table.dim), syms(per_row);
+    auto bit = [&table](uint64_t p) { return (table.payload[p >> 3] >> (7 - (p & 7))) & 1u; };
+    for (uint64_t i = 0; i < table.rows; ++i) {
+        const Status s = decoder.decode_row(i, row.data());
+        if (s != Status::Ok)
+            throw FormatError("row " + std::to_string(i) + ": " + status_message(s));
+        uint64_t p = i * table.pitch_bits;
+        if (table.overflow && bit(p++)) continue;  // stored raw: no codes
+        size_t book = 0;
+        for (unsigned b = 0; b < table.selector_bits; ++b) book = book << 1 | bit(p++);
+        row_symbols(row.data(), table.dim, table.spec, syms.data());
+        uint8_t* out = lens.data() + i * per_row;
+        for (size_t k = 0; k < per_row; ++k) out[k] = table.books[book].len[syms[k]];
+    }
     return lens;
 }
 

@@ -60,7 +60,7 @@ int run(const std::string& command, bool quiet) {
 
 // Generates and verilates into a fresh directory, then renames it into place, so an
 // interrupted or concurrent build never leaves a half-built model under the key.
-fs::path build_model(const fs::path& cache, const std::string& key, const RtlCode& code, const DecoderConfig& config,
+fs::path build_model(const fs::path& cache, const std::string& key, const GeneratedRtl& rtl,
                      const std::string& trace_kind, unsigned jobs, bool verbose) {
     const fs::path dir = cache / key;
     const fs::path binary = dir / "obj" / "libdut.so";
@@ -68,7 +68,6 @@ fs::path build_model(const fs::path& cache, const std::string& key, const RtlCod
     const fs::path tmp = cache / (key + ".tmp." + std::to_string(getpid()));
     fs::remove_all(tmp);
     fs::create_directories(tmp);
-    const GeneratedRtl rtl = generate_decoder(code, config);
     write_rtl((tmp / "rtl").string(), rtl);
     const std::string cflags = "-std=c++17 -fPIC -I" + std::string(kTbDir);
     std::string cmd = "verilator -f " + quote(kVerilatorFlags) + " --cc --exe --build -j " + std::to_string(jobs) +
@@ -119,7 +118,7 @@ int main(int argc, char** argv) {
         po::variables_map vm;
         po::store(po::command_line_parser(argc, argv).options(d).run(), vm);
         if (vm.count("help")) {
-            std::cout << "usage: embzip-cosim --in DIR --rows N [--arch canonical|lut] [-S S] [-B B] [--bus-bits N] "
+            std::cout << "usage: embzip-cosim --in DIR --rows N [--arch canonical|lut|chain] [-S S] [-B B] [--bus-bits N] "
                          "[--trace FILE]\n\n"
                       << d;
             return 0;
@@ -142,11 +141,20 @@ int main(int argc, char** argv) {
         else if (const char* home = std::getenv("HOME")) cache = fs::path(home) / ".cache" / "embzip-cosim";
         else throw InputError("--cache: no default (HOME unset)");
         fs::create_directories(cache);
+        // The key names the code and options and hashes the Verilog itself, so a changed
+        // generator never reuses a model built from older RTL.
+        const GeneratedRtl rtl = generate_decoder(code, config);
+        uint64_t rtl_hash = build_stamp();
+        for (const auto& f : rtl.files)
+            for (char c : f.first + f.second) {
+                rtl_hash ^= uint8_t(c);
+                rtl_hash *= 1099511628211ull;
+            }
         const std::string key = hex64(code_hash(code)) + "-" + decoder_arch_name(config.arch) + "-s" +
                                 std::to_string(config.symbols_per_cycle) + "-b" +
-                                std::to_string(config.arch == DecoderArch::Lut ? config.lut_bits : 0) + "-n" +
-                                std::to_string(config.bus_bits) + "-" + trace_kind + "-" + hex64(build_stamp() ^ code_hash(code)).substr(0, 8);
-        const fs::path dir = build_model(cache, key, code, config, trace_kind, vm["jobs"].as<unsigned>(),
+                                std::to_string(config.arch != DecoderArch::Canonical ? config.lut_bits : 0) + "-n" +
+                                std::to_string(config.bus_bits) + "-" + trace_kind + "-" + hex64(rtl_hash).substr(0, 8);
+        const fs::path dir = build_model(cache, key, rtl, trace_kind, vm["jobs"].as<unsigned>(),
                                          vm["verbose"].as<bool>());
         if (vm["build-only"].as<bool>()) {
             std::cout << "model: " << (dir / "obj" / "libdut.so").string() << "\n";

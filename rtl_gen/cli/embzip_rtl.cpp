@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
         po::variables_map vm;
         po::store(po::command_line_parser(argc, argv).options(d).run(), vm);
         if (vm.count("help")) {
-            std::cout << "usage: embzip-rtl --code DIR/code.json --out RTL_DIR [--arch canonical|lut] "
+            std::cout << "usage: embzip-rtl --code DIR/code.json --out RTL_DIR [--arch canonical|lut|chain] "
                          "[--symbols-per-cycle S] [--lut-bits B] [--bus-bits N]\n\n"
                       << d;
             return 0;
@@ -55,7 +55,7 @@ int main(int argc, char** argv) {
         write_rtl(out, rtl);
         const RtlDims dims = rtl_dims(code, config);
         std::cout << out << ": " << decoder_arch_name(config.arch) << " decoder, S=" << config.symbols_per_cycle;
-        if (config.arch == DecoderArch::Lut) std::cout << " B=" << config.lut_bits;
+        if (config.arch != DecoderArch::Canonical) std::cout << " B=" << config.lut_bits;
         std::cout << " bus=" << config.bus_bits << ", " << dims.books << " book(s), codes up to " << dims.max_len
                   << " bits, code " << hex64(code_hash(code));
         if (stats_ptr)

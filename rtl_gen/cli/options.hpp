@@ -10,9 +10,9 @@ namespace embzip::rtl {
 
 inline void add_decoder_options(boost::program_options::options_description& d) {
     namespace po = boost::program_options;
-    d.add_options()("arch", po::value<std::string>()->default_value("lut"), "canonical | lut")(
-        "symbols-per-cycle,S", po::value<unsigned>(), "S: symbols per decode step (lut: default 2; canonical: 1)")(
-        "lut-bits,B", po::value<unsigned>()->default_value(DecoderConfig{}.lut_bits), "B: code bits one lut lookup sees")(
+    d.add_options()("arch", po::value<std::string>()->default_value("lut"), "canonical | lut | chain")(
+        "symbols-per-cycle,S", po::value<unsigned>(), "S: symbols per decode step (lut, chain: default 2; canonical: 1)")(
+        "lut-bits,B", po::value<unsigned>()->default_value(DecoderConfig{}.lut_bits), "B: code bits one lut lookup (chain: one step) sees")(
         "bus-bits", po::value<unsigned>()->default_value(DecoderConfig{}.bus_bits), "N: input word width");
 }
 

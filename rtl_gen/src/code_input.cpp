@@ -126,8 +126,21 @@ RtlCode parse_code_json(const std::string& text, const std::string& name) {
                               "' is not the canonical code '" + code_string(canon, s) + "'");
         c.books.push_back(len);
     }
-    const unsigned min_row = c.selector_bits;
-    if (c.row_bits < min_row + c.symbols_per_row) bad(name, "row_bits: too small for the row's symbols");
+    // Overflow fields: absent in code.json files written before the overflow layout (no overflow).
+    if (j.contains("overflow")) {
+        const Json& ovf = j.at("overflow");
+        if (!ovf.is_boolean()) bad(name, "overflow: expected true or false");
+        c.overflow = ovf.get<bool>();
+    }
+    if (c.overflow) {
+        c.index_bits = uint32_t(number(j, "index_bits", name, "", RtlGeometry::kMaxIndexBits));
+        if (c.index_bits == 0) bad(name, "index_bits: must be >= 1 with overflow");
+        c.overflow_rows = number(j, "overflow_rows", name, "", uint64_t(1) << c.index_bits);
+        // A table may overflow rows of any length, but a slot holds at least flag + index.
+        if (c.row_bits < 1 + c.index_bits) bad(name, "row_bits: too small for the overflow flag and index");
+    } else {
+        if (c.row_bits < c.selector_bits + c.symbols_per_row) bad(name, "row_bits: too small for the row's symbols");
+    }
     return c;
 }
 
@@ -147,6 +160,9 @@ RtlCode rtl_code_of(const CodedTable& t) {
     c.pitch_bits = t.pitch_bits;
     c.books = t.books;
     for (CodeLengths& b : c.books) b.alphabet = t.spec.alphabet();
+    c.overflow = t.overflow;
+    c.index_bits = t.overflow ? t.index_bits : 0;
+    c.overflow_rows = t.overflow ? t.overflow_rows : 0;
     return c;
 }
 
@@ -168,6 +184,12 @@ uint64_t code_hash(const RtlCode& c) {
     mix(c.books.size(), 4);
     for (const CodeLengths& b : c.books)
         for (unsigned s = 0; s < c.spec.alphabet(); ++s) mix(b.len[s], 1);
+    // Mixed in only with overflow, so the hashes (and cached models) of other codes stay.
+    if (c.overflow) {
+        mix(0x0F, 1);
+        mix(c.index_bits, 4);
+        mix(c.overflow_rows, 8);
+    }
     return h;
 }
 
@@ -195,6 +217,11 @@ void check_supported(const RtlCode& code, const DecoderConfig& config) {
                          "flip-flops and supports up to " + std::to_string(RtlGeometry::kMaxPitchBits));
     if (code.selector_bits != ceil_log2(code.books.size()))
         throw InputError("code: selector bits do not match the number of books");
+    if (code.overflow &&
+        (code.index_bits < 1 || code.index_bits > RtlGeometry::kMaxIndexBits || code.pitch_bits < 1 + code.index_bits ||
+         (code.index_bits < 64 && code.overflow_rows > (uint64_t(1) << code.index_bits))))
+        throw InputError("code: overflow index of " + std::to_string(code.index_bits) + " bits must be 1.." +
+                         std::to_string(RtlGeometry::kMaxIndexBits) + ", fit the slot and address every overflow row");
 }
 
 }  // namespace embzip::rtl

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "cosim.hpp"
 
+#include <algorithm>
 #include <deque>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -49,7 +50,16 @@ struct Expected {
     std::vector<uint8_t> bytes;
     Status status = Status::Ok;
     uint64_t latency = 0;  // 0: not timed (malformed row)
+    bool overflow = false;    // flag 1: one beat with out_ovf and this index, no symbols
+    uint64_t ovf_index = 0;
 };
+
+// Reads `width` bits at bit p (MSB first).
+uint64_t get_bits(const std::vector<uint8_t>& bytes, uint64_t p, unsigned width) {
+    uint64_t v = 0;
+    for (unsigned i = 0; i < width; ++i) v = v << 1 | uint64_t(get_bit(bytes, p + i));
+    return v;
+}
 
 }  // namespace
 
@@ -63,7 +73,7 @@ RtlManifest read_manifest(const std::string& dir) {
         const auto& p = j.at("parameters");
         m.config.arch = parse_decoder_arch(p.at("arch").get<std::string>());
         m.config.symbols_per_cycle = p.at("symbols_per_cycle").get<unsigned>();
-        if (m.config.arch == DecoderArch::Lut) m.config.lut_bits = p.at("lut_bits").get<unsigned>();
+        if (m.config.arch != DecoderArch::Canonical) m.config.lut_bits = p.at("lut_bits").get<unsigned>();
         m.config.bus_bits = p.at("bus_bits").get<unsigned>();
         m.symbol_bits = p.at("symbol_bits").get<unsigned>();
         m.symbols_per_row = p.at("symbols_per_row").get<unsigned>();
@@ -98,7 +108,7 @@ CosimResult run_cosim(IDecoderDut& dut, const CodedTable& source, const DecoderC
             // Every ninth row: all ones after the selector, the longest codes (or invalid ones)
             // back to back, which runs past the row width for any code that compresses.
             if (k % 9 == 0)
-                for (uint64_t p = start + table.selector_bits; p < start + table.row_bits; ++p)
+                for (uint64_t p = start + (table.overflow ? 1 : 0) + table.selector_bits; p < start + table.row_bits; ++p)
                     table.payload[p >> 3] |= uint8_t(0x80u >> (p & 7));
         }
 
@@ -111,7 +121,20 @@ CosimResult run_cosim(IDecoderDut& dut, const CodedTable& source, const DecoderC
         e.index = opt.first_row + k;
         e.bytes.resize(table.dim);
         e.status = reference.decode_row(e.index, e.bytes.data());
-        if (e.status == Status::Ok) {
+        const uint64_t start = e.index * table.pitch_bits;
+        e.overflow = table.overflow && get_bit(table.payload, start);
+        if (e.overflow) {
+            // The index as the slot holds it; with Status::Ok the library copied exactly that raw
+            // row (a self-check of this reading), else it refused the index (out_err).
+            e.ovf_index = get_bits(table.payload, start + 1, table.index_bits);
+            if (e.status == Status::Ok &&
+                (e.ovf_index >= table.overflow_rows ||
+                 !std::equal(e.bytes.begin(), e.bytes.end(), table.overflow_region.begin() + e.ovf_index * table.dim)))
+                throw Error("row " + std::to_string(e.index) + ": the testbench reads overflow index " +
+                            std::to_string(e.ovf_index) + " but the library decodes another row");
+            e.latency = overflow_row_timing(cfg, table.pitch_bits).latency_cycles;
+            budget += e.latency;
+        } else if (e.status == Status::Ok) {
             const std::vector<uint8_t> lens = row_code_lengths(table, e.index);
             e.latency = row_timing(cfg, table.pitch_bits, lens.data(), lens.size()).latency_cycles;
             budget += e.latency;
@@ -175,14 +198,33 @@ CosimResult run_cosim(IDecoderDut& dut, const CodedTable& source, const DecoderC
             const Expected& e = expected[out_row];
             const std::string row_name = "row " + std::to_string(e.index);
             const unsigned count = dut.out_count();
+            const bool ovf = table.overflow && dut.out_ovf();
             if (out_row >= in_row) fail(row_name + ": symbols out before the row was received");
-            if (count < 1 || count > cfg.symbols_per_cycle)
+            if (ovf != e.overflow)
+                fail(row_name + (ovf ? ": out_ovf but the slot's flag is 0" : ": symbols out but the slot's overflow flag is 1"));
+            if (!ovf && (count < 1 || count > cfg.symbols_per_cycle))
                 fail(row_name + ": out_count " + std::to_string(count) + " outside 1.." + std::to_string(cfg.symbols_per_cycle));
-            dut.out_data(chunks);
-            for (unsigned j = 0; j < count; ++j) symbols.push_back(uint8_t(lane(chunks, j, sym_bits)));
+            if (!ovf) {
+                dut.out_data(chunks);
+                for (unsigned j = 0; j < count; ++j) symbols.push_back(uint8_t(lane(chunks, j, sym_bits)));
+            }
             const bool last = dut.out_last();
             if (!last && symbols.size() >= D) fail(row_name + ": " + std::to_string(symbols.size()) + " symbols without out_last");
-            if (last) {
+            if (ovf) {
+                // The overflow beat: the row's only one.
+                if (count != 0 || !last || !symbols.empty())
+                    fail(row_name + ": overflow beat with out_count " + std::to_string(count) + ", out_last " +
+                         std::to_string(last) + " after " + std::to_string(symbols.size()) + " symbols; expected 0, 1, 0");
+                const uint64_t index = dut.out_ovf_index();
+                if (index != e.ovf_index)
+                    fail(row_name + ": out_ovf_index " + std::to_string(index) + ", the slot holds " + std::to_string(e.ovf_index));
+                const bool err = dut.out_err();
+                if (err != (e.status != Status::Ok))
+                    fail(row_name + ": out_err " + std::to_string(err) + " on the overflow beat but the library says '" +
+                         status_message(e.status) + "'");
+                if (e.status == Status::Ok) ++res.overflow_rows;
+                else ++res.bad_rows;
+            } else if (last) {
                 if (symbols.size() != D)
                     fail(row_name + ": out_last after " + std::to_string(symbols.size()) + " symbols, expected " + std::to_string(D));
                 const bool err = dut.out_err();
@@ -199,10 +241,13 @@ CosimResult run_cosim(IDecoderDut& dut, const CodedTable& source, const DecoderC
                 } else if (e.status != Status::Ok) {
                     ++res.bad_rows;
                 }
+            }
+            if (last || ovf) {
                 const uint64_t latency = cycle - first_in[out_row] + 1;
                 if (!opt.stalls && e.latency) {
                     if (latency != e.latency)
-                        fail(row_name + ": " + std::to_string(latency) + " cycles from first word to last symbol, row_timing says " + std::to_string(e.latency));
+                        fail(row_name + ": " + std::to_string(latency) + " cycles from first word to last beat, " +
+                             (e.overflow ? "overflow_row_timing" : "row_timing") + " says " + std::to_string(e.latency));
                     ++res.timed_rows;
                 }
                 latency_sum += double(latency);
@@ -222,13 +267,14 @@ CosimResult run_cosim(IDecoderDut& dut, const CodedTable& source, const DecoderC
 std::string cosim_summary(const CosimResult& r, const DecoderConfig& c, const CosimOptions& opt) {
     std::ostringstream cfg;
     cfg << "arch=" << decoder_arch_name(c.arch) << " S=" << c.symbols_per_cycle;
-    if (c.arch == DecoderArch::Lut) cfg << " B=" << c.lut_bits;
+    if (c.arch != DecoderArch::Canonical) cfg << " B=" << c.lut_bits;
     cfg << " bus=" << c.bus_bits;
     if (!r.ok) return "cosim FAILED (" + cfg.str() + "): " + r.failure;
     std::ostringstream o;
     o << "cosim OK: " << r.rows << " rows from row " << opt.first_row << ", " << r.bytes << " bytes bit-exact";
     if (r.bad_rows) o << ", " << r.bad_rows << " corrupted rows flagged by out_err";
     if (r.timed_rows) o << ", " << r.timed_rows << " rows with cycles equal to row_timing";
+    if (r.overflow_rows) o << ", " << r.overflow_rows << " overflow rows with the slot's index";
     o << " (" << cfg.str() << "); mean latency " << r.mean_latency << " cycles, " << r.cycles << " cycles in all";
     return o.str();
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Co-simulation of a generated decoder against the encoder library: every decoded byte against
-// RowDecoder, every row's cycles against row_timing. Plain C++: the Verilated model is reached
+// RowDecoder, every overflowed row's index against the slot's, every row's cycles against
+// row_timing / overflow_row_timing. Plain C++: the Verilated model is reached
 // through IDecoderDut, implemented by tb_main.cpp for the model it is compiled with, so this
 // logic is compiled once (by CMake) and not per model.
 #pragma once
@@ -40,6 +41,7 @@ struct CosimResult {
     uint64_t cycles = 0;
     uint64_t bad_rows = 0;       // corrupt rows (out_err checked)
     uint64_t timed_rows = 0;     // rows whose cycles were checked against row_timing
+    uint64_t overflow_rows = 0;  // flagged rows whose out_ovf_index was checked
     double mean_latency = 0.0;
 };
 

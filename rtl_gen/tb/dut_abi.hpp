@@ -22,6 +22,10 @@ public:
     virtual unsigned out_count() = 0;
     virtual bool out_last() = 0;
     virtual bool out_err() = 0;
+    // Overflow layouts only (the ports exist when the table has overflow): out_ovf marks a beat
+    // carrying an overflowed row's index. Defaults keep other implementations unchanged.
+    virtual bool out_ovf() { return false; }
+    virtual uint64_t out_ovf_index() { return 0; }
     virtual void tick() = 0;  // one clock cycle: rising edge, then falling edge
 };
 

@@ -5,6 +5,7 @@
 // libraries and survives their changes.
 #include <memory>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "Vembzip_decoder.h"
@@ -40,6 +41,23 @@ template <std::size_t W>
 void from_port(const VlWide<W>& port, std::vector<uint32_t>& c) {
     c.assign(W, 0);
     for (std::size_t i = 0; i < W; ++i) c[i] = port[i];
+}
+
+// The overflow ports exist only for overflow layouts: detect them on the model's class.
+template <class T, class = void>
+struct HasOverflowPorts : std::false_type {};
+template <class T>
+struct HasOverflowPorts<T, std::void_t<decltype(std::declval<T&>().out_ovf), decltype(std::declval<T&>().out_ovf_index)>>
+    : std::true_type {};
+template <class T>
+bool ovf_of(T& top) {
+    if constexpr (HasOverflowPorts<T>::value) return top.out_ovf;
+    else return false;
+}
+template <class T>
+uint64_t ovf_index_of(T& top) {
+    if constexpr (HasOverflowPorts<T>::value) return top.out_ovf_index;
+    else return 0;
 }
 
 class VerilatedDut final : public embzip::rtl::IDecoderDut {
@@ -79,6 +97,8 @@ public:
     unsigned out_count() override { return m_top->out_count; }
     bool out_last() override { return m_top->out_last; }
     bool out_err() override { return m_top->out_err; }
+    bool out_ovf() override { return ovf_of(*m_top); }
+    uint64_t out_ovf_index() override { return ovf_index_of(*m_top); }
     void tick() override {
         m_top->clk = 1;
         m_top->eval();

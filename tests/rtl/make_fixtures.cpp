@@ -3,6 +3,8 @@
 //   onesym   one symbol in the whole table (a 1-bit code, Kraft sum 1/2)
 //   long256  all 256 symbols, lengths 1..24 then 232 codes of 32 bits (the longest allowed)
 //   books4   four code books (2 selector bits), each the Huffman code of a quarter of the rows
+// and, given the default table, OUT/ovf_input.npy for the overflow layouts (encoded by the CLI):
+//   the table's first 300 rows, then 6 rows of uniform random bytes, which no shared code fits
 #include <filesystem>
 #include <iostream>
 #include <random>
@@ -12,6 +14,7 @@
 #include "embzip/histogram.hpp"
 #include "embzip/layout.hpp"
 #include "embzip/methods.hpp"
+#include "embzip/table_io.hpp"
 
 using namespace embzip;
 namespace fs = std::filesystem;
@@ -45,7 +48,7 @@ void write(const fs::path& dir, const Table& table, std::vector<CodeLengths> boo
 
 int main(int argc, char** argv) {
     try {
-        if (argc != 2) throw InputError("usage: embzip_rtl_fixtures OUT_DIR");
+        if (argc != 2 && argc != 3) throw InputError("usage: embzip_rtl_fixtures OUT_DIR [DEFAULT_TABLE.npy]");
         const fs::path out = argv[1];
         std::mt19937_64 rng(7);
 
@@ -77,6 +80,24 @@ int main(int argc, char** argv) {
         std::vector<CodeLengths> books;
         for (unsigned k = 0; k < 4; ++k) books.push_back(huffman_lengths(freq[k].data(), 256, 20));
         write(out / "books4", mixed, books);
+
+        if (argc == 3) {
+            LoadOptions lo;
+            lo.path = argv[2];
+            const Table full = load_table(lo);
+            constexpr uint64_t kRows = 300, kOutliers = 6;
+            if (full.rows < kRows) throw InputError(lo.path + ": fewer than 300 rows");
+            Table t = make_table(kRows + kOutliers, full.dim);
+            t.dtype = full.dtype;
+            std::copy(full.bytes.begin(), full.bytes.begin() + kRows * full.dim, t.bytes.begin());
+            for (uint64_t i = kRows * t.dim; i < t.bytes.size(); ++i) t.bytes[i] = uint8_t(rng());
+            // Spread the outliers: rows 7, 60, 150 ... so overflow rows sit between coded ones.
+            for (uint64_t k = 0; k < kOutliers; ++k)
+                std::swap_ranges(t.bytes.begin() + (kRows + k) * t.dim, t.bytes.begin() + (kRows + k + 1) * t.dim,
+                                 t.bytes.begin() + (7 + 53 * k) * t.dim);
+            save_table_npy((out / "ovf_input.npy").string(), t);
+            std::cout << (out / "ovf_input.npy").string() << ": " << t.rows << " rows, " << kOutliers << " outliers\n";
+        }
         return 0;
     } catch (const std::exception& e) {
         std::cerr << "embzip_rtl_fixtures: " << e.what() << "\n";

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The generator without a simulator: code.json input, refusals, the lut entries against the
 // cycle contract's greedy rule, the manifest. Co-simulation runs as CTest tests (CMakeLists.txt).
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -77,6 +78,16 @@ TEST_CASE("generator refuses configurations it cannot build", "[rtl]") {
     CHECK_THROWS_AS(generate_decoder(code, c), InputError);  // S = 2
     c.symbols_per_cycle = 1;
     CHECK_NOTHROW(generate_decoder(code, c));
+    // Chain: no ROM, so B may exceed the lut's limit, up to the contract's 64-bit window.
+    c = DecoderConfig{};
+    c.arch = DecoderArch::Chain;
+    c.symbols_per_cycle = 4;
+    c.lut_bits = 32;
+    const GeneratedRtl chain = generate_decoder(code, c);
+    for (const auto& f : chain.files) CHECK(f.first != "embzip_lut.v");
+    CHECK(nlohmann::json::parse(chain.manifest)["parameters"]["arch"] == "chain");
+    c.lut_bits = 65;
+    CHECK_THROWS_AS(generate_decoder(code, c), InputError);
 }
 
 TEST_CASE("lut entries are the contract's greedy runs", "[rtl]") {
@@ -127,4 +138,84 @@ TEST_CASE("manifest states the contract's numbers", "[rtl]") {
     for (const auto& f : rtl.files)
         if (f.first == "embzip_decoder.v") flagged = f.second.find("selector >= 2'd3") != std::string::npos;
     CHECK(flagged);
+}
+
+namespace {
+
+// small_table's rows with an overflow plan: the rows longer than the 4th longest go raw.
+CodedTable small_overflow_table() {
+    const CodedTable plain = small_table({skewed_code()}, 8, 40);
+    const Table t = decode_table(plain);
+    CodeResult r;
+    r.books = plain.books;
+    std::vector<uint64_t> lens;
+    for (uint64_t i = 0; i < t.rows; ++i) {
+        uint64_t bits = 0;
+        for (uint32_t c = 0; c < t.dim; ++c) bits += r.books[0].len[t.row(i)[c]];
+        lens.push_back(bits);
+    }
+    std::sort(lens.begin(), lens.end());
+    r.overflow.enabled = true;
+    r.overflow.threshold_bits = uint32_t(lens[lens.size() - 4]);
+    r.overflow.index_bits = 3;
+    r.row_bits = 1 + std::max<uint64_t>(r.overflow.threshold_bits, r.overflow.index_bits);
+    return encode_table(t, r);
+}
+
+}  // namespace
+
+TEST_CASE("overflow layout: code.json fields, row timing, ports only when the table has overflow", "[rtl]") {
+    const CodedTable t = small_overflow_table();
+    REQUIRE(t.overflow);
+    REQUIRE(t.overflow_rows >= 1);
+    const RtlCode from_json = parse_code_json(code_json(t), "code.json");
+    CHECK(from_json.overflow);
+    CHECK(from_json.index_bits == 3);
+    CHECK(from_json.overflow_rows == t.overflow_rows);
+    CHECK(code_hash(from_json) == code_hash(rtl_code_of(t)));
+
+    // Flagged rows have no codes: row_code_lengths is empty and the table timing uses the contract's
+    // overflow timing for them; the other rows skip the flag before the selector.
+    DecoderConfig c;
+    c.bus_bits = 8;
+    uint64_t flagged = 0;
+    for (uint64_t i = 0; i < t.rows; ++i) {
+        const uint64_t p = i * t.pitch_bits;
+        const bool flag = (t.payload[p >> 3] >> (7 - (p & 7))) & 1;
+        const std::vector<uint8_t> lens = row_code_lengths(t, i);
+        CHECK(lens.empty() == flag);
+        flagged += flag;
+    }
+    CHECK(flagged == t.overflow_rows);
+    const TableTiming stats = table_timing(t, c, 100);
+    const uint64_t ovf_latency = overflow_row_timing(c, t.pitch_bits).latency_cycles;
+    CHECK(stats.min_latency == ovf_latency);
+
+    const GeneratedRtl rtl = generate_decoder(from_json, c, &stats);
+    const auto m = nlohmann::json::parse(rtl.manifest);
+    CHECK(m["parameters"]["overflow_flag"] == true);
+    CHECK(m["parameters"]["index_bits"] == 3);
+    CHECK(m["timing"]["overflow_row_latency"] == ovf_latency);
+    CHECK(m["ports"].back()["name"] == "out_ovf_index");
+    CHECK(m["ports"].back()["width"] == 3);
+
+    // Without overflow the port list is exactly the documented one (the SystemC wrapper relies on it).
+    const GeneratedRtl plain = generate_decoder(rtl_code_of(small_table({skewed_code()})), c);
+    const auto pm = nlohmann::json::parse(plain.manifest);
+    std::vector<std::string> names;
+    for (const auto& port : pm["ports"]) names.push_back(port["name"]);
+    CHECK(names == std::vector<std::string>{"clk", "rst_n", "in_valid", "in_ready", "in_data", "out_valid", "out_ready",
+                                            "out_data", "out_count", "out_last", "out_err"});
+    CHECK(pm["parameters"]["overflow_flag"] == false);
+    for (const auto& f : plain.files) CHECK(f.second.find("ovf") == std::string::npos);
+
+    // A code.json from before the overflow fields reads as a table without overflow.
+    nlohmann::json j = nlohmann::json::parse(code_json(small_table({skewed_code()})));
+    j.erase("overflow");
+    j.erase("index_bits");
+    j.erase("overflow_rows");
+    CHECK_FALSE(parse_code_json(j.dump(), "old.json").overflow);
+    nlohmann::json bad = nlohmann::json::parse(code_json(t));
+    bad["index_bits"] = 0;
+    CHECK_THROWS_WITH(parse_code_json(bad.dump(), "x.json"), Catch::Contains("index_bits"));
 }

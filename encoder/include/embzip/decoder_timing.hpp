@@ -11,15 +11,17 @@
 
 namespace embzip {
 
-enum class DecoderArch { Canonical, Lut };
+// Chain: S single-symbol decoders chained over a B-bit window (no ROM, so B may exceed 16); its
+// timing is the lut rule with B as the window.
+enum class DecoderArch { Canonical, Lut, Chain };
 const char* decoder_arch_name(DecoderArch arch);
 DecoderArch parse_decoder_arch(const std::string& text);
 
 struct DecoderConfig {
     DecoderArch arch = DecoderArch::Lut;
     unsigned symbols_per_cycle = 2;  // S: code symbols (bytes, or nibbles for 4-bit codes)
-    unsigned lut_bits = 10;          // B (lut only): code bits one table lookup looks at
-    unsigned bus_bits = 64;          // width of the input word stream
+    unsigned lut_bits = 10;  // B (lut, chain): code bits one table lookup / one step looks at
+    unsigned bus_bits = 64;  // width of the input word stream
 };
 
 // Fixed pipeline cycles from "row fully buffered" to the first decode step.
@@ -31,8 +33,8 @@ constexpr unsigned kDecoderLongCodeCycles = 2;
 // Timing of one row on one lane.
 //  input_cycles  = ceil(pitch_bits / bus_bits): one bus word a cycle, the row buffered whole.
 //  decode_steps  = canonical: one symbol a cycle (S must be 1).
-//                  lut: greedy from the row's first symbol: a step emits the longest run of at
-//                  most S consecutive symbols whose code lengths sum to <= B; a symbol longer
+//                  lut, chain: greedy from the row's first symbol: a step emits the longest run of
+//                  at most S consecutive symbols whose code lengths sum to <= B; a symbol longer
 //                  than B costs kDecoderLongCodeCycles on its own.
 //  latency       = input_cycles + kDecoderPipelineLatency + decode_steps (first word in to
 //                  last symbol out). The lane takes the next row only after that.
@@ -44,11 +46,26 @@ struct RowTiming {
 
 // @param code_lens code length of every symbol of the row, in order (selector not included).
 // @throws InputError for an invalid configuration (S = 0, canonical with S != 1, B = 0, ...).
-RowTiming row_timing(const DecoderConfig& config, uint32_t pitch_bits, const uint8_t* code_lens, size_t count);
+RowTiming row_timing(const DecoderConfig& config, uint32_t pitch_bits, const uint8_t* code_lens,
+                     size_t count);
 
-// Code lengths of row `index` of a coded table, in symbol order (decodes the row).
+// Timing of an overflowed row (overflow flag 1): the lane buffers the slot as any row, reads the
+// flag and the overflow index in the pipeline and emits one beat carrying the index, no symbols.
+//  decode_steps = 0, latency = input_cycles + kDecoderPipelineLatency
+// (= row_timing with no symbols; the memory system's read of the raw row is not the lane's).
+// @throws InputError for an invalid configuration, as row_timing.
+RowTiming overflow_row_timing(const DecoderConfig& config, uint32_t pitch_bits);
+
+// Code lengths of row `index` of a coded table, in symbol order (decodes the row); empty for an
+// overflowed row, which holds no codes (row_timing of it is overflow_row_timing).
 // @throws FormatError if the row does not decode.
 std::vector<uint8_t> row_code_lengths(const CodedTable& table, uint64_t index);
+
+// Code lengths of every row, row-major (dim * spec.per_byte() a row): row_code_lengths for all
+// rows with one decoder for the whole table. The selector is read after the overflow flag when
+// the table has one; an overflowed row (flag 1) holds no codes, so its lengths are all 0.
+// @throws FormatError naming the first row that does not decode.
+std::vector<uint8_t> all_row_code_lengths(const CodedTable& table);
 
 void validate(const DecoderConfig& config);
 

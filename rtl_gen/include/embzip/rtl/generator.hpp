@@ -24,6 +24,8 @@ struct RtlGeometry {
     static constexpr unsigned kMaxBooks = 16;
     // One row is buffered whole in flip-flops: refuse absurd rows rather than emit them.
     static constexpr unsigned kMaxPitchBits = 1u << 20;
+    // Overflow index width: the encoder's limit (.ezt allows 1..40), one output port.
+    static constexpr unsigned kMaxIndexBits = 40;
 };
 static_assert(RtlGeometry::kMaxCodeLen >= CodeGeometry::kMaxCodeLen,
               "the generator must accept every code length the encoder produces");
@@ -39,8 +41,14 @@ struct RtlCode {
     uint32_t row_bits = 0;
     uint32_t pitch_bits = 0;
     std::vector<CodeLengths> books;
+    // Overflow layout: every slot starts with a flag; flag 1 => an index_bits-bit index into
+    // the raw overflow region (overflow_rows rows), no codes.
+    bool overflow = false;
+    uint32_t index_bits = 0;
+    uint64_t overflow_rows = 0;
 
     unsigned max_code_len() const;
+    unsigned header_bits() const { return (overflow ? 1u : 0u) + selector_bits; }  // flag + selector
 };
 
 // @throws FormatError (malformed JSON, inconsistent fields, code strings that are not the
@@ -62,9 +70,10 @@ struct RtlDims {
     unsigned symbol_bits = 8;
     unsigned books = 1;
     unsigned book_bits = 0;     // register holding the selector (0: one book)
+    unsigned header = 0;        // H: overflow flag + selector bits at the start of a slot
     unsigned max_len = 1;       // L: longest code over all books
     unsigned window = 1;        // P: bits the decode step looks at (L, or max(B, L) for lut)
-    unsigned refill = 1;        // F = P + selector bits: bits moved from the row store a refill
+    unsigned refill = 1;        // F = P + H: bits moved from the row store a refill
     unsigned acc = 2;           // A = P + F: bit accumulator
     unsigned words = 1;         // I = ceil(pitch / bus): input words per row
     unsigned store = 8;         // I * bus: row store
