@@ -100,7 +100,7 @@ struct RawTable {
 struct RawDecoder {
     std::optional<int64_t> lanes, fifo_rows, symbols_per_cycle, lut_bits, bus_bits;
     std::optional<double> clock_ghz;
-    std::optional<std::string> arch;
+    std::optional<std::string> arch, model;
 };
 struct RawPooling {
     std::optional<double> clock_ghz;
@@ -177,6 +177,7 @@ RawConfig read_raw(const json& tree) {
         r.decoder.bus_bits = d->integer("bus_bits");
         r.decoder.clock_ghz = d->number("clock_ghz");
         r.decoder.arch = d->string("arch");
+        r.decoder.model = d->string("model");
         d->done();
     }
     if (auto p = top.object("pooling")) {
@@ -522,6 +523,9 @@ SimConfig parse_config(const json& tree) {
     d.timing.bus_bits = in_range("decoder.bus_bits", r.decoder.bus_bits, 8, 1024, 64);
     if (d.timing.bus_bits % 8 != 0)
         fail("decoder.bus_bits", "must be a multiple of 8, got " + std::to_string(d.timing.bus_bits));
+    const std::string model = r.decoder.model.value_or("cpp");
+    if (model != "cpp" && model != "rtl") fail("decoder.model", "must be cpp or rtl, got \"" + model + "\"");
+    d.model = model == "rtl" ? DecoderModel::Rtl : DecoderModel::Cpp;
 
     c.pooling.clock_ghz = positive("pooling.clock_ghz", r.pooling.clock_ghz, d.clock_ghz, 100.0);
     c.pooling.latency_cycles = in_range("pooling.latency_cycles", r.pooling.latency_cycles, 0, 1 << 20,

@@ -57,7 +57,16 @@ ByteSpan TableModel::span(RowId row) const {
     return {start / 8, static_cast<uint32_t>((end + 7) / 8 - start / 8)};
 }
 
+namespace {
+const std::pair<uint64_t, uint64_t>* find_overflow(const TableModel& t, RowId row) {
+    const uint64_t r = static_cast<uint64_t>(row);
+    auto it = std::lower_bound(t.overflow_index.begin(), t.overflow_index.end(), std::make_pair(r, uint64_t(0)));
+    return it != t.overflow_index.end() && it->first == r ? &*it : nullptr;
+}
+}  // namespace
+
 bool TableModel::overflows(RowId row) const {
+    if (stored_overflow) return find_overflow(*this, row) != nullptr;
     if (overflow_fraction <= 0.0) return false;
     if (overflow_fraction >= 1.0) return true;
     const double u = static_cast<double>(splitmix64(static_cast<uint64_t>(row) ^ 0xE3B2u) >> 11) * 0x1p-53;
@@ -65,11 +74,16 @@ bool TableModel::overflows(RowId row) const {
 }
 
 ByteSpan TableModel::overflow_span(RowId row) const {
+    if (stored_overflow) {
+        const auto* e = find_overflow(*this, row);
+        return {overflow_base + (e ? e->second : 0) * dim, dim};
+    }
     const uint64_t index = static_cast<uint64_t>(static_cast<double>(row) * overflow_fraction);
     return {overflow_base + index * dim, dim};
 }
 
 uint64_t TableModel::bytes_in_memory() const {
+    if (stored_overflow) return overflow_base + uint64_t(overflow_index.size()) * dim;
     if (overflow_fraction <= 0.0) return (rows * pitch_bits + 7) / 8;
     return overflow_base + static_cast<uint64_t>(std::ceil(rows * overflow_fraction)) * dim;
 }
@@ -81,23 +95,23 @@ uint32_t declared_row_cycles(const DecoderConfig& decoder, uint32_t pitch_bits, 
     return static_cast<uint32_t>(row_timing(decoder, pitch_bits, lens.data(), lens.size()).latency_cycles);
 }
 
-std::vector<uint8_t> all_code_lengths(const CodedTable& table) {
-    // Same result as row_code_lengths(table, i) for every i, with one decoder for the table.
-    const Table plain = decode_table(table);
-    const size_t per_row = size_t(table.dim) * table.spec.per_byte();
-    std::vector<uint8_t> lens(table.rows * per_row), syms(per_row);
+std::vector<uint8_t> all_code_lengths(const CodedTable& table) { return all_row_code_lengths(table); }
+
+std::vector<std::pair<uint64_t, uint64_t>> stored_overflow_rows(const CodedTable& table) {
+    std::vector<std::pair<uint64_t, uint64_t>> out;
+    if (!table.overflow) return out;
+    auto bit = [&table](uint64_t p) { return (table.payload[p >> 3] >> (7 - (p & 7))) & 1u; };
     for (uint64_t i = 0; i < table.rows; ++i) {
-        size_t book = 0;
-        const uint64_t start = i * table.pitch_bits;
-        for (unsigned b = 0; b < table.selector_bits; ++b) {
-            const uint64_t p = start + b;
-            book = book << 1 | ((table.payload[p >> 3] >> (7 - (p & 7))) & 1);
-        }
-        row_symbols(plain.row(i), table.dim, table.spec, syms.data());
-        uint8_t* out = lens.data() + i * per_row;
-        for (size_t k = 0; k < per_row; ++k) out[k] = table.books[book].len[syms[k]];
+        uint64_t p = i * table.pitch_bits;
+        if (!bit(p++)) continue;
+        uint64_t index = 0;
+        for (unsigned b = 0; b < table.index_bits; ++b) index = index << 1 | bit(p++);
+        if (index >= table.overflow_rows)
+            throw FormatError("row " + std::to_string(i) + ": overflow index " + std::to_string(index) +
+                              " past the " + std::to_string(table.overflow_rows) + " raw rows");
+        out.emplace_back(i, index);
     }
-    return lens;
+    return out;
 }
 
 std::vector<uint32_t> coded_row_cycles(const CodedTable& table, const DecoderConfig& decoder, uint32_t pitch_bits) {
@@ -207,9 +221,10 @@ RowId RequestProducer::next() {
     return RowId{0};
 }
 
-PipelineCore::PipelineCore(const TableModel& table, const PipelineTiming& timing, ReadFn read, PooledFn pooled)
+PipelineCore::PipelineCore(const TableModel& table, const PipelineTiming& timing, ReadFn read, PooledFn pooled,
+                           bool external_lanes)
     : m_table(table), m_timing(timing), m_read(std::move(read)), m_pooled(std::move(pooled)),
-      m_credits(timing.fifo_rows) {
+      m_external(external_lanes), m_credits(timing.fifo_rows) {
     m_lane_free.assign(table.coded ? timing.lanes : 0, 0);
 }
 
@@ -228,16 +243,32 @@ void PipelineCore::issue_read(uint64_t slot, Ps at) { m_read(slot * 2, m_table.s
 
 void PipelineCore::read_done(uint64_t tag, Ps at) {
     const uint64_t slot = tag / 2;
-    if ((tag & 1) || !m_table.coded) return pool(slot, at);
+    if ((tag & 1) || !m_table.coded) return pool(slot, at, m_table.row_data(m_rows[slot]));
+    if (m_external) {
+        m_arrived.push_back({slot, m_rows[slot], at});
+        return;
+    }
     // Rows reach the lanes in arrival order (memory completions come in time order), so giving
     // each row the earliest-free lane is exactly a FIFO dispatcher.
-    const RowId row = m_rows[slot];
     auto lane = std::min_element(m_lane_free.begin(), m_lane_free.end());
     const Ps start = align_up(std::max(at, *lane), m_timing.decoder_period);
-    const Ps busy = Ps(m_table.cycles(row)) * m_timing.decoder_period;
-    const Ps done = start + busy;
+    const Ps done = start + Ps(m_table.cycles(m_rows[slot])) * m_timing.decoder_period;
     *lane = done;
-    m_lane_busy += busy;
+    row_started(slot, start);
+    row_decoded(slot, start, done, nullptr);
+}
+
+bool PipelineCore::take_row(Ps by, Arrival& out) {
+    if (m_arrived_head == m_arrived.size() || m_arrived[m_arrived_head].at > by) return false;
+    out = m_arrived[m_arrived_head++];
+    if (m_arrived_head == m_arrived.size()) {
+        m_arrived.clear();
+        m_arrived_head = 0;
+    }
+    return true;
+}
+
+void PipelineCore::row_started(uint64_t, Ps start) {
     // The row leaves the input FIFO when its lane starts: that slot can be fetched into.
     if (m_wait_head < m_waiting.size()) {
         const auto [next, arrived] = m_waiting[m_wait_head++];
@@ -249,20 +280,25 @@ void PipelineCore::read_done(uint64_t tag, Ps at) {
     } else {
         ++m_credits;
     }
-    if (m_table.overflows(row)) {
+}
+
+void PipelineCore::row_decoded(uint64_t slot, Ps start, Ps done, const uint8_t* row) {
+    m_lane_busy += done - start;
+    const RowId r = m_rows[slot];
+    if (m_table.overflows(r)) {
         ++m_overflow_reads;
-        m_read(slot * 2 + 1, m_table.overflow_span(row), done);
+        m_read(slot * 2 + 1, m_table.overflow_span(r), done);
     } else {
-        pool(slot, done);
+        pool(slot, done, row ? row : m_table.row_data(r));
     }
 }
 
-void PipelineCore::pool(uint64_t slot, Ps at) {
+void PipelineCore::pool(uint64_t slot, Ps at, const uint8_t* row) {
     // One row per pooling cycle, in the order rows are reported (see systemc/README.md).
     const Ps start = align_up(std::max(at, m_pool_free), m_timing.pooling_period);
     m_pool_free = start + m_timing.pooling_period;
     m_pool_busy += m_timing.pooling_period;
-    m_pooled(slot, start + Ps(m_timing.pooling_latency_cycles) * m_timing.pooling_period);
+    m_pooled(slot, start + Ps(m_timing.pooling_latency_cycles) * m_timing.pooling_period, row);
 }
 
 }  // namespace embzip::sim

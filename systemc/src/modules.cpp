@@ -16,8 +16,10 @@ sc_time delay_to(Ps at) {
 }
 }  // namespace
 
-LookupSource::LookupSource(sc_core::sc_module_name name, const StreamSpec& stream, uint64_t rows, ProgressFn progress)
-    : sc_module(name), out("out"), m_stream(stream), m_producer(stream, rows), m_progress(std::move(progress)) {
+LookupSource::LookupSource(sc_core::sc_module_name name, const StreamSpec& stream, const TableModel& table,
+                           ProgressFn progress)
+    : sc_module(name), out("out"), m_stream(stream), m_producer(stream, table.rows), m_progress(std::move(progress)),
+      m_dim(table.dim), m_signed(table.data && table.data->dtype == Dtype::Int8) {
     out.register_nb_transport_bw(this, &LookupSource::nb_transport_bw);
     const uint64_t samples = (m_producer.total() + stream.pooling_factor - 1) / stream.pooling_factor;
     m_sample_start.assign(samples, 0);
@@ -63,10 +65,16 @@ tlm::tlm_sync_enum LookupSource::nb_transport_bw(tlm::tlm_generic_payload& t, tl
     const Ps at = now_ps() + delay.value();
     m_latency.push_back(static_cast<double>(at - p.issued_at) / 1000.0);
     const uint64_t sample = p.lookup / m_stream.pooling_factor;
+    if (t.get_data_ptr()) {
+        if (t.get_data_length() != m_dim) SC_REPORT_FATAL(name(), "a lookup response of the wrong length");
+        add_row(sample, t.get_data_ptr());
+    }
     // A sample is done when its last row is pooled and all its rows have been issued.
     const uint64_t sample_end = std::min((sample + 1) * m_stream.pooling_factor, m_producer.total());
-    if (--m_sample_left[sample] == 0 && m_next >= sample_end)
+    if (--m_sample_left[sample] == 0 && m_next >= sample_end) {
         m_sample_latency.push_back(static_cast<double>(at - m_sample_start[sample]) / 1000.0);
+        close_sample(sample);
+    }
     m_end = std::max(m_end, at);
     --in_flight;
     ++m_completed;
@@ -75,10 +83,45 @@ tlm::tlm_sync_enum LookupSource::nb_transport_bw(tlm::tlm_generic_payload& t, tl
     return tlm::TLM_COMPLETED;
 }
 
-DecoderPipeline::DecoderPipeline(sc_core::sc_module_name name, const TableModel& table, const PipelineTiming& timing)
+void LookupSource::add_row(uint64_t sample, const uint8_t* row) {
+    auto it = m_sums.find(sample);
+    if (it == m_sums.end()) {
+        std::vector<int64_t> v;
+        if (!m_spare.empty()) {
+            v = std::move(m_spare.back());
+            m_spare.pop_back();
+        }
+        v.assign(m_dim, 0);
+        it = m_sums.emplace(sample, std::move(v)).first;
+    }
+    int64_t* sum = it->second.data();
+    if (m_signed)
+        for (uint32_t k = 0; k < m_dim; ++k) sum[k] += static_cast<int8_t>(row[k]);
+    else
+        for (uint32_t k = 0; k < m_dim; ++k) sum[k] += row[k];
+    ++m_summed_rows;
+}
+
+void LookupSource::close_sample(uint64_t sample) {
+    auto it = m_sums.find(sample);
+    if (it == m_sums.end()) return;
+    // FNV-1a over the sample's sums, mixed with its index; added, so completion order is irrelevant.
+    uint64_t h = 1469598103934665603ull ^ (sample * 0x9E3779B97F4A7C15ull);
+    for (int64_t v : it->second) {
+        h ^= static_cast<uint64_t>(v);
+        h *= 1099511628211ull;
+    }
+    m_checksum += h;
+    m_spare.push_back(std::move(it->second));
+    m_sums.erase(it);
+}
+
+DecoderPipeline::DecoderPipeline(sc_core::sc_module_name name, const TableModel& table, const PipelineTiming& timing,
+                                 bool external_lanes)
     : sc_module(name), in("in"), mem("mem"),
       m_core(table, timing, [this](uint64_t tag, ByteSpan s, Ps at) { send_read(tag, s, at); },
-             [this](uint64_t slot, Ps at) { send_pooled(slot, at); }) {
+             [this](uint64_t slot, Ps at, const uint8_t* row) { send_pooled(slot, at, row); }, external_lanes),
+      m_dim(table.dim) {
     in.register_nb_transport_fw(this, &DecoderPipeline::nb_transport_fw);
     mem.register_nb_transport_bw(this, &DecoderPipeline::nb_transport_bw);
 }
@@ -136,10 +179,13 @@ tlm::tlm_sync_enum DecoderPipeline::nb_transport_bw(tlm::tlm_generic_payload& t,
     return tlm::TLM_COMPLETED;
 }
 
-void DecoderPipeline::send_pooled(uint64_t slot, Ps at) {
+void DecoderPipeline::send_pooled(uint64_t slot, Ps at, const uint8_t* row) {
     tlm::tlm_generic_payload* t = m_lookups[slot];
     m_free_lookups.push_back(slot);
     t->set_response_status(tlm::TLM_OK_RESPONSE);
+    // The decoded row rides on the response (read only by the source, during this call).
+    t->set_data_ptr(const_cast<uint8_t*>(row));
+    t->set_data_length(row ? m_dim : 0);
     tlm::tlm_phase phase = tlm::BEGIN_RESP;
     sc_time d = delay_to(at);
     in->nb_transport_bw(*t, phase, d);
@@ -186,10 +232,14 @@ void MemorySystem::rearm() {
 }
 
 SimSystem::SimSystem(const std::string& name, const TableModel& t, const StreamSpec& stream,
-                     const PipelineTiming& timing, const DramConfig& memory_cfg, Ps quantum, ProgressFn progress)
+                     const PipelineTiming& timing, const DramConfig& memory_cfg, Ps quantum, ProgressFn progress,
+                     const RtlSetup* rtl)
     : table(&t) {
-    source = std::make_unique<LookupSource>((name + "_source").c_str(), stream, t.rows, std::move(progress));
-    pipeline = std::make_unique<DecoderPipeline>((name + "_pipeline").c_str(), t, timing);
+    source = std::make_unique<LookupSource>((name + "_source").c_str(), stream, t, std::move(progress));
+    pipeline = std::make_unique<DecoderPipeline>((name + "_pipeline").c_str(), t, timing, rtl != nullptr);
+    if (rtl)
+        lanes = std::make_unique<RtlLanes>((name + "_lanes").c_str(), pipeline->core(), rtl->table, rtl->config,
+                                           t.pitch_bits, timing.lanes, timing.decoder_period, rtl->make);
     memory = std::make_unique<MemorySystem>((name + "_memory").c_str(), memory_cfg, quantum);
     source->out.bind(pipeline->in);
     pipeline->mem.bind(memory->socket);

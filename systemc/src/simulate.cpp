@@ -44,6 +44,7 @@ SystemResult collect(SimSystem& s, const SimConfig& cfg) {
     r.dram_bytes_per_s = r.dram_bytes / sec;
     r.decoded_bytes_per_s = double(r.lookups) * t.dim / sec;
     r.overflow_reads = s.pipeline->core().overflow_reads();
+    r.sum_checksum = s.source->sum_checksum();
     r.latency = summarize(s.source->latencies_ns());
     r.sample_latency = summarize(s.source->sample_latencies_ns());
     const double tck = double(cfg.memory.tck_ps());
@@ -72,6 +73,12 @@ SystemResult collect(SimSystem& s, const SimConfig& cfg) {
     return r;
 }
 
+std::string hex(uint64_t v) {
+    char b[24];
+    std::snprintf(b, sizeof b, "%016llx", static_cast<unsigned long long>(v));
+    return b;
+}
+
 nlohmann::json latency_json(const LatencySummary& l) {
     return {{"mean", l.mean}, {"p50", l.p50}, {"p95", l.p95}, {"p99", l.p99}, {"max", l.max}};
 }
@@ -94,6 +101,7 @@ nlohmann::json system_json(const SystemResult& r) {
     j["sample_latency_ns"] = latency_json(r.sample_latency);
     j["row_buffer_hit_rate"] = r.row_buffer_hit_rate;
     j["overflow_reads"] = r.overflow_reads;
+    if (r.sum_checksum) j["decoded_sums_checksum"] = hex(r.sum_checksum);
     j["utilisation"] = {{"memory", r.memory_util},     {"channels", r.channel_util},
                         {"data_bus", r.bus_util},      {"banks", r.bank_util},
                         {"decoder", r.decoder_util},   {"decoder_lanes", r.lanes},
@@ -109,6 +117,30 @@ std::string si(double v, const char* unit) {
     while (std::fabs(v) >= 1000.0 && k < 4) v /= 1000.0, ++k;
     std::snprintf(buf, sizeof buf, "%.3g %s%s", v, p[k], unit);
     return buf;
+}
+
+// decoder.model rtl: the table's code as Verilated lanes. Checks what the RTL cannot do first,
+// so a bad config fails before a Verilator build.
+std::unique_ptr<RtlSetup> rtl_setup(const SimConfig& c, const TableModel& t, bool verbose) {
+    const std::string key = "decoder.model";
+    if (c.table.coded_dir.empty())
+        throw InputError(key + ": rtl needs a coded table (table.coded_dir), got a declared table");
+    auto table = std::make_shared<const CodedTable>(read_ezt((std::filesystem::path(c.table.coded_dir) / "table.ezt").string()));
+    if (table->overflow || c.table.overflow_fraction > 0.0)
+        throw InputError(key + ": rtl does not support tables with overflow rows (the generated decoder has no "
+                               "overflow port yet); use decoder.model cpp, or a table encoded without --overflow");
+    // A row a lane can take at a rising edge must be known at the falling edge before it: the
+    // memory announces a read CL + BL/2 cycles before its data arrives (with quantum 0).
+    const Ps period = period_ps(c.decoder.clock_ghz);
+    const Ps notice = Ps(c.memory.timing.CL + c.memory.burst_length / 2) * c.memory.tck_ps();
+    if (period / 2 >= notice)
+        throw InputError("decoder.clock_ghz: the rtl model needs half a decoder period below CL + BL/2 memory cycles (" +
+                         std::to_string(notice) + " ps), got a period of " + std::to_string(period) + " ps");
+    auto setup = std::make_unique<RtlSetup>();
+    setup->config = c.decoder.timing;
+    setup->make = load_rtl_lanes(*table, setup->config, t.pitch_bits, default_rtl_cache(), !verbose).make;
+    setup->table = std::move(table);
+    return setup;
 }
 
 }  // namespace
@@ -152,6 +184,11 @@ TableModel build_compressed_table(const SimConfig& c) {
         const std::string path = (std::filesystem::path(c.table.coded_dir) / "table.ezt").string();
         if (!std::filesystem::exists(path)) throw InputError("table.coded_dir: no table.ezt in '" + c.table.coded_dir + "'");
         const CodedTable ct = read_ezt(path);
+        // A table with its own overflow rows: the flag is in W already and each slot says
+        // whether its row is stored raw; a declared fraction on top would mean nothing.
+        if (ct.overflow && flag)
+            throw InputError("table.overflow_fraction: the coded table in '" + c.table.coded_dir +
+                             "' has its own overflow rows; remove the key, got " + std::to_string(t.overflow_fraction));
         t.name = ct.method + " (" + c.table.coded_dir + ")";
         t.rows = ct.rows;
         t.dim = ct.dim;
@@ -160,7 +197,12 @@ TableModel build_compressed_table(const SimConfig& c) {
         if (t.pitch_bits < t.row_bits)
             throw InputError("table.pitch: must be >= row_bits (" + std::to_string(t.row_bits) + "), got " +
                              std::to_string(t.pitch_bits));
+        if (ct.overflow) {
+            t.stored_overflow = true;
+            t.overflow_index = stored_overflow_rows(ct);
+        }
         t.decode_cycles = coded_row_cycles(ct, dec, t.pitch_bits);
+        t.data = std::make_shared<const Table>(decode_table(ct));
     } else {
         t.name = "declared " + std::to_string(c.table.rows) + " x " + std::to_string(c.table.dim) + " B, W = " +
                  std::to_string(c.table.row_bits);
@@ -178,7 +220,7 @@ TableModel build_compressed_table(const SimConfig& c) {
     return t;
 }
 
-TableModel build_plain_table(const SimConfig& c) {
+TableModel build_plain_table(const SimConfig& c, bool with_data) {
     TableModel t;
     t.coded = false;
     const uint32_t bb = c.memory.burst_bytes();
@@ -186,6 +228,8 @@ TableModel build_plain_table(const SimConfig& c) {
         const CodedTable ct = read_ezt((std::filesystem::path(c.table.coded_dir) / "table.ezt").string());
         t.rows = ct.rows;
         t.dim = ct.dim;
+        // The same rows, read plain (simulate() shares the compressed table's decode instead).
+        if (with_data) t.data = std::make_shared<const Table>(decode_table(ct));
     } else {
         t.rows = c.table.rows;
         t.dim = c.table.dim;
@@ -201,7 +245,10 @@ SimResult simulate(const SimConfig& c, const RunOptions& o) {
     const auto wall0 = std::chrono::steady_clock::now();
     const TableModel compressed = build_compressed_table(c);
     std::optional<TableModel> plain;
-    if (c.baseline.enabled) plain = build_plain_table(c);
+    if (c.baseline.enabled) {
+        plain = build_plain_table(c, false);
+        plain->data = compressed.data;
+    }
 
     ProgressFn progress;
     if (o.progress) {
@@ -215,10 +262,14 @@ SimResult simulate(const SimConfig& c, const RunOptions& o) {
                          100.0 * done / total);
         };
     }
+    std::unique_ptr<RtlSetup> rtl;
+    if (c.decoder.model == DecoderModel::Rtl) rtl = rtl_setup(c, compressed, o.progress);
     // Tracing shows state at wake-ups, so it runs without look-ahead for a faithful waveform.
-    const Ps quantum = o.trace_path.empty() ? static_cast<Ps>(c.sim.quantum_ns * 1000.0) : 0;
+    // RTL lanes run in SystemC time: the reads they cause must find the memory not yet past
+    // their cycle, so the memory does not run ahead either (results do not depend on it).
+    const Ps quantum = o.trace_path.empty() && !rtl ? static_cast<Ps>(c.sim.quantum_ns * 1000.0) : 0;
     const PipelineTiming timing = pipeline_timing(c);
-    SimSystem sys("compressed", compressed, c.stream, timing, c.memory, quantum, progress);
+    SimSystem sys("compressed", compressed, c.stream, timing, c.memory, quantum, progress, rtl.get());
     std::unique_ptr<SimSystem> base;
     if (plain) base = std::make_unique<SimSystem>("plain", *plain, c.stream, timing, c.memory, quantum, progress);
 
@@ -231,7 +282,23 @@ SimResult simulate(const SimConfig& c, const RunOptions& o) {
         sys.trace(tf);
         if (base) base->trace(tf);
     }
-    sc_core::sc_start();
+    if (!rtl) {
+        sc_core::sc_start();
+    } else {
+        // The lanes' clock never stops, so run in slices until every lookup is back; a run in
+        // which nothing completes for a long while is an RTL that hangs.
+        auto completed = [&] { return sys.source->completed() + (base ? base->source->completed() : 0); };
+        const uint64_t total = sys.source->total() + (base ? base->source->total() : 0);
+        uint64_t last = 0, idle = 0;
+        while (completed() < total) {
+            sc_core::sc_start(sc_core::sc_time(1, sc_core::SC_US));
+            idle = completed() == last ? idle + 1 : 0;
+            last = completed();
+            if (idle >= 1000)
+                throw Error("decoder.model: rtl: no lookup completed in 1 ms of simulated time (" +
+                            std::to_string(last) + " of " + std::to_string(total) + " done): the RTL lanes hang");
+        }
+    }
     if (tf) sc_core::sc_close_vcd_trace_file(tf);
     if (sys.source->completed() != sys.source->total() || (base && base->source->completed() != base->source->total()))
         SC_REPORT_FATAL("embzip-sim", "simulation ended with lookups still in flight");

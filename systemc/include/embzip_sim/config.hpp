@@ -25,6 +25,10 @@ struct TableSpec {
     double overflow_fraction = 0.0;
 };
 
+// cpp: lanes timed by the decoder_timing.hpp contract, rows from the library's decoder.
+// rtl: lanes are the generated Verilog, Verilated in SystemC mode (systemc/rtl_lanes.hpp).
+enum class DecoderModel { Cpp, Rtl };
+
 struct DecoderSpec {
     static constexpr unsigned kLanes = 4;
     static constexpr double kClockGhz = 1.0;
@@ -33,6 +37,7 @@ struct DecoderSpec {
     double clock_ghz = kClockGhz;
     unsigned fifo_rows = kFifoRows;
     DecoderConfig timing;  // arch, symbols_per_cycle, lut_bits, bus_bits
+    DecoderModel model = DecoderModel::Cpp;
 };
 
 struct PoolingSpec {

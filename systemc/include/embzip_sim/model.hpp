@@ -4,11 +4,13 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "embzip/decoder_timing.hpp"
+#include "embzip/table.hpp"
 
 namespace embzip::sim {
 
@@ -36,8 +38,15 @@ struct TableModel {
     uint32_t row_bits = 0;     // W: bits of a slot that are read (flag and selector included)
     uint32_t pitch_bits = 0;
     bool coded = false;        // false: the plain table, no decoder
-    double overflow_fraction = 0.0;
+    double overflow_fraction = 0.0;      // declared overflow (hash of the row index decides)
+    // A coded table with its own overflow rows: (row, index into the raw region), sorted by row,
+    // from the flag bit and index of each slot. Takes the place of overflow_fraction.
+    bool stored_overflow = false;
+    std::vector<std::pair<uint64_t, uint64_t>> overflow_index;
     uint64_t overflow_base = 0;          // byte address of the raw overflow rows
+    // Decoded rows (dim bytes each) when the table comes from a coded directory: what the
+    // pooling unit sums. nullptr for declared tables (timing only).
+    std::shared_ptr<const Table> data;
     std::vector<uint32_t> decode_cycles; // per row (coded directory), empty: uniform_cycles
     uint32_t uniform_cycles = 0;         // declared tables: the synthetic worst row
     uint32_t slot_cycles = 0;            // an overflow slot: input + pipeline latency only
@@ -45,7 +54,8 @@ struct TableModel {
     // Bytes of row i's slot: bits [i * pitch, i * pitch + W) rounded out to whole bytes, so the
     // memory reads exactly the bursts the slot overlaps.
     ByteSpan span(RowId row) const;
-    // Deterministic in the row index: a row overflows with probability overflow_fraction.
+    // Stored overflow: the slot's flag. Declared: deterministic in the row index, a row
+    // overflows with probability overflow_fraction.
     bool overflows(RowId row) const;
     ByteSpan overflow_span(RowId row) const;
     uint32_t cycles(RowId row) const {
@@ -53,6 +63,9 @@ struct TableModel {
         return decode_cycles.empty() ? uniform_cycles : decode_cycles[static_cast<uint64_t>(row)];
     }
     uint64_t bytes_in_memory() const;
+    const uint8_t* row_data(RowId row) const {
+        return data ? data->bytes.data() + static_cast<uint64_t>(row) * dim : nullptr;
+    }
 };
 
 // Decoder timing of the synthetic worst row of a declared table: `symbols` codes whose lengths
@@ -63,8 +76,12 @@ uint32_t declared_row_cycles(const DecoderConfig& decoder, uint32_t pitch_bits, 
 // Per-row lane latency (decoder_timing.hpp contract) of every row of a coded table.
 // Code lengths are those of embzip::row_code_lengths, computed for all rows in one pass.
 std::vector<uint32_t> coded_row_cycles(const CodedTable& table, const DecoderConfig& decoder, uint32_t pitch_bits);
-// Code lengths of every symbol of every row (row-major), the batch form of row_code_lengths.
+// Code lengths of every symbol of every row (row-major), the batch form of row_code_lengths
+// (embzip::all_row_code_lengths; overflowed rows have lengths 0).
 std::vector<uint8_t> all_code_lengths(const CodedTable& table);
+// Rows of a coded table stored raw: (row, overflow index) for every slot whose flag is 1, in row
+// order. Empty for tables without overflow. @throws FormatError for an index past the region.
+std::vector<std::pair<uint64_t, uint64_t>> stored_overflow_rows(const CodedTable& table);
 
 enum class Distribution { Uniform, Zipf, Sequential, Trace };
 enum class TraceFormat { Text, U32, U64 };
@@ -124,14 +141,31 @@ struct PipelineTiming {
 // Fetch, decoder lanes and pooling of one system. Inputs: lookups and memory completions (with
 // the time they happen, which may be ahead of the caller's clock); outputs through the two
 // callbacks, again time-stamped. Every output time is >= the input time that caused it.
+// The lanes are either timed here by the contract (decoder.model cpp) or external (rtl): then
+// rows that reach the input FIFO wait in take_row() for whoever runs the lanes, which reports
+// back with row_started() and row_decoded().
 class PipelineCore {
 public:
     using ReadFn = std::function<void(uint64_t tag, ByteSpan span, Ps at)>;
-    using PooledFn = std::function<void(uint64_t slot, Ps at)>;
-    PipelineCore(const TableModel& table, const PipelineTiming& timing, ReadFn read, PooledFn pooled);
+    // row: the decoded row (dim bytes) the pooling unit adds, nullptr for a timing-only table.
+    using PooledFn = std::function<void(uint64_t slot, Ps at, const uint8_t* row)>;
+    PipelineCore(const TableModel& table, const PipelineTiming& timing, ReadFn read, PooledFn pooled,
+                 bool external_lanes = false);
 
     void lookup(uint64_t slot, RowId row, Ps at);
     void read_done(uint64_t tag, Ps at);
+
+    // External lanes. take_row: the oldest row that has arrived by `by`, if any.
+    struct Arrival {
+        uint64_t slot = 0;
+        RowId row{};
+        Ps at = 0;
+    };
+    bool take_row(Ps by, Arrival& out);
+    // The lane takes the row's first word at `start`: its FIFO slot is free again.
+    void row_started(uint64_t slot, Ps start);
+    // The lane is done with the row at `done` (decoded: its bytes; nullptr: the table's row).
+    void row_decoded(uint64_t slot, Ps start, Ps done, const uint8_t* row);
 
     uint64_t lane_busy_ps() const { return m_lane_busy; }
     uint64_t pool_busy_ps() const { return m_pool_busy; }
@@ -142,7 +176,7 @@ public:
 
 private:
     void issue_read(uint64_t slot, Ps at);
-    void pool(uint64_t slot, Ps at);
+    void pool(uint64_t slot, Ps at, const uint8_t* row);
     const TableModel& m_table;
     PipelineTiming m_timing;
     ReadFn m_read;
@@ -151,6 +185,9 @@ private:
     std::vector<Ps> m_lane_free;
     std::vector<std::pair<uint64_t, Ps>> m_waiting;
     size_t m_wait_head = 0;
+    bool m_external;
+    std::vector<Arrival> m_arrived;  // external lanes: rows in the input FIFO, arrival order
+    size_t m_arrived_head = 0;
     unsigned m_credits;
     Ps m_pool_free = 0;
     uint64_t m_lane_busy = 0, m_pool_busy = 0, m_overflow_reads = 0;

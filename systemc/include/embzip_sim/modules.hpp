@@ -13,26 +13,33 @@
 #include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
+#include <unordered_map>
 #include <vector>
 
 #include "embzip_sim/dram.hpp"
 #include "embzip_sim/model.hpp"
+#include "embzip_sim/rtl_lanes.hpp"
 
 namespace embzip::sim {
 
 using ProgressFn = std::function<void(const char* label, uint64_t done, uint64_t total)>;
 
-// Issues the lookup stream, at most max_outstanding rows in flight; records latencies.
+// Issues the lookup stream, at most max_outstanding rows in flight; records latencies. When the
+// responses carry the decoded rows (tables with data), it sums each sample's rows, as the
+// pooling unit's output, into an order-independent checksum.
 class LookupSource : public sc_core::sc_module {
 public:
     tlm_utils::simple_initiator_socket<LookupSource> out;
-    LookupSource(sc_core::sc_module_name name, const StreamSpec& stream, uint64_t rows, ProgressFn progress);
+    LookupSource(sc_core::sc_module_name name, const StreamSpec& stream, const TableModel& table, ProgressFn progress);
 
     uint64_t completed() const { return m_completed; }
     Ps end_ps() const { return m_end; }
     const std::vector<double>& latencies_ns() const { return m_latency; }
     const std::vector<double>& sample_latencies_ns() const { return m_sample_latency; }
     uint64_t total() const { return m_producer.total(); }
+    // Sum over samples of a hash of (sample, its dim element sums); 0 when no row carried data.
+    uint64_t sum_checksum() const { return m_checksum; }
+    uint64_t summed_rows() const { return m_summed_rows; }
     uint64_t in_flight = 0, issued = 0;  // traced
 
 private:
@@ -43,6 +50,8 @@ private:
     };
     void start();
     void issue(Payload& p, Ps at);
+    void add_row(uint64_t sample, const uint8_t* row);
+    void close_sample(uint64_t sample);
     tlm::tlm_sync_enum nb_transport_bw(tlm::tlm_generic_payload& t, tlm::tlm_phase& phase, sc_core::sc_time& delay);
 
     StreamSpec m_stream;
@@ -54,6 +63,11 @@ private:
     std::vector<double> m_latency, m_sample_latency;
     uint64_t m_next = 0, m_completed = 0;
     Ps m_end = 0;
+    uint32_t m_dim;
+    bool m_signed;
+    std::unordered_map<uint64_t, std::vector<int64_t>> m_sums;  // open samples
+    std::vector<std::vector<int64_t>> m_spare;
+    uint64_t m_checksum = 0, m_summed_rows = 0;
 };
 
 // Fetch unit, decoder lanes (or none for the plain table) and pooling unit.
@@ -61,8 +75,11 @@ class DecoderPipeline : public sc_core::sc_module {
 public:
     tlm_utils::simple_target_socket<DecoderPipeline> in;
     tlm_utils::simple_initiator_socket<DecoderPipeline> mem;
-    DecoderPipeline(sc_core::sc_module_name name, const TableModel& table, const PipelineTiming& timing);
+    // external_lanes: the lanes are RtlLanes (decoder.model rtl), not the contract's timing.
+    DecoderPipeline(sc_core::sc_module_name name, const TableModel& table, const PipelineTiming& timing,
+                    bool external_lanes = false);
     const PipelineCore& core() const { return m_core; }
+    PipelineCore& core() { return m_core; }
     uint64_t reads = 0, responses = 0, fifo = 0;  // traced
 
 private:
@@ -73,9 +90,10 @@ private:
     tlm::tlm_sync_enum nb_transport_fw(tlm::tlm_generic_payload& t, tlm::tlm_phase& phase, sc_core::sc_time& delay);
     tlm::tlm_sync_enum nb_transport_bw(tlm::tlm_generic_payload& t, tlm::tlm_phase& phase, sc_core::sc_time& delay);
     void send_read(uint64_t tag, ByteSpan span, Ps at);
-    void send_pooled(uint64_t slot, Ps at);
+    void send_pooled(uint64_t slot, Ps at, const uint8_t* row);
 
     PipelineCore m_core;
+    uint32_t m_dim;
     std::vector<tlm::tlm_generic_payload*> m_lookups;
     std::vector<uint64_t> m_free_lookups;
     std::vector<std::unique_ptr<ReadPayload>> m_reads;
@@ -102,14 +120,16 @@ private:
     sc_core::sc_event m_event;
 };
 
-// One complete system: source -> pipeline -> memory.
+// One complete system: source -> pipeline -> memory; with rtl, the pipeline's lanes are RTL.
 struct SimSystem {
     SimSystem(const std::string& name, const TableModel& table, const StreamSpec& stream,
-              const PipelineTiming& timing, const DramConfig& memory, Ps quantum, ProgressFn progress);
+              const PipelineTiming& timing, const DramConfig& memory, Ps quantum, ProgressFn progress,
+              const RtlSetup* rtl = nullptr);
     void trace(sc_core::sc_trace_file* tf);
     std::unique_ptr<LookupSource> source;
     std::unique_ptr<DecoderPipeline> pipeline;
     std::unique_ptr<MemorySystem> memory;
+    std::unique_ptr<RtlLanes> lanes;
     const TableModel* table;
 };
 

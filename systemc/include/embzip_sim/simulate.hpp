@@ -23,6 +23,7 @@ struct SystemResult {
     double sim_ns = 0;
     double lookups_per_s = 0, samples_per_s = 0, dram_bytes_per_s = 0, decoded_bytes_per_s = 0;
     uint64_t dram_bytes = 0, overflow_reads = 0;
+    uint64_t sum_checksum = 0;  // pooled sums of the decoded rows (LookupSource), 0: no data
     LatencySummary latency, sample_latency;
     double row_buffer_hit_rate = 0;
     std::vector<double> channel_util, bus_util;
@@ -47,7 +48,8 @@ struct RunOptions {
 
 // Table models as the simulator sees them. @throws InputError / FormatError / IoError.
 TableModel build_compressed_table(const SimConfig& config);
-TableModel build_plain_table(const SimConfig& config);
+// with_data: decode a coded directory's rows for the pooling sums (TableModel::data).
+TableModel build_plain_table(const SimConfig& config, bool with_data = true);
 PipelineTiming pipeline_timing(const SimConfig& config);
 
 // Elaborates and runs; call once per process (SystemC cannot elaborate twice).
