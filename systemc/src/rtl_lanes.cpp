@@ -1,112 +1,30 @@
 // SPDX-License-Identifier: MIT
 #include "embzip_sim/rtl_lanes.hpp"
 
-#include <dlfcn.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 
 #include "embzip/errors.hpp"
 #include "embzip/histogram.hpp"
 #include "embzip/rtl/generator.hpp"
+#include "embzip/rtl/model_build.hpp"
 #include "embzip/symbols.hpp"
 
 namespace embzip::sim {
 namespace {
 
-namespace fs = std::filesystem;
 
 // Fixed when embzip_sim is built (systemc/CMakeLists.txt).
 constexpr const char* kLaneDir = EMBZIP_SC_LANE_DIR;
 constexpr const char* kVerilatorFlags = EMBZIP_RTL_VC_FILE;
-
-std::string quote(const std::string& s) {
-    std::string q = "'";
-    for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return q + "'";
-}
-
-// The shared object depends on the adapter and the flags as well as the code: their size and
-// time go into the cache key, so an edited adapter is never served from a stale build.
-uint64_t build_stamp() {
-    uint64_t h = 1469598103934665603ull;
-    const std::string dir = kLaneDir;
-    for (const std::string& f :
-         {dir + "/sc_lane_model.cpp", dir + "/sc_lane_abi.hpp", std::string(kVerilatorFlags)}) {
-        struct stat st {};
-        if (stat(f.c_str(), &st) != 0)
-            throw IoError(f + ": RTL lane adapter missing (rebuild embzip-sim)");
-        for (uint64_t v :
-             {uint64_t(st.st_size), uint64_t(st.st_mtim.tv_sec), uint64_t(st.st_mtim.tv_nsec)}) {
-            h ^= v;
-            h *= 1099511628211ull;
-        }
-    }
-    return h;
-}
-
-int run(const std::string& command) {
-    const int rc = std::system(command.c_str());  // NOLINT(cert-env33-c)
-    if (rc == -1) throw IoError("cannot run: " + command);
-    return WIFEXITED(rc) ? WEXITSTATUS(rc) : 128;
-}
-
-// Generates and verilates into a fresh directory, then renames it into place, so an interrupted
-// or concurrent build never leaves a half-built model under the key.
-fs::path build_model(const fs::path& cache, const std::string& key,
-                     const rtl::GeneratedRtl& generated, bool quiet) {
-    const fs::path dir = cache / key;
-    if (fs::exists(dir / "obj" / "libsclane.so")) return dir;
-    const fs::path tmp = cache / (key + ".tmp." + std::to_string(getpid()));
-    fs::remove_all(tmp);
-    fs::create_directories(tmp);
-    rtl::write_rtl((tmp / "rtl").string(), generated);
-    const std::string cflags = "-std=c++17 -fPIC -I" + std::string(kLaneDir);
-    std::string cmd = "verilator -f " + quote(kVerilatorFlags) +
-                      " --sc --exe --build -j 2 --prefix Vembzip_decoder -Mdir " +
-                      quote((tmp / "obj").string()) + " -o libsclane.so -CFLAGS " + quote(cflags) +
-                      " -LDFLAGS -shared -MAKEFLAGS " +
-                      quote("OPT_FAST=-O1 OPT_SLOW=-O0 OPT_GLOBAL=-O1") + " " +
-                      quote(std::string(kLaneDir) + "/sc_lane_model.cpp");
-    for (const auto& f : generated.files) cmd += " " + quote((tmp / "rtl" / f.first).string());
-    const fs::path log = tmp / "build.log";
-    if (!quiet)
-        std::fprintf(stderr, "embzip-sim: verilating the decoder (SystemC) into %s\n", dir.c_str());
-    const auto t0 = std::chrono::steady_clock::now();
-    if (run(cmd + " > " + quote(log.string()) + " 2>&1") != 0 ||
-        !fs::exists(tmp / "obj" / "libsclane.so")) {
-        run("tail -n 30 " + quote(log.string()) + " >&2");
-        throw Error("decoder.model: the verilator build of the RTL lanes failed, see " +
-                    log.string());
-    }
-    std::error_code ec;
-    fs::rename(tmp, dir, ec);
-    if (ec) {  // another process built the same key meanwhile
-        fs::remove_all(tmp);
-        if (!fs::exists(dir / "obj" / "libsclane.so"))
-            throw IoError("cannot move the RTL model into " + dir.string() + ": " + ec.message());
-    }
-    if (!quiet)
-        std::fprintf(stderr, "embzip-sim: built the RTL lanes in %.1f s\n",
-                     std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-    return dir;
-}
 
 bool slot_bit(const CodedTable& t, uint64_t p) { return (t.payload[p >> 3] >> (7 - (p & 7))) & 1; }
 
 }  // namespace
 
 std::string default_rtl_cache() {
-    if (const char* env = std::getenv("EMBZIP_SIM_RTL_CACHE")) return env;
-    if (const char* home = std::getenv("HOME"))
-        return (fs::path(home) / ".cache" / "embzip-sim-rtl").string();
-    throw InputError(
-        "decoder.model: rtl needs a model cache: set EMBZIP_SIM_RTL_CACHE (HOME is unset)");
+    return rtl::default_model_cache("EMBZIP_SIM_RTL_CACHE", "embzip-sim-rtl");
 }
 
 RtlLaneLibrary load_rtl_lanes(const CodedTable& table, const DecoderConfig& config,
@@ -114,30 +32,29 @@ RtlLaneLibrary load_rtl_lanes(const CodedTable& table, const DecoderConfig& conf
     rtl::RtlCode code = rtl::rtl_code_of(table);
     code.pitch_bits = pitch_bits;  // the lanes take the slot the simulator reads
     rtl::check_supported(code, config);
-    fs::create_directories(cache);
-    // The key covers the Verilog itself (so a changed generator never reuses a stale model), the
-    // code and options (readable), and the adapter files.
-    const rtl::GeneratedRtl generated = rtl::generate_decoder(code, config);
-    uint64_t verilog = build_stamp();
-    for (const auto& [file, text] : generated.files)
-        for (const std::string* part : {&file, &text})
-            for (unsigned char ch : *part) {
-                verilog ^= ch;
-                verilog *= 1099511628211ull;
-            }
-    const std::string key =
-        "sc-" + rtl::hex64(rtl::code_hash(code)) + "-" + decoder_arch_name(config.arch) + "-s" +
-        std::to_string(config.symbols_per_cycle) + "-b" +
-        std::to_string(config.arch == DecoderArch::Lut ? config.lut_bits : 0) + "-n" +
-        std::to_string(config.bus_bits) + "-" + rtl::hex64(verilog).substr(0, 12);
-    const fs::path dir = build_model(cache, key, generated, quiet);
+    rtl::ModelBuild spec;
+    spec.cache = cache;
+    spec.key = "sc-" + rtl::hex64(rtl::code_hash(code)) + "-" + decoder_arch_name(config.arch) + "-s" +
+               std::to_string(config.symbols_per_cycle) + "-b" +
+               std::to_string(config.arch == DecoderArch::Canonical ? 0 : config.lut_bits) + "-n" +
+               std::to_string(config.bus_bits);
+    spec.mode = "--sc";
+    spec.vc_file = kVerilatorFlags;
+    spec.adapter_dir = kLaneDir;
+    spec.adapter_sources = {std::string(kLaneDir) + "/sc_lane_model.cpp"};
+    spec.stamp_files = {std::string(kLaneDir) + "/sc_lane_model.cpp", std::string(kLaneDir) + "/sc_lane_abi.hpp",
+                        std::string(kVerilatorFlags)};
+    spec.library = "libsclane.so";
+    spec.quiet = quiet;
+    spec.tool = "embzip-sim";
     RtlLaneLibrary lib;
-    lib.path = (dir / "obj" / "libsclane.so").string();
-    // Never closed: the lanes' code must stay mapped as long as SystemC may touch them.
-    void* so = dlopen(lib.path.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (!so) throw IoError(std::string("decoder.model: cannot load the RTL lanes: ") + dlerror());
-    lib.make = reinterpret_cast<MakeScLaneFn>(dlsym(so, kMakeScLaneSymbol));
-    if (!lib.make) throw IoError(lib.path + ": no " + kMakeScLaneSymbol);
+    try {
+        lib.path = rtl::build_model(rtl::generate_decoder(code, config), spec);
+        // Never closed: the lanes' code must stay mapped as long as SystemC may touch them.
+        lib.make = reinterpret_cast<MakeScLaneFn>(rtl::load_model_symbol(lib.path, kMakeScLaneSymbol));
+    } catch (const Error& e) {
+        throw Error(std::string("decoder.model: ") + e.what());
+    }
     return lib;
 }
 
