@@ -128,28 +128,6 @@ bool parse(int argc, char** argv, po::options_description& d, po::variables_map&
     return true;
 }
 
-// A stored element as a double, for printing.
-double float_value(const uint8_t* p, FloatKind kind) {
-    uint32_t bits = 0;
-    if (kind == FloatKind::FP32) {
-        std::memcpy(&bits, p, 4);
-    } else {
-        const uint16_t h = uint16_t(p[0] | p[1] << 8);
-        if (kind == FloatKind::BF16) {
-            bits = uint32_t(h) << 16;
-        } else {
-            const int sign = h >> 15, exp = (h >> 10) & 0x1F, mant = h & 0x3FF;
-            const double v = exp == 0    ? std::ldexp(double(mant), -24)
-                             : exp == 31 ? (mant ? NAN : INFINITY)
-                                         : std::ldexp(double(mant | 0x400), exp - 25);
-            return sign ? -v : v;
-        }
-    }
-    float f;
-    std::memcpy(&f, &bits, 4);
-    return f;
-}
-
 std::string ezt_path(const std::string& dir) { return (fs::path(dir) / "table.ezt").string(); }
 
 int cmd_report(int argc, char** argv) {
@@ -201,8 +179,9 @@ int cmd_encode(int argc, char** argv) {
     const auto inputs = vm["input"].as<std::vector<std::string>>();
     if (inputs.size() != 1) throw InputError("encode takes exactly one --input");
     const Input input = load_input(load_options(vm, inputs[0]));
-    // Float tables: the code is for the exponent plane.
-    const Table& table = input.is_float ? split_planes(input.floats).exponents : input.table;
+    // Float tables: the code is for the exponent plane, split once.
+    const FloatPlanes planes = input.is_float ? split_planes(input.floats) : FloatPlanes{};
+    const Table& table = input.is_float ? planes.exponents : input.table;
     const MethodOptions options = method_options(vm);
     const std::string method = vm["method"].as<std::string>();
     CodeResult result;
@@ -220,7 +199,7 @@ int cmd_encode(int argc, char** argv) {
         result = run_method(m, table, options);
     }
     const unsigned align = vm["align"].as<unsigned>();
-    const CodedTable coded = input.is_float ? encode_float_table(input.floats, result, align)
+    const CodedTable coded = input.is_float ? encode_float_planes(planes, input.floats.kind, result, align)
                                             : encode_table(table, result, align);
     const uint64_t original = input.is_float ? input.floats.size_bytes() : table.size_bytes();
     const uint64_t row_bits = coded.row_bits + uint64_t(coded.dim) * coded.raw_bits;

@@ -171,9 +171,7 @@ CodedTable parse_ezt(const std::vector<uint8_t>& bytes, const std::string& name)
     }
     if (books < 1 || books > CodeGeometry::kMaxBooks)
         bad(name, "book count " + std::to_string(books));
-    unsigned want_selector = 0;
-    while ((1u << want_selector) < books) ++want_selector;
-    if (t.selector_bits != want_selector)
+    if (t.selector_bits != selector_bits_for(books))
         bad(name, "selector bits " + std::to_string(t.selector_bits));
     if (quant > 2) bad(name, "quantization kind " + std::to_string(quant));
     t.quant.kind = QuantKind(quant);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "embzip/float_table.hpp"
 
+#include <cmath>
 #include <cstring>
 
 #include "embzip/errors.hpp"
@@ -102,6 +103,22 @@ FloatTable merge_planes(const Table& exponents, const uint8_t* raw, FloatKind ki
     for (uint64_t r = 0; r < t.rows; ++r)
         merge_row(exponents.row(r), raw + r * rrb, t.dim, kind, t.bytes.data() + r * t.dim * eb);
     return t;
+}
+
+double float_value(const uint8_t* p, FloatKind kind) {
+    if (kind == FloatKind::FP16) {
+        const uint16_t h = uint16_t(p[0] | p[1] << 8);
+        const int sign = h >> 15, exp = (h >> 10) & 0x1F, mant = h & 0x3FF;
+        const double v = exp == 0    ? std::ldexp(double(mant), -24)
+                         : exp == 31 ? (mant ? NAN : INFINITY)
+                                     : std::ldexp(double(mant | 0x400), exp - 25);
+        return sign ? -v : v;
+    }
+    // bf16 is the top half of a float32.
+    const uint32_t bits = kind == FloatKind::FP32 ? load_element(p, 4) : load_element(p, 2) << 16;
+    float f;
+    std::memcpy(&f, &bits, 4);
+    return f;
 }
 
 uint16_t float_to_bf16(float value) {

@@ -76,11 +76,6 @@ std::vector<ByteCode> byte_codes(const CanonicalCode& code, SymbolSpec spec) {
     return table;
 }
 
-unsigned selector_bits_for(size_t books) {
-    unsigned s = 0;
-    while ((size_t(1) << s) < books) ++s;
-    return s;
-}
 
 inline uint64_t load_be64(const uint8_t* p) {
     uint64_t v;
@@ -489,14 +484,17 @@ Status RowDecoder::decode_rows(const uint64_t* indices, size_t count, uint8_t* o
                                   : decode_group<4>(indices, count, out);
 }
 
-CodedTable encode_float_table(const FloatTable& table, const CodeResult& result,
-                              unsigned align_bits) {
-    FloatPlanes planes = split_planes(table);
+CodedTable encode_float_planes(const FloatPlanes& planes, FloatKind kind, const CodeResult& result,
+                               unsigned align_bits) {
     CodedTable out = encode_table(planes.exponents, result, align_bits);
-    out.float_kind = uint8_t(table.kind);
+    out.float_kind = uint8_t(kind);
     out.raw_bits = planes.raw_bits;
-    out.raw_plane = std::move(planes.raw);
+    out.raw_plane = planes.raw;
     return out;
+}
+
+CodedTable encode_float_table(const FloatTable& table, const CodeResult& result, unsigned align_bits) {
+    return encode_float_planes(split_planes(table), table.kind, result, align_bits);
 }
 
 Status RowDecoder::decode_values(uint64_t index, uint8_t* out) const {

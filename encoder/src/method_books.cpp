@@ -10,23 +10,32 @@
 
 namespace embzip::detail {
 
-unsigned selector_bits_for(size_t books) {
-    unsigned s = 0;
-    while ((size_t(1) << s) < books) ++s;
-    return s;
+void shortest_books(const RowHistograms& hist, const std::vector<CodeLengths>& books,
+                    std::vector<uint64_t>* lens, std::vector<uint32_t>* book) {
+    const unsigned selector = selector_bits_for(books.size());
+    if (lens) lens->assign(hist.unique_rows(), UINT64_MAX);
+    if (book) book->assign(hist.unique_rows(), 0);
+    for (size_t u = 0; u < hist.unique_rows(); ++u) {
+        uint64_t best = UINT64_MAX;
+        for (size_t b = 0; b < books.size(); ++b) {
+            bool covers = true;  // a book that lacks one of the row's symbols cannot code it
+            for (uint64_t e = hist.offset[u]; e < hist.offset[u + 1]; ++e)
+                covers &= books[b].len[hist.symbol[e]] != 0;
+            if (!covers) continue;
+            const uint64_t bits = hist.row_bits(u, books[b].len.data()) + selector;
+            if (bits < best) {
+                best = bits;
+                if (book) (*book)[u] = uint32_t(b);
+            }
+        }
+        if (lens) (*lens)[u] = best;
+    }
 }
 
 std::vector<uint64_t> unique_lengths(const RowHistograms& hist,
                                      const std::vector<CodeLengths>& books) {
-    const unsigned selector = selector_bits_for(books.size());
-    std::vector<uint64_t> lens(hist.unique_rows(), UINT64_MAX);
-    for (size_t u = 0; u < lens.size(); ++u)
-        for (const CodeLengths& b : books) {
-            bool covers = true;
-            for (uint64_t e = hist.offset[u]; e < hist.offset[u + 1]; ++e)
-                covers &= b.len[hist.symbol[e]] != 0;
-            if (covers) lens[u] = std::min(lens[u], hist.row_bits(u, b.len.data()) + selector);
-        }
+    std::vector<uint64_t> lens;
+    shortest_books(hist, books, &lens, nullptr);
     return lens;
 }
 

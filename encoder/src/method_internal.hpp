@@ -34,8 +34,11 @@ MinimaxOutcome minimax_code(const RowHistograms& hist, const std::vector<uint32_
                             const MinimaxOptions& options);
 CodeResult run_minimax(const Table& table, unsigned bits, const MethodOptions& options);
 
-unsigned selector_bits_for(size_t books);
-// Per unique row: selector bits + the length under its shortest covering book.
+// Per unique row: selector bits + the length under its shortest covering book (UINT64_MAX when
+// no book codes all its symbols), and which book that is (ties: the lower index, as the
+// encoder chooses). Either output may be null.
+void shortest_books(const RowHistograms& hist, const std::vector<CodeLengths>& books,
+                    std::vector<uint64_t>* lens, std::vector<uint32_t>* book);
 std::vector<uint64_t> unique_lengths(const RowHistograms& hist,
                                      const std::vector<CodeLengths>& books);
 OverflowPlan plan_overflow(const RowHistograms& hist, const std::vector<CodeLengths>& books,

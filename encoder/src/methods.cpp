@@ -115,29 +115,15 @@ void check_max_code_len(unsigned max_len, unsigned used_symbols) {
 double saving(uint64_t row_bits, uint32_t dim) { return 1.0 - double(row_bits) / (8.0 * dim); }
 
 Evaluation evaluate(const RowHistograms& hist, const std::vector<CodeLengths>& books) {
+    std::vector<uint64_t> lens;
+    std::vector<uint32_t> book;
+    detail::shortest_books(hist, books, &lens, &book);
     Evaluation e;
-    unsigned selector = 0;
-    while ((1u << selector) < books.size()) ++selector;
-    for (size_t u = 0; u < hist.unique_rows(); ++u) {
-        uint64_t best = UINT64_MAX;
-        size_t best_book = 0;
-        for (size_t b = 0; b < books.size(); ++b) {
-            // A book that lacks one of the row's symbols cannot code it.
-            bool covers = true;
-            for (uint64_t i = hist.offset[u]; i < hist.offset[u + 1]; ++i)
-                covers &= books[b].len[hist.symbol[i]] != 0;
-            if (!covers) continue;
-            const uint64_t bits = hist.row_bits(u, books[b].len.data());
-            if (bits < best) {
-                best = bits;
-                best_book = b;
-            }
-        }
-        if (best == UINT64_MAX) throw InputError("no code book covers every symbol of a row");
-        e.row_bits = std::max(e.row_bits, best);
-        if (best_book != 0) e.second_book_rows += hist.multiplicity[u];
+    for (size_t u = 0; u < lens.size(); ++u) {
+        if (lens[u] == UINT64_MAX) throw InputError("no code book covers every symbol of a row");
+        e.row_bits = std::max(e.row_bits, lens[u]);
+        if (book[u] != 0) e.second_book_rows += hist.multiplicity[u];
     }
-    e.row_bits += selector;
     return e;
 }
 

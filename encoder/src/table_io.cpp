@@ -29,17 +29,6 @@ void check_geometry(uint64_t rows, uint64_t dim, const std::string& name) {
                          std::to_string(CodeGeometry::kMaxDim));
 }
 
-double half_to_double(uint16_t h) {
-    const int sign = h >> 15, exp = (h >> 10) & 0x1F, mant = h & 0x3FF;
-    double v;
-    if (exp == 0)
-        v = std::ldexp(double(mant), -24);
-    else if (exp == 31)
-        v = mant ? NAN : INFINITY;
-    else
-        v = std::ldexp(double(mant | 0x400), exp - 25);
-    return sign ? -v : v;
-}
 
 // A 2-D array from .npy or .safetensors, before it becomes a table.
 enum class Elem { I8, U8, F16, F32, BF16 };
@@ -110,17 +99,8 @@ Array2D safetensors_array(const LoadOptions& options) {
 }
 
 double element_value(const Array2D& a, uint64_t i) {
-    if (a.elem == Elem::F32) {
-        float f;
-        std::memcpy(&f, a.data.data() + 4 * i, 4);
-        return f;
-    }
-    const uint16_t h = uint16_t(a.data[2 * i] | (a.data[2 * i + 1] << 8));
-    if (a.elem == Elem::F16) return half_to_double(h);
-    const uint32_t bits = uint32_t(h) << 16;
-    float f;
-    std::memcpy(&f, &bits, 4);
-    return f;
+    if (a.elem == Elem::F32) return float_value(a.data.data() + 4 * i, FloatKind::FP32);
+    return float_value(a.data.data() + 2 * i, a.elem == Elem::F16 ? FloatKind::FP16 : FloatKind::BF16);
 }
 
 Input from_array(Array2D a, const LoadOptions& options) {

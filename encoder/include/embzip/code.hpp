@@ -19,6 +19,13 @@ struct CodeGeometry {
 static_assert(CodeGeometry::kMaxCodeLen <= 57, "bit reader refills 57 bits at a time");
 static_assert(CodeGeometry::kLutBits <= CodeGeometry::kMaxCodeLen);
 
+// Selector bits that name one of `books` code books: ceil(log2 books), 0 for one book.
+inline unsigned selector_bits_for(size_t books) {
+    unsigned s = 0;
+    while ((size_t(1) << s) < books) ++s;
+    return s;
+}
+
 // A prefix code given by its lengths alone (0 = symbol not coded). Codes are canonical, so
 // the lengths define the code bits.
 struct CodeLengths {

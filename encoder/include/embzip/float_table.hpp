@@ -52,6 +52,9 @@ FloatTable merge_planes(const Table& exponents, const uint8_t* raw, FloatKind ki
 void merge_row(const uint8_t* exponents, const uint8_t* raw_row, uint32_t dim, FloatKind kind,
                uint8_t* out);
 
+// The value of one stored element (little endian, float_format(kind).bits / 8 bytes).
+double float_value(const uint8_t* element, FloatKind kind);
+
 // Round-to-nearest-even float32 -> bf16 (NaN stays NaN, quiet).
 uint16_t float_to_bf16(float value);
 

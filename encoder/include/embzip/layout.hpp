@@ -59,6 +59,8 @@ CodedTable encode_table(const Table& table, const CodeResult& result, unsigned a
 // Float table: result is a code for split_planes(table).exponents.
 CodedTable encode_float_table(const FloatTable& table, const CodeResult& result,
                               unsigned align_bits = 8);
+CodedTable encode_float_planes(const FloatPlanes& planes, FloatKind kind, const CodeResult& result,
+                               unsigned align_bits = 8);
 
 enum class Status { Ok, OutOfRange, BadSelector, BadCode, RowOverrun, BadOverflowIndex };
 const char* status_message(Status status);
