@@ -67,28 +67,27 @@ RowTiming overflow_row_timing(const DecoderConfig& c, uint32_t pitch_bits) {
     return row_timing(c, pitch_bits, nullptr, 0);
 }
 
+namespace {
+
+// Code lengths of one row into out (per_row entries; left untouched for an overflowed row).
+void code_lengths_into(const CodedTable& table, const RowDecoder& decoder, uint64_t index, uint8_t* row,
+                       uint8_t* syms, uint8_t* out) {
+    const Status s = decoder.decode_row(index, row);
+    if (s != Status::Ok) throw FormatError("row " + std::to_string(index) + ": " + status_message(s));
+    const SlotHeader h = slot_header(table, index);
+    if (h.overflowed) return;  // stored raw: no codes
+    const size_t per_row = size_t(table.dim) * table.spec.per_byte();
+    row_symbols(row, table.dim, table.spec, syms);
+    for (size_t k = 0; k < per_row; ++k) out[k] = table.books[h.book].len[syms[k]];
+}
+
+}  // namespace
+
 std::vector<uint8_t> row_code_lengths(const CodedTable& table, uint64_t index) {
-    const RowDecoder decoder(table);
-    std::vector<uint8_t> row(table.dim);
-    const Status s = decoder.decode_row(index, row.data());
-    if (s != Status::Ok)
-        throw FormatError("row " + std::to_string(index) + ": " + status_message(s));
-    // Which book: the selector bits at the start of the row, after the overflow flag if any.
-    size_t book = 0;
-    uint64_t start = index * table.pitch_bits;
-    if (table.overflow) {
-        if ((table.payload[start >> 3] >> (7 - (start & 7))) & 1)
-            return {};  // overflowed: no codes
-        ++start;
-    }
-    for (unsigned b = 0; b < table.selector_bits; ++b) {
-        const uint64_t p = start + b;
-        book = book << 1 | ((table.payload[p >> 3] >> (7 - (p & 7))) & 1);
-    }
-    std::vector<uint8_t> syms(table.dim * table.spec.per_byte());
-    row_symbols(row.data(), table.dim, table.spec, syms.data());
-    std::vector<uint8_t> lens(syms.size());
-    for (size_t i = 0; i < syms.size(); ++i) lens[i] = table.books[book].len[syms[i]];
+    const size_t per_row = size_t(table.dim) * table.spec.per_byte();
+    std::vector<uint8_t> lens(per_row), row(table.dim), syms(per_row);
+    code_lengths_into(table, RowDecoder(table), index, row.data(), syms.data(), lens.data());
+    if (slot_header(table, index).overflowed) return {};
     return lens;
 }
 
@@ -96,19 +95,8 @@ std::vector<uint8_t> all_row_code_lengths(const CodedTable& table) {
     const RowDecoder decoder(table);
     const size_t per_row = size_t(table.dim) * table.spec.per_byte();
     std::vector<uint8_t> lens(table.rows * per_row, 0), row(table.dim), syms(per_row);
-    auto bit = [&table](uint64_t p) { return (table.payload[p >> 3] >> (7 - (p & 7))) & 1u; };
-    for (uint64_t i = 0; i < table.rows; ++i) {
-        const Status s = decoder.decode_row(i, row.data());
-        if (s != Status::Ok)
-            throw FormatError("row " + std::to_string(i) + ": " + status_message(s));
-        uint64_t p = i * table.pitch_bits;
-        if (table.overflow && bit(p++)) continue;  // stored raw: no codes
-        size_t book = 0;
-        for (unsigned b = 0; b < table.selector_bits; ++b) book = book << 1 | bit(p++);
-        row_symbols(row.data(), table.dim, table.spec, syms.data());
-        uint8_t* out = lens.data() + i * per_row;
-        for (size_t k = 0; k < per_row; ++k) out[k] = table.books[book].len[syms[k]];
-    }
+    for (uint64_t i = 0; i < table.rows; ++i)
+        code_lengths_into(table, decoder, i, row.data(), syms.data(), lens.data() + i * per_row);
     return lens;
 }
 

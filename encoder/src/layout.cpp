@@ -484,6 +484,19 @@ Status RowDecoder::decode_rows(const uint64_t* indices, size_t count, uint8_t* o
                                   : decode_group<4>(indices, count, out);
 }
 
+SlotHeader slot_header(const CodedTable& t, uint64_t row) {
+    uint64_t p = row * t.pitch_bits;
+    auto bit = [&t](uint64_t q) { return unsigned(t.payload[q >> 3] >> (7 - (q & 7))) & 1u; };
+    SlotHeader h;
+    if (t.overflow && bit(p++)) {
+        h.overflowed = true;
+        for (unsigned b = 0; b < t.index_bits; ++b) h.overflow_index = h.overflow_index << 1 | bit(p++);
+        return h;
+    }
+    for (unsigned b = 0; b < t.selector_bits; ++b) h.book = h.book << 1 | bit(p++);
+    return h;
+}
+
 CodedTable encode_float_planes(const FloatPlanes& planes, FloatKind kind, const CodeResult& result,
                                unsigned align_bits) {
     CodedTable out = encode_table(planes.exponents, result, align_bits);

@@ -95,20 +95,15 @@ struct LengthSearch {
         uint64_t best_worst = worst_row(hist, rows, start, &lens);
         ActiveRows active(hist, identity, 256);
         auto add_longest = [&](size_t count, uint64_t above) {
-            std::vector<uint32_t> idx(rows.size());
-            std::iota(idx.begin(), idx.end(), 0u);
-            count = std::min(count, idx.size());
-            std::partial_sort(idx.begin(), idx.begin() + long(count), idx.end(),
-                              [&](uint32_t a, uint32_t b) { return lens[a] > lens[b]; });
-            for (size_t k = 0; k < count; ++k)
-                if (lens[idx[k]] > above && !active.contains(rows[idx[k]]))
-                    active.add(rows[idx[k]]);
+            for (uint32_t i : longest(lens, count))
+                if (lens[i] > above && !active.contains(rows[i])) active.add(rows[i]);
         };
         add_longest(kActive, 0);
         std::vector<uint8_t> as_vec(cur.len.begin(), cur.len.end());
         active.reset(as_vec);
         int64_t worst = 0;
-        double energy = active.energy(&worst);
+        size_t worst_at = 0;
+        double energy = active.energy(&worst, &worst_at);
         const double t0 = 1.5, t1 = 0.02;
         const auto start_time = Clock::now();
 
@@ -117,21 +112,18 @@ struct LengthSearch {
             if (l < 1 || l > max_len || by_len[l].empty()) return -1;
             return by_len[l][rng() % by_len[l].size()];
         };
+        bool lengths_changed = true;  // by_len is rebuilt only after an accepted move
         for (uint64_t it = 0; it < iterations; ++it) {
             if ((it & 255) == 0 && seconds > 0 && seconds_since(start_time) > seconds) break;
-            for (auto& v : by_len) v.clear();
-            // (rebuilt each move: 256 symbols, cheap next to the row updates)
-            for (uint8_t s : symbols) by_len[cur.len[s]].push_back(s);
+            if (lengths_changed) {
+                for (auto& v : by_len) v.clear();
+                for (uint8_t s : symbols) by_len[cur.len[s]].push_back(s);
+                lengths_changed = false;
+            }
             // Aimed: a symbol of a current worst row, weighted by its count there.
             int s = -1;
             if (rng() & 1) {
-                size_t w = 0;
-                for (size_t i = 0; i < active.size(); ++i)
-                    if (active.length(i) == worst) {
-                        w = i;
-                        break;
-                    }
-                const uint32_t u = active.unique_row(w);
+                const uint32_t u = active.unique_row(worst_at);
                 uint64_t total = 0;
                 for (uint64_t e = hist.offset[u]; e < hist.offset[u + 1]; ++e)
                     total += hist.count[e];
@@ -174,7 +166,8 @@ struct LengthSearch {
             }
             for (int k = 0; k < nchange; ++k) active.change(change[k].first, change[k].second);
             int64_t next_worst = 0;
-            const double next_energy = active.energy(&next_worst);
+            size_t next_worst_at = 0;
+            const double next_energy = active.energy(&next_worst, &next_worst_at);
             const double temperature = t0 * std::pow(t1 / t0, double(it) / double(iterations));
             if (next_energy <= energy ||
                 uniform(rng) < std::exp((energy - next_energy) / temperature)) {
@@ -183,13 +176,15 @@ struct LengthSearch {
                         uint8_t(int(cur.len[change[k].first]) + change[k].second);
                 energy = next_energy;
                 worst = next_worst;
+                worst_at = next_worst_at;
+                lengths_changed = true;
                 if (uint64_t(worst) < best_worst) {
                     const uint64_t true_worst = worst_row(hist, rows, cur, &lens);
                     if (true_worst > uint64_t(worst)) {
                         add_longest(64, uint64_t(worst));
                         as_vec.assign(cur.len.begin(), cur.len.end());
                         active.reset(as_vec);
-                        energy = active.energy(&worst);
+                        energy = active.energy(&worst, &worst_at);
                     }
                     if (true_worst < best_worst) {
                         best_worst = true_worst;

@@ -20,17 +20,6 @@ std::vector<uint64_t> all_lengths(const RowHistograms& hist, const CodeLengths& 
     return len;
 }
 
-// Rows of `len` sorted longest first, at most `count` of them.
-std::vector<uint32_t> longest(const std::vector<uint64_t>& len, size_t count) {
-    std::vector<uint32_t> idx(len.size());
-    std::iota(idx.begin(), idx.end(), 0u);
-    count = std::min(count, idx.size());
-    std::partial_sort(idx.begin(), idx.begin() + long(count), idx.end(),
-                      [&](uint32_t a, uint32_t b) { return len[a] > len[b]; });
-    idx.resize(count);
-    return idx;
-}
-
 // Kraft-preserving neighbour: split a leaf at depth a into two at a+1, and merge two leaves at
 // depth b into one at b-1. The leaf count and the Kraft sum are unchanged.
 bool propose(const Shape& from, unsigned max_len, std::mt19937_64& rng, Shape* to) {

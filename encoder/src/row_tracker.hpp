@@ -41,12 +41,22 @@ class ActiveRows {
     }
     // Worst row, with the number of rows at it as a fraction below one bit: fewer rows at
     // the maximum is progress even when the maximum has not moved yet.
-    double energy(int64_t* worst_out = nullptr) const {
-        int64_t worst = 0;
-        for (int64_t l : m_len) worst = std::max(worst, l);
-        size_t at = 0;
-        for (int64_t l : m_len) at += l == worst;
+    // worst_at: the local index of the first row at the maximum. One pass: this is the
+    // annealing loops' hot path.
+    double energy(int64_t* worst_out = nullptr, size_t* worst_at = nullptr) const {
+        int64_t worst = -1;
+        size_t at = 0, first = 0;
+        for (size_t i = 0; i < m_len.size(); ++i) {
+            if (m_len[i] > worst) {
+                worst = m_len[i];
+                at = 0;
+                first = i;
+            }
+            at += m_len[i] == worst;
+        }
+        if (worst < 0) worst = 0;
         if (worst_out) *worst_out = worst;
+        if (worst_at) *worst_at = first;
         return double(worst) + double(at) / double(m_len.size() + 1);
     }
 
@@ -57,5 +67,16 @@ class ActiveRows {
     std::vector<uint32_t> m_rows;
     std::vector<int64_t> m_len;
 };
+
+// Indices of `len` sorted longest first, at most `count` of them.
+inline std::vector<uint32_t> longest(const std::vector<uint64_t>& len, size_t count) {
+    std::vector<uint32_t> idx(len.size());
+    for (size_t i = 0; i < idx.size(); ++i) idx[i] = uint32_t(i);
+    count = std::min(count, idx.size());
+    std::partial_sort(idx.begin(), idx.begin() + long(count), idx.end(),
+                      [&](uint32_t a, uint32_t b) { return len[a] > len[b]; });
+    idx.resize(count);
+    return idx;
+}
 
 }  // namespace embzip::detail

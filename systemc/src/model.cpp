@@ -100,12 +100,10 @@ std::vector<uint8_t> all_code_lengths(const CodedTable& table) { return all_row_
 std::vector<std::pair<uint64_t, uint64_t>> stored_overflow_rows(const CodedTable& table) {
     std::vector<std::pair<uint64_t, uint64_t>> out;
     if (!table.overflow) return out;
-    auto bit = [&table](uint64_t p) { return (table.payload[p >> 3] >> (7 - (p & 7))) & 1u; };
     for (uint64_t i = 0; i < table.rows; ++i) {
-        uint64_t p = i * table.pitch_bits;
-        if (!bit(p++)) continue;
-        uint64_t index = 0;
-        for (unsigned b = 0; b < table.index_bits; ++b) index = index << 1 | bit(p++);
+        const SlotHeader h = slot_header(table, i);
+        if (!h.overflowed) continue;
+        const uint64_t index = h.overflow_index;
         if (index >= table.overflow_rows)
             throw FormatError("row " + std::to_string(i) + ": overflow index " + std::to_string(index) +
                               " past the " + std::to_string(table.overflow_rows) + " raw rows");

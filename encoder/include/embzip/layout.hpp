@@ -62,6 +62,15 @@ CodedTable encode_float_table(const FloatTable& table, const CodeResult& result,
 CodedTable encode_float_planes(const FloatPlanes& planes, FloatKind kind, const CodeResult& result,
                                unsigned align_bits = 8);
 
+// A slot's header as the decoder reads it: the overflow flag and index, or the book.
+struct SlotHeader {
+    bool overflowed = false;
+    uint64_t overflow_index = 0;  // valid when overflowed (not range-checked)
+    unsigned book = 0;            // valid otherwise (not range-checked)
+};
+// @pre row < table.rows
+SlotHeader slot_header(const CodedTable& table, uint64_t row);
+
 enum class Status { Ok, OutOfRange, BadSelector, BadCode, RowOverrun, BadOverflowIndex };
 const char* status_message(Status status);
 
