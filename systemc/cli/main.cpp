@@ -18,14 +18,17 @@ int sc_main(int argc, char* argv[]) {
     po::options_description d(
         "usage: embzip-sim --config sim_configs/X.json [--set key=value ...] [--out results.json]\n"
         "Simulates the compressed table and the plain table on the same lookup stream and memory");
-    d.add_options()("help,h", "this help")("config,c", po::value<std::string>(), "top config (JSON)")(
+    d.add_options()("help,h", "this help")("version", "print the version and exit")(
+        "config,c", po::value<std::string>(), "top config (JSON)")(
         "set", po::value<std::vector<std::string>>()->composing(), "override a config key: --set decoder.lanes=8")(
         "out,o", po::value<std::string>(), "results JSON (written atomically)")(
         "trace", po::value<std::string>(), "VCD waveform of queues and handshakes")(
-        "print-config", po::bool_switch(), "print the resolved config tree and exit")(
+        "print-config", po::bool_switch(),
+        "print the resolved config, every default filled in, and exit (without --config: every "
+        "key's default, null where a key is required or derived from others)")(
         "no-baseline", po::bool_switch(), "skip the plain-table simulation")(
         "bench", po::bool_switch(), "print simulation speed (lookups per wall second)")(
-        "quiet,q", po::bool_switch(), "no progress on stderr");
+        "quiet,q", po::bool_switch(), "no progress on stderr; with --bench, the speed line alone");
     try {
         po::variables_map vm;
         po::store(po::parse_command_line(argc, argv, d), vm);
@@ -33,29 +36,40 @@ int sc_main(int argc, char* argv[]) {
             std::cout << d << "\n";
             return 0;
         }
+        if (vm.count("version")) {
+            std::cout << "embzip-sim " << EMBZIP_VERSION << "\n";
+            return 0;
+        }
         po::notify(vm);
-        if (!vm.count("config")) throw InputError("--config is required (see --help)");
+        const bool quiet = vm["quiet"].as<bool>(), bench = vm["bench"].as<bool>();
+        if (!vm.count("config")) {
+            if (vm["print-config"].as<bool>()) {
+                std::cout << default_config_json().dump(2) << "\n";
+                return 0;
+            }
+            throw InputError("--config is required (see --help)");
+        }
         const std::vector<std::string> sets = vm.count("set") ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
         nlohmann::json tree = load_config_tree(vm["config"].as<std::string>(), sets);
         if (vm["no-baseline"].as<bool>()) tree["baseline"]["enabled"] = false;
+        const SimConfig config = parse_config(tree);
         if (vm["print-config"].as<bool>()) {
-            std::cout << tree.dump(2) << "\n";
+            std::cout << nlohmann::json(config).dump(2) << "\n";
             return 0;
         }
-        const SimConfig config = parse_config(tree);
         RunOptions o;
-        o.progress = !vm["quiet"].as<bool>();
+        o.progress = !quiet;
         if (vm.count("trace")) o.trace_path = vm["trace"].as<std::string>();
         const SimResult r = simulate(config, o);
-        std::cout << summary_text(r);
-        if (vm["bench"].as<bool>()) {
+        if (!(quiet && bench)) std::cout << summary_text(r);
+        if (bench) {
             const uint64_t n = r.compressed.lookups + (r.baseline ? r.baseline->lookups : 0);
             std::printf("bench: %llu simulated lookups in %.3f s wall = %.0f lookups per wall second\n",
                         static_cast<unsigned long long>(n), r.wall_s, n / r.wall_s);
         }
         if (vm.count("out")) {
             nlohmann::json j = to_json(r);
-            j["config"] = tree;
+            j["config"] = config;  // resolved: every default filled in
             write_file_atomic(vm["out"].as<std::string>(), j.dump(2) + "\n");
         }
         return 0;

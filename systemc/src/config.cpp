@@ -1,307 +1,526 @@
 // SPDX-License-Identifier: MIT
 #include "embzip_sim/config.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
-#include <optional>
 #include <set>
-#include <sstream>
+#include <type_traits>
 
-#include "embzip/errors.hpp"
 #include "embzip/file_util.hpp"
 
+// Enum names as they appear in configs (DRAMSys reads its enums the same way). An unknown name
+// would map to the first entry; read_leaf() catches that by converting back.
+namespace embzip {
+NLOHMANN_JSON_SERIALIZE_ENUM(DecoderArch, {{DecoderArch::Canonical, "canonical"},
+                                           {DecoderArch::Lut, "lut"},
+                                           {DecoderArch::Chain, "chain"}})
+}  // namespace embzip
+
 namespace embzip::sim {
+NLOHMANN_JSON_SERIALIZE_ENUM(PagePolicy, {{PagePolicy::Open, "open"}, {PagePolicy::Closed, "closed"}})
+NLOHMANN_JSON_SERIALIZE_ENUM(DecoderModel, {{DecoderModel::Cpp, "cpp"}, {DecoderModel::Rtl, "rtl"}})
+NLOHMANN_JSON_SERIALIZE_ENUM(Distribution, {{Distribution::Uniform, "uniform"},
+                                            {Distribution::Zipf, "zipf"},
+                                            {Distribution::Sequential, "sequential"},
+                                            {Distribution::Trace, "trace"}})
+NLOHMANN_JSON_SERIALIZE_ENUM(TraceFormat, {{TraceFormat::Text, "text"},
+                                           {TraceFormat::U32, "u32"},
+                                           {TraceFormat::U64, "u64"}})
+
 namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
 
-const char* const kSections[] = {"memory", "table", "decoder", "pooling", "stream", "baseline", "sim"};
-
-[[noreturn]] void fail(const std::string& key, const std::string& what) { throw InputError(key + ": " + what); }
+const char* const kSections[] = {"memory",   "table",    "decoder", "pooling",
+                                 "stream",   "baseline", "sim"};
 
 std::string show(const json& v) { return v.dump(); }
 
-// Reads one JSON object: typed optional getters that remember which keys were used, and an
-// error for every key nobody asked for.
+// ---- leaves ----------------------------------------------------------------------------------
+
+// Required: no default. Derived: the default depends on other keys (README says on which); the
+// defaults tree shows both as null.
+enum class Need { Optional, Required, Derived };
+struct NoRange {};
+struct Ints {
+    int64_t lo, hi;
+};
+struct Reals {
+    double lo, hi;
+    bool lo_open = true, hi_open = false;
+};
+
+template <class E>
+std::vector<std::string> enum_names() {
+    // The macro maps an out-of-range value to the first name, so the walk stops at a repeat.
+    std::vector<std::string> names;
+    for (int i = 0; i < 64; ++i) {
+        const json j = static_cast<E>(i);
+        if (!j.is_string()) break;
+        const std::string n = j.get<std::string>();
+        if (std::find(names.begin(), names.end(), n) != names.end()) break;
+        names.push_back(n);
+    }
+    return names;
+}
+
+std::string one_of(const std::vector<std::string>& names) {
+    std::string s;
+    for (size_t i = 0; i < names.size(); ++i)
+        s += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + names[i];
+    return s;
+}
+
+[[noreturn]] void bad(const std::string& what) { throw ConfigError("", what); }
+
+// Integers: JSON integers, or floats with an integral value; the range is checked on the value
+// as read, before any conversion, so no value can overflow a field (1e30, -1, 2^64).
+template <class T>
+void read_int(const json& v, T& out, Ints r) {
+    if (static_cast<uint64_t>(std::numeric_limits<T>::max()) < static_cast<uint64_t>(r.hi))
+        r.hi = static_cast<int64_t>(std::numeric_limits<T>::max());
+    const auto below = [&] { bad("must be >= " + std::to_string(r.lo) + ", got " + show(v)); };
+    const auto above = [&] { bad("must be <= " + std::to_string(r.hi) + ", got " + show(v)); };
+    int64_t x = 0;
+    if (v.is_number_unsigned()) {
+        const uint64_t u = v.get<uint64_t>();
+        if (u > static_cast<uint64_t>(r.hi)) above();
+        x = static_cast<int64_t>(u);
+    } else if (v.is_number_integer()) {
+        x = v.get<int64_t>();
+    } else if (v.is_number_float()) {
+        const double d = v.get<double>();
+        if (!std::isfinite(d) || std::floor(d) != d) bad("must be an integer, got " + show(v));
+        if (d < static_cast<double>(r.lo)) below();
+        if (d > static_cast<double>(r.hi)) above();
+        x = static_cast<int64_t>(d);
+    } else {
+        bad("must be an integer, got " + show(v));
+    }
+    if (x < r.lo) below();
+    if (x > r.hi) above();
+    out = static_cast<T>(x);
+}
+
+std::string num_text(double d) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", d);
+    return buf;
+}
+
+void read_real(const json& v, double& out, Reals r) {
+    if (!v.is_number()) bad("must be a number, got " + show(v));
+    const double d = v.get<double>();
+    if (!std::isfinite(d)) bad("must be a finite number, got " + show(v));
+    if (r.lo_open ? !(d > r.lo) : !(d >= r.lo))
+        bad(std::string("must be ") + (r.lo_open ? "> " : ">= ") + num_text(r.lo) + ", got " + show(v));
+    if (r.hi_open ? !(d < r.hi) : !(d <= r.hi))
+        bad(std::string("must be ") + (r.hi_open ? "< " : "<= ") + num_text(r.hi) + ", got " + show(v));
+    out = d;
+}
+
+const char* pitch_name(PitchSpec::Kind k) {
+    switch (k) {
+    case PitchSpec::Kind::File: return "file";
+    case PitchSpec::Kind::Packed: return "packed";
+    case PitchSpec::Kind::Byte: return "byte";
+    case PitchSpec::Kind::Burst: return "burst";
+    case PitchSpec::Kind::Bits: break;
+    }
+    return "bits";
+}
+
+constexpr int64_t kMaxPitchBits = int64_t(1) << 24;
+
+void read_pitch(const json& v, PitchSpec& out) {
+    if (v.is_number()) {
+        out.kind = PitchSpec::Kind::Bits;
+        read_int(v, out.bits, Ints{1, kMaxPitchBits});
+        return;
+    }
+    for (auto k : {PitchSpec::Kind::File, PitchSpec::Kind::Packed, PitchSpec::Kind::Byte,
+                   PitchSpec::Kind::Burst})
+        if (v.is_string() && v.get<std::string>() == pitch_name(k)) {
+            out = PitchSpec{k, 0};
+            return;
+        }
+    bad("must be file, packed, byte, burst or a bit count, got " + show(v));
+}
+
+json pitch_json(const PitchSpec& p) {
+    return p.kind == PitchSpec::Kind::Bits ? json(p.bits) : json(pitch_name(p.kind));
+}
+
+template <class T, class R>
+void read_leaf(const json& v, T& out, R range) {
+    if constexpr (std::is_same_v<T, bool>) {
+        if (!v.is_boolean()) bad("must be true or false, got " + show(v));
+        out = v.get<bool>();
+    } else if constexpr (std::is_same_v<T, std::string>) {
+        if (!v.is_string()) bad("must be a string, got " + show(v));
+        out = v.get<std::string>();
+    } else if constexpr (std::is_same_v<T, PitchSpec>) {
+        read_pitch(v, out);
+    } else if constexpr (std::is_enum_v<T>) {
+        const T e = v.is_string() ? v.get<T>() : T{};
+        if (!v.is_string() || json(e) != v) bad("must be " + one_of(enum_names<T>()) + ", got " + show(v));
+        out = e;
+    } else if constexpr (std::is_same_v<T, double>) {
+        if constexpr (std::is_same_v<R, Reals>) read_real(v, out, range);
+        else read_real(v, out, Reals{-std::numeric_limits<double>::max(), std::numeric_limits<double>::max(), false});
+    } else {
+        static_assert(std::is_integral_v<T>, "unsupported config field type");
+        if constexpr (std::is_same_v<R, Ints>) read_int(v, out, range);
+        else read_int(v, out, Ints{0, std::numeric_limits<int64_t>::max()});
+    }
+}
+
+template <class T>
+json leaf_json(const T& x) {
+    if constexpr (std::is_same_v<T, PitchSpec>) return pitch_json(x);
+    else return json(x);
+}
+
+// ---- visitors over the schema ------------------------------------------------------------------
+
+// Reads one JSON object. Remembers which keys the schema asked for; done() rejects the rest.
 class Reader {
 public:
-    Reader(const json& j, std::string path) : m_j(j), m_path(std::move(path)) {
-        if (!j.is_object()) fail(m_path, "must be an object, got " + show(j));
+    explicit Reader(const json& j) : m_j(j) {
+        if (!j.is_object()) bad("must be an object, got " + show(j));
     }
-    std::string key(const std::string& k) const { return m_path.empty() ? k : m_path + "." + k; }
-    const json* raw(const std::string& k) {
-        m_used.insert(k);
-        auto it = m_j.find(k);
-        return it == m_j.end() ? nullptr : &*it;
+    template <class T, class R = NoRange>
+    void operator()(const char* key, T& field, R range = {}, Need need = Need::Optional) {
+        const json* v = find(key, need);
+        if (!v) return;
+        try {
+            read_leaf(*v, field, range);
+        } catch (const ConfigError& e) {
+            throw e.under(key);
+        }
     }
-    std::optional<int64_t> integer(const std::string& k) {
-        const json* v = raw(k);
-        if (!v) return std::nullopt;
-        if (v->is_number_integer()) return v->get<int64_t>();
-        if (v->is_number_float() && std::floor(v->get<double>()) == v->get<double>() && std::fabs(v->get<double>()) < 9e18)
-            return static_cast<int64_t>(v->get<double>());
-        fail(key(k), "must be an integer, got " + show(*v));
+    template <class T>
+    void object(const char* key, T& field, Need need = Need::Optional) {
+        const json* v = find(key, need);
+        if (!v) return;
+        try {
+            from_json(*v, field);
+        } catch (const ConfigError& e) {
+            throw e.under(key);
+        }
     }
-    std::optional<double> number(const std::string& k) {
-        const json* v = raw(k);
-        if (!v) return std::nullopt;
-        if (!v->is_number()) fail(key(k), "must be a number, got " + show(*v));
-        return v->get<double>();
-    }
-    std::optional<std::string> string(const std::string& k) {
-        const json* v = raw(k);
-        if (!v) return std::nullopt;
-        if (!v->is_string()) fail(key(k), "must be a string, got " + show(*v));
-        return v->get<std::string>();
-    }
-    std::optional<bool> boolean(const std::string& k) {
-        const json* v = raw(k);
-        if (!v) return std::nullopt;
-        if (!v->is_boolean()) fail(key(k), "must be true or false, got " + show(*v));
-        return v->get<bool>();
-    }
-    std::optional<Reader> object(const std::string& k) {
-        const json* v = raw(k);
-        if (!v) return std::nullopt;
-        return Reader(*v, key(k));
-    }
-    // Unknown keys are errors, not silently ignored.
+    bool given(const char* key) const { return m_j.contains(key); }
     void done() const {
         for (auto it = m_j.begin(); it != m_j.end(); ++it)
-            if (!m_used.count(it.key())) fail(key(it.key()), "unknown key");
+            if (!m_used.count(it.key())) throw ConfigError(it.key(), "unknown key");
     }
 
 private:
+    const json* find(const char* key, Need need) {
+        m_used.insert(key);
+        const auto it = m_j.find(key);
+        if (it != m_j.end()) return &*it;
+        if (need == Need::Required) throw ConfigError(key, "missing");
+        return nullptr;
+    }
     const json& m_j;
-    std::string m_path;
     std::set<std::string> m_used;
 };
 
-// ---- raw layer: what the file says, nothing checked but types ----
-struct RawTiming {
-    std::optional<double> tCK;
-    std::map<std::string, std::optional<int64_t>> cycles;
-};
-struct RawMemory {
-    std::optional<std::string> name, protocol, address_mapping, page_policy;
-    std::map<std::string, std::optional<int64_t>> ints;
-    std::optional<bool> refresh;
-    std::optional<RawTiming> timing;
-};
-struct RawTable {
-    std::optional<std::string> coded_dir;
-    std::optional<int64_t> rows, dim, row_bits, symbol_bits, selector_bits;
-    std::optional<json> pitch;
-    std::optional<double> overflow_fraction;
-};
-struct RawDecoder {
-    std::optional<int64_t> lanes, fifo_rows, symbols_per_cycle, lut_bits, bus_bits;
-    std::optional<double> clock_ghz;
-    std::optional<std::string> arch, model;
-};
-struct RawPooling {
-    std::optional<double> clock_ghz;
-    std::optional<int64_t> latency_cycles;
-};
-struct RawStream {
-    std::optional<std::string> distribution, trace_file, trace_format;
-    std::optional<double> zipf_alpha;
-    std::optional<int64_t> batches, batch_size, pooling_factor, max_outstanding, seed;
-};
-struct RawBaseline {
-    std::optional<bool> enabled;
-    std::optional<json> pitch;
-};
-struct RawSim {
-    std::optional<double> quantum_ns;
-};
-struct RawConfig {
-    std::optional<std::string> name;
-    std::optional<RawMemory> memory;
-    std::optional<RawTable> table;
-    RawDecoder decoder;
-    RawPooling pooling;
-    RawStream stream;
-    RawBaseline baseline;
-    RawSim sim;
+// Writes every key. With `defaults`, keys without a fixed default are null.
+class Writer {
+public:
+    Writer(json& j, bool defaults) : m_j(j), m_defaults(defaults) { m_j = json::object(); }
+    template <class T, class R = NoRange>
+    void operator()(const char* key, T& field, R = {}, Need need = Need::Optional) {
+        m_j[key] = m_defaults && need != Need::Optional ? json() : leaf_json(field);
+    }
+    template <class T>
+    void object(const char* key, T& field, Need = Need::Optional);
+
+private:
+    json& m_j;
+    bool m_defaults;
 };
 
-const char* const kMemoryInts[] = {"channels", "ranks", "bankgroups", "banks_per_group", "rows",
-                                   "columns", "device_width", "bus_width", "BL", "queue_size"};
-const char* const kTimingCycles[] = {"CL", "tRCD", "tRP", "tRAS", "tRTP", "tCCD_S", "tCCD_L",
-                                     "tRRD_S", "tRRD_L", "tFAW", "tREFI", "tRFC", "tRTRS"};
+// ---- the schema: every key once ----------------------------------------------------------------
 
-RawConfig read_raw(const json& tree) {
-    RawConfig r;
-    Reader top(tree, "");
-    r.name = top.string("name");
-    if (auto m = top.object("memory")) {
-        RawMemory mem;
-        mem.name = m->string("name");
-        mem.protocol = m->string("protocol");
-        mem.address_mapping = m->string("address_mapping");
-        mem.page_policy = m->string("page_policy");
-        mem.refresh = m->boolean("refresh");
-        for (const char* k : kMemoryInts) mem.ints[k] = m->integer(k);
-        if (auto t = m->object("timing")) {
-            RawTiming rt;
-            rt.tCK = t->number("tCK");
-            for (const char* k : kTimingCycles) rt.cycles[k] = t->integer(k);
-            t->done();
-            mem.timing = rt;
+template <class V>
+void schema(V& v, DramTiming& t) {
+    constexpr Ints kCycles{0, int64_t(1) << 24};
+    constexpr Need req = Need::Required;
+    v("tCK", t.tCK_ns, Reals{0.0, 100.0}, req);
+    v("CL", t.CL, kCycles, req);
+    v("tRCD", t.tRCD, kCycles, req);
+    v("tRP", t.tRP, kCycles, req);
+    v("tRAS", t.tRAS, kCycles, req);
+    v("tRTP", t.tRTP, kCycles, req);
+    v("tCCD_S", t.tCCD_S, kCycles, req);
+    v("tCCD_L", t.tCCD_L, kCycles, req);
+    v("tRRD_S", t.tRRD_S, kCycles, req);
+    v("tRRD_L", t.tRRD_L, kCycles, req);
+    v("tFAW", t.tFAW, kCycles, req);
+    v("tREFI", t.tREFI, kCycles, req);
+    v("tRFC", t.tRFC, kCycles, req);
+    v("tRTRS", t.tRTRS, kCycles);
+}
+
+template <class V>
+void schema(V& v, DramConfig& c) {
+    constexpr Need req = Need::Required;
+    v("name", c.name, NoRange{}, Need::Derived);
+    v("protocol", c.protocol);
+    v("channels", c.channels, Ints{1, 1024}, req);
+    v("ranks", c.ranks, Ints{1, 64}, req);
+    v("bankgroups", c.bankgroups, Ints{1, 64}, req);
+    v("banks_per_group", c.banks_per_group, Ints{1, 64}, req);
+    v("rows", c.rows, Ints{1, int64_t(1) << 30}, req);
+    v("columns", c.columns, Ints{1, 1 << 20}, req);
+    v("device_width", c.device_width, Ints{1, 1024}, req);
+    v("bus_width", c.bus_width, Ints{8, 1024}, req);
+    v("BL", c.burst_length, Ints{1, 64}, req);
+    v("address_mapping", c.address_mapping, NoRange{}, req);
+    v("page_policy", c.page_policy);
+    v("queue_size", c.queue_size, Ints{1, 4096});
+    v("refresh", c.refresh);
+    v.object("timing", c.timing, req);
+}
+
+template <class V>
+void schema(V& v, TableSpec& t) {
+    v("coded_dir", t.coded_dir);
+    v("rows", t.rows, Ints{1, int64_t(1) << 40}, Need::Derived);
+    v("dim", t.dim, Ints{1, 65535}, Need::Derived);
+    v("row_bits", t.row_bits, Ints{1, kMaxPitchBits}, Need::Derived);
+    v("symbol_bits", t.symbol_bits, Ints{4, 8});
+    v("selector_bits", t.selector_bits, Ints{0, 4});
+    v("pitch", t.pitch, NoRange{}, Need::Derived);
+    v("overflow_fraction", t.overflow_fraction, Reals{0.0, 1.0, false, true});
+}
+
+template <class V>
+void schema(V& v, DecoderSpec& d) {
+    v("lanes", d.lanes, Ints{1, 4096});
+    v("clock_ghz", d.clock_ghz, Reals{0.0, 100.0});
+    v("fifo_rows", d.fifo_rows, Ints{1, 1 << 20});
+    v("arch", d.timing.arch);
+    v("symbols_per_cycle", d.timing.symbols_per_cycle, Ints{1, 16}, Need::Derived);
+    v("lut_bits", d.timing.lut_bits, Ints{1, 64});
+    v("bus_bits", d.timing.bus_bits, Ints{8, 1024});
+    v("model", d.model);
+}
+
+template <class V>
+void schema(V& v, PoolingSpec& p) {
+    v("clock_ghz", p.clock_ghz, Reals{0.0, 100.0}, Need::Derived);
+    v("latency_cycles", p.latency_cycles, Ints{0, 1 << 20});
+}
+
+constexpr int64_t kMaxStreamFactor = int64_t(1) << 34;  // also the bound on their product
+
+template <class V>
+void schema(V& v, StreamSpec& s) {
+    v("distribution", s.distribution);
+    v("zipf_alpha", s.zipf_alpha, Reals{0.0, 10.0});
+    v("trace_file", s.trace_file);
+    v("trace_format", s.trace_format);
+    v("batches", s.batches, Ints{1, kMaxStreamFactor});
+    v("batch_size", s.batch_size, Ints{1, kMaxStreamFactor});
+    v("pooling_factor", s.pooling_factor, Ints{1, kMaxStreamFactor});
+    v("max_outstanding", s.max_outstanding, Ints{1, 1 << 20});
+    v("seed", s.seed, Ints{0, std::numeric_limits<int64_t>::max()});
+}
+
+template <class V>
+void schema(V& v, BaselineSpec& b) {
+    v("enabled", b.enabled);
+    v("pitch", b.pitch);
+}
+
+template <class V>
+void schema(V& v, RunSpec& r) {
+    v("quantum_ns", r.quantum_ns, Reals{0.0, 1e9, false});
+}
+
+template <class V>
+void schema(V& v, SimConfig& c) {
+    v("name", c.name);
+    v.object("memory", c.memory, Need::Required);
+    v.object("table", c.table, Need::Required);
+    v.object("decoder", c.decoder);
+    v.object("pooling", c.pooling);
+    v.object("stream", c.stream);
+    v.object("baseline", c.baseline);
+    v.object("sim", c.sim);
+}
+
+template <class T>
+void Writer::object(const char* key, T& field, Need) {
+    if (m_defaults) {
+        Writer sub(m_j[key], true);
+        schema(sub, field);
+    } else {
+        m_j[key] = field;  // the section's to_json, which may drop keys that do not apply
+    }
+}
+
+// Reads a section and hands the reader (for given()) to the section's cross-key checks.
+template <class T, class Check>
+void read_checked(const json& j, T& c, Check check) {
+    Reader r(j);
+    schema(r, c);
+    r.done();
+    check(r);
+}
+
+template <class T>
+void write(json& j, const T& c) {
+    T copy = c;
+    Writer w(j, false);
+    schema(w, copy);
+}
+
+bool not_pitch_file(const PitchSpec& p) { return p.kind != PitchSpec::Kind::File; }
+
+}  // namespace
+
+// ---- sections: schema read plus the checks that involve several keys ---------------------------
+
+void from_json(const json& j, DramTiming& t) { read_checked(j, t, [](const Reader&) {}); }
+void to_json(json& j, const DramTiming& t) { write(j, t); }
+
+void from_json(const json& j, DramConfig& c) {
+    read_checked(j, c, [&](const Reader&) {
+        if (c.name.empty()) c.name = display_name(c);
+        validate(c);
+    });
+}
+void to_json(json& j, const DramConfig& c) { write(j, c); }
+
+void from_json(const json& j, TableSpec& t) {
+    read_checked(j, t, [&](const Reader& r) {
+        if (!t.coded_dir.empty()) {
+            for (const char* k : {"rows", "dim", "row_bits", "symbol_bits", "selector_bits"})
+                if (r.given(k)) throw ConfigError(k, "not allowed with table.coded_dir (read from the .ezt)");
+            if (!r.given("pitch")) t.pitch = PitchSpec{PitchSpec::Kind::File, 0};
+            return;
         }
-        m->done();
-        r.memory = mem;
-    }
-    if (auto t = top.object("table")) {
-        RawTable tb;
-        tb.coded_dir = t->string("coded_dir");
-        tb.rows = t->integer("rows");
-        tb.dim = t->integer("dim");
-        tb.row_bits = t->integer("row_bits");
-        tb.symbol_bits = t->integer("symbol_bits");
-        tb.selector_bits = t->integer("selector_bits");
-        if (const json* p = t->raw("pitch")) tb.pitch = *p;
-        tb.overflow_fraction = t->number("overflow_fraction");
-        t->done();
-        r.table = tb;
-    }
-    if (auto d = top.object("decoder")) {
-        r.decoder.lanes = d->integer("lanes");
-        r.decoder.fifo_rows = d->integer("fifo_rows");
-        r.decoder.symbols_per_cycle = d->integer("symbols_per_cycle");
-        r.decoder.lut_bits = d->integer("lut_bits");
-        r.decoder.bus_bits = d->integer("bus_bits");
-        r.decoder.clock_ghz = d->number("clock_ghz");
-        r.decoder.arch = d->string("arch");
-        r.decoder.model = d->string("model");
-        d->done();
-    }
-    if (auto p = top.object("pooling")) {
-        r.pooling.clock_ghz = p->number("clock_ghz");
-        r.pooling.latency_cycles = p->integer("latency_cycles");
-        p->done();
-    }
-    if (auto s = top.object("stream")) {
-        r.stream.distribution = s->string("distribution");
-        r.stream.trace_file = s->string("trace_file");
-        r.stream.trace_format = s->string("trace_format");
-        r.stream.zipf_alpha = s->number("zipf_alpha");
-        r.stream.batches = s->integer("batches");
-        r.stream.batch_size = s->integer("batch_size");
-        r.stream.pooling_factor = s->integer("pooling_factor");
-        r.stream.max_outstanding = s->integer("max_outstanding");
-        r.stream.seed = s->integer("seed");
-        s->done();
-    }
-    if (auto b = top.object("baseline")) {
-        r.baseline.enabled = b->boolean("enabled");
-        if (const json* p = b->raw("pitch")) r.baseline.pitch = *p;
-        b->done();
-    }
-    if (auto s = top.object("sim")) {
-        r.sim.quantum_ns = s->number("quantum_ns");
-        s->done();
-    }
-    top.done();
-    return r;
+        if (!r.given("rows")) bad("needs coded_dir, or rows, dim and row_bits");
+        for (const char* k : {"dim", "row_bits"})
+            if (!r.given(k)) throw ConfigError(k, "missing");
+        if (t.symbol_bits != 4 && t.symbol_bits != 8)
+            throw ConfigError("symbol_bits", "must be 4 or 8, got " + std::to_string(t.symbol_bits));
+        const uint32_t symbols = t.dim * (8 / t.symbol_bits);
+        const uint32_t overhead = t.selector_bits + (t.overflow_fraction > 0 ? 1 : 0);
+        if (t.row_bits < overhead + symbols)
+            throw ConfigError("row_bits", "must be >= " + std::to_string(overhead + symbols) + ", got " +
+                                              std::to_string(t.row_bits));
+        if (!r.given("pitch")) t.pitch = PitchSpec{PitchSpec::Kind::Byte, 0};
+        if (!not_pitch_file(t.pitch))
+            throw ConfigError("pitch", "must be packed, byte, burst or a bit count, got \"file\"");
+        if (t.pitch.kind == PitchSpec::Kind::Bits && t.pitch.bits < t.row_bits)
+            throw ConfigError("pitch", "must be >= row_bits (" + std::to_string(t.row_bits) + "), got " +
+                                           std::to_string(t.pitch.bits));
+    });
+}
+void to_json(json& j, const TableSpec& t) {
+    write(j, t);
+    // A coded table's geometry comes from its file, a declared one has no file: only what
+    // reads back as the same table.
+    if (t.coded_dir.empty()) j.erase("coded_dir");
+    else
+        for (const char* k : {"rows", "dim", "row_bits", "symbol_bits", "selector_bits"}) j.erase(k);
 }
 
-// ---- validation layer: defaults and ranges ----
-uint32_t in_range(const std::string& key, const std::optional<int64_t>& v, int64_t lo, int64_t hi,
-                  std::optional<int64_t> def = std::nullopt) {
-    if (!v) {
-        if (def) return static_cast<uint32_t>(*def);
-        fail(key, "missing");
-    }
-    if (*v < lo) fail(key, "must be >= " + std::to_string(lo) + ", got " + std::to_string(*v));
-    if (*v > hi) fail(key, "must be <= " + std::to_string(hi) + ", got " + std::to_string(*v));
-    return static_cast<uint32_t>(*v);
+void from_json(const json& j, DecoderSpec& d) {
+    read_checked(j, d, [&](const Reader& r) {
+        DecoderConfig& t = d.timing;
+        if (t.arch == DecoderArch::Canonical) {
+            if (!r.given("symbols_per_cycle")) t.symbols_per_cycle = 1;
+            if (t.symbols_per_cycle != 1)
+                throw ConfigError("symbols_per_cycle", "must be 1 for the canonical decoder, got " +
+                                                           std::to_string(t.symbols_per_cycle));
+        }
+        // The lut design holds a 2^B-entry table per book; the chain design has no table, so
+        // its window may be as wide as S codes (decoder_timing.hpp).
+        if (t.arch == DecoderArch::Lut && t.lut_bits > 16)
+            throw ConfigError("lut_bits", "must be <= 16 for the lut decoder, got " + std::to_string(t.lut_bits));
+        if (t.bus_bits % 8 != 0)
+            throw ConfigError("bus_bits", "must be a multiple of 8, got " + std::to_string(t.bus_bits));
+        embzip::validate(t);  // the contract's own limits; the checks above name the keys first
+    });
 }
+void to_json(json& j, const DecoderSpec& d) { write(j, d); }
 
-uint64_t at_least64(const std::string& key, const std::optional<int64_t>& v, int64_t lo, int64_t def) {
-    const int64_t x = v.value_or(def);
-    if (x < lo) fail(key, "must be >= " + std::to_string(lo) + ", got " + std::to_string(x));
-    return static_cast<uint64_t>(x);
+void from_json(const json& j, PoolingSpec& p) { read_checked(j, p, [](const Reader&) {}); }
+void to_json(json& j, const PoolingSpec& p) { write(j, p); }
+
+void from_json(const json& j, StreamSpec& s) {
+    read_checked(j, s, [&](const Reader&) {
+        if (s.distribution == Distribution::Trace && s.trace_file.empty())
+            throw ConfigError("trace_file", "missing (stream.distribution is trace)");
+        // Each factor is at most 2^34, so the product is exact in long double arithmetic.
+        const long double lookups = static_cast<long double>(s.batches) * s.batch_size * s.pooling_factor;
+        if (lookups > static_cast<long double>(kMaxStreamFactor))
+            bad("batches * batch_size * pooling_factor is too large (at most 2^34 lookups)");
+    });
 }
+void to_json(json& j, const StreamSpec& s) { write(j, s); }
 
-double positive(const std::string& key, const std::optional<double>& v, double def, double hi) {
-    const double x = v.value_or(def);
-    if (!(x > 0.0)) fail(key, "must be > 0, got " + std::to_string(x));
-    if (x > hi) fail(key, "must be <= " + std::to_string(hi) + ", got " + std::to_string(x));
-    return x;
+void from_json(const json& j, BaselineSpec& b) {
+    read_checked(j, b, [&](const Reader&) {
+        if (!not_pitch_file(b.pitch))
+            throw ConfigError("pitch", "must be packed, byte, burst or a bit count, got \"file\"");
+    });
 }
+void to_json(json& j, const BaselineSpec& b) { write(j, b); }
 
-PitchSpec parse_pitch(const std::string& key, const std::optional<json>& v, PitchSpec def, bool allow_file) {
-    if (!v) return def;
-    PitchSpec p;
-    if (v->is_number_integer()) {
-        const int64_t bits = v->get<int64_t>();
-        if (bits < 1 || bits > (1 << 24)) fail(key, "must be >= 1 bit, got " + std::to_string(bits));
-        p.kind = PitchSpec::Kind::Bits;
-        p.bits = static_cast<uint32_t>(bits);
-        return p;
-    }
-    const std::string s = v->is_string() ? v->get<std::string>() : "";
-    if (s == "packed") p.kind = PitchSpec::Kind::Packed;
-    else if (s == "byte") p.kind = PitchSpec::Kind::Byte;
-    else if (s == "burst") p.kind = PitchSpec::Kind::Burst;
-    else if (s == "file" && allow_file) p.kind = PitchSpec::Kind::File;
-    else fail(key, std::string("must be ") + (allow_file ? "file, " : "") + "packed, byte, burst or a bit count, got " + show(*v));
-    return p;
+void from_json(const json& j, RunSpec& r) { read_checked(j, r, [](const Reader&) {}); }
+void to_json(json& j, const RunSpec& r) { write(j, r); }
+
+void from_json(const json& j, SimConfig& c) {
+    read_checked(j, c, [&](const Reader&) {
+        const auto p = j.find("pooling");
+        if (p == j.end() || !p->contains("clock_ghz")) c.pooling.clock_ghz = c.decoder.clock_ghz;
+    });
 }
+void to_json(json& j, const SimConfig& c) { write(j, c); }
 
-DramConfig make_memory(const RawMemory& m) {
-    DramConfig c;
-    const std::string p = "memory";
-    c.name = m.name.value_or(m.protocol.value_or("memory"));
-    auto i = [&](const char* k, int64_t lo, int64_t hi, std::optional<int64_t> def = std::nullopt) {
-        return in_range(p + "." + k, m.ints.at(k), lo, hi, def);
-    };
-    c.channels = i("channels", 1, 1024);
-    c.ranks = i("ranks", 1, 64);
-    c.bankgroups = i("bankgroups", 1, 64);
-    c.banks_per_group = i("banks_per_group", 1, 64);
-    c.rows = i("rows", 1, int64_t(1) << 30);
-    c.columns = i("columns", 1, 1 << 20);
-    c.device_width = i("device_width", 1, 1024);
-    c.bus_width = i("bus_width", 8, 1024);
-    c.burst_length = i("BL", 1, 64);
-    c.queue_size = i("queue_size", 1, 4096, 32);
-    if (!m.address_mapping) fail(p + ".address_mapping", "missing");
-    c.address_mapping = *m.address_mapping;
-    const std::string pol = m.page_policy.value_or("open");
-    if (pol == "open") c.page_policy = PagePolicy::Open;
-    else if (pol == "closed") c.page_policy = PagePolicy::Closed;
-    else fail(p + ".page_policy", "must be open or closed, got \"" + pol + "\"");
-    c.refresh = m.refresh.value_or(true);
-    if (!m.timing) fail(p + ".timing", "missing");
-    const RawTiming& t = *m.timing;
-    if (!t.tCK) fail(p + ".timing.tCK", "missing");
-    c.timing.tCK_ns = *t.tCK;
-    auto cyc = [&](const char* k, std::optional<int64_t> def = std::nullopt) {
-        return in_range(p + ".timing." + k, t.cycles.at(k), 0, 1 << 24, def);
-    };
-    DramTiming& d = c.timing;
-    d.CL = cyc("CL");
-    d.tRCD = cyc("tRCD");
-    d.tRP = cyc("tRP");
-    d.tRAS = cyc("tRAS");
-    d.tRTP = cyc("tRTP");
-    d.tCCD_S = cyc("tCCD_S");
-    d.tCCD_L = cyc("tCCD_L");
-    d.tRRD_S = cyc("tRRD_S");
-    d.tRRD_L = cyc("tRRD_L");
-    d.tFAW = cyc("tFAW");
-    d.tREFI = cyc("tREFI");
-    d.tRFC = cyc("tRFC");
-    d.tRTRS = cyc("tRTRS", 1);
-    validate(c, p);
+SimConfig parse_config(const json& tree) {
+    SimConfig c;
+    from_json(tree, c);
     return c;
 }
+
+json default_config_json() {
+    SimConfig c;
+    json j;
+    Writer w(j, true);
+    schema(w, c);
+    return j;
+}
+
+std::vector<std::string> config_key_paths() {
+    std::vector<std::string> keys;
+    const json flat = default_config_json().flatten();  // "/memory/timing/tCK"
+    for (auto it = flat.begin(); it != flat.end(); ++it) {
+        std::string k = it.key().substr(1);
+        std::replace(k.begin(), k.end(), '/', '.');
+        keys.push_back(k);
+    }
+    std::sort(keys.begin(), keys.end());
+    return keys;
+}
+
+// ---- files and overrides ---------------------------------------------------------------------
+
+namespace {
 
 json load_json_file(const fs::path& path) {
     const std::vector<uint8_t> bytes = read_file(path.string());
@@ -330,9 +549,12 @@ void resolve_sections(json& tree, const fs::path& dir) {
         if (it == tree.end() || !it->is_string()) continue;
         fs::path p(it->get<std::string>());
         if (p.is_relative()) p = dir / p;
+        if (!fs::exists(p))
+            throw InputError(std::string(s) + ": no file '" + p.string() + "' (a file named by --set is relative "
+                                              "to the working directory, one named in a config to that config)");
         json sub = (std::string(s) == "memory" && p.extension() == ".ini") ? ini_to_memory_json(p.string())
                                                                            : load_json_file(p);
-        if (!sub.is_object()) fail(s, p.string() + " must hold a JSON object");
+        if (!sub.is_object()) throw ConfigError(s, p.string() + " must hold a JSON object");
         absolutize(s, sub, p.parent_path());
         *it = std::move(sub);
     }
@@ -347,8 +569,8 @@ void apply_override(json& tree, const std::string& a) {
     json value;
     try {
         value = json::parse(text);
-    } catch (const json::parse_error&) {
-        value = text;  // bare words and paths are strings
+    } catch (const json::exception&) {
+        value = text;  // bare words, paths and unreadable numbers (1e999) are strings
     }
     json* node = &tree;
     std::string walked;
@@ -381,45 +603,65 @@ json load_config_tree(const std::string& path, const std::vector<std::string>& o
     return tree;
 }
 
+namespace {
+
+// Largest value any .ini integer may have: far above every real geometry or timing value, and
+// small enough that the products below cannot overflow.
+constexpr double kMaxIniInteger = double(int64_t(1) << 40);
+
+}  // namespace
+
 json ini_to_memory_json(const std::string& path) {
     std::ifstream in(path);
     if (!in) throw IoError(path + ": cannot open");
     std::map<std::string, std::string> kv;  // "section.key" -> value
     std::string line, section;
+    auto trim = [](const std::string& s) {
+        const size_t b = s.find_first_not_of(" \t\r"), e = s.find_last_not_of(" \t\r");
+        return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
+    };
     while (std::getline(in, line)) {
         const size_t c = line.find_first_of(";#");
         if (c != std::string::npos) line.erase(c);
-        auto trim = [](std::string s) {
-            const size_t b = s.find_first_not_of(" \t\r"), e = s.find_last_not_of(" \t\r");
-            return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
-        };
         line = trim(line);
         if (line.empty()) continue;
         if (line.front() == '[') {
-            section = trim(line.substr(1, line.find(']') - 1));
+            const size_t close = line.find(']');
+            if (close == std::string::npos) throw InputError(path + ": section header without ']': '" + line + "'");
+            section = trim(line.substr(1, close - 1));
             continue;
         }
         const size_t eq = line.find('=');
         if (eq == std::string::npos) throw InputError(path + ": not key = value: '" + line + "'");
         kv[section + "." + trim(line.substr(0, eq))] = trim(line.substr(eq + 1));
     }
+    auto where = [&](const std::string& key) {
+        return path + ": [" + key.substr(0, key.find('.')) + "] " + key.substr(key.find('.') + 1);
+    };
     auto get = [&](const std::string& key, std::initializer_list<const char*> alts = {}) -> std::string {
         auto it = kv.find(key);
         if (it != kv.end()) return it->second;
         const std::string sec = key.substr(0, key.find('.'));
         for (const char* a : alts)
             if ((it = kv.find(sec + "." + a)) != kv.end()) return it->second;
-        throw InputError(path + ": [" + sec + "] " + key.substr(key.find('.') + 1) + ": missing");
+        throw InputError(where(key) + ": missing");
     };
-    auto num = [&](const std::string& key, std::initializer_list<const char*> alts = {}) -> int64_t {
-        const std::string v = get(key, alts);
+    auto real = [&](const std::string& key, const std::string& v) -> double {
         try {
             size_t used = 0;
             const double d = std::stod(v, &used);
-            if (used == v.size() && d == std::floor(d)) return static_cast<int64_t>(d);
+            if (used == v.size() && std::isfinite(d)) return d;
         } catch (const std::exception&) {
         }
-        throw InputError(path + ": " + key + ": must be an integer, got '" + v + "'");
+        throw InputError(where(key) + ": must be a number, got '" + v + "'");
+    };
+    // Checked before any conversion or arithmetic: an integer in [0, 2^40].
+    auto num = [&](const std::string& key, std::initializer_list<const char*> alts = {}) -> int64_t {
+        const std::string v = get(key, alts);
+        const double d = real(key, v);
+        if (d != std::floor(d) || d < 0 || d > kMaxIniInteger)
+            throw InputError(where(key) + ": must be an integer in 0..2^40, got '" + v + "'");
+        return static_cast<int64_t>(d);
     };
     json m;
     m["name"] = fs::path(path).stem().string();
@@ -433,23 +675,23 @@ json ini_to_memory_json(const std::string& path) {
     m["channels"] = num("system.channels");
     m["bus_width"] = num("system.bus_width");
     m["address_mapping"] = get("system.address_mapping");
-    // DRAMsim3 derives ranks from the channel size (MB) and the device geometry.
-    const int64_t rank_mb = num("dram_structure.rows") * num("dram_structure.columns") *
-                            num("system.bus_width") / 8 * num("dram_structure.bankgroups") *
-                            num("dram_structure.banks_per_group") / (1024 * 1024);
-    const int64_t size_mb = num("system.channel_size");
-    m["ranks"] = rank_mb > 0 && size_mb >= rank_mb ? size_mb / rank_mb : 1;
+    // DRAMsim3 derives ranks from the channel size (MB) and the device geometry. Every factor
+    // is at most 2^40, so the product (at most 2^200) is finite in double; geometry values are
+    // powers of two (checked later), for which the product is exact.
+    const double rank_mb = double(num("dram_structure.rows")) * double(num("dram_structure.columns")) *
+                           double(num("system.bus_width")) / 8 * double(num("dram_structure.bankgroups")) *
+                           double(num("dram_structure.banks_per_group")) / (1024.0 * 1024.0);
+    const double size_mb = double(num("system.channel_size"));
+    const double ranks = rank_mb >= 1.0 && size_mb >= rank_mb ? std::floor(size_mb / rank_mb) : 1.0;
+    // Out-of-range rank counts are reported by the schema (memory.ranks) like any other value.
+    m["ranks"] = ranks <= kMaxIniInteger ? json(static_cast<int64_t>(ranks)) : json(ranks);
     const std::string policy = kv.count("system.row_buf_policy") ? kv["system.row_buf_policy"] : "OPEN_PAGE";
     if (policy != "OPEN_PAGE" && policy != "CLOSE_PAGE")
-        throw InputError(path + ": [system] row_buf_policy: must be OPEN_PAGE or CLOSE_PAGE, got '" + policy + "'");
+        throw InputError(where("system.row_buf_policy") + ": must be OPEN_PAGE or CLOSE_PAGE, got '" + policy + "'");
     m["page_policy"] = policy == "OPEN_PAGE" ? "open" : "closed";
     if (kv.count("system.trans_queue_size")) m["queue_size"] = num("system.trans_queue_size");
     json t;
-    try {
-        t["tCK"] = std::stod(get("timing.tCK"));
-    } catch (const std::invalid_argument&) {
-        throw InputError(path + ": timing.tCK: must be a number, got '" + get("timing.tCK") + "'");
-    }
+    t["tCK"] = real("timing.tCK", get("timing.tCK"));
     t["CL"] = num("timing.CL");
     t["tRCD"] = num("timing.tRCD", {"tRCDRD"});
     t["tRP"] = num("timing.tRP");
@@ -465,101 +707,6 @@ json ini_to_memory_json(const std::string& path) {
     if (kv.count("timing.tRTRS")) t["tRTRS"] = num("timing.tRTRS");
     m["timing"] = t;
     return m;
-}
-
-SimConfig parse_config(const json& tree) {
-    const RawConfig r = read_raw(tree);
-    SimConfig c;
-    c.name = r.name.value_or("");
-    if (!r.memory) fail("memory", "missing");
-    c.memory = make_memory(*r.memory);
-
-    if (!r.table) fail("table", "missing");
-    const RawTable& t = *r.table;
-    TableSpec& ts = c.table;
-    ts.overflow_fraction = t.overflow_fraction.value_or(0.0);
-    if (ts.overflow_fraction < 0.0 || ts.overflow_fraction >= 1.0)
-        fail("table.overflow_fraction", "must be in [0, 1), got " + std::to_string(ts.overflow_fraction));
-    if (t.coded_dir) {
-        for (const char* k : {"rows", "dim", "row_bits", "symbol_bits", "selector_bits"}) {
-            const bool given = (std::string(k) == "rows" && t.rows) || (std::string(k) == "dim" && t.dim) ||
-                               (std::string(k) == "row_bits" && t.row_bits) ||
-                               (std::string(k) == "symbol_bits" && t.symbol_bits) ||
-                               (std::string(k) == "selector_bits" && t.selector_bits);
-            if (given) fail(std::string("table.") + k, "not allowed with table.coded_dir (read from the .ezt)");
-        }
-        ts.coded_dir = *t.coded_dir;
-        ts.pitch = parse_pitch("table.pitch", t.pitch, PitchSpec{PitchSpec::Kind::File, 0}, true);
-    } else {
-        if (!t.rows) fail("table", "needs coded_dir, or rows, dim and row_bits");
-        ts.rows = at_least64("table.rows", t.rows, 1, 1);
-        ts.dim = in_range("table.dim", t.dim, 1, 65535);
-        ts.symbol_bits = in_range("table.symbol_bits", t.symbol_bits, 4, 8, 8);
-        if (ts.symbol_bits != 4 && ts.symbol_bits != 8)
-            fail("table.symbol_bits", "must be 4 or 8, got " + std::to_string(ts.symbol_bits));
-        ts.selector_bits = in_range("table.selector_bits", t.selector_bits, 0, 4, 0);
-        const uint32_t symbols = ts.dim * (8 / ts.symbol_bits);
-        const uint32_t overhead = ts.selector_bits + (ts.overflow_fraction > 0 ? 1 : 0);
-        ts.row_bits = in_range("table.row_bits", t.row_bits, overhead + symbols, int64_t(1) << 24);
-        ts.pitch = parse_pitch("table.pitch", t.pitch, PitchSpec{PitchSpec::Kind::Byte, 0}, false);
-        if (ts.pitch.kind == PitchSpec::Kind::Bits && ts.pitch.bits < ts.row_bits)
-            fail("table.pitch", "must be >= row_bits (" + std::to_string(ts.row_bits) + "), got " +
-                                    std::to_string(ts.pitch.bits));
-    }
-
-    DecoderSpec& d = c.decoder;
-    d.lanes = in_range("decoder.lanes", r.decoder.lanes, 1, 4096, DecoderSpec::kLanes);
-    d.fifo_rows = in_range("decoder.fifo_rows", r.decoder.fifo_rows, 1, 1 << 20, DecoderSpec::kFifoRows);
-    d.clock_ghz = positive("decoder.clock_ghz", r.decoder.clock_ghz, DecoderSpec::kClockGhz, 100.0);
-    const std::string arch = r.decoder.arch.value_or("lut");
-    if (arch != "lut" && arch != "canonical") fail("decoder.arch", "must be lut or canonical, got \"" + arch + "\"");
-    d.timing.arch = parse_decoder_arch(arch);
-    d.timing.symbols_per_cycle = in_range("decoder.symbols_per_cycle", r.decoder.symbols_per_cycle, 1, 16,
-                                          d.timing.arch == DecoderArch::Canonical ? 1 : 2);
-    if (d.timing.arch == DecoderArch::Canonical && d.timing.symbols_per_cycle != 1)
-        fail("decoder.symbols_per_cycle", "must be 1 for the canonical decoder, got " +
-                                              std::to_string(d.timing.symbols_per_cycle));
-    d.timing.lut_bits = in_range("decoder.lut_bits", r.decoder.lut_bits, 1, 16, 10);
-    d.timing.bus_bits = in_range("decoder.bus_bits", r.decoder.bus_bits, 8, 1024, 64);
-    if (d.timing.bus_bits % 8 != 0)
-        fail("decoder.bus_bits", "must be a multiple of 8, got " + std::to_string(d.timing.bus_bits));
-    const std::string model = r.decoder.model.value_or("cpp");
-    if (model != "cpp" && model != "rtl") fail("decoder.model", "must be cpp or rtl, got \"" + model + "\"");
-    d.model = model == "rtl" ? DecoderModel::Rtl : DecoderModel::Cpp;
-
-    c.pooling.clock_ghz = positive("pooling.clock_ghz", r.pooling.clock_ghz, d.clock_ghz, 100.0);
-    c.pooling.latency_cycles = in_range("pooling.latency_cycles", r.pooling.latency_cycles, 0, 1 << 20,
-                                        PoolingSpec::kLatencyCycles);
-
-    StreamSpec& s = c.stream;
-    const std::string dist = r.stream.distribution.value_or("uniform");
-    if (dist == "uniform") s.distribution = Distribution::Uniform;
-    else if (dist == "zipf") s.distribution = Distribution::Zipf;
-    else if (dist == "sequential") s.distribution = Distribution::Sequential;
-    else if (dist == "trace") s.distribution = Distribution::Trace;
-    else fail("stream.distribution", "must be uniform, zipf, sequential or trace, got \"" + dist + "\"");
-    s.zipf_alpha = positive("stream.zipf_alpha", r.stream.zipf_alpha, 0.99, 10.0);
-    s.trace_file = r.stream.trace_file.value_or("");
-    if (s.distribution == Distribution::Trace && s.trace_file.empty())
-        fail("stream.trace_file", "missing (stream.distribution is trace)");
-    const std::string fmt = r.stream.trace_format.value_or("text");
-    if (fmt == "text") s.trace_format = TraceFormat::Text;
-    else if (fmt == "u32") s.trace_format = TraceFormat::U32;
-    else if (fmt == "u64") s.trace_format = TraceFormat::U64;
-    else fail("stream.trace_format", "must be text, u32 or u64, got \"" + fmt + "\"");
-    s.batches = at_least64("stream.batches", r.stream.batches, 1, 8);
-    s.batch_size = at_least64("stream.batch_size", r.stream.batch_size, 1, 128);
-    s.pooling_factor = at_least64("stream.pooling_factor", r.stream.pooling_factor, 1, 32);
-    s.max_outstanding = in_range("stream.max_outstanding", r.stream.max_outstanding, 1, 1 << 20, 64);
-    s.seed = at_least64("stream.seed", r.stream.seed, 0, 1);
-    if (s.lookups() > (uint64_t(1) << 34)) fail("stream", "batches * batch_size * pooling_factor is too large");
-
-    c.baseline.enabled = r.baseline.enabled.value_or(true);
-    c.baseline.pitch = parse_pitch("baseline.pitch", r.baseline.pitch, PitchSpec{PitchSpec::Kind::Byte, 0}, false);
-    const double q = r.sim.quantum_ns.value_or(RunSpec::kQuantumNs);
-    if (q < 0.0) fail("sim.quantum_ns", "must be >= 0, got " + std::to_string(q));
-    c.sim.quantum_ns = q;
-    return c;
 }
 
 }  // namespace embzip::sim

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "embzip/errors.hpp"
+#include "embzip_sim/config_error.hpp"
 
 namespace embzip::sim {
 namespace {
@@ -15,15 +15,19 @@ unsigned log2u(uint64_t v) {
     while ((uint64_t(1) << n) < v) ++n;
     return n;
 }
-[[noreturn]] void bad(const std::string& key, const std::string& what) { throw InputError(key + ": " + what); }
+[[noreturn]] void bad(const std::string& key, const std::string& what) { throw ConfigError(key, what); }
 
 }  // namespace
 
 uint64_t DramConfig::tck_ps() const { return static_cast<uint64_t>(std::llround(timing.tCK_ns * 1000.0)); }
 
-void validate(const DramConfig& c, const std::string& p) {
+std::string display_name(const DramConfig& c) {
+    return !c.name.empty() ? c.name : !c.protocol.empty() ? c.protocol : "memory";
+}
+
+void validate(const DramConfig& c) {
     auto pow2 = [&](const char* key, uint64_t v) {
-        if (!is_pow2(v)) bad(p + "." + key, "must be a power of two >= 1, got " + std::to_string(v));
+        if (!is_pow2(v)) bad(key, "must be a power of two >= 1, got " + std::to_string(v));
     };
     pow2("channels", c.channels);
     pow2("ranks", c.ranks);
@@ -35,35 +39,35 @@ void validate(const DramConfig& c, const std::string& p) {
     pow2("device_width", c.device_width);
     pow2("BL", c.burst_length);
     if (c.device_width > c.bus_width)
-        bad(p + ".device_width", "must be <= bus_width (" + std::to_string(c.bus_width) + "), got " +
+        bad("device_width", "must be <= bus_width (" + std::to_string(c.bus_width) + "), got " +
                                      std::to_string(c.device_width));
     if (c.burst_length > c.columns)
-        bad(p + ".BL", "must be <= columns (" + std::to_string(c.columns) + "), got " +
+        bad("BL", "must be <= columns (" + std::to_string(c.columns) + "), got " +
                            std::to_string(c.burst_length));
     if (c.burst_bytes() < 8)
-        bad(p + ".BL", "a burst (BL * bus_width / 8) must be at least 8 bytes, got " +
+        bad("BL", "a burst (BL * bus_width / 8) must be at least 8 bytes, got " +
                            std::to_string(c.burst_bytes()));
-    if (c.queue_size < 1) bad(p + ".queue_size", "must be >= 1, got 0");
+    if (c.queue_size < 1) bad("queue_size", "must be >= 1, got 0");
     if (!(c.timing.tCK_ns > 0.0) || c.timing.tCK_ns > 100.0)
-        bad(p + ".timing.tCK", "must be in (0, 100] ns, got " + std::to_string(c.timing.tCK_ns));
+        bad("timing.tCK", "must be in (0, 100] ns, got " + std::to_string(c.timing.tCK_ns));
     const double ps = c.timing.tCK_ns * 1000.0;
     if (std::fabs(ps - std::round(ps)) > 1e-6)
-        bad(p + ".timing.tCK", "must be a whole number of picoseconds, got " + std::to_string(c.timing.tCK_ns));
+        bad("timing.tCK", "must be a whole number of picoseconds, got " + std::to_string(c.timing.tCK_ns));
     const DramTiming& t = c.timing;
     const std::pair<const char*, uint32_t> positive[] = {
         {"CL", t.CL}, {"tRCD", t.tRCD}, {"tRP", t.tRP}, {"tRAS", t.tRAS}, {"tCCD_S", t.tCCD_S},
         {"tCCD_L", t.tCCD_L}, {"tRRD_S", t.tRRD_S}, {"tRRD_L", t.tRRD_L}, {"tREFI", t.tREFI}, {"tRFC", t.tRFC}};
     for (const auto& [key, v] : positive)
-        if (v < 1) bad(p + ".timing." + key, "must be >= 1, got 0");
+        if (v < 1) bad(std::string("timing.") + key, "must be >= 1, got 0");
     if (t.tRFC >= t.tREFI)
-        bad(p + ".timing.tRFC", "must be < tREFI (" + std::to_string(t.tREFI) + "), got " + std::to_string(t.tRFC));
+        bad("timing.tRFC", "must be < tREFI (" + std::to_string(t.tREFI) + "), got " + std::to_string(t.tRFC));
     AddressMapper check(c);  // throws on a bad mapping string
     (void)check;
 }
 
 AddressMapper::AddressMapper(const DramConfig& c) {
     const std::string& m = c.address_mapping;
-    const std::string key = "memory.address_mapping";
+    const std::string key = "address_mapping";
     if (m.size() != 12) bad(key, "must be six fields of ch ra bg ba ro co, got '" + m + "'");
     static const char* kNames[6] = {"ch", "ra", "bg", "ba", "ro", "co"};
     const uint64_t sizes[6] = {c.channels, c.ranks, c.bankgroups, c.banks_per_group, c.rows,

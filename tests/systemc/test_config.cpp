@@ -4,6 +4,9 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <regex>
+#include <set>
+#include <sstream>
 
 #include "embzip/errors.hpp"
 #include "embzip/layout.hpp"
@@ -25,6 +28,24 @@ json declared() {
     return {{"memory", test::preset("ddr4_3200.json")},
             {"table", {{"rows", 1000}, {"dim", 64}, {"row_bits", 400}}}};
 }
+// The DDR4 test .ini with one "key = value" line replaced.
+std::string ini_with(const std::string& key, const std::string& value) {
+    std::ifstream in(kData + "/ddr4_3200.ini");
+    std::ostringstream out;
+    std::string line;
+    bool found = false;
+    while (std::getline(in, line)) {
+        if (line.rfind(key + " =", 0) == 0) {
+            line = key + " = " + value;
+            found = true;
+        }
+        out << line << "\n";
+    }
+    REQUIRE(found);
+    const std::string path = "sim_config_test_" + key + ".ini";
+    std::ofstream(path) << out.str();
+    return path;
+}
 std::string error_of(json tree, const std::vector<std::string>& sets) {
     try {
         for (const auto& s : sets) apply_override(tree, s);
@@ -40,6 +61,12 @@ TEST_CASE("invalid values name the key path and the value", "[systemc][config]")
     CHECK(error_of(declared(), {"decoder.lanes=0"}) == "decoder.lanes: must be >= 1, got 0");
     CHECK(error_of(declared(), {"decoder.lames=4"}) == "decoder.lames: unknown key");
     CHECK(error_of(declared(), {"memory.timing.tFAW=-1"}) == "memory.timing.tFAW: must be >= 0, got -1");
+    CHECK(error_of(declared(), {"memory.timing.tRFC=20000"}) == "memory.timing.tRFC: must be < tREFI (12480), got 20000");
+    CHECK(error_of(declared(), {"baseline.pitch=file"}) ==
+          "baseline.pitch: must be packed, byte, burst or a bit count, got \"file\"");
+    CHECK(error_of(declared(), {"table.coded_dir=x"}) ==
+          "table.rows: not allowed with table.coded_dir (read from the .ezt)");
+    CHECK(error_of(declared(), {"memory=3"}) == "memory: must be an object, got 3");
     CHECK(error_of(declared(), {"memory.channels=3"}) == "memory.channels: must be a power of two >= 1, got 3");
     CHECK(error_of(declared(), {"memory.page_policy=shut"}) == "memory.page_policy: must be open or closed, got \"shut\"");
     CHECK(error_of(declared(), {"decoder.lanes=four"}) == "decoder.lanes: must be an integer, got \"four\"");
@@ -146,4 +173,131 @@ TEST_CASE("lookup streams: zipf is skewed, sequential wraps, traces are checked"
     CHECK(static_cast<uint64_t>(tr.next()) == 3);
     CHECK(static_cast<uint64_t>(tr.next()) == 5);
     std::remove(path.c_str());
+}
+
+TEST_CASE("sim_configs/README.md documents exactly the keys of the schema", "[systemc][config]") {
+    // Documented keys: the back-quoted names in the first cell of each table row under a heading
+    // "## `section`" (or "## Top level"); other headings end a section.
+    std::ifstream in(kConfigs + "README.md");
+    REQUIRE(in);
+    std::set<std::string> documented;
+    std::string line, prefix;
+    bool in_section = false;
+    const std::regex heading("^## `([a-z_.]+)`$"), quoted("`([A-Za-z_0-9]+)`");
+    std::smatch m;
+    while (std::getline(in, line)) {
+        if (line.rfind("## ", 0) == 0) {
+            in_section = line == "## Top level" || std::regex_match(line, m, heading);
+            prefix = line == "## Top level" ? "" : in_section ? m[1].str() + "." : "";
+            continue;
+        }
+        if (!in_section || line.rfind("| ", 0) != 0) continue;
+        const std::string cell = line.substr(2, line.find(" |", 1) - 2);
+        for (auto it = std::sregex_iterator(cell.begin(), cell.end(), quoted); it != std::sregex_iterator(); ++it)
+            documented.insert(prefix + (*it)[1].str());
+    }
+    const std::vector<std::string> leaves = config_key_paths();
+    std::set<std::string> objects;  // sections: documented as keys too, but not leaves
+    for (const std::string& k : leaves)
+        for (size_t dot = k.find('.'); dot != std::string::npos; dot = k.find('.', dot + 1))
+            objects.insert(k.substr(0, dot));
+    for (const std::string& k : leaves) {
+        INFO("schema key " << k);
+        CHECK(documented.count(k) == 1);
+    }
+    for (const std::string& k : documented) {
+        INFO("documented key " << k);
+        CHECK((std::find(leaves.begin(), leaves.end(), k) != leaves.end() || objects.count(k)));
+    }
+    CHECK(leaves.size() > 50);
+}
+
+TEST_CASE("defaults live in the section structs; the printed config is a config", "[systemc][config]") {
+    const json d = default_config_json();
+    CHECK(d["decoder"]["lanes"] == DecoderSpec::kLanes);
+    CHECK(d["decoder"]["fifo_rows"] == DecoderSpec::kFifoRows);
+    CHECK(d["decoder"]["arch"] == "lut");
+    CHECK(d["decoder"]["symbols_per_cycle"].is_null());  // derived from arch
+    CHECK(d["stream"]["batches"] == StreamSpec::kBatches);
+    CHECK(d["stream"]["distribution"] == "uniform");
+    CHECK(d["memory"]["queue_size"] == DramConfig::kQueueSize);
+    CHECK(d["memory"]["channels"].is_null());  // required
+    CHECK(d["memory"]["timing"]["tCK"].is_null());
+    CHECK(d["memory"]["timing"]["tRTRS"] == DramTiming::kTRTRS);
+    CHECK(d["sim"]["quantum_ns"] == RunSpec::kQuantumNs);
+    // --print-config's output, read back, is the same config.
+    for (const char* f : {"default.json", "declared_40m.json"}) {
+        INFO(f);
+        const SimConfig c = parse_config(load_config_tree(kConfigs + f, {}));
+        const json printed = c;
+        const SimConfig again = parse_config(printed);
+        CHECK(json(again) == printed);
+        CHECK(printed["pooling"]["clock_ghz"] == c.decoder.clock_ghz);
+    }
+}
+
+TEST_CASE("decoder: chain and every S/B the timing contract accepts", "[systemc][config]") {
+    const SimConfig c = parse_config([] {
+        json t = declared();
+        apply_override(t, "decoder.arch=chain");
+        apply_override(t, "decoder.lut_bits=40");
+        apply_override(t, "decoder.symbols_per_cycle=16");
+        return t;
+    }());
+    CHECK(c.decoder.timing.arch == DecoderArch::Chain);
+    CHECK(c.decoder.timing.lut_bits == 40);
+    CHECK(c.decoder.timing.symbols_per_cycle == 16);
+    CHECK(error_of(declared(), {"decoder.arch=chain", "decoder.lut_bits=64"}) == "");
+    CHECK(error_of(declared(), {"decoder.arch=lut", "decoder.lut_bits=16"}) == "");
+    CHECK(error_of(declared(), {"decoder.arch=lut", "decoder.lut_bits=17"}) ==
+          "decoder.lut_bits: must be <= 16 for the lut decoder, got 17");
+    CHECK(error_of(declared(), {"decoder.arch=chain", "decoder.lut_bits=65"}) ==
+          "decoder.lut_bits: must be <= 64, got 65");
+    CHECK(error_of(declared(), {"decoder.arch=systolic"}) ==
+          "decoder.arch: must be canonical, lut or chain, got \"systolic\"");
+    CHECK(error_of(declared(), {"decoder.symbols_per_cycle=17"}) == "decoder.symbols_per_cycle: must be <= 16, got 17");
+    CHECK(error_of(declared(), {"decoder.bus_bits=100"}) == "decoder.bus_bits: must be a multiple of 8, got 100");
+    // canonical defaults to S = 1
+    CHECK(parse_config([] {
+              json t = declared();
+              apply_override(t, "decoder.arch=canonical");
+              return t;
+          }())
+              .decoder.timing.symbols_per_cycle == 1);
+}
+
+TEST_CASE("out-of-range numbers are rejected before any conversion (issue 8: UB)", "[systemc][config]") {
+    // JSON: values far outside a field's type, as integers, floats and unsigned.
+    CHECK(error_of(declared(), {"decoder.lanes=1e30"}) == "decoder.lanes: must be <= 4096, got 1e+30");
+    CHECK(error_of(declared(), {"decoder.lanes=-1e30"}) == "decoder.lanes: must be >= 1, got -1e+30");
+    CHECK(error_of(declared(), {"stream.seed=18446744073709551615"}) ==
+          "stream.seed: must be <= 9223372036854775807, got 18446744073709551615");
+    CHECK(error_of(declared(), {"stream.seed=-1"}) == "stream.seed: must be >= 0, got -1");
+    CHECK(error_of(declared(), {"table.rows=1.5"}) == "table.rows: must be an integer, got 1.5");
+    CHECK(error_of(declared(), {"memory.timing.tCK=1e999"}) == "memory.timing.tCK: must be a number, got \"1e999\"");
+    CHECK(error_of(declared(), {"stream.batches=17179869184", "stream.batch_size=17179869184"}) ==
+          "stream: batches * batch_size * pooling_factor is too large (at most 2^34 lookups)");
+    CHECK(error_of(declared(), {"decoder.clock_ghz=0"}) == "decoder.clock_ghz: must be > 0, got 0");
+    CHECK(error_of(declared(), {"table.overflow_fraction=1"}) == "table.overflow_fraction: must be < 1, got 1");
+    // .ini: 1e30 was cast to int64 (undefined), products of large values overflowed int64.
+    const std::string huge = ini_with("rows", "1e30");
+    CHECK_THROWS_WITH(ini_to_memory_json(huge), Contains("[dram_structure] rows: must be an integer in 0..2^40, got '1e30'"));
+    const std::string negative = ini_with("columns", "-1024");
+    CHECK_THROWS_WITH(ini_to_memory_json(negative), Contains("[dram_structure] columns: must be an integer"));
+    const std::string wide = ini_with("rows", "1099511627776");  // 2^40: the product needs 2^73
+    json tree = declared();
+    tree["memory"] = ini_to_memory_json(wide);
+    CHECK(error_of(tree, {}) == "memory.rows: must be <= 1073741824, got 1099511627776");
+    const std::string size = ini_with("channel_size", "1099511627776");  // 2^40 MB: 2^27 ranks
+    tree["memory"] = ini_to_memory_json(size);
+    CHECK(error_of(tree, {}) == "memory.ranks: must be <= 64, got 134217728");
+    const std::string tck = ini_with("tCK", "fast");
+    CHECK_THROWS_WITH(ini_to_memory_json(tck), Contains("[timing] tCK: must be a number, got 'fast'"));
+    for (const std::string& f : {huge, negative, wide, size, tck}) std::remove(f.c_str());
+}
+
+TEST_CASE("a file named by --set is relative to the working directory", "[systemc][config]") {
+    json tree = declared();
+    CHECK_THROWS_WITH(apply_override(tree, "memory=no_such_memory.json"),
+                      Contains("memory: no file '") && Contains("relative to the working directory"));
 }

@@ -1,28 +1,34 @@
 // SPDX-License-Identifier: MIT
-// Two-layer configuration (DRAMSys style): the JSON tree is read into raw structs whose fields
-// are optional (unknown keys and wrong types are errors naming the key path), then validated
-// into SimConfig, which applies the named defaults and rejects bad values
-// ("decoder.lanes: must be >= 1, got 0"). Every field is documented in sim_configs/README.md.
+// The simulator's configuration schema. Each section is a struct whose defaults are its
+// `static constexpr` members; config.cpp lists every key once (name, field, range, required or
+// not) and derives from that one list the JSON reader (`from_json`: unknown keys and bad values
+// are errors naming the key path, "decoder.lanes: must be >= 1, got 0"), the writer
+// (`to_json`, `--print-config`), the defaults tree and the key list that the README test
+// compares with sim_configs/README.md.
 #pragma once
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "embzip/decoder_timing.hpp"
+#include "embzip_sim/config_error.hpp"
 #include "embzip_sim/dram.hpp"
 #include "embzip_sim/model.hpp"
 
 namespace embzip::sim {
 
 struct TableSpec {
+    static constexpr uint32_t kSymbolBits = 8;
+    static constexpr uint32_t kSelectorBits = 0;
+    static constexpr double kOverflowFraction = 0.0;
     std::string coded_dir;  // non-empty: DIR/table.ezt; otherwise the declared fields below
     uint64_t rows = 0;
     uint32_t dim = 0;
     uint32_t row_bits = 0;
-    uint32_t symbol_bits = 8;
-    uint32_t selector_bits = 0;
-    PitchSpec pitch;
-    double overflow_fraction = 0.0;
+    uint32_t symbol_bits = kSymbolBits;
+    uint32_t selector_bits = kSelectorBits;
+    PitchSpec pitch;  // File for coded tables, Byte for declared ones unless given
+    double overflow_fraction = kOverflowFraction;
 };
 
 // cpp: lanes timed by the decoder_timing.hpp contract, rows from the library's decoder.
@@ -33,21 +39,27 @@ struct DecoderSpec {
     static constexpr unsigned kLanes = 4;
     static constexpr double kClockGhz = 1.0;
     static constexpr unsigned kFifoRows = 16;
+    static constexpr DecoderArch kArch = DecoderArch::Lut;
+    static constexpr unsigned kSymbolsPerCycle = 2;  // lut and chain; canonical: 1
+    static constexpr unsigned kLutBits = 10;
+    static constexpr unsigned kBusBits = 64;
+    static constexpr DecoderModel kModel = DecoderModel::Cpp;
     unsigned lanes = kLanes;
     double clock_ghz = kClockGhz;
     unsigned fifo_rows = kFifoRows;
-    DecoderConfig timing;  // arch, symbols_per_cycle, lut_bits, bus_bits
-    DecoderModel model = DecoderModel::Cpp;
+    DecoderConfig timing{kArch, kSymbolsPerCycle, kLutBits, kBusBits};
+    DecoderModel model = kModel;
 };
 
 struct PoolingSpec {
     static constexpr unsigned kLatencyCycles = 1;
-    double clock_ghz = DecoderSpec::kClockGhz;
+    double clock_ghz = DecoderSpec::kClockGhz;  // the decoder clock unless given
     unsigned latency_cycles = kLatencyCycles;
 };
 
 struct BaselineSpec {
-    bool enabled = true;
+    static constexpr bool kEnabled = true;
+    bool enabled = kEnabled;
     PitchSpec pitch;  // of the plain table: byte (= dim bytes) by default
 };
 
@@ -67,16 +79,42 @@ struct SimConfig {
     RunSpec sim;
 };
 
+// Section readers and writers (nlohmann/json ADL hooks). Readers throw ConfigError with the
+// path inside the section; parse_config prefixes the section.
+void from_json(const nlohmann::json& j, DramTiming& c);
+void to_json(nlohmann::json& j, const DramTiming& c);
+void from_json(const nlohmann::json& j, DramConfig& c);
+void to_json(nlohmann::json& j, const DramConfig& c);
+void from_json(const nlohmann::json& j, TableSpec& c);
+void to_json(nlohmann::json& j, const TableSpec& c);
+void from_json(const nlohmann::json& j, DecoderSpec& c);
+void to_json(nlohmann::json& j, const DecoderSpec& c);
+void from_json(const nlohmann::json& j, PoolingSpec& c);
+void to_json(nlohmann::json& j, const PoolingSpec& c);
+void from_json(const nlohmann::json& j, StreamSpec& c);
+void to_json(nlohmann::json& j, const StreamSpec& c);
+void from_json(const nlohmann::json& j, BaselineSpec& c);
+void to_json(nlohmann::json& j, const BaselineSpec& c);
+void from_json(const nlohmann::json& j, RunSpec& c);
+void to_json(nlohmann::json& j, const RunSpec& c);
+void from_json(const nlohmann::json& j, SimConfig& c);
+void to_json(nlohmann::json& j, const SimConfig& c);
+
 // Reads a config file, replaces every section given as a string by the file it names (relative
 // to the naming file; .json, or .ini for memory), makes file paths inside absolute, then applies
 // each --set override ("decoder.lanes=4", value parsed as JSON or else taken as a string).
 // @throws InputError / IoError naming the file or key.
 nlohmann::json load_config_tree(const std::string& path, const std::vector<std::string>& overrides);
-// Applies one override to a tree (paths in the value are relative to the working directory).
+// Applies one override to a tree. A value naming a file (a section such as memory=x.json,
+// table.coded_dir, stream.trace_file) is relative to the working directory.
 void apply_override(nlohmann::json& tree, const std::string& assignment);
-// A DRAMsim3 .ini file as a memory section. @throws InputError naming a missing key.
+// A DRAMsim3 .ini file as a memory section. @throws InputError naming the file, section and key.
 nlohmann::json ini_to_memory_json(const std::string& path);
-// Raw parse then validation. @throws InputError "<key.path>: <what>, got <value>".
+// Schema read, defaults applied, cross-key checks. @throws ConfigError "<key.path>: <what>".
 SimConfig parse_config(const nlohmann::json& tree);
+// Every key with its default; keys without a default (required) are null.
+nlohmann::json default_config_json();
+// Every leaf key path of the schema ("memory.timing.tCK", "decoder.lanes", ...), sorted.
+std::vector<std::string> config_key_paths();
 
 }  // namespace embzip::sim

@@ -16,12 +16,14 @@ namespace embzip::sim {
 using Cycle = uint64_t;
 constexpr Cycle kNever = std::numeric_limits<Cycle>::max();
 
-// Timing parameters in memory clock cycles (tCK in ns).
+// Timing parameters in memory clock cycles (tCK in ns). All required in a config except tRTRS;
+// the initial values (DDR4-3200) only serve code that builds a DramConfig by hand.
 struct DramTiming {
+    static constexpr uint32_t kTRTRS = 1;
     double tCK_ns = 0.625;
     uint32_t CL = 22, tRCD = 22, tRP = 22, tRAS = 52, tRTP = 12;
     uint32_t tCCD_S = 4, tCCD_L = 8, tRRD_S = 4, tRRD_L = 8, tFAW = 34;
-    uint32_t tREFI = 12480, tRFC = 560, tRTRS = 1;
+    uint32_t tREFI = 12480, tRFC = 560, tRTRS = kTRTRS;
 };
 
 enum class PagePolicy { Open, Closed };
@@ -29,13 +31,18 @@ enum class PagePolicy { Open, Closed };
 // Geometry follows DRAMsim3: a column is device_width bits of each of the bus_width/device_width
 // devices of a rank, so a DRAM row holds columns * bus_width / 8 bytes and a burst BL columns.
 struct DramConfig {
-    std::string name = "DDR4-3200";
+    static constexpr PagePolicy kPagePolicy = PagePolicy::Open;
+    static constexpr uint32_t kQueueSize = 32;
+    static constexpr bool kRefresh = true;
+    std::string name;      // label; the protocol when empty
+    std::string protocol;  // label
+
     uint32_t channels = 1, ranks = 1, bankgroups = 4, banks_per_group = 4;
     uint32_t rows = 65536, columns = 1024, device_width = 8, bus_width = 64, burst_length = 8;
     std::string address_mapping = "rochrababgco";
-    PagePolicy page_policy = PagePolicy::Open;
-    uint32_t queue_size = 32;  // FR-FCFS window per channel, in bursts
-    bool refresh = true;
+    PagePolicy page_policy = kPagePolicy;
+    uint32_t queue_size = kQueueSize;  // FR-FCFS window per channel, in bursts
+    bool refresh = kRefresh;
     DramTiming timing;
 
     uint32_t burst_bytes() const { return burst_length * bus_width / 8; }
@@ -49,8 +56,11 @@ struct DramConfig {
     double peak_bytes_per_s() const { return channels * bus_width / 8.0 * 2.0 / (timing.tCK_ns * 1e-9); }
 };
 
-// @throws InputError naming "<prefix>.<key>" for every bad field (powers of two, ranges, mapping).
-void validate(const DramConfig& config, const std::string& prefix = "memory");
+// Cross-field checks (powers of two, geometry, tRFC < tREFI, the mapping string).
+// @throws ConfigError naming the key inside the memory section ("timing.tRFC").
+void validate(const DramConfig& config);
+// A label for summaries: the name, else the protocol, else "memory".
+std::string display_name(const DramConfig& config);
 
 struct DramAddress {
     uint32_t channel = 0, rank = 0, bankgroup = 0, bank = 0, row = 0, column = 0;  // column in bursts

@@ -87,13 +87,18 @@ enum class Distribution { Uniform, Zipf, Sequential, Trace };
 enum class TraceFormat { Text, U32, U64 };
 
 struct StreamSpec {
-    Distribution distribution = Distribution::Uniform;
-    double zipf_alpha = 0.99;
+    static constexpr Distribution kDistribution = Distribution::Uniform;
+    static constexpr double kZipfAlpha = 0.99;
+    static constexpr TraceFormat kTraceFormat = TraceFormat::Text;
+    static constexpr uint64_t kBatches = 8, kBatchSize = 128, kPoolingFactor = 32;
+    static constexpr uint64_t kMaxOutstanding = 64, kSeed = 1;
+    Distribution distribution = kDistribution;
+    double zipf_alpha = kZipfAlpha;
     std::string trace_file;
-    TraceFormat trace_format = TraceFormat::Text;
-    uint64_t batches = 8, batch_size = 128, pooling_factor = 32;
-    uint64_t max_outstanding = 64;
-    uint64_t seed = 1;
+    TraceFormat trace_format = kTraceFormat;
+    uint64_t batches = kBatches, batch_size = kBatchSize, pooling_factor = kPoolingFactor;
+    uint64_t max_outstanding = kMaxOutstanding;
+    uint64_t seed = kSeed;
     uint64_t lookups() const { return batches * batch_size * pooling_factor; }
 };
 
