@@ -71,8 +71,8 @@ void add_method_options(po::options_description& d) {
         "longest code the decoder supports (lookup-table size), 1..32")(
         "quiet,q", po::bool_switch(), "no progress on stderr")(
         "mwu-iterations", po::value<unsigned>()->default_value(300),
-        "minimax: multiplicative-weights rounds")("eta", po::value<double>()->default_value(0.05),
-                                                  "minimax: weight step size")(
+        "minimax: multiplicative-weights rounds (0: no bound, local search from Huffman)")("eta", po::value<double>()->default_value(0.05),
+                                                  "minimax: weight step size, (0, 10]")(
         "books", po::value<unsigned>()->default_value(1),
         "minimax: code books, 1..16 (selector bits per row)")(
         "overflow", po::value<double>()->default_value(0.0),
@@ -110,7 +110,9 @@ MethodOptions method_options(const po::variables_map& vm) {
     o.overflow = vm["overflow"].as<double>();
     if (!(o.overflow >= 0.0 && o.overflow < 1.0))
         throw InputError("--overflow must be a fraction in [0, 1)");
-    if (!(o.eta > 0)) throw InputError("--eta must be > 0");
+    if (!(o.eta > 0 && o.eta <= MethodOptions::kMaxEta))
+        throw InputError("--eta must be in (0, " + std::to_string(int(MethodOptions::kMaxEta)) +
+                         "]");
     o.progress = stderr_progress(vm["quiet"].as<bool>());
     return o;
 }

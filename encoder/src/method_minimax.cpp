@@ -61,7 +61,12 @@ MixtureCode mixture_code(const RowHistograms& hist, const std::vector<uint32_t>&
     }
     const double scale = std::ldexp(1.0, 44) / double(hist.symbols_per_row);
     std::array<uint64_t, 256> fi{};
-    for (uint8_t s : symbols) fi[s] = uint64_t(std::floor(f[s] * scale)) + 1;
+    for (uint8_t s : symbols) {
+        // f[s] <= symbols_per_row since lambda sums to 1, so f[s] * scale < 2^45.
+        if (!(f[s] >= 0 && f[s] <= double(hist.symbols_per_row)))
+            throw std::logic_error("minimax: row weights are not a distribution");
+        fi[s] = uint64_t(std::floor(f[s] * scale)) + 1;
+    }
     MixtureCode m;
     m.code = huffman_lengths(fi.data(), hist.spec.alphabet(), max_len);
     double cost = 0;
@@ -221,6 +226,16 @@ MinimaxOutcome minimax_code(const RowHistograms& hist, const std::vector<uint32_
     out.worst = UINT64_MAX;
     std::vector<double> lambda(rows.size(), 1.0 / double(rows.size()));
     std::vector<uint64_t> lens;
+    if (options.mwu_iterations == 0) {
+        // No multiplicative weights: the local search starts from the Huffman code of the
+        // rows' average histogram, and no bound is claimed (one round would prove one).
+        out.code = mixture_code(hist, rows, lambda, symbols, options.max_len).code;
+        out.worst = worst_row(hist, rows, out.code);
+    }
+    // Weights are kept as logarithms and normalised against the largest, so that however
+    // large eta is, the heaviest row keeps weight 1 before normalisation: lambda never
+    // underflows to all zeros (0/0 would make the mixture, and so the bound, meaningless).
+    std::vector<double> log_weight(rows.size(), 0.0);
     for (unsigned t = 0; t < options.mwu_iterations; ++t) {
         const MixtureCode m = mixture_code(hist, rows, lambda, symbols, options.max_len);
         out.bound = std::max(out.bound, m.bound);
@@ -232,9 +247,14 @@ MinimaxOutcome minimax_code(const RowHistograms& hist, const std::vector<uint32_
         if (out.worst <= uint64_t(std::ceil(out.bound - 1e-9))) break;  // proven optimal
         // Exponentiated gradient: rows longer under this code gain weight.
         const double eta = options.eta / std::sqrt(double(t + 1));
+        double top = -HUGE_VAL;
+        for (size_t i = 0; i < rows.size(); ++i) {
+            log_weight[i] += eta * (double(lens[i]) - double(w));
+            top = std::max(top, log_weight[i]);
+        }
         double total = 0;
         for (size_t i = 0; i < rows.size(); ++i) {
-            lambda[i] *= std::exp(eta * (double(lens[i]) - double(w)));
+            lambda[i] = std::exp(log_weight[i] - top);
             total += lambda[i];
         }
         for (double& l : lambda) l /= total;
@@ -254,6 +274,9 @@ MinimaxOutcome minimax_code(const RowHistograms& hist, const std::vector<uint32_
             out.code = c;
         }
     }
+    // A lower bound above a width some code achieves is impossible: it would mean the bound's
+    // arithmetic is wrong, so no certificate is claimed rather than a false one.
+    if (!std::isfinite(out.bound) || out.bound > double(out.worst) + 1e-6) out.bound = 0;
     return out;
 }
 
@@ -267,6 +290,9 @@ CodeResult run_minimax(const Table& table, unsigned bits, const MethodOptions& o
     if (!(options.overflow >= 0.0 && options.overflow < 1.0))
         throw InputError("--overflow must be a fraction in [0, 1), got " +
                          std::to_string(options.overflow));
+    if (!(options.eta > 0 && options.eta <= MethodOptions::kMaxEta))
+        throw InputError("--eta must be in (0, " + std::to_string(int(MethodOptions::kMaxEta)) +
+                         "], got " + std::to_string(options.eta));
     CodeResult best;
     uint64_t best_bytes = UINT64_MAX;
     const std::vector<Split> splits = bits == 8
@@ -344,9 +370,10 @@ CodeResult run_minimax(const Table& table, unsigned bits, const MethodOptions& o
             best.second_book_rows = books.size() > 1 ? evaluate(hist, books).second_book_rows : 0;
         }
         // The bound (one shared code, no overflow) is the least over the splits tried.
+        // A split whose search proved nothing (bound 0) makes the least 0: no certificate.
         if (options.books == 1 && options.overflow == 0) {
             const uint64_t b = uint64_t(std::ceil(bound - 1e-9));
-            best.bound_bits = best.bound_bits == 0 ? b : std::min(best.bound_bits, b);
+            best.bound_bits = split == splits.front() ? b : std::min(best.bound_bits, b);
         }
     }
     return best;

@@ -43,7 +43,10 @@ struct MethodOptions {
     SaStart start = SaStart::Balanced;
     unsigned max_code_len = CodeGeometry::kMaxCodeLen;  // longest code the decoder supports
     unsigned mwu_iterations = 300;                      // minimax: multiplicative-weights rounds
-    double eta = 0.05;                                  // minimax: weight step
+    double eta = 0.05;                                  // minimax: weight step, (0, kMaxEta]
+    // Row lengths differ by bits, so a step of 10 already moves all the weight to the worst
+    // rows in one round; larger steps only lose the averaging that makes the bound good.
+    static constexpr double kMaxEta = 10.0;
     unsigned books = 1;                                 // minimax: code books (1..16)
     double overflow = 0.0;  // largest fraction of rows allowed to overflow (0: none)
     ProgressFn progress;
