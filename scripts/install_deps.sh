@@ -7,7 +7,7 @@ set -euo pipefail
 PACKAGES=(
     g++ make cmake pkg-config git ca-certificates
     libboost-program-options-dev catch2 nlohmann-json3-dev libbenchmark-dev
-    libsystemc-dev verilator yosys libzstd-dev
+    libsystemc-dev verilator yosys libzstd-dev zlib1g-dev
     python3 python3-numpy python3-matplotlib
     "$@"
 )

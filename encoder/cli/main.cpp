@@ -71,8 +71,8 @@ void add_method_options(po::options_description& d) {
         "longest code the decoder supports (lookup-table size), 1..32")(
         "quiet,q", po::bool_switch(), "no progress on stderr")(
         "mwu-iterations", po::value<unsigned>()->default_value(300),
-        "minimax: multiplicative-weights rounds (0: no bound, local search from Huffman)")("eta", po::value<double>()->default_value(0.05),
-                                                  "minimax: weight step size, (0, 10]")(
+        "minimax: multiplicative-weights rounds (0: no bound, local search from Huffman)")(
+        "eta", po::value<double>()->default_value(0.05), "minimax: weight step size, (0, 10]")(
         "books", po::value<unsigned>()->default_value(1),
         "minimax: code books, 1..16 (selector bits per row)")(
         "overflow", po::value<double>()->default_value(0.0),

@@ -2,6 +2,7 @@
 #include "embzip/file_util.hpp"
 
 #include <unistd.h>
+#include <zlib.h>
 
 #include <array>
 #include <cerrno>
@@ -49,24 +50,10 @@ void write_file_atomic(const std::string& path, const std::string& text) {
     write_file_atomic(path, text.data(), text.size());
 }
 
-namespace {
-std::array<uint32_t, 256> make_crc_table() {
-    std::array<uint32_t, 256> table{};
-    for (uint32_t i = 0; i < 256; ++i) {
-        uint32_t c = i;
-        for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-        table[i] = c;
-    }
-    return table;
-}
-}  // namespace
-
-// CRC-32 (IEEE 802.3, as zlib), so a file can be checked with standard tools.
+// CRC-32 (IEEE 802.3) by zlib, so a file can be checked with standard tools; zlib's is
+// table-sliced and several times faster than a byte-at-a-time loop over a whole file.
 uint32_t crc32(const uint8_t* data, size_t size, uint32_t crc) {
-    static const std::array<uint32_t, 256> table = make_crc_table();
-    crc = ~crc;
-    for (size_t i = 0; i < size; ++i) crc = table[(crc ^ data[i]) & 0xFF] ^ (crc >> 8);
-    return ~crc;
+    return uint32_t(::crc32_z(crc, data, size));
 }
 
 }  // namespace embzip

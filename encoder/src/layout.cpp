@@ -2,8 +2,11 @@
 // Fixed-width row coding: encoder and the random-access row decoder.
 #include "embzip/layout.hpp"
 
+#include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstring>
+#include <thread>
 
 #include "embzip/errors.hpp"
 #include "embzip/histogram.hpp"
@@ -247,88 +250,29 @@ const char* status_message(Status status) {
 RowDecoder::RowDecoder(const CodedTable& table) : m_table(table) {
     if (table.payload.size() < table.payload_bytes() + CodedTable::kPayloadSlack)
         throw FormatError("coded table payload is shorter than its geometry");
-    for (const CodeLengths& lengths : table.books) {
-        Book b;
-        b.code = make_canonical(lengths);
-        b.max_len = lengths.max_len();
-        constexpr unsigned B = CodeGeometry::kLutBits;
-        b.lut.assign(size_t(1) << B, 0);
-        for (unsigned s = 0; s < lengths.alphabet; ++s) {
-            const unsigned l = lengths.len[s];
-            if (l == 0 || l > B) continue;
-            const uint32_t first = b.code.code[s] << (B - l), span = 1u << (B - l);
-            for (uint32_t i = 0; i < span; ++i) b.lut[first + i] = uint16_t(s << 8 | l);
-        }
-        if (table.spec.bits == 4) {
-            constexpr unsigned P = kPairLutBits;
-            b.pair_lut.assign(size_t(1) << P, 0);
-            for (unsigned hi = 0; hi < 16; ++hi)
-                for (unsigned lo = 0; lo < 16; ++lo) {
-                    const unsigned lh = lengths.len[hi], ll = lengths.len[lo];
-                    if (lh == 0 || ll == 0 || lh + ll > P) continue;
-                    const uint32_t code = b.code.code[hi] << ll | b.code.code[lo];
-                    const uint32_t first = code << (P - lh - ll), span = 1u << (P - lh - ll);
-                    const uint32_t byte = split_inverse(table.spec.split, uint8_t(hi << 4 | lo));
-                    for (uint32_t i = 0; i < span; ++i)
-                        b.pair_lut[first + i] = byte << 16 | (lh + ll) << 8 | 1;
-                }
-        }
-        m_books.push_back(std::move(b));
-    }
+    for (const CodeLengths& lengths : table.books)
+        m_books.push_back(kernel::build_book(lengths, table.spec));
 }
 
-namespace detail {
-
-// MSB-first reader over the payload. `bits` holds the next `valid` (>= 32 after refill())
-// bits left-aligned. Callers refill only at positions <= the row's end, so the 8-byte load
-// stays inside the payload plus its slack.
-struct BitReader {
-    const uint8_t* base;
-    uint64_t pos;
-    uint64_t bits = 0;
-    unsigned valid = 0;
-    void refill() {
-        bits = load_be64(base + (pos >> 3)) << (pos & 7);
-        valid = 64 - unsigned(pos & 7);
-    }
-    void consume(unsigned n) {
-        bits <<= n;
-        valid -= n;
-        pos += n;
-    }
-};
-
-}  // namespace detail
-
-// Decoding state of one row, advanced one output byte at a time so that several rows can be
-// interleaved (independent dependency chains keep the core busy).
-struct RowDecoder::Cursor {
-    detail::BitReader r;
-    const Book* book = nullptr;
-    uint64_t end = 0;
-    uint8_t* out = nullptr;
-    Status status = Status::Ok;
-};
-
-RowDecoder::Start RowDecoder::start(uint64_t index, uint8_t* out, Cursor& c) const {
+// The slot header (overflow flag and index, selector) in front of the kernel's codes.
+RowDecoder::Start RowDecoder::start(uint64_t index, uint8_t* out, kernel::RowJob& job,
+                                    Status* status) const {
     const CodedTable& t = m_table;
-    c.out = out;
-    c.status = Status::Ok;
     if (index >= t.rows) {
-        c.status = Status::OutOfRange;
+        *status = Status::OutOfRange;
         return Start::Failed;
     }
-    c.r = detail::BitReader{t.payload.data(), index * t.pitch_bits};
-    c.end = c.r.pos + t.row_bits;
-    c.r.refill();
+    uint64_t pos = index * t.pitch_bits;
+    job.end = pos + t.row_bits;
+    // Header fields are at most 1 + 40 bits, within the 57 bits one load gives.
+    const uint64_t bits = load_be64(t.payload.data() + (pos >> 3)) << (pos & 7);
+    unsigned used = 0;
     if (t.overflow) {
-        const bool flagged = c.r.bits >> 63;
-        c.r.consume(1);
-        if (flagged) {
-            // index_bits <= 40 < the 56 bits still valid after the flag.
-            const uint64_t k = c.r.bits >> (64 - t.index_bits);
+        used = 1;
+        if (bits >> 63) {
+            const uint64_t k = (bits << 1) >> (64 - t.index_bits);
             if (k >= t.overflow_rows) {
-                c.status = Status::BadOverflowIndex;
+                *status = Status::BadOverflowIndex;
                 return Start::Failed;
             }
             std::memcpy(out, t.overflow_region.data() + k * t.dim, t.dim);
@@ -337,151 +281,71 @@ RowDecoder::Start RowDecoder::start(uint64_t index, uint8_t* out, Cursor& c) con
     }
     size_t book = 0;
     if (t.selector_bits) {
-        book = size_t(c.r.bits >> (64 - t.selector_bits));
-        c.r.consume(t.selector_bits);
+        book = size_t((bits << used) >> (64 - t.selector_bits));
+        used += t.selector_bits;
         if (book >= m_books.size()) {
-            c.status = Status::BadSelector;
+            *status = Status::BadSelector;
             return Start::Failed;
         }
     }
-    c.book = &m_books[book];
+    job.pos = pos + used;
+    job.book = &m_books[book];
+    job.out = out;
     return Start::Decode;
 }
 
-// Codes longer than the lookup table: canonical search, one comparison per length.
-// Returns the symbol or -1 for a bad code. @pre c.r.valid >= 32.
-int RowDecoder::slow_symbol(Cursor& c) const {
-    constexpr unsigned B = CodeGeometry::kLutBits;
-    const Book& b = *c.book;
-    const uint16_t e = b.lut[c.r.bits >> (64 - B)];
-    if (e & 0xFF) {
-        c.r.consume(e & 0xFF);
-        return e >> 8;
+namespace {
+Status from_kernel(kernel::RowStatus s) {
+    switch (s) {
+        case kernel::RowStatus::Ok:
+            return Status::Ok;
+        case kernel::RowStatus::BadCode:
+            return Status::BadCode;
+        case kernel::RowStatus::Overrun:
+            return Status::RowOverrun;
     }
-    const uint32_t w = uint32_t(c.r.bits >> 32);
-    for (unsigned len = B + 1; len <= b.max_len; ++len) {
-        const uint32_t offset = (w >> (32 - len)) - b.code.first_code[len];
-        if (offset < b.code.count[len]) {
-            c.r.consume(len);
-            return b.code.sorted[b.code.first_index[len] + offset];
-        }
-    }
-    return -1;
+    return Status::BadCode;
 }
-
-bool RowDecoder::slow_step(Cursor& c, uint32_t j) const {
-    if (m_table.spec.bits == 8) {
-        const int s = slow_symbol(c);
-        if (s < 0) return fail(c, Status::BadCode);
-        c.out[j] = uint8_t(s);
-        return true;
-    }
-    const int hi = slow_symbol(c);
-    if (hi < 0) return fail(c, Status::BadCode);
-    if (c.r.valid < 32) {
-        if (c.r.pos > c.end) return fail(c, Status::RowOverrun);
-        c.r.refill();
-    }
-    const int lo = slow_symbol(c);
-    if (lo < 0) return fail(c, Status::BadCode);
-    c.out[j] = split_inverse(m_table.spec.split, uint8_t(hi << 4 | lo));
-    return true;
-}
-
-bool RowDecoder::fail(Cursor& c, Status s) {
-    c.status = s;
-    return false;
-}
-
-// One output byte. The fast path is one table lookup; a row that has run past its end is
-// caught before the reader refills (so it never reads beyond the payload's slack) and at
-// the end of the row (finish()).
-template <unsigned Bits>
-inline bool RowDecoder::step(Cursor& c, uint32_t j) const {
-    if (c.r.valid < 32) {
-        if (c.r.pos > c.end) return fail(c, Status::RowOverrun);
-        c.r.refill();
-    }
-    const Book& b = *c.book;
-    if constexpr (Bits == 8) {
-        const uint16_t e = b.lut[c.r.bits >> (64 - CodeGeometry::kLutBits)];
-        if (__builtin_expect((e & 0xFF) != 0, 1)) {
-            c.r.consume(e & 0xFF);
-            c.out[j] = uint8_t(e >> 8);
-            return true;
-        }
-    } else {
-        const uint32_t e = b.pair_lut[c.r.bits >> (64 - kPairLutBits)];
-        if (__builtin_expect(e != 0, 1)) {
-            c.r.consume((e >> 8) & 0xFF);
-            c.out[j] = uint8_t(e >> 16);
-            return true;
-        }
-    }
-    return slow_step(c, j);
-}
-
-Status RowDecoder::finish(Cursor& c) {
-    if (c.status == Status::Ok && c.r.pos > c.end) c.status = Status::RowOverrun;
-    return c.status;
-}
+}  // namespace
 
 Status RowDecoder::decode_row(uint64_t index, uint8_t* out) const {
-    Cursor c;
-    const Start how = start(index, out, c);
-    if (how != Start::Decode) return c.status;
-    const uint32_t dim = m_table.dim;
-    if (m_table.spec.bits == 8) {
-        for (uint32_t j = 0; j < dim; ++j)
-            if (!step<8>(c, j)) return c.status;
-    } else {
-        for (uint32_t j = 0; j < dim; ++j)
-            if (!step<4>(c, j)) return c.status;
-    }
-    return finish(c);
+    kernel::RowJob job;
+    Status status = Status::Ok;
+    if (start(index, out, job, &status) != Start::Decode) return status;
+    return from_kernel(
+        kernel::decode_row(m_table.payload.data(), job, {m_table.dim, m_table.spec}));
 }
 
-template <unsigned Bits>
-Status RowDecoder::decode_group(const uint64_t* indices, size_t count, uint8_t* out) const {
-    constexpr size_t kWays = 2;
-    const uint32_t dim = m_table.dim;
-    size_t i = 0;
-    for (; i + kWays <= count; i += kWays) {
-        Cursor c[kWays];
-        size_t decode = 0;
-        for (size_t w = 0; w < kWays; ++w) {
-            const Start how = start(indices[i + w], out + (i + w) * dim, c[w]);
-            if (how == Start::Failed) return c[w].status;
-            decode += how == Start::Decode;
+// Headers for up to kBatch rows at a time, then the kernel interleaves the coded ones.
+template <typename IndexFn>
+Status RowDecoder::decode_batched(IndexFn index_of, size_t count, uint8_t* out) const {
+    constexpr size_t kBatch = 64;
+    kernel::RowJob jobs[kBatch];
+    for (size_t i = 0; i < count; i += kBatch) {
+        const size_t n = std::min(kBatch, count - i);
+        size_t coded = 0;
+        Status header = Status::Ok;
+        for (size_t k = 0; k < n && header == Status::Ok; ++k) {
+            const Start how = start(index_of(i + k), out + (i + k) * m_table.dim, jobs[coded],
+                                    &header);
+            coded += how == Start::Decode;
         }
-        if (decode != kWays) {
-            // An overflowed row is already copied; decode the others one at a time.
-            for (size_t w = 0; w < kWays; ++w) {
-                if (c[w].book == nullptr) continue;
-                const Status s = decode_row(indices[i + w], out + (i + w) * dim);
-                if (s != Status::Ok) return s;
-            }
-            continue;
-        }
-        bool ok = true;
-        for (uint32_t j = 0; ok && j < dim; ++j) {
-            bool all = true;
-            for (size_t w = 0; w < kWays; ++w) all &= step<Bits>(c[w], j);
-            ok = all;
-        }
-        for (size_t w = 0; w < kWays; ++w)
-            if (finish(c[w]) != Status::Ok) return c[w].status;
-    }
-    for (; i < count; ++i) {
-        const Status s = decode_row(indices[i], out + i * dim);
-        if (s != Status::Ok) return s;
+        // The rows before a bad header come first: the first error in row order is returned.
+        kernel::RowStatus status;
+        if (kernel::decode_rows(m_table.payload.data(), jobs, coded, {m_table.dim, m_table.spec},
+                                &status) != coded)
+            return from_kernel(status);
+        if (header != Status::Ok) return header;
     }
     return Status::Ok;
 }
 
 Status RowDecoder::decode_rows(const uint64_t* indices, size_t count, uint8_t* out) const {
-    return m_table.spec.bits == 8 ? decode_group<8>(indices, count, out)
-                                  : decode_group<4>(indices, count, out);
+    return decode_batched([indices](size_t i) { return indices[i]; }, count, out);
+}
+
+Status RowDecoder::decode_range(uint64_t first, uint64_t count, uint8_t* out) const {
+    return decode_batched([first](size_t i) { return first + i; }, count, out);
 }
 
 SlotHeader slot_header(const CodedTable& t, uint64_t row) {
@@ -522,25 +386,52 @@ Status RowDecoder::decode_values(uint64_t index, uint8_t* out) const {
     return Status::Ok;
 }
 
-FloatTable decode_float_table(const CodedTable& table) {
+FloatTable decode_float_table(const CodedTable& table, unsigned threads) {
     if (!table.is_float()) throw FormatError("not a float table");
-    const Table exponents = decode_table(table);
+    const Table exponents = decode_table(table, threads);
     return merge_planes(exponents, table.raw_plane.data(), FloatKind(table.float_kind));
 }
 
-Table decode_table(const CodedTable& table) {
+void decode_rows_into(const CodedTable& table, uint8_t* out, unsigned threads) {
     const RowDecoder decoder(table);
+    if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+    // Chunks of whole batches, a few per thread so that a slow thread does not hold the rest.
+    constexpr uint64_t kChunk = 4096;
+    const uint64_t chunks = (table.rows + kChunk - 1) / kChunk;
+    threads = unsigned(std::min<uint64_t>(threads, std::max<uint64_t>(chunks, 1)));
+    std::atomic<uint64_t> next{0};
+    std::atomic<uint64_t> first_bad{UINT64_MAX};  // first chunk with a bad row
+    auto work = [&] {
+        for (uint64_t c; (c = next.fetch_add(1)) < chunks;) {
+            const uint64_t first = c * kChunk, count = std::min(kChunk, table.rows - first);
+            if (decoder.decode_range(first, count, out + first * table.dim) == Status::Ok)
+                continue;
+            uint64_t seen = first_bad.load();
+            while (c < seen && !first_bad.compare_exchange_weak(seen, c)) {
+            }
+        }
+    };
+    std::vector<std::thread> pool;
+    for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);
+    work();
+    for (std::thread& t : pool) t.join();
+    if (first_bad.load() == UINT64_MAX) return;
+    // Name the first bad row of the first bad chunk.
+    for (uint64_t r = first_bad.load() * kChunk; r < table.rows; ++r) {
+        const Status s = decoder.decode_row(r, out + r * table.dim);
+        if (s != Status::Ok)
+            throw FormatError("row " + std::to_string(r) + ": " + status_message(s));
+    }
+}
+
+Table decode_table(const CodedTable& table, unsigned threads) {
     Table out;
     out.rows = table.rows;
     out.dim = table.dim;
     out.dtype = table.dtype;
     out.quant = table.quant;
     out.bytes.resize(out.size_bytes());
-    for (uint64_t r = 0; r < table.rows; ++r) {
-        const Status s = decoder.decode_row(r, out.bytes.data() + r * table.dim);
-        if (s != Status::Ok)
-            throw FormatError("row " + std::to_string(r) + ": " + status_message(s));
-    }
+    decode_rows_into(table, out.bytes.data(), threads);
     return out;
 }
 

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "embzip/code.hpp"
+#include "embzip/decode_kernel.hpp"
 #include "embzip/float_table.hpp"
 #include "embzip/methods.hpp"
 #include "embzip/table.hpp"
@@ -83,39 +84,29 @@ class RowDecoder {
     // Rows indices[0..count) into out (count x dim bytes), several rows interleaved: the gather an
     // embedding-bag lookup does. Returns the first error status, if any.
     Status decode_rows(const uint64_t* indices, size_t count, uint8_t* out) const;
+    // Rows first..first+count into out (count x dim bytes), interleaved: whole-table decoding.
+    Status decode_range(uint64_t first, uint64_t count, uint8_t* out) const;
     // Row values as stored in the original table: decode_row for byte tables; for float
     // tables dim little-endian elements (value_bytes() each), exponents merged with raw bits.
     Status decode_values(uint64_t index, uint8_t* out) const;
 
-    struct Cursor;
-
   private:
-    struct Book {
-        CanonicalCode code;
-        std::vector<uint16_t> lut;  // (symbol << 8 | length), length 0: longer than kLutBits
-        // 4-bit books: both nibbles of a byte at once, (byte << 16 | length << 8 | 1) when the
-        // two codes fit in kPairLutBits; 0 otherwise.
-        std::vector<uint32_t> pair_lut;
-        unsigned max_len = 0;
-    };
-    static constexpr unsigned kPairLutBits = 12;
     enum class Start { Decode, Done, Failed };
-    Start start(uint64_t index, uint8_t* out, Cursor& c) const;
-    template <unsigned Bits>
-    bool step(Cursor& c, uint32_t j) const;
-    bool slow_step(Cursor& c, uint32_t j) const;
-    int slow_symbol(Cursor& c) const;
-    static bool fail(Cursor& c, Status s);
-    static Status finish(Cursor& c);
-    template <unsigned Bits>
-    Status decode_group(const uint64_t* indices, size_t count, uint8_t* out) const;
+    // Reads row index's slot header. Decode: job is ready for the kernel; Done: an overflowed
+    // row, already copied to out; Failed: *status says why.
+    Start start(uint64_t index, uint8_t* out, kernel::RowJob& job, Status* status) const;
+    template <typename IndexFn>
+    Status decode_batched(IndexFn index_of, size_t count, uint8_t* out) const;
     const CodedTable& m_table;
-    std::vector<Book> m_books;
+    std::vector<kernel::BookTables> m_books;
 };
 
-// Decodes every row. @throws FormatError naming the first bad row.
-Table decode_table(const CodedTable& table);
-FloatTable decode_float_table(const CodedTable& table);
+// Decodes every row, split over `threads` threads (0: every core); the result does not depend
+// on the thread count. @throws FormatError naming the first bad row.
+Table decode_table(const CodedTable& table, unsigned threads = 0);
+FloatTable decode_float_table(const CodedTable& table, unsigned threads = 0);
+// decode_table into out (rows x dim bytes): no memory beyond the output and one batch's state.
+void decode_rows_into(const CodedTable& table, uint8_t* out, unsigned threads = 0);
 
 // .ezt file: see encoder/README.md for the layout. @throws FormatError / IoError.
 void write_ezt(const std::string& path, const CodedTable& table);

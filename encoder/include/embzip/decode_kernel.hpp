@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: MIT
+// The software row decoder's hot loop (RowDecoder calls it after reading a slot's
+// header). Huff0's recipe on fixed-pitch rows: a multi-symbol lookup table (up to two output
+// bytes per lookup), four lookups per branch-free refill, several rows decoded interleaved.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "embzip/code.hpp"
+#include "embzip/symbols.hpp"
+
+namespace embzip::kernel {
+
+// One lookup reads kLutBits bits. Four lookups follow each refill, which leaves >= 57 valid
+// bits (8 bytes loaded at a byte boundary), so 4 x kLutBits must stay within 57.
+constexpr unsigned kLutBits = 12;
+constexpr unsigned kLookupsPerRefill = 4;
+static_assert(kLookupsPerRefill * kLutBits <= 57, "a refill must cover every lookup of a group");
+// Output bytes one lookup may produce (the entry's low 16 bits are stored as they are).
+constexpr unsigned kMaxBytesPerLookup = 2;
+
+// Decoding tables of one code book.
+struct BookTables {
+    // Per kLutBits-bit window, the whole output bytes whose codes fit in it:
+    // bits 0..15 the bytes (first in bits 0..7), 16..23 the bits they take, 24..31 how many
+    // bytes (0: the first byte needs a code longer than kLutBits, or the window is not a
+    // code; the entry then consumes nothing and the row takes the slow path).
+    std::vector<uint32_t> lut;
+    CanonicalCode code;
+    unsigned max_len = 0;
+};
+
+// @pre the book's lengths passed make_canonical (Kraft, lengths <= kMaxCodeLen).
+BookTables build_book(const CodeLengths& lengths, SymbolSpec spec);
+
+enum class RowStatus : uint8_t { Ok, BadCode, Overrun };
+
+// A row to decode: its codes start at payload bit `pos` and must end by bit `end` (the end of
+// its slot's row_bits). `end` must lie within the payload, whose buffer extends >= 8 bytes
+// past ceil(end / 8): every load is clamped to `end`, so no bit pattern reads further.
+struct RowJob {
+    uint64_t pos;
+    uint64_t end;
+    const BookTables* book;
+    uint8_t* out;  // dim bytes
+};
+
+struct KernelSpec {
+    uint32_t dim;
+    SymbolSpec spec;
+};
+
+RowStatus decode_row(const uint8_t* payload, const RowJob& job, KernelSpec k);
+// Decodes jobs[0..count) several at a time, interleaved. Returns the first job (in order)
+// that failed, or count; *status is its status.
+size_t decode_rows(const uint8_t* payload, const RowJob* jobs, size_t count, KernelSpec k,
+                   RowStatus* status);
+
+}  // namespace embzip::kernel

@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: MIT
+// The row decoder's hot loop. Why it is shaped this way:
+//  - One lookup per kLutBits-bit window yields every whole output byte whose codes fit the
+//    window (up to two): short codes cost half a lookup each, and the loop has no per-symbol
+//    branch (an entry that yields nothing consumes nothing; the row is finished by the slow
+//    path after its group).
+//  - Refills are unconditional: after each group of four lookups the row reloads 8 bytes at
+//    its byte position. The load address is clamped to the row's end, so a corrupt row can
+//    decode garbage but never read outside the payload; it is caught as an overrun at the end.
+//  - Rows are independent dependency chains (window -> lookup -> shift), each a few cycles of
+//    load latency per step: decoding several rows group by group lets the core overlap them.
+#include "embzip/decode_kernel.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace embzip::kernel {
+
+namespace {
+
+// Entry fields (see BookTables::lut).
+constexpr uint32_t entry(uint32_t bytes, unsigned total_len, unsigned count, unsigned first_len) {
+    return bytes | uint32_t(total_len) << 16 | uint32_t(count) << 24 | uint32_t(first_len) << 26;
+}
+inline unsigned entry_len(uint32_t e) { return (e >> 16) & 0xFF; }
+inline unsigned entry_count(uint32_t e) { return (e >> 24) & 3; }
+inline unsigned entry_first_len(uint32_t e) { return e >> 26; }
+static_assert(kLutBits < 64, "first_len has 6 bits");
+
+inline uint64_t load_be64(const uint8_t* p) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    return __builtin_bswap64(v);
+}
+
+// The next >= 57 bits at pos, left-aligned (only the first 57 are meaningful). Positions past
+// the row's end read at the end instead: the row is already bad, and the read stays in bounds.
+inline uint64_t window_at(const uint8_t* payload, uint64_t pos, uint64_t end) {
+    const uint64_t p = pos < end ? pos : end;
+    return load_be64(payload + (p >> 3)) << (p & 7);
+}
+
+struct RowState {
+    uint64_t pos;
+    uint64_t end;
+    const BookTables* book;
+    uint8_t* out;
+    uint32_t j;  // output bytes written
+};
+
+// Four lookups from one refill. @pre s.j + kLookupsPerRefill * kMaxBytesPerLookup <= dim.
+// Returns the last entry: a count of 0 means the row stalled on a long (or bad) code.
+inline uint32_t group(const uint8_t* payload, RowState& s) {
+    uint64_t bits = window_at(payload, s.pos, s.end);
+    const uint32_t* lut = s.book->lut.data();
+    uint8_t* op = s.out + s.j;
+    uint64_t pos = s.pos;
+    uint32_t e = 0;
+    for (unsigned k = 0; k < kLookupsPerRefill; ++k) {
+        e = lut[bits >> (64 - kLutBits)];
+        const uint16_t bytes = uint16_t(e);
+        std::memcpy(op, &bytes, 2);  // the second byte is overwritten when it is not output
+        const unsigned len = entry_len(e);
+        bits <<= len;
+        pos += len;
+        op += entry_count(e);
+    }
+    s.pos = pos;
+    s.j = uint32_t(op - s.out);
+    return e;
+}
+
+// One code by canonical search (one comparison per length), for codes longer than the table.
+// Returns the symbol or -1 when the bits are not a code of the book.
+inline int slow_symbol(const uint8_t* payload, uint64_t& pos, uint64_t end, const BookTables& b) {
+    const uint32_t w = uint32_t(window_at(payload, pos, end) >> 32);
+    const CanonicalCode& c = b.code;
+    for (unsigned len = 1; len <= b.max_len; ++len) {
+        const uint32_t offset = (w >> (32 - len)) - c.first_code[len];
+        if (offset < c.count[len]) {
+            pos += len;
+            return c.sorted[c.first_index[len] + offset];
+        }
+    }
+    return -1;
+}
+
+// One output byte the slow way. Returns false on a bad code.
+bool slow_byte(const uint8_t* payload, RowState& s, SymbolSpec spec) {
+    const int first = slow_symbol(payload, s.pos, s.end, *s.book);
+    if (first < 0) return false;
+    if (spec.bits == 8) {
+        s.out[s.j++] = uint8_t(first);
+        return true;
+    }
+    const int second = slow_symbol(payload, s.pos, s.end, *s.book);
+    if (second < 0) return false;
+    s.out[s.j++] = split_inverse(spec.split, uint8_t(first << 4 | second));
+    return true;
+}
+
+// Finishes a row from any state: groups while they fit, then one lookup per refill.
+RowStatus finish_row(const uint8_t* payload, RowState& s, KernelSpec k) {
+    constexpr uint32_t kGroupBytes = kLookupsPerRefill * kMaxBytesPerLookup;
+    while (s.j + kGroupBytes <= k.dim) {
+        if (entry_count(group(payload, s)) == 0 && !slow_byte(payload, s, k.spec))
+            return RowStatus::BadCode;
+    }
+    while (s.j < k.dim) {
+        const uint32_t e = s.book->lut[window_at(payload, s.pos, s.end) >> (64 - kLutBits)];
+        const unsigned n = entry_count(e);
+        if (n == 0) {
+            if (!slow_byte(payload, s, k.spec)) return RowStatus::BadCode;
+        } else if (n == 2 && s.j + 2 <= k.dim) {
+            s.out[s.j] = uint8_t(e);
+            s.out[s.j + 1] = uint8_t(e >> 8);
+            s.j += 2;
+            s.pos += entry_len(e);
+        } else {  // the last byte alone: its own code length
+            s.out[s.j++] = uint8_t(e);
+            s.pos += entry_first_len(e);
+        }
+    }
+    return s.pos <= s.end ? RowStatus::Ok : RowStatus::Overrun;
+}
+
+}  // namespace
+
+BookTables build_book(const CodeLengths& lengths, SymbolSpec spec) {
+    BookTables b;
+    b.code = make_canonical(lengths);
+    b.max_len = lengths.max_len();
+    // Single symbols first: (symbol, length) of the code that prefixes each window.
+    constexpr unsigned B = kLutBits;
+    std::vector<uint16_t> single(size_t(1) << B, 0);
+    for (unsigned s = 0; s < lengths.alphabet; ++s) {
+        const unsigned l = lengths.len[s];
+        if (l == 0 || l > B) continue;
+        const uint32_t first = b.code.code[s] << (B - l), span = 1u << (B - l);
+        for (uint32_t i = 0; i < span; ++i) single[first + i] = uint16_t(s << 8 | l);
+    }
+    // Then as many whole output bytes as fit each window. A symbol at offset `used` is
+    // decoded from the window shifted left by `used`; the zeros shifted in are never read,
+    // since only codes of at most B - used bits are accepted there.
+    const unsigned per_byte = spec.per_byte();
+    b.lut.assign(size_t(1) << B, 0);
+    for (uint32_t w = 0; w < (1u << B); ++w) {
+        unsigned used = 0, count = 0, first_len = 0;
+        uint32_t bytes = 0;
+        while (count < kMaxBytesPerLookup) {
+            unsigned at = used, value = 0;
+            bool ok = true;
+            for (unsigned k = 0; k < per_byte && ok; ++k) {
+                const uint16_t e = single[(w << at) & ((1u << B) - 1)];
+                const unsigned l = e & 0xFF;
+                ok = l != 0 && at + l <= B;
+                value = value << spec.bits | unsigned(e >> 8);
+                at += l;
+            }
+            if (!ok) break;
+            const uint8_t byte =
+                per_byte == 1 ? uint8_t(value) : split_inverse(spec.split, uint8_t(value));
+            bytes |= uint32_t(byte) << (8 * count);
+            if (count == 0) first_len = at;
+            used = at;
+            ++count;
+        }
+        b.lut[w] = count ? entry(bytes, used, count, first_len) : 0;
+    }
+    return b;
+}
+
+RowStatus decode_row(const uint8_t* payload, const RowJob& job, KernelSpec k) {
+    RowState s{job.pos, job.end, job.book, job.out, 0};
+    return finish_row(payload, s, k);
+}
+
+size_t decode_rows(const uint8_t* payload, const RowJob* jobs, size_t count, KernelSpec k,
+                   RowStatus* status) {
+    // Four rows in flight: enough independent chains to cover the lookup latency, few
+    // enough that their state stays in registers and L1.
+    constexpr size_t kWays = 4;
+    constexpr uint32_t kGroupBytes = kLookupsPerRefill * kMaxBytesPerLookup;
+    size_t i = 0;
+    for (; i + kWays <= count; i += kWays) {
+        RowState s[kWays];
+        for (size_t w = 0; w < kWays; ++w)
+            s[w] = RowState{jobs[i + w].pos, jobs[i + w].end, jobs[i + w].book, jobs[i + w].out, 0};
+        bool bad = false;
+        // All rows start at byte 0 and each group writes at most kGroupBytes, so the rows
+        // can run together while the furthest one still has a whole group left.
+        while (!bad) {
+            uint32_t furthest = 0;
+            for (size_t w = 0; w < kWays; ++w) furthest = std::max(furthest, s[w].j);
+            if (furthest + kGroupBytes > k.dim) break;
+            uint32_t last[kWays];
+            for (size_t w = 0; w < kWays; ++w) last[w] = group(payload, s[w]);
+            for (size_t w = 0; w < kWays; ++w)
+                if (__builtin_expect(entry_count(last[w]) == 0, 0))
+                    bad |= !slow_byte(payload, s[w], k.spec);
+        }
+        for (size_t w = 0; w < kWays; ++w) {
+            const RowStatus st = bad ? RowStatus::BadCode : finish_row(payload, s[w], k);
+            if (st == RowStatus::Ok) continue;
+            // Name the first bad row in order: re-run the batch's rows one at a time.
+            for (size_t v = 0; v < kWays; ++v) {
+                *status = decode_row(payload, jobs[i + v], k);
+                if (*status != RowStatus::Ok) return i + v;
+            }
+        }
+    }
+    for (; i < count; ++i) {
+        *status = decode_row(payload, jobs[i], k);
+        if (*status != RowStatus::Ok) return i;
+    }
+    *status = RowStatus::Ok;
+    return count;
+}
+
+}  // namespace embzip::kernel

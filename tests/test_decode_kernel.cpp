@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: MIT
+// The decode kernel's paths (multi-byte lookups, the slow path for long codes, interleaved
+// rows, row tails, threads) against the original bytes: 8-bit and 4-bit codes, several books,
+// overflow rows, float planes; and corrupt payloads, which must give the same status however
+// the rows are decoded.
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <cstring>
+#include <numeric>
+#include <random>
+
+#include "embzip/decode_kernel.hpp"
+#include "embzip/errors.hpp"
+#include "embzip/layout.hpp"
+#include "helpers.hpp"
+
+using namespace embzip;
+
+namespace {
+
+// Values with a geometric distribution: a Huffman code of them has codes far longer than
+// the lookup table (the slow path) as well as codes short enough for two bytes a lookup.
+Table geometric_table(uint64_t rows, uint32_t dim, double p, uint64_t seed) {
+    std::mt19937_64 rng(seed);
+    std::geometric_distribution<int> geo(p);
+    Table t;
+    t.rows = rows;
+    t.dim = dim;
+    t.bytes.resize(rows * dim);
+    for (uint8_t& b : t.bytes) {
+        const int v = std::min(geo(rng), 127);
+        b = uint8_t(int8_t(rng() & 1 ? v : -v));
+    }
+    return t;
+}
+
+// A Huffman code of the table's symbols (lengths up to 32) as a CodeResult that fits it.
+CodeResult huffman_result(const Table& t, SymbolSpec spec) {
+    std::vector<uint64_t> freq(spec.alphabet(), 0);
+    uint8_t syms[2];
+    for (uint8_t b : t.bytes) {
+        row_symbols(&b, 1, spec, syms);
+        for (unsigned k = 0; k < spec.per_byte(); ++k) ++freq[syms[k]];
+    }
+    CodeResult r;
+    r.method = Method::Huffman8;
+    r.spec = spec;
+    r.books = {huffman_lengths(freq.data(), spec.alphabet())};
+    for (uint64_t row = 0; row < t.rows; ++row) {
+        uint64_t bits = 0;
+        for (uint32_t c = 0; c < t.dim; ++c) {
+            row_symbols(t.row(row) + c, 1, spec, syms);
+            for (unsigned k = 0; k < spec.per_byte(); ++k) bits += r.books[0].len[syms[k]];
+        }
+        r.row_bits = std::max(r.row_bits, bits);
+    }
+    return r;
+}
+
+// Every way of decoding agrees with the original: row by row, gathered in a shuffled order
+// with repeats, by ranges, and whole with 1..3 threads.
+void check_all_paths(const CodedTable& coded, const Table& original) {
+    const RowDecoder decoder(coded);
+    const uint32_t dim = coded.dim;
+    std::vector<uint8_t> row(dim);
+    for (uint64_t r = 0; r < coded.rows; ++r) {
+        REQUIRE(decoder.decode_row(r, row.data()) == Status::Ok);
+        REQUIRE(std::equal(row.begin(), row.end(), original.row(r)));
+    }
+    std::mt19937_64 rng(7);
+    std::vector<uint64_t> order(coded.rows * 2 + 5);
+    for (uint64_t& i : order) i = rng() % coded.rows;
+    std::vector<uint8_t> gathered(order.size() * dim);
+    REQUIRE(decoder.decode_rows(order.data(), order.size(), gathered.data()) == Status::Ok);
+    for (size_t i = 0; i < order.size(); ++i)
+        REQUIRE(std::equal(gathered.begin() + long(i * dim), gathered.begin() + long((i + 1) * dim),
+                           original.row(order[i])));
+    for (const uint64_t first : {uint64_t(0), coded.rows / 3}) {
+        const uint64_t count = coded.rows - first;
+        std::vector<uint8_t> range(count * dim);
+        REQUIRE(decoder.decode_range(first, count, range.data()) == Status::Ok);
+        REQUIRE(std::equal(range.begin(), range.end(), original.row(first)));
+    }
+    for (const unsigned threads : {1u, 2u, 3u}) {
+        INFO("threads " << threads);
+        REQUIRE(decode_table(coded, threads).bytes == original.bytes);
+    }
+}
+
+}  // namespace
+
+TEST_CASE("decode kernel: every path round-trips long and short codes, 8 and 4 bits", "[encoder]") {
+    for (const uint32_t dim : {1u, 2u, 3u, 7u, 8u, 9u, 16u, 17u, 100u, 301u}) {
+        for (const double p : {0.05, 0.3, 0.7}) {
+            const Table t = geometric_table(67, dim, p, dim * 31 + uint64_t(p * 100));
+            for (const SymbolSpec spec : {SymbolSpec{8, Split::Twos}, SymbolSpec{4, Split::Twos},
+                                          SymbolSpec{4, Split::SignMagnitude}}) {
+                INFO("dim " << dim << " p " << p << " bits " << int(spec.bits) << " split "
+                            << split_name(spec.split));
+                const CodeResult r = huffman_result(t, spec);
+                for (const unsigned align : {1u, 8u, 64u})
+                    check_all_paths(encode_table(t, r, align), t);
+            }
+        }
+    }
+}
+
+TEST_CASE("decode kernel: the lookup table has two-byte entries and long codes take the slow path",
+          "[encoder]") {
+    const Table t = geometric_table(200, 40, 0.3, 3);
+    const CodeResult r = huffman_result(t, {8, Split::Twos});
+    REQUIRE(r.books[0].max_len() > kernel::kLutBits);  // the slow path is exercised
+    const kernel::BookTables b = kernel::build_book(r.books[0], r.spec);
+    size_t pairs = 0, slow = 0;
+    for (const uint32_t e : b.lut) {
+        pairs += ((e >> 24) & 3) == 2;
+        slow += ((e >> 24) & 3) == 0;
+    }
+    CHECK(pairs > 0);
+    CHECK(slow > 0);
+}
+
+TEST_CASE("decode kernel: methods with books, overflow rows and float planes round-trip",
+          "[encoder]") {
+    // Narrow rows with a few rows of uniform random bytes: books and overflow pay off.
+    Table t = test::random_table(900, 37, 3.0, 21);
+    const Table noise = test::random_table(5, 37, 0.0, 22);
+    for (uint64_t k = 0; k < 5; ++k)
+        std::copy(noise.row(k), noise.row(k) + 37, t.bytes.begin() + long((100 + 150 * k) * 37));
+    SECTION("minimax8 with three books") {
+        MethodOptions o;
+        o.books = 3;
+        o.iterations = 3000;
+        o.mwu_iterations = 30;
+        const CodeResult r = run_method(Method::Minimax8, t, o);
+        REQUIRE(r.books.size() > 1);
+        check_all_paths(encode_table(t, r), t);
+    }
+    SECTION("minimax8 with overflow rows") {
+        MethodOptions o;
+        o.overflow = 0.01;
+        o.iterations = 3000;
+        o.mwu_iterations = 30;
+        const CodeResult r = run_method(Method::Minimax8, t, o);
+        REQUIRE(r.overflow.enabled);
+        const CodedTable c = encode_table(t, r, 1);
+        REQUIRE(c.overflow_rows > 0);
+        check_all_paths(c, t);
+    }
+    SECTION("4-bit codes with overflow rows: the longest quarter of the rows overflows") {
+        const Table g = geometric_table(300, 23, 0.3, 4);
+        CodeResult r = huffman_result(g, {4, Split::SignMagnitude});
+        std::vector<uint64_t> lens;
+        for (uint64_t row = 0; row < g.rows; ++row) {
+            uint8_t syms[2];
+            uint64_t bits = 0;
+            for (uint32_t c = 0; c < g.dim; ++c) {
+                row_symbols(g.row(row) + c, 1, r.spec, syms);
+                bits += r.books[0].len[syms[0]] + r.books[0].len[syms[1]];
+            }
+            lens.push_back(bits);
+        }
+        std::vector<uint64_t> sorted = lens;
+        std::sort(sorted.begin(), sorted.end());
+        r.overflow.enabled = true;
+        r.overflow.threshold_bits = uint32_t(sorted[g.rows * 3 / 4]);
+        r.overflow.rows = uint64_t(std::count_if(
+            lens.begin(), lens.end(), [&](uint64_t l) { return l > r.overflow.threshold_bits; }));
+        r.overflow.index_bits = selector_bits_for(r.overflow.rows + 1);
+        r.row_bits = 1 + std::max(r.overflow.threshold_bits, r.overflow.index_bits);
+        const CodedTable c = encode_table(g, r, 1);
+        REQUIRE(c.overflow_rows == r.overflow.rows);
+        REQUIRE(c.overflow_rows > 0);
+        check_all_paths(c, g);
+    }
+    SECTION("nibble4x2 (two 4-bit books)") {
+        const CodeResult r = run_method(Method::Nibble4x2, t);
+        check_all_paths(encode_table(t, r), t);
+    }
+    SECTION("bf16 and fp16 planes") {
+        for (const FloatKind kind : {FloatKind::BF16, FloatKind::FP16}) {
+            FloatTable f;
+            f.kind = kind;
+            f.rows = 300;
+            f.dim = 19;
+            f.bytes.resize(f.rows * f.dim * 2);
+            std::mt19937_64 rng(unsigned(kind) + 5);
+            std::normal_distribution<float> normal(0.0f, 0.3f);
+            for (size_t i = 0; i < f.rows * f.dim; ++i) {
+                const float v = normal(rng);
+                uint32_t b;
+                std::memcpy(&b, &v, 4);
+                // bf16: the top half; fp16: a plausible half pattern with a 5-bit exponent.
+                const uint16_t h =
+                    kind == FloatKind::BF16
+                        ? uint16_t(b >> 16)
+                        : uint16_t((b >> 16 & 0x8000) | (rng() % 31) << 10 | (rng() & 0x3FF));
+                std::memcpy(&f.bytes[i * 2], &h, 2);
+            }
+            const FloatPlanes planes = split_planes(f);
+            const CodeResult r = run_method(Method::Minimax8, planes.exponents);
+            const CodedTable c = encode_float_planes(planes, kind, r);
+            check_all_paths(c, planes.exponents);
+            CHECK(decode_float_table(c, 2).bytes == f.bytes);
+        }
+    }
+}
+
+TEST_CASE("decode kernel: corrupt payloads give the same status however rows are decoded",
+          "[encoder]") {
+    const Table t = geometric_table(64, 50, 0.3, 9);
+    for (const SymbolSpec spec :
+         {SymbolSpec{8, Split::Twos}, SymbolSpec{4, Split::SignMagnitude}}) {
+        const CodedTable clean = encode_table(t, huffman_result(t, spec), 1);
+        std::mt19937_64 rng(spec.bits);
+        for (int trial = 0; trial < 200; ++trial) {
+            CodedTable c = clean;
+            for (int f = 0; f < 1 + trial % 5; ++f)
+                c.payload[rng() % c.payload_bytes()] ^= uint8_t(1u << (rng() % 8));
+            const RowDecoder decoder(c);
+            std::vector<uint8_t> one(t.dim), all(t.rows * t.dim);
+            Status first_bad = Status::Ok;
+            for (uint64_t r = 0; r < t.rows && first_bad == Status::Ok; ++r)
+                first_bad = decoder.decode_row(r, one.data());
+            std::vector<uint64_t> rows(t.rows);
+            std::iota(rows.begin(), rows.end(), 0);
+            CHECK(decoder.decode_rows(rows.data(), rows.size(), all.data()) == first_bad);
+            CHECK(decoder.decode_range(0, t.rows, all.data()) == first_bad);
+            if (first_bad == Status::Ok)
+                CHECK_NOTHROW(decode_table(c, 2));
+            else
+                CHECK_THROWS_AS(decode_table(c, 2), FormatError);
+        }
+    }
+}
