@@ -139,17 +139,32 @@ TEST_CASE("a corrupt overflow index is an error status, not a crash", "[encoder]
     o.overflow = 0.01;
     CodedTable coded = encode_table(t, run_method(Method::Minimax8, t, o));
     REQUIRE(coded.overflow);
-    // Row 5 is the overflowed one: set all its index bits to one.
-    const uint64_t start = 5 * coded.pitch_bits;
-    for (unsigned b = 1; b <= coded.index_bits; ++b) {
-        const uint64_t p = start + b;
-        coded.payload[p >> 3] |= uint8_t(0x80 >> (p & 7));
-    }
+    // Row 5 is the overflowed one (its slot's flag is set). Every index below overflow_rows
+    // reads that raw row; overflow_rows itself, the first index past the region, is an error.
+    // The index field can hold it: the encoder checks overflow_rows >> index_bits == 0.
+    REQUIRE(slot_header(coded, 5).overflowed);
+    REQUIRE(coded.overflow_rows >= 1);
+    REQUIRE(coded.overflow_rows < (uint64_t(1) << coded.index_bits));
+    auto set_index = [&](uint64_t k) {
+        for (unsigned b = 0; b < coded.index_bits; ++b) {
+            const uint64_t p = 5 * coded.pitch_bits + 1 + b;  // after the flag, MSB first
+            const uint8_t mask = uint8_t(0x80 >> (p & 7));
+            const bool one = (k >> (coded.index_bits - 1 - b)) & 1;
+            coded.payload[p >> 3] = uint8_t(one ? coded.payload[p >> 3] | mask
+                                                : coded.payload[p >> 3] & ~mask);
+        }
+    };
     const RowDecoder d(coded);
     std::vector<uint8_t> row(t.dim);
-    const Status s = d.decode_row(5, row.data());
-    if (coded.overflow_rows < (uint64_t(1) << coded.index_bits) - 1)
-        CHECK(s == Status::BadOverflowIndex);
+    for (uint64_t k = 0; k < coded.overflow_rows; ++k) {
+        set_index(k);
+        REQUIRE(d.decode_row(5, row.data()) == Status::Ok);
+        CHECK(std::memcmp(row.data(), coded.overflow_region.data() + k * t.dim, t.dim) == 0);
+    }
+    set_index(coded.overflow_rows);
+    CHECK(d.decode_row(5, row.data()) == Status::BadOverflowIndex);
+    uint64_t index = 5;
+    CHECK(d.decode_rows(&index, 1, row.data()) == Status::BadOverflowIndex);
 }
 
 TEST_CASE("length-limited codes satisfy Kraft and the limit", "[encoder]") {
@@ -191,6 +206,7 @@ TEST_CASE("no method stores a row longer than the raw row", "[encoder]") {
     for (uint32_t c = 0; c < 50; ++c) skew.bytes[c] = uint8_t(100 + c);  // row 0: 50 rare bytes
     const CodeResult h = run_method(Method::Huffman8, skew);
     CHECK(h.row_bits <= 400);
-    if (h.raw_fallback) CHECK(h.code_row_bits > 400);
+    REQUIRE(h.raw_fallback);
+    CHECK(h.code_row_bits > 400);
     round_trip(skew, h);
 }

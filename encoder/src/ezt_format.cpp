@@ -150,6 +150,9 @@ CodedTable parse_ezt(const std::vector<uint8_t>& bytes, const std::string& name)
     std::memcpy(method, bytes.data() + r.pos, 16);
     r.pos += 16;
     t.method = method;
+    // Printable ASCII only: the name is echoed in messages and written into code.json.
+    for (const char c : t.method)
+        if (c < 0x20 || c > 0x7E) bad(name, "method name is not printable ASCII");
     const uint8_t flags = r.get<uint8_t>("flags");
     t.index_bits = r.get<uint8_t>("index bits");
     const uint16_t reserved = r.get<uint16_t>("reserved");

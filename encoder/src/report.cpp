@@ -170,7 +170,10 @@ std::string format_report(const std::vector<ReportEntry>& entries, ReportFormat 
             "table,rows,dim,MB,nibble4,nibble4x2,second_tree_rows,limit4,limit4_minus_best,"
             "balanced8,sa8,huffman8,"
             "limit8,limit8_minus_best,minimax8,bound8,minimax4,bound4,entropy0,zstd19\n";
-        for (const auto& [name, es] : groups) {
+        for (const auto& group : groups) {
+            // Named, not a structured binding: clang before 16 cannot capture those in lambdas.
+            const std::string& name = group.first;
+            const std::vector<const ReportEntry*>& es = group.second;
             auto cell = [&](Method m) {
                 const ReportEntry* e = find(es, m);
                 if (!e) return std::string();

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: MIT
+// The .ezt invariants both .ezt targets check: parse_ezt either throws embzip::Error or yields a
+// table whose every row decodes to Ok or an error status, the same status and bytes row by row
+// and in the batched gather; a float row that decodes Ok splits back into the coded exponents and
+// the stored raw bits (a value that cannot hold its exponent would be decoded wrong silently).
+#pragma once
+#include <cstring>
+
+#include "embzip/errors.hpp"
+#include "embzip/file_util.hpp"
+#include "embzip/float_table.hpp"
+#include "embzip/layout.hpp"
+#include "fuzz_target.hpp"
+
+namespace embzip::fuzz {
+
+// The first `bits` bits (MSB first) of a and b are equal; the padding after them is not data.
+inline bool same_bits(const uint8_t* a, const uint8_t* b, uint64_t bits) {
+    if (std::memcmp(a, b, bits / 8) != 0) return false;
+    const unsigned rest = bits % 8;
+    return rest == 0 || ((a[bits / 8] ^ b[bits / 8]) & uint8_t(0xFF << (8 - rest))) == 0;
+}
+
+inline void check_ezt(const std::vector<uint8_t>& bytes) {
+    CodedTable t;
+    try {
+        t = parse_ezt(bytes, "fuzz.ezt");
+    } catch (const Error&) {
+        return;
+    }
+    const RowDecoder d(t);
+    const size_t value_bytes = size_t(t.dim) * t.value_bytes();
+    std::vector<uint8_t> row(t.dim), batch(t.dim), values(value_bytes);
+    bool all_ok = true;
+    for (uint64_t r = 0; r < t.rows; ++r) {
+        const Status s = d.decode_row(r, row.data());
+        const Status b = d.decode_rows(&r, 1, batch.data());
+        EMBZIP_FUZZ_EXPECT(s == b);
+        EMBZIP_FUZZ_EXPECT(s != Status::OutOfRange);
+        all_ok &= s == Status::Ok;
+        if (s != Status::Ok) continue;
+        EMBZIP_FUZZ_EXPECT(std::memcmp(row.data(), batch.data(), t.dim) == 0);
+        if (!t.is_float()) continue;
+        const Status v = d.decode_values(r, values.data());
+        if (v != Status::Ok) continue;  // a value the float format cannot hold may be refused
+        FloatTable one;
+        one.rows = 1;
+        one.dim = t.dim;
+        one.kind = FloatKind(t.float_kind);
+        one.bytes = values;
+        const FloatPlanes p = split_planes(one);
+        EMBZIP_FUZZ_EXPECT(p.exponents.bytes == row);
+        EMBZIP_FUZZ_EXPECT(same_bits(p.raw.data(), t.raw_plane.data() + r * t.raw_row_bytes(),
+                                     uint64_t(t.dim) * t.raw_bits));
+    }
+    const uint64_t past = t.rows;
+    EMBZIP_FUZZ_EXPECT(d.decode_row(past, row.data()) == Status::OutOfRange);
+    // Bulk decoding fails exactly when some row does.
+    try {
+        if (t.is_float())
+            EMBZIP_FUZZ_EXPECT(decode_float_table(t).bytes.size() == t.rows * value_bytes);
+        else
+            EMBZIP_FUZZ_EXPECT(decode_table(t).bytes.size() == t.rows * t.dim);
+        EMBZIP_FUZZ_EXPECT(all_ok);
+    } catch (const Error&) {
+        EMBZIP_FUZZ_EXPECT(!all_ok || t.is_float());
+    }
+    (void)code_json(t);
+}
+
+// Recomputes the header checksum and every section checksum the bytes reach, so that mutations
+// of a valid file get past the CRCs to the field checks and the decoder.
+inline void fix_ezt_checksums(std::vector<uint8_t>& b) {
+    if (b.size() < 64) return;
+    const uint32_t header = crc32(b.data(), 60);
+    std::memcpy(b.data() + 60, &header, 4);
+    for (size_t pos = 64; b.size() - pos >= 16;) {
+        uint64_t length;
+        std::memcpy(&length, b.data() + pos + 8, 8);
+        if (length > b.size() - pos - 16) break;
+        const uint32_t crc = crc32(b.data() + pos + 16, length);
+        std::memcpy(b.data() + pos + 4, &crc, 4);
+        pos += 16 + length;
+    }
+}
+
+}  // namespace embzip::fuzz
