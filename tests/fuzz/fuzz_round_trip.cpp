@@ -16,11 +16,12 @@ using namespace embzip;
 
 namespace {
 
+// Not nibble4x2: its tree-pair search takes seconds even on a one-row table (libFuzzer would
+// see a timeout, not a finding); tests/test_methods.cpp round-trips it on the corner cases.
 constexpr Method kMethods[] = {Method::Huffman8, Method::Balanced8, Method::Sa8,
-                               Method::Nibble4,  Method::Nibble4x2, Method::Minimax8,
-                               Method::Minimax4};
+                               Method::Nibble4,  Method::Minimax8,  Method::Minimax4};
 constexpr unsigned kAligns[] = {1, 8, 32, 512};
-constexpr uint64_t kMaxRows = 64;  // keeps one run in milliseconds
+constexpr uint64_t kMaxRows = 16;  // keeps one run short under the sanitizers
 
 CodedTable through_file(const CodedTable& coded) {
     const std::string path = fuzz::scratch_file(".ezt");
@@ -54,8 +55,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const uint8_t* values = data + 4;
 
     MethodOptions o;
-    o.iterations = 300;
-    o.mwu_iterations = 8;
+    o.iterations = 100;
+    o.mwu_iterations = 4;
     o.books = books;
     o.overflow = overflow ? 0.25 : 0.0;
     o.max_code_len = max_code_len;
