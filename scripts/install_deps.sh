@@ -9,6 +9,7 @@ PACKAGES=(
     libboost-program-options-dev catch2 nlohmann-json3-dev libbenchmark-dev
     libsystemc-dev verilator yosys libzstd-dev zlib1g-dev
     python3 python3-numpy python3-matplotlib
+    slurm-wlm munge
     "$@"
 )
 

@@ -10,7 +10,7 @@ OUT="$ROOT/build/out"
 
 "$ROOT/scripts/install_deps.sh"
 cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DEMBZIP_BUILD_TESTS=OFF -DEMBZIP_BUILD_BENCH=OFF >/dev/null
-cmake --build "$BUILD" -j2 --target embzip embzip-sim embzip-rtl embzip-cosim >/dev/null
+cmake --build "$BUILD" -j2 --target embzip embzip-sim embzip-rtl embzip-cosim embzip-sweep >/dev/null
 EMBZIP="$BUILD/encoder/embzip"
 mkdir -p "$OUT"
 
@@ -32,4 +32,9 @@ echo "== Verilog decoder of the sa8 code: generate, co-simulate 2000 rows (bytes
 "$EMBZIP" encode --input "$TABLE" --method sa8 --out "$OUT/sa8" --quiet
 "$BUILD/rtl_gen/embzip-rtl" --code "$OUT/sa8/code.json" --out "$OUT/rtl_sa8"
 "$BUILD/rtl_gen/embzip-cosim" --in "$OUT/sa8" --rows 2000 --cache "$BUILD/cosim_cache"
-echo "outputs: $OUT/report.{json,png}, $OUT/default/{table.ezt,code.json,decoded.npy}, $OUT/sim.json, $OUT/rtl_sa8/"
+echo
+echo "== Design-space sweep: minimax8 with 1 and 4 books x 2..16 lanes x DDR4/HBM2 (sim_configs/sweeps/small.json)"
+"$BUILD/sweep/embzip-sweep" "$ROOT/sim_configs/sweeps/small.json" --out "$OUT/sweep_small" -j2
+/usr/bin/python3 "$ROOT/scripts/plot_sweep.py" "$OUT/sweep_small"
+echo "outputs: $OUT/report.{json,png}, $OUT/default/{table.ezt,code.json,decoded.npy}, $OUT/sim.json, $OUT/rtl_sa8/,"
+echo "         $OUT/sweep_small/{results.jsonl,results.csv,plots/}"

@@ -132,13 +132,21 @@ bool parse(int argc, char** argv, po::options_description& d, po::variables_map&
 
 std::string ezt_path(const std::string& dir) { return (fs::path(dir) / "table.ezt").string(); }
 
+// The method names for --help, from the registry (so a new method is never missing there).
+std::string method_names(bool encodable_only, const char* sep) {
+    std::string out;
+    for (Method m : all_methods())
+        if (!encodable_only || !is_reference(m)) out += std::string(out.empty() ? "" : sep) + method_name(m);
+    return out;
+}
+
 int cmd_report(int argc, char** argv) {
     po::options_description d("report options");
     add_input_options(d);
     add_method_options(d);
     d.add_options()(
         "methods,m", po::value<std::string>()->default_value("all"),
-        "comma-separated: huffman8,balanced8,sa8,nibble4,nibble4x2,limit8,limit4 or all")(
+        ("comma-separated: " + method_names(false, ",") + " or all").c_str())(
         "format,f", po::value<std::string>()->default_value("table"), "table | json | csv")(
         "out,o", po::value<std::string>(), "write the report to this file instead of stdout")(
         "json-out", po::value<std::string>(),
@@ -171,8 +179,7 @@ int cmd_encode(int argc, char** argv) {
     add_input_options(d);
     add_method_options(d);
     d.add_options()("method,m", po::value<std::string>()->default_value("best"),
-                    "huffman8 | balanced8 | sa8 | nibble4 | nibble4x2 | best (all of them, keep "
-                    "the narrowest)")("out,o", po::value<std::string>()->required(),
+                    (method_names(true, " | ") + " | best (all of them, keep the narrowest)").c_str())("out,o", po::value<std::string>()->required(),
                                       "output directory (created if missing)")(
         "align", po::value<unsigned>()->default_value(8),
         "row pitch granularity in bits (1 = packed)");

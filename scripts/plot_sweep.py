@@ -1,0 +1,306 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""Plots of an embzip-sweep output folder (DIR/results.jsonl) into DIR/plots/.
+
+  pareto.png        decoder area x lanes vs lookups/s, coloured by saving, Pareto front per memory
+  speedup_lanes.png speedup over the plain table vs decoder lanes per memory channel
+  saving.png        saving vs books / overflow fraction / max code length (those the sweep varies)
+  methods.png       saving and speedup per encoding method (when the method varies)
+  energy.png        energy per lookup vs lanes (when the simulator reports energy)
+  speedup.png       speedup vs the sweep's axes (declared-table sweeps: dim, saving, pitch, memory)
+Only the plots whose columns exist and vary are drawn. Usage: scripts/plot_sweep.py DIR
+"""
+import itertools
+import json
+import os
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
+
+PLAIN = FuncFormatter(lambda v, _: f"{v:g}")
+
+LANES = "sim.config.decoder.lanes"
+
+
+def load(out):
+    path = os.path.join(out, "results.jsonl")
+    rows = []
+    with open(path) as f:
+        for line in f:
+            if line.strip():
+                r = json.loads(line)
+                if r.get("status") == "ok":
+                    v = dict(r["inputs"])
+                    v.update(r["figures"])
+                    rows.append(v)
+    return rows
+
+
+def memory_label(r):
+    name = r.get("sim.config.memory.name") or os.path.basename(str(r.get("memory", "memory")))
+    ch = r.get("sim.config.memory.channels")
+    return f"{name}, {ch} ch" if ch else name
+
+
+def design_label(r):
+    arch = r.get("sim.config.decoder.arch", r.get("decoder.arch"))
+    if arch is None:
+        return ""
+    if arch == "canonical":
+        return "canonical"
+    s = r.get("sim.config.decoder.symbols_per_cycle", r.get("decoder.symbols_per_cycle"))
+    b = r.get("sim.config.decoder.lut_bits", r.get("decoder.lut_bits"))
+    return f"{arch} S={s} B={b}"
+
+
+def code_label(r):
+    parts = [str(r.get("code.method", ""))]
+    if r.get("code.books", 1) != 1:
+        parts.append(f"{r['code.books']} books")
+    if r.get("code.overflow_rows"):
+        parts.append("overflow")
+    return " ".join(p for p in parts if p)
+
+
+def varies(rows, key):
+    return len({json.dumps(r.get(key)) for r in rows}) > 1
+
+
+def save(fig, out, name):
+    os.makedirs(os.path.join(out, "plots"), exist_ok=True)
+    tmp = os.path.join(out, "plots", name + ".tmp.png")
+    fig.savefig(tmp, dpi=110)
+    os.replace(tmp, os.path.join(out, "plots", name))
+    plt.close(fig)
+    print(f"plot_sweep: wrote {os.path.join(out, 'plots', name)}")
+
+
+def pareto(rows, out):
+    rows = [r for r in rows if "hw.nand2_equivalents" in r and "sim.lookups_per_s" in r]
+    if len(rows) < 2:
+        return
+    mems = list(dict.fromkeys(memory_label(r) for r in rows))
+    fig, axes = plt.subplots(1, len(mems), figsize=(6.2 * len(mems), 4.6), squeeze=False)
+    savings = [100 * r.get("code.saving", 0) for r in rows]
+    vmin, vmax = min(savings), max(savings)
+    for ax, mem in zip(axes[0], mems):
+        pts = [r for r in rows if memory_label(r) == mem]
+        xs = [r[LANES] * r["hw.nand2_equivalents"] / 1000 for r in pts]
+        ys = [r["sim.lookups_per_s"] / 1e6 for r in pts]
+        sc = ax.scatter(xs, ys, c=[100 * r.get("code.saving", 0) for r in pts], cmap="viridis",
+                        vmin=vmin, vmax=vmax + 1e-9, s=28, edgecolors="none")
+        # Pareto front: no other point has less area and more lookups/s.
+        order = sorted(range(len(pts)), key=lambda i: (xs[i], -ys[i]))
+        front, best = [], -1.0
+        for i in order:
+            if ys[i] > best:
+                front.append(i)
+                best = ys[i]
+        ax.plot([xs[i] for i in front], [ys[i] for i in front], color="tab:red", lw=1.2,
+                drawstyle="steps-post", label="Pareto front")
+        for i in front[-4:]:
+            ax.annotate(f"{design_label(pts[i])} x{pts[i][LANES]}", (xs[i], ys[i]), fontsize=7,
+                        xytext=(4, -10), textcoords="offset points")
+        base = [r["sim.baseline.lookups_per_s"] / 1e6 for r in pts if "sim.baseline.lookups_per_s" in r]
+        if base:
+            ax.axhline(sum(base) / len(base), color="gray", ls="--", lw=1, label="plain table")
+        ax.set_xscale("log")
+        ax.set_xlabel("decoder area: lanes x NAND2 equivalents (thousands, log)")
+        ax.set_ylabel("lookups per second (millions)")
+        ax.set_title(mem, fontsize=10)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8, loc="lower right")
+    fig.colorbar(sc, ax=axes[0].tolist(), label="saving (% of row width)")
+    save(fig, out, "pareto.png")
+
+
+def speedup_lanes(rows, out):
+    rows = [r for r in rows if "sim.speedup" in r and LANES in r]
+    if len(rows) < 2 or not varies(rows, LANES):
+        return
+    mems = list(dict.fromkeys(memory_label(r) for r in rows))
+    fig, axes = plt.subplots(1, len(mems), figsize=(6.2 * len(mems), 4.2), squeeze=False, sharey=True)
+    for ax, mem in zip(axes[0], mems):
+        pts = [r for r in rows if memory_label(r) == mem]
+        groups = {}
+        for r in pts:
+            groups.setdefault((design_label(r), code_label(r)), []).append(r)
+        for (design, code), g in sorted(groups.items()):
+            g.sort(key=lambda r: r[LANES])
+            x = [r[LANES] / r.get("sim.config.memory.channels", 1) for r in g]
+            ax.plot(x, [r["sim.speedup"] for r in g], marker="o", ms=3, lw=1,
+                    label=", ".join(p for p in (design, code) if p))
+        ax.axhline(1.0, color="gray", ls="--", lw=1)
+        ax.set_xscale("log", base=2)
+        ax.xaxis.set_major_formatter(PLAIN)
+        ax.set_xlabel("decoder lanes per memory channel (log scale)")
+        ax.set_ylabel("speedup over the plain table (x)")
+        ax.set_title(mem, fontsize=10)
+        ax.grid(alpha=0.3)
+        if len(groups) <= 12:
+            ax.legend(fontsize=7)
+    fig.tight_layout()
+    save(fig, out, "speedup_lanes.png")
+
+
+def saving(rows, out):
+    keys = [k for k in ("encode.books", "encode.overflow", "encode.max_code_len")
+            if any(k in r for r in rows) and varies(rows, k)]
+    rows = [r for r in rows if "code.saving" in r]
+    if not keys or not rows:
+        return
+    fig, axes = plt.subplots(1, len(keys), figsize=(5.2 * len(keys), 3.8), squeeze=False)
+    labels = {"encode.books": "code books", "encode.overflow": "overflow fraction (rows stored raw)",
+              "encode.max_code_len": "longest code (bits)"}
+    for ax, key in zip(axes[0], keys):
+        methods = list(dict.fromkeys(r.get("code.method") for r in rows))
+        for m in methods:
+            seen = {}
+            for r in rows:
+                if r.get("code.method") == m and key in r:
+                    seen[r[key]] = (100 * r["code.saving"], 100 * r.get("code.total_saving", 0))
+            xs = sorted(seen)
+            line, = ax.plot(xs, [seen[x][0] for x in xs], marker="o", label=f"{m}: row width")
+            if key == "encode.overflow":
+                ax.plot(xs, [seen[x][1] for x in xs], marker="s", ls="--", color=line.get_color(),
+                        label=f"{m}: total bytes")
+        ax.set_xlabel(labels[key])
+        ax.set_ylabel("saving (%)")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    save(fig, out, "saving.png")
+
+
+def methods(rows, out):
+    if not varies(rows, "encode.method") or len({r.get("encode.method") for r in rows}) < 3:
+        return
+    seen = {}
+    for r in rows:
+        seen.setdefault(r["encode.method"], r)
+    names = list(seen)
+    has_sim = all("sim.speedup" in seen[m] for m in names)
+    fig, axes = plt.subplots(1, 2 if has_sim else 1, figsize=(11 if has_sim else 6, 3.8), squeeze=False)
+    ax = axes[0][0]
+    ax.bar(names, [100 * seen[m]["code.saving"] for m in names], color="tab:blue")
+    ax.set_ylabel("saving (% of row width)")
+    ax.tick_params(axis="x", rotation=30)
+    ax.grid(axis="y", alpha=0.3)
+    if has_sim:
+        ax = axes[0][1]
+        ax.bar(names, [seen[m]["sim.speedup"] for m in names], color="tab:orange")
+        ax.axhline(1.0, color="gray", ls="--", lw=1)
+        ax.set_ylabel("speedup over the plain table (x)")
+        ax.set_title(memory_label(seen[names[0]]) + f", {seen[names[0]].get(LANES)} lanes", fontsize=10)
+        ax.tick_params(axis="x", rotation=30)
+        ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    save(fig, out, "methods.png")
+
+
+def energy(rows, out):
+    keys = sorted({k for r in rows for k in r if k.startswith("sim.") and "energy" in k and
+                   "baseline" not in k and isinstance(r[k], (int, float))})
+    if not keys or not any(LANES in r for r in rows):
+        return
+    key = next((k for k in keys if "per_lookup" in k), keys[0])
+    pts = [r for r in rows if key in r]
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    for mem in dict.fromkeys(memory_label(r) for r in pts):
+        g = sorted((r for r in pts if memory_label(r) == mem), key=lambda r: r[LANES])
+        ax.plot([r[LANES] for r in g], [r[key] for r in g], marker="o", label=mem)
+        bkey = key.replace("sim.", "sim.baseline.", 1)
+        if bkey in g[0]:
+            ax.axhline(g[0][bkey], ls="--", lw=1, color=ax.lines[-1].get_color(), label=mem + " plain")
+    ax.set_xscale("log", base=2)
+    ax.xaxis.set_major_formatter(PLAIN)
+    ax.set_xlabel("decoder lanes")
+    ax.set_ylabel(key.replace("sim.", ""))
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    save(fig, out, "energy.png")
+
+
+def speedup_by_axes(rows, out):
+    """Speedup against whatever the sweep varies, for sweeps without a decoder-area axis."""
+    rows = [r for r in rows if "sim.speedup" in r]
+    if len(rows) < 2 or any("hw.nand2_equivalents" in r for r in rows) or varies(rows, LANES):
+        return  # pareto.png and speedup_lanes.png cover those
+    inputs = [k for k in rows[0] if not k.startswith(("sim.", "code.", "hw.")) and varies(rows, k)]
+    numeric = [k for k in inputs if all(isinstance(r.get(k), (int, float)) for r in rows)]
+    if not numeric:
+        return
+    distinct = lambda k: sorted({json.dumps(r.get(k)) for r in rows})  # noqa: E731
+    x = max(numeric, key=lambda k: len(distinct(k)))
+    rest = [k for k in inputs if k != x and not k.startswith("table.row_bits") and k != "table.dim"]
+    colour = min((k for k in rest if k in numeric), key=lambda k: len(distinct(k)), default=None)
+    rest = [k for k in rest if k != colour]
+    style = min((k for k in rest if len(distinct(k)) <= 3), key=lambda k: len(distinct(k)), default=None)
+    panels_keys = [k for k in rest if k != style]
+    panels = list(itertools.product(*[distinct(k) for k in panels_keys])) or [()]
+    if len(panels) > 16:
+        return
+    ncol = min(4, len(panels))
+    nrow = (len(panels) + ncol - 1) // ncol
+    fig, axes = plt.subplots(nrow, ncol, figsize=(max(7.0, 4.4 * ncol), 3.4 * nrow + 0.6), squeeze=False,
+                             sharex=True, sharey=True)
+    styles = ["-", "--", ":"]
+    short = lambda k: k.split(".")[-1]  # noqa: E731
+    def show(k, v):
+        v = json.loads(v)
+        return os.path.basename(v).replace(".json", "") if isinstance(v, str) else v
+    for n, panel in enumerate(panels):
+        ax = axes[n // ncol][n % ncol]
+        sel = [r for r in rows if all(json.dumps(r.get(k)) == v for k, v in zip(panels_keys, panel))]
+        cmap = plt.get_cmap("viridis")
+        cvals = distinct(colour) if colour else ["null"]
+        svals = distinct(style) if style else ["null"]
+        for ci, cv in enumerate(cvals):
+            for si, sv in enumerate(svals):
+                g = sorted((r for r in sel if (not colour or json.dumps(r.get(colour)) == cv) and
+                            (not style or json.dumps(r.get(style)) == sv)), key=lambda r: r[x])
+                if not g:
+                    continue
+                label = ", ".join(f"{short(k)}={show(k, v)}" for k, v in ((colour, cv), (style, sv)) if k)
+                ax.plot([r[x] for r in g], [r["sim.speedup"] for r in g], ls=styles[si % 3], marker=".",
+                        color=cmap(ci / max(1, len(cvals) - 1)), label=label if n == 0 else None)
+        ax.axhline(1.0, color="gray", lw=0.8)
+        ax.set_title(", ".join(f"{short(k)}={show(k, v)}" for k, v in zip(panels_keys, panel)), fontsize=8)
+        if sorted(r[x] for r in rows)[-1] / max(1e-12, sorted(r[x] for r in rows)[0]) >= 16:
+            ax.set_xscale("log", base=2)
+            ax.xaxis.set_major_formatter(PLAIN)
+        ax.grid(alpha=0.3)
+        if n // ncol == nrow - 1:
+            ax.set_xlabel(short(x))
+        if n % ncol == 0:
+            ax.set_ylabel("speedup over plain (x)")
+    fig.legend(loc="lower center", ncol=4, fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.6 / (3.4 * nrow + 0.6) + 0.04, 1, 1))
+    save(fig, out, "speedup.png")
+
+
+def main():
+    if len(sys.argv) != 2:
+        print(__doc__.strip(), file=sys.stderr)
+        return 2
+    out = sys.argv[1]
+    if not os.path.exists(os.path.join(out, "results.jsonl")):
+        print(f"plot_sweep: {out}/results.jsonl not found (run embzip-sweep SPEC --out {out})",
+              file=sys.stderr)
+        return 1
+    rows = load(out)
+    if not rows:
+        print(f"plot_sweep: {out}: no successful points to plot", file=sys.stderr)
+        return 1
+    for plot in (pareto, speedup_lanes, saving, methods, energy, speedup_by_axes):
+        plot(rows, out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
