@@ -151,6 +151,13 @@ std::string unique_tmp(const std::string& dir) {
     return dir + ".tmp." + std::to_string(getpid()) + "." + std::to_string(counter++);
 }
 
+// Identity of the expanded point list: array tasks check it against the one --emit-slurm saw.
+std::string points_hash(const Spec& spec) {
+    Hasher h;
+    for (const Point& p : spec.points) h.add(p.settings.dump());
+    return h.hex();
+}
+
 std::string failure(const std::string& tool, const ProcessResult& p, const std::string& err_path) {
     const std::string line = last_line(err_path);
     return tool + " exited " + std::to_string(p.exit_code) + (line.empty() ? "" : ": " + line);
@@ -525,6 +532,14 @@ RunSummary run_sweep(const Spec& spec, const Tools& tools, const RunOptions& o) 
     }
     if (spec.simulate) c.base_tree = sim::load_config_tree(spec.base, {});
 
+    if (o.chunk) {
+        const std::string meta_path = o.out_dir + "/sweep.json";
+        if (!fs::exists(meta_path))
+            throw InputError(o.out_dir + ": no sweep.json; --chunk runs what --emit-slurm wrote");
+        if (read_json(meta_path).value("points_hash", "") != points_hash(spec))
+            throw InputError(spec.path + ": the points differ from those --emit-slurm wrote to " +
+                             o.out_dir + " (spec or its files changed); emit again");
+    }
     size_t first = 0, last = spec.points.size();
     if (o.chunk) std::tie(first, last) = chunk_range(spec.points.size(), o.chunk->first, o.chunk->second);
     const size_t n = last - first;
@@ -653,6 +668,7 @@ std::string emit_slurm(const Spec& spec, const Tools& tools, const std::string& 
     meta["points"] = spec.points.size();
     meta["chunks"] = chunks;
     meta["keys"] = spec.keys;
+    meta["points_hash"] = points_hash(spec);
     write_file_atomic(out + "/sweep.json", meta.dump(2) + "\n");
     return path;
 }
