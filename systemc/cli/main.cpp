@@ -54,7 +54,7 @@ int sc_main(int argc, char* argv[]) {
         if (vm["no-baseline"].as<bool>()) tree["baseline"]["enabled"] = false;
         const SimConfig config = parse_config(tree);
         if (vm["print-config"].as<bool>()) {
-            std::cout << nlohmann::json(config).dump(2) << "\n";
+            std::cout << resolved_config_json(config, tree).dump(2) << "\n";
             return 0;
         }
         RunOptions o;
@@ -63,13 +63,14 @@ int sc_main(int argc, char* argv[]) {
         const SimResult r = simulate(config, o);
         if (!(quiet && bench)) std::cout << summary_text(r);
         if (bench) {
-            const uint64_t n = r.compressed.lookups + (r.baseline ? r.baseline->lookups : 0);
+            const uint64_t n = r.compressed.lookups + (r.baseline ? r.baseline->lookups : 0) +
+                               (r.baseline_burst ? r.baseline_burst->lookups : 0);
             std::printf("bench: %llu simulated lookups in %.3f s wall = %.0f lookups per wall second\n",
                         static_cast<unsigned long long>(n), r.wall_s, n / r.wall_s);
         }
         if (vm.count("out")) {
             nlohmann::json j = to_json(r);
-            j["config"] = config;  // resolved: every default filled in
+            j["config"] = resolved_config_json(config, tree);  // resolved: every default filled in
             write_file_atomic(vm["out"].as<std::string>(), j.dump(2) + "\n");
         }
         return 0;

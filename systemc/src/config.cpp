@@ -308,7 +308,7 @@ template <class V>
 void schema(V& v, DecoderSpec& d) {
     v("lanes", d.lanes, Ints{1, 4096});
     v("clock_ghz", d.clock_ghz, Reals{0.0, 100.0});
-    v("fifo_rows", d.fifo_rows, Ints{1, 1 << 20});
+    v("fifo_rows", d.fifo_rows, Ints{1, 1 << 20}, Need::Derived);  // stream.max_outstanding
     v("arch", d.timing.arch);
     v("symbols_per_cycle", d.timing.symbols_per_cycle, Ints{1, 16}, Need::Derived);
     v("lut_bits", d.timing.lut_bits, Ints{1, 64});
@@ -488,13 +488,36 @@ void from_json(const json& j, SimConfig& c) {
     read_checked(j, c, [&](const Reader&) {
         const auto p = j.find("pooling");
         if (p == j.end() || !p->contains("clock_ghz")) c.pooling.clock_ghz = c.decoder.clock_ghz;
+        // One decoder FIFO slot per request in flight unless told otherwise: a coded row holds
+        // its slot from the memory request on, so a smaller FIFO silently caps the coded system.
+        const auto d = j.find("decoder");
+        if (d == j.end() || !d->contains("fifo_rows")) c.decoder.fifo_rows = static_cast<unsigned>(c.stream.max_outstanding);
     });
 }
 void to_json(json& j, const SimConfig& c) { write(j, c); }
 
 SimConfig parse_config(const json& tree) {
+    // The many-table and tier keys (config_tiers.cpp) are read on top of the single-table
+    // schema; a config with only `tables`/`tiers` gets a stand-in table/memory for it.
+    json base = tree;
+    if (base.is_object()) {
+        for (const char* k : {"tables", "table_defaults", "tiers", "placement"}) base.erase(k);
+        if (base.contains("baseline") && base["baseline"].is_object()) base["baseline"].erase("burst");
+        if (tree.contains("tables") && !base.contains("table")) base["table"] = {{"rows", 1}, {"dim", 1}, {"row_bits", 8}};
+        if (tree.contains("tiers") && !base.contains("memory") && tree["tiers"].is_array())
+            for (const json& t : tree["tiers"])
+                if (t.is_object() && t.value("kind", "") == "dram" && t.contains("memory") && t["memory"].is_object()) {
+                    base["memory"] = t["memory"];
+                    break;
+                }
+    }
+    if (tree.contains("tiers") && !base.contains("memory")) {
+        SimConfig probe;  // names the bad tier ("tiers: needs at least one dram tier")
+        parse_tiers(tree, probe);
+    }
     SimConfig c;
-    from_json(tree, c);
+    from_json(base, c);
+    parse_tiers(tree, c);
     return c;
 }
 
@@ -580,16 +603,37 @@ void apply_override(json& tree, const std::string& a) {
         const std::string part = key.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
         if (part.empty()) throw InputError("--set '" + a + "': empty key component");
         walked += (walked.empty() ? "" : ".") + part;
+        if (node->is_array()) {
+            // tiers.1.capacity_mb: a list element by index
+            size_t used = 0;
+            unsigned long i = 0;
+            try {
+                i = std::stoul(part, &used);
+            } catch (const std::exception&) {
+                used = 0;
+            }
+            if (used != part.size() || i >= node->size())
+                throw InputError(walked + ": no such list element, cannot --set " + key);
+            if (dot == std::string::npos) {
+                (*node)[i] = value;
+                break;
+            }
+            node = &(*node)[i];
+            start = dot + 1;
+            continue;
+        }
         if (dot == std::string::npos) {
             (*node)[part] = value;
             break;
         }
         if (!node->contains(part)) (*node)[part] = json::object();
         node = &(*node)[part];
-        if (!node->is_object()) throw InputError(walked + ": is not an object, cannot --set " + key);
+        if (!node->is_object() && !node->is_array())
+            throw InputError(walked + ": is not an object, cannot --set " + key);
         start = dot + 1;
     }
     resolve_sections(tree, fs::current_path());
+    resolve_tier_paths(tree, fs::current_path().string());
 }
 
 json load_config_tree(const std::string& path, const std::vector<std::string>& overrides) {
@@ -599,6 +643,7 @@ json load_config_tree(const std::string& path, const std::vector<std::string>& o
     for (const char* s : kSections)
         if (tree.contains(s)) absolutize(s, tree[s], dir);
     resolve_sections(tree, dir);
+    resolve_tier_paths(tree, dir.string());
     for (const std::string& o : overrides) apply_override(tree, o);
     return tree;
 }

@@ -156,14 +156,23 @@ uint64_t ZipfSampler::operator()(std::mt19937_64& rng) {
     }
 }
 
+uint64_t zipf_multiplier(uint64_t rows) {
+    if (rows <= 1) return 0;
+    uint64_t m = 2654435761u % rows;
+    while (m == 0 || gcd(m, rows) != 1) m = (m + 1) % rows;
+    return m;
+}
+
 RequestProducer::RequestProducer(const StreamSpec& s, uint64_t rows)
     : m_spec(s), m_rows(rows), m_total(s.lookups()), m_rng(s.seed), m_uniform(0, rows - 1),
       m_zipf(rows, s.distribution == Distribution::Zipf ? s.zipf_alpha : 1.0) {
-    // An odd multiplier coprime with rows: rank -> row is a permutation.
-    m_mult = 2654435761u % rows;
-    while (m_mult == 0 || gcd(m_mult, rows) != 1) m_mult = (m_mult + 1) % rows;
-    if (s.distribution != Distribution::Trace) return;
-    const std::string key = "stream.trace_file";
+    m_mult = zipf_multiplier(rows);
+    if (s.distribution == Distribution::Trace) m_trace = read_trace(s, rows);
+}
+
+std::vector<uint64_t> read_trace(const StreamSpec& s, uint64_t rows) {
+    std::vector<uint64_t> m_trace;
+    const std::string key = s.trace_key.empty() ? "stream.trace_file" : s.trace_key;
     if (s.trace_format == TraceFormat::Text) {
         std::ifstream in(s.trace_file);
         if (!in) throw InputError(key + ": cannot open '" + s.trace_file + "'");
@@ -203,6 +212,7 @@ RequestProducer::RequestProducer(const StreamSpec& s, uint64_t rows)
         }
     }
     if (m_trace.empty()) throw InputError(key + ": no row indices in '" + s.trace_file + "'");
+    return m_trace;
 }
 
 RowId RequestProducer::next() {
@@ -219,17 +229,45 @@ RowId RequestProducer::next() {
     return RowId{0};
 }
 
+namespace {
+// One table at byte 0 of one memory: rows at i * pitch (TableModel::span).
+class FlatRouter : public RowRouter {
+public:
+    explicit FlatRouter(const TableModel& t) : m_t(t) {}
+    ByteSpan row(uint32_t, RowId r) override { return m_t.span(r); }
+    ByteSpan overflow(uint32_t, RowId r) override { return m_t.overflow_span(r); }
+
+private:
+    const TableModel& m_t;
+};
+}  // namespace
+
 PipelineCore::PipelineCore(const TableModel& table, const PipelineTiming& timing, ReadFn read, PooledFn pooled,
                            bool external_lanes)
-    : m_table(table), m_timing(timing), m_read(std::move(read)), m_pooled(std::move(pooled)),
-      m_external(external_lanes), m_credits(timing.fifo_rows) {
-    m_lane_free.assign(table.coded ? timing.lanes : 0, 0);
+    : PipelineCore({&table}, nullptr, timing, std::move(read), std::move(pooled), external_lanes) {
+    m_flat = std::make_unique<FlatRouter>(table);
+    m_router = m_flat.get();
 }
 
-void PipelineCore::lookup(uint64_t slot, RowId row, Ps at) {
-    if (slot >= m_rows.size()) m_rows.resize(slot + 1);
+PipelineCore::PipelineCore(std::vector<const TableModel*> tables, RowRouter* router, const PipelineTiming& timing,
+                           ReadFn read, PooledFn pooled, bool external_lanes)
+    : m_tables(std::move(tables)), m_router(router), m_timing(timing), m_read(std::move(read)),
+      m_pooled(std::move(pooled)), m_external(external_lanes), m_credits(timing.fifo_rows) {
+    for (const TableModel* t : m_tables) m_any_coded = m_any_coded || t->coded;
+    m_lane_free.assign(m_any_coded ? timing.lanes : 0, 0);
+}
+
+void PipelineCore::lookup(uint64_t slot, uint32_t table, RowId row, Ps at) {
+    if (slot >= m_rows.size()) {
+        m_rows.resize(slot + 1);
+        m_table_of.resize(slot + 1);
+        m_class_of.resize(slot + 1);
+        m_arrived_at.resize(slot + 1);
+    }
     m_rows[slot] = row;
-    if (!m_table.coded) return issue_read(slot, at);
+    m_table_of[slot] = table;
+    m_arrived_at[slot] = at;
+    if (!m_tables[table]->coded) return issue_read(slot, at);
     if (m_credits > 0) {
         --m_credits;
         return issue_read(slot, at);
@@ -237,11 +275,17 @@ void PipelineCore::lookup(uint64_t slot, RowId row, Ps at) {
     m_waiting.emplace_back(slot, at);
 }
 
-void PipelineCore::issue_read(uint64_t slot, Ps at) { m_read(slot * 2, m_table.span(m_rows[slot]), at); }
+void PipelineCore::issue_read(uint64_t slot, Ps at) {
+    const uint32_t t = m_table_of[slot];
+    const ByteSpan span = m_router->row(t, m_rows[slot]);
+    m_class_of[slot] = tier_of(span.address) * 2 + (m_tables[t]->coded ? 1 : 0);
+    m_read(slot * 2, span, at);
+}
 
 void PipelineCore::read_done(uint64_t tag, Ps at) {
     const uint64_t slot = tag / 2;
-    if ((tag & 1) || !m_table.coded) return pool(slot, at, m_table.row_data(m_rows[slot]));
+    const TableModel& table = table_of(slot);
+    if ((tag & 1) || !table.coded) return pool(slot, at, table.row_data(m_rows[slot]));
     if (m_external) {
         m_arrived.push_back({slot, m_rows[slot], at});
         return;
@@ -250,10 +294,23 @@ void PipelineCore::read_done(uint64_t tag, Ps at) {
     // each row the earliest-free lane is exactly a FIFO dispatcher.
     auto lane = std::min_element(m_lane_free.begin(), m_lane_free.end());
     const Ps start = align_up(std::max(at, *lane), m_timing.decoder_period);
-    const Ps done = start + Ps(m_table.cycles(m_rows[slot])) * m_timing.decoder_period;
+    const Ps done = start + Ps(table.cycles(m_rows[slot])) * m_timing.decoder_period;
     *lane = done;
     row_started(slot, start);
     row_decoded(slot, start, done, nullptr);
+}
+
+uint64_t PipelineCore::fifo_wait_ps() const {
+    std::vector<std::pair<Ps, Ps>> w = m_fifo_waits;
+    std::sort(w.begin(), w.end());
+    uint64_t total = 0;
+    Ps end = 0;
+    for (const auto& [a, b] : w) {
+        if (b <= end) continue;
+        total += b - std::max(a, end);
+        end = b;
+    }
+    return total;
 }
 
 bool PipelineCore::take_row(Ps by, Arrival& out) {
@@ -274,6 +331,7 @@ void PipelineCore::row_started(uint64_t, Ps start) {
             m_waiting.clear();
             m_wait_head = 0;
         }
+        if (start > arrived) m_fifo_waits.emplace_back(arrived, start);
         issue_read(next, std::max(arrived, start));
     } else {
         ++m_credits;
@@ -283,11 +341,12 @@ void PipelineCore::row_started(uint64_t, Ps start) {
 void PipelineCore::row_decoded(uint64_t slot, Ps start, Ps done, const uint8_t* row) {
     m_lane_busy += done - start;
     const RowId r = m_rows[slot];
-    if (m_table.overflows(r)) {
+    const TableModel& table = table_of(slot);
+    if (table.overflows(r)) {
         ++m_overflow_reads;
-        m_read(slot * 2 + 1, m_table.overflow_span(r), done);
+        m_read(slot * 2 + 1, m_router->overflow(m_table_of[slot], r), done);
     } else {
-        pool(slot, done, row ? row : m_table.row_data(r));
+        pool(slot, done, row ? row : table.row_data(r));
     }
 }
 
@@ -296,7 +355,14 @@ void PipelineCore::pool(uint64_t slot, Ps at, const uint8_t* row) {
     const Ps start = align_up(std::max(at, m_pool_free), m_timing.pooling_period);
     m_pool_free = start + m_timing.pooling_period;
     m_pool_busy += m_timing.pooling_period;
-    m_pooled(slot, start + Ps(m_timing.pooling_latency_cycles) * m_timing.pooling_period, row);
+    const Ps out = start + Ps(m_timing.pooling_latency_cycles) * m_timing.pooling_period;
+    const uint32_t c = m_class_of[slot];
+    if (c >= m_classes.size()) m_classes.resize(c + 1);
+    LatencyClass& k = m_classes[c];
+    ++k.count;
+    k.min_ps = std::min<uint64_t>(k.min_ps, out - m_arrived_at[slot]);
+    k.sum_ps += out - m_arrived_at[slot];
+    m_pooled(slot, out, row);
 }
 
 }  // namespace embzip::sim

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <numeric>
+#include <functional>
 #include <sstream>
 
 #include "embzip/errors.hpp"
@@ -18,19 +19,16 @@ namespace {
 
 Ps period_ps(double ghz) { return static_cast<Ps>(std::llround(1000.0 / ghz)); }
 
-void check_fits(const TableModel& t, const DramConfig& m) {
-    if (t.bytes_in_memory() > m.capacity_bytes())
-        throw InputError("table: needs " + std::to_string(t.bytes_in_memory()) + " bytes, memory holds " +
-                         std::to_string(m.capacity_bytes()));
-}
 
-SystemResult collect(SimSystem& s, const SimConfig& cfg) {
+// Utilisation of every stage by its own capacity; the bottleneck is the busiest.
+SystemResult collect(SimSystem& s, const SimConfig& cfg, const MemoryMap* map) {
     SystemResult r;
     const TableModel& t = *s.table;
-    MemoryCore& mem = s.memory->core();
+    TieredMemoryCore& tm = s.memory->tiers();
     const Ps end = std::max<Ps>(s.source->end_ps(), 1);
-    mem.finish(end / cfg.memory.tck_ps());
-    r.table = t.name;
+    tm.finish(end);
+    const PipelineCore& pipe = s.pipeline->core();
+    r.table = s.tables.size() == 1 ? t.name : std::to_string(s.tables.size()) + " tables";
     r.lookups = s.source->completed();
     r.samples = s.source->sample_latencies_ns().size();
     r.row_bits = t.row_bits;
@@ -40,36 +38,144 @@ SystemResult collect(SimSystem& s, const SimConfig& cfg) {
     const double sec = end * 1e-12;
     r.lookups_per_s = r.lookups / sec;
     r.samples_per_s = r.samples / sec;
-    r.dram_bytes = mem.bursts() * cfg.memory.burst_bytes();
-    r.dram_bytes_per_s = r.dram_bytes / sec;
-    r.decoded_bytes_per_s = double(r.lookups) * t.dim / sec;
-    r.overflow_reads = s.pipeline->core().overflow_reads();
+    r.overflow_reads = pipe.overflow_reads();
     r.sum_checksum = s.source->sum_checksum();
     r.latency = summarize(s.source->latencies_ns());
     r.sample_latency = summarize(s.source->sample_latencies_ns());
-    const double tck = double(cfg.memory.tck_ps());
-    uint64_t reads = 0, acts = 0;
-    for (size_t c = 0; c < mem.channels(); ++c) {
-        const ChannelStats& st = mem.channel_stats(c);
-        reads += st.reads;
-        acts += st.activates;
-        r.channel_util.push_back(std::min(1.0, mem.busy_cycles(c) * tck / end));
-        r.bus_util.push_back(std::min(1.0, st.data_cycles * tck / end));
-        std::vector<double> banks;
-        for (uint64_t b : st.bank_cycles) banks.push_back(std::min(1.0, b * tck / end));
-        r.bank_util.push_back(banks);
+
+    const bool cache = cfg.placement.policy == PlacementPolicy::Cache && map && map->cache();
+    uint64_t all_reads = 0;
+    std::vector<uint64_t> tier_reads(tm.tiers(), 0);
+    if (map)
+        for (const auto& v : map->served())
+            for (size_t j = 0; j < v.size(); ++j) tier_reads[j] += v[j], all_reads += v[j];
+    bool first_dram = true;
+    for (size_t j = 0; j < tm.tiers(); ++j) {
+        const TierSpec& spec = tm.spec(j);
+        TierResult tr;
+        tr.name = spec.name;
+        tr.sram = spec.sram;
+        tr.cache = cache && j == 0;
+        tr.capacity_bytes = spec.capacity_bytes();
+        tr.bytes_read = tm.bytes_read(j);
+        tr.reads = map ? tier_reads[j] : r.lookups + r.overflow_reads;
+        tr.share = map ? (all_reads ? double(tier_reads[j]) / all_reads : 0.0) : 1.0;
+        if (spec.sram) {
+            const SramCore& sc = *tm.sram(j);
+            tr.bank_util = std::min(1.0, double(sc.bank_busy_ps()) / (double(sc.banks()) * end));
+            r.sram_bytes += tr.bytes_read;
+            r.stages.push_back({"sram_banks", spec.name, tr.bank_util});
+        } else {
+            MemoryCore& mem = *tm.dram(j);
+            const DramConfig& d = spec.dram;
+            const double tck = double(d.tck_ps());
+            const double cycles = end / tck;
+            // Activations a rank can take: four per tFAW, one per tRRD_S.
+            const double act_rate = std::min(4.0 / std::max(1u, d.timing.tFAW), 1.0 / std::max(1u, d.timing.tRRD_S));
+            uint64_t reads = 0, acts = 0;
+            for (size_t c = 0; c < mem.channels(); ++c) {
+                const ChannelStats& st = mem.channel_stats(c);
+                reads += st.reads;
+                acts += st.activates;
+                const double bus = std::min(1.0, st.data_cycles * tck / end);
+                const double act = std::min(1.0, st.activates / (cycles * d.ranks * act_rate));
+                double banks = 0;
+                for (uint64_t b : st.bank_cycles) banks += std::min(1.0, b * tck / end);
+                banks /= std::max<size_t>(1, st.bank_cycles.size());
+                tr.bus_util = std::max(tr.bus_util, bus);
+                tr.act_util = std::max(tr.act_util, act);
+                tr.bank_util = std::max(tr.bank_util, banks);
+                if (first_dram) {
+                    r.channel_util.push_back(std::min(1.0, mem.busy_cycles(c) * tck / end));
+                    r.bus_util.push_back(bus);
+                    std::vector<double> bu;
+                    for (uint64_t b : st.bank_cycles) bu.push_back(std::min(1.0, b * tck / end));
+                    r.bank_util.push_back(bu);
+                }
+            }
+            tr.row_buffer_hit_rate = reads ? std::max(0.0, 1.0 - double(acts) / double(reads)) : 0.0;
+            if (first_dram) {
+                r.row_buffer_hit_rate = tr.row_buffer_hit_rate;
+                r.memory_util = *std::max_element(r.channel_util.begin(), r.channel_util.end());
+                first_dram = false;
+            }
+            r.dram_bytes += tr.bytes_read;
+            r.stages.push_back({"data_bus", spec.name, tr.bus_util});
+            r.stages.push_back({"activations", spec.name, tr.act_util});
+            r.stages.push_back({"dram_banks", spec.name, tr.bank_util});
+        }
+        r.tiers.push_back(tr);
     }
-    r.row_buffer_hit_rate = reads ? std::max(0.0, 1.0 - double(acts) / double(reads)) : 0.0;
-    r.memory_util = *std::max_element(r.channel_util.begin(), r.channel_util.end());
-    r.lanes = s.pipeline->core().lanes();
-    r.decoder_util = r.lanes ? std::min(1.0, double(s.pipeline->core().lane_busy_ps()) / (double(r.lanes) * end)) : 0.0;
-    r.pooling_util = std::min(1.0, double(s.pipeline->core().pool_busy_ps()) / end);
-    // The stage that is busy the largest fraction of the time limits the others: memory is
-    // "busy" while it holds any unfinished burst, a lane while it decodes, pooling while it adds.
-    r.bottleneck = "memory";
-    double best = r.memory_util;
-    if (r.decoder_util > best) best = r.decoder_util, r.bottleneck = "decoder";
-    if (r.pooling_util > best) r.bottleneck = "pooling";
+    r.dram_bytes_per_s = r.dram_bytes / sec;
+    r.lanes = pipe.lanes();
+    r.decoder_util = r.lanes ? std::min(1.0, double(pipe.lane_busy_ps()) / (double(r.lanes) * end)) : 0.0;
+    r.pooling_util = std::min(1.0, double(pipe.pool_busy_ps()) / end);
+    if (r.lanes) {
+        r.stages.push_back({"decoder_lanes", "", r.decoder_util});
+        r.stages.push_back({"decoder_fifo", "", std::min(1.0, double(pipe.fifo_wait_ps()) / end)});
+    }
+    r.stages.push_back({"pooling", "", r.pooling_util});
+    // The outstanding-request window limits a run whose lookups take their zero-load time: the
+    // fastest lookup of each class (tier, coded or not) over the mean, lookup-weighted.
+    double zero = 0, actual = 0;
+    for (const auto& k : pipe.latency_classes())
+        if (k.count) zero += double(k.min_ps) * k.count, actual += double(k.sum_ps);
+    r.stages.push_back({"requests_in_flight", "", actual > 0 ? std::min(1.0, zero / actual) : 0.0});
+    const StageUtil* best = &r.stages.front();
+    for (const StageUtil& st : r.stages)
+        if (st.util > best->util + 1e-12) best = &st;
+    r.bottleneck = best->stage;
+    r.bottleneck_where = best->where;
+
+    // Per table: where its rows live and which tier answered its reads.
+    for (size_t i = 0; i < s.tables.size(); ++i) {
+        const TableModel& x = *s.tables[i];
+        TableResult tr;
+        tr.name = x.name;
+        tr.rows = x.rows;
+        tr.row_bits = x.row_bits;
+        tr.pitch_bits = x.pitch_bits;
+        tr.dim = x.dim;
+        tr.coded = x.coded;
+        tr.rows_per_tier.assign(tm.tiers(), 0);
+        tr.bytes_per_tier.assign(tm.tiers(), 0);
+        tr.reads_per_tier.assign(tm.tiers(), 0);
+        if (map) {
+            const TablePlacement& pl = map->placement()[i];
+            for (const TablePart& p : pl.parts) {
+                tr.rows_per_tier[p.tier] += p.rows;
+                tr.bytes_per_tier[p.tier] += p.bytes;
+            }
+            tr.bytes_per_tier[pl.overflow_tier] += pl.overflow_bytes;
+            tr.reads_per_tier = map->served()[i];
+        } else {
+            tr.rows_per_tier[0] = x.rows;
+            tr.bytes_per_tier[0] = x.bytes_in_memory();
+            tr.reads_per_tier[0] = r.lookups + r.overflow_reads;
+        }
+        for (size_t j = 0; j < tm.tiers(); ++j) {
+            if (r.tiers[j].cache) continue;
+            r.tiers[j].rows_stored += tr.rows_per_tier[j];
+            r.tiers[j].bytes_stored += tr.bytes_per_tier[j];
+            r.bytes_stored += tr.bytes_per_tier[j];
+        }
+        r.tables.push_back(tr);
+    }
+    // Decoded bytes: every lookup yields its table's row (dim bytes).
+    double dec_bytes = 0;
+    if (s.tables.size() == 1) {
+        dec_bytes = double(r.lookups) * t.dim;
+    } else {
+        const uint64_t samples = s.source->sample_latencies_ns().size();
+        for (size_t i = 0; i < s.tables.size(); ++i)
+            dec_bytes += double(samples) * s.source->pooling(i) * s.tables[i]->dim;
+    }
+    r.decoded_bytes_per_s = dec_bytes / sec;
+    if (cache) {
+        r.has_cache = true;
+        r.cache_hits = map->cache()->hits();
+        r.cache_misses = map->cache()->misses();
+    }
     return r;
 }
 
@@ -85,6 +191,7 @@ nlohmann::json latency_json(const LatencySummary& l) {
 
 nlohmann::json system_json(const SystemResult& r) {
     nlohmann::json j;
+    j["system"] = r.system;
     j["table"] = r.table;
     j["lookups"] = r.lookups;
     j["samples"] = r.samples;
@@ -96,7 +203,9 @@ nlohmann::json system_json(const SystemResult& r) {
     j["dram_bytes"] = r.dram_bytes;
     j["dram_bytes_per_lookup"] = r.lookups ? double(r.dram_bytes) / r.lookups : 0.0;
     j["dram_bytes_per_s"] = r.dram_bytes_per_s;
+    j["sram_bytes"] = r.sram_bytes;
     j["decoded_bytes_per_s"] = r.decoded_bytes_per_s;
+    j["bytes_stored"] = r.bytes_stored;
     j["latency_ns"] = latency_json(r.latency);
     j["sample_latency_ns"] = latency_json(r.sample_latency);
     j["row_buffer_hit_rate"] = r.row_buffer_hit_rate;
@@ -106,7 +215,52 @@ nlohmann::json system_json(const SystemResult& r) {
                         {"data_bus", r.bus_util},      {"banks", r.bank_util},
                         {"decoder", r.decoder_util},   {"decoder_lanes", r.lanes},
                         {"pooling", r.pooling_util}};
+    nlohmann::json stages = nlohmann::json::array();
+    for (const StageUtil& st : r.stages) {
+        nlohmann::json x = {{"stage", st.stage}, {"util", st.util}};
+        if (!st.where.empty()) x["tier"] = st.where;
+        stages.push_back(x);
+    }
+    j["stages"] = stages;
     j["bottleneck"] = r.bottleneck;
+    if (!r.bottleneck_where.empty()) j["bottleneck_tier"] = r.bottleneck_where;
+    nlohmann::json tiers = nlohmann::json::array();
+    for (const TierResult& t : r.tiers) {
+        nlohmann::json x = {{"name", t.name},         {"kind", t.sram ? (t.cache ? "sram cache" : "sram") : "dram"},
+                            {"capacity_bytes", t.capacity_bytes}, {"bytes_stored", t.bytes_stored},
+                            {"rows_stored", t.rows_stored},       {"reads", t.reads},
+                            {"share_of_reads", t.share},          {"bytes_read", t.bytes_read}};
+        if (t.sram) {
+            x["bank_util"] = t.bank_util;
+        } else {
+            x["data_bus_util"] = t.bus_util;
+            x["activation_util"] = t.act_util;
+            x["bank_util"] = t.bank_util;
+            x["row_buffer_hit_rate"] = t.row_buffer_hit_rate;
+        }
+        tiers.push_back(x);
+    }
+    j["tiers"] = tiers;
+    if (r.tables.size() > 1) {
+        nlohmann::json tables = nlohmann::json::array();
+        for (const TableResult& t : r.tables)
+            tables.push_back({{"name", t.name},
+                              {"rows", t.rows},
+                              {"coded", t.coded},
+                              {"row_bits", t.row_bits},
+                              {"pitch_bits", t.pitch_bits},
+                              {"rows_per_tier", t.rows_per_tier},
+                              {"bytes_per_tier", t.bytes_per_tier},
+                              {"reads_per_tier", t.reads_per_tier}});
+        j["tables"] = tables;
+    }
+    if (r.has_cache) {
+        j["cache"] = {{"hits", r.cache_hits},
+                      {"misses", r.cache_misses},
+                      {"hit_rate", r.cache_hits + r.cache_misses
+                                       ? double(r.cache_hits) / double(r.cache_hits + r.cache_misses)
+                                       : 0.0}};
+    }
     return j;
 }
 
@@ -173,29 +327,30 @@ PipelineTiming pipeline_timing(const SimConfig& c) {
     return p;
 }
 
-TableModel build_compressed_table(const SimConfig& c) {
+TableModel build_coded_table(const TableEntry& e, const DecoderConfig& dec, uint32_t bb) {
+    const TableSpec& spec = e.spec;
+    const std::string key = e.key;
+    const bool legacy = key == "table";
     TableModel t;
     t.coded = true;
-    t.overflow_fraction = c.table.overflow_fraction;
+    t.overflow_fraction = spec.overflow_fraction;
     const uint32_t flag = t.overflow_fraction > 0.0 ? 1 : 0;  // overflow flag bit (issue 3 layout)
-    const uint32_t bb = c.memory.burst_bytes();
-    DecoderConfig dec = c.decoder.timing;
-    if (!c.table.coded_dir.empty()) {
-        const std::string path = (std::filesystem::path(c.table.coded_dir) / "table.ezt").string();
-        if (!std::filesystem::exists(path)) throw InputError("table.coded_dir: no table.ezt in '" + c.table.coded_dir + "'");
+    if (!spec.coded_dir.empty()) {
+        const std::string path = (std::filesystem::path(spec.coded_dir) / "table.ezt").string();
+        if (!std::filesystem::exists(path)) throw InputError(key + ".coded_dir: no table.ezt in '" + spec.coded_dir + "'");
         const CodedTable ct = read_ezt(path);
         // A table with its own overflow rows: the flag is in W already and each slot says
         // whether its row is stored raw; a declared fraction on top would mean nothing.
         if (ct.overflow && flag)
-            throw InputError("table.overflow_fraction: the coded table in '" + c.table.coded_dir +
+            throw InputError(key + ".overflow_fraction: the coded table in '" + spec.coded_dir +
                              "' has its own overflow rows; remove the key, got " + std::to_string(t.overflow_fraction));
-        t.name = ct.method + " (" + c.table.coded_dir + ")";
+        t.name = legacy ? ct.method + " (" + spec.coded_dir + ")" : e.name;
         t.rows = ct.rows;
         t.dim = ct.dim;
         t.row_bits = ct.row_bits + flag;
-        t.pitch_bits = resolve_pitch(c.table.pitch, t.row_bits, bb, ct.pitch_bits + flag);
+        t.pitch_bits = resolve_pitch(spec.pitch, t.row_bits, bb, ct.pitch_bits + flag);
         if (t.pitch_bits < t.row_bits)
-            throw InputError("table.pitch: must be >= row_bits (" + std::to_string(t.row_bits) + "), got " +
+            throw InputError(key + ".pitch: must be >= row_bits (" + std::to_string(t.row_bits) + "), got " +
                              std::to_string(t.pitch_bits));
         if (ct.overflow) {
             t.stored_overflow = true;
@@ -204,50 +359,187 @@ TableModel build_compressed_table(const SimConfig& c) {
         t.decode_cycles = coded_row_cycles(ct, dec, t.pitch_bits);
         t.data = std::make_shared<const Table>(decode_table(ct));
     } else {
-        t.name = "declared " + std::to_string(c.table.rows) + " x " + std::to_string(c.table.dim) + " B, W = " +
-                 std::to_string(c.table.row_bits);
-        t.rows = c.table.rows;
-        t.dim = c.table.dim;
-        t.row_bits = c.table.row_bits;
-        t.pitch_bits = resolve_pitch(c.table.pitch, t.row_bits, bb, t.row_bits);
-        const uint32_t symbols = t.dim * (8 / c.table.symbol_bits);
-        t.uniform_cycles = declared_row_cycles(dec, t.pitch_bits, t.row_bits - c.table.selector_bits - flag, symbols);
+        t.name = legacy ? "declared " + std::to_string(spec.rows) + " x " + std::to_string(spec.dim) +
+                              " B, W = " + std::to_string(spec.row_bits)
+                        : e.name;
+        t.rows = spec.rows;
+        t.dim = spec.dim * value_bits(e.value_type) / 8;
+        t.row_bits = spec.row_bits;
+        t.pitch_bits = resolve_pitch(spec.pitch, t.row_bits, bb, t.row_bits);
+        // Floats: the lane decodes the exponents (one 8-bit symbol per element) and passes the
+        // raw sign and mantissa bits, which the pitch already counts as input.
+        const uint32_t raw = spec.dim * raw_bits(e.value_type);
+        const uint32_t symbols = raw ? spec.dim : spec.dim * (8 / spec.symbol_bits);
+        t.uniform_cycles =
+            declared_row_cycles(dec, t.pitch_bits, t.row_bits - raw - spec.selector_bits - flag, symbols);
     }
     t.slot_cycles = static_cast<uint32_t>((t.pitch_bits + dec.bus_bits - 1) / dec.bus_bits + kDecoderPipelineLatency);
     const uint64_t coded_bytes = (t.rows * t.pitch_bits + 7) / 8;
     t.overflow_base = (coded_bytes + bb - 1) / bb * bb;
-    check_fits(t, c.memory);
     return t;
 }
 
-TableModel build_plain_table(const SimConfig& c, bool with_data) {
+TableModel build_plain_table(const TableEntry& e, const PitchSpec& pitch, uint32_t bb, bool with_data) {
     TableModel t;
     t.coded = false;
-    const uint32_t bb = c.memory.burst_bytes();
-    if (!c.table.coded_dir.empty()) {
-        const CodedTable ct = read_ezt((std::filesystem::path(c.table.coded_dir) / "table.ezt").string());
+    if (!e.spec.coded_dir.empty()) {
+        const CodedTable ct = read_ezt((std::filesystem::path(e.spec.coded_dir) / "table.ezt").string());
         t.rows = ct.rows;
         t.dim = ct.dim;
         // The same rows, read plain (simulate() shares the compressed table's decode instead).
         if (with_data) t.data = std::make_shared<const Table>(decode_table(ct));
     } else {
-        t.rows = c.table.rows;
-        t.dim = c.table.dim;
+        t.rows = e.spec.rows;
+        t.dim = e.spec.dim * value_bits(e.value_type) / 8;
     }
-    t.name = "plain " + std::to_string(t.rows) + " x " + std::to_string(t.dim) + " B";
+    t.name = e.key == "table" ? "plain " + std::to_string(t.rows) + " x " + std::to_string(t.dim) + " B" : e.name;
     t.row_bits = t.dim * 8;
-    t.pitch_bits = resolve_pitch(c.baseline.pitch, t.row_bits, bb, t.row_bits);
-    check_fits(t, c.memory);
+    t.pitch_bits = resolve_pitch(pitch, t.row_bits, bb, t.row_bits);
     return t;
 }
 
+namespace {
+TableEntry first_entry(const SimConfig& c) {
+    if (!c.tables.empty()) return c.tables[0];
+    TableEntry e;
+    e.key = "table";
+    e.spec = c.table;
+    e.stream = c.stream;
+    return e;
+}
+}  // namespace
+
+TableModel build_compressed_table(const SimConfig& c) {
+    return build_coded_table(first_entry(c), c.decoder.timing, c.memory.burst_bytes());
+}
+
+TableModel build_plain_table(const SimConfig& c, bool with_data) {
+    return build_plain_table(first_entry(c), c.baseline.pitch, c.memory.burst_bytes(), with_data);
+}
+
+namespace {
+
+// One system (coded, or a plain baseline) of a run: its tables, where they live, its modules.
+struct Built {
+    std::string label;
+    std::vector<TableModel> tables;
+    std::unique_ptr<MemoryMap> map;
+    std::unique_ptr<SimSystem> sys;
+    std::vector<const TableModel*> ptrs() const {
+        std::vector<const TableModel*> v;
+        for (const TableModel& t : tables) v.push_back(&t);
+        return v;
+    }
+};
+
+std::string tiers_text(const SimConfig& c) {
+    std::string out;
+    for (size_t j = 0; j < c.tiers.size(); ++j) {
+        const TierSpec& t = c.tiers[j];
+        if (j) out += " + ";
+        if (t.sram) {
+            char b[96];
+            std::snprintf(b, sizeof b, "%s %.4g MiB SRAM%s", t.name.c_str(), t.sram_spec.capacity_bytes / 1048576.0,
+                          j == 0 && c.placement.policy == PlacementPolicy::Cache ? " cache" : "");
+            out += b;
+        } else {
+            const DramConfig& m = t.dram;
+            out += m.name + " x" + std::to_string(m.channels) + " channel" + (m.channels > 1 ? "s" : "") + ", " +
+                   std::to_string(m.ranks) + " rank" + (m.ranks > 1 ? "s" : "");
+        }
+    }
+    return out;
+}
+
+// Places the tables (hot-first over the DRAM tiers behind a cache, or over every tier).
+std::unique_ptr<MemoryMap> make_map(const SimConfig& c, const std::vector<TableModel>& tables,
+                                    const std::vector<RankModel>& ranks, const std::string& label) {
+    const bool cache = c.placement.policy == PlacementPolicy::Cache;
+    std::vector<PlacedTable> pt;
+    std::vector<const TableModel*> tp;
+    std::vector<const RankModel*> rp;
+    for (size_t i = 0; i < tables.size(); ++i) {
+        const TableModel& t = tables[i];
+        PlacedTable p;
+        p.rows = t.rows;
+        p.pitch_bits = t.pitch_bits;
+        const bool overflow = t.stored_overflow || t.overflow_fraction > 0.0;
+        p.overflow_bytes = overflow ? t.bytes_in_memory() - t.overflow_base : 0;
+        p.ranks = &ranks[i];
+        pt.push_back(p);
+        tp.push_back(&t);
+        rp.push_back(&ranks[i]);
+    }
+    std::vector<TierSpec> where(c.tiers.begin() + (cache ? 1 : 0), c.tiers.end());
+    std::vector<TablePlacement> placement = place_hot_first(pt, where, label);
+    if (cache)
+        for (TablePlacement& p : placement) {
+            for (TablePart& part : p.parts) ++part.tier;
+            ++p.overflow_tier;
+        }
+    return std::make_unique<MemoryMap>(tp, rp, std::move(placement), c.tiers, c.placement);
+}
+
+// The cache's warm-up: an independent stream of as many samples as the run, and at least enough
+// lookups to touch every line four times (a short run would otherwise measure a cold cache).
+void warm_cache(const SimConfig& c, MemoryMap& map, const std::vector<TableModel>& tables) {
+    std::vector<RequestProducer> producers;
+    for (size_t i = 0; i < tables.size(); ++i) {
+        StreamSpec s = c.tables[i].stream;
+        s.seed ^= 0x5EED5EEDull;
+        producers.emplace_back(s, tables[i].rows);
+    }
+    uint64_t per_sample = 0;
+    for (const TableEntry& e : c.tables) per_sample += e.stream.pooling_factor;
+    const uint64_t lines = map.cache()->sets() * map.cache()->ways();
+    const uint64_t samples = std::max<uint64_t>(c.stream.batches * c.stream.batch_size,
+                                                (4 * lines + per_sample - 1) / per_sample);
+    for (uint64_t n = 0; n < samples; ++n)
+        for (size_t i = 0; i < tables.size(); ++i)
+            for (uint64_t k = 0; k < c.tables[i].stream.pooling_factor; ++k) map.warm(uint32_t(i), producers[i].next());
+    map.reset_counts();
+}
+
+}  // namespace
+
 SimResult simulate(const SimConfig& c, const RunOptions& o) {
     const auto wall0 = std::chrono::steady_clock::now();
-    const TableModel compressed = build_compressed_table(c);
-    std::optional<TableModel> plain;
+    const uint32_t bb = c.memory.burst_bytes();
+    std::vector<TableEntry> entries = c.tables;
+    if (entries.empty()) entries.push_back(first_entry(c));
+    const bool single = entries.size() == 1 && c.tiers.size() <= 1;
+
+    // The coded system and the plain baselines (byte pitch; burst-aligned pitch).
+    std::vector<Built> systems;
+    Built coded;
+    coded.label = "coded";
+    for (const TableEntry& e : entries) {
+        if (e.coded) coded.tables.push_back(build_coded_table(e, c.decoder.timing, bb));
+        else coded.tables.push_back(build_plain_table(e, c.baseline.pitch, bb, true));
+    }
+    systems.push_back(std::move(coded));
+    bool burst_same = true;
     if (c.baseline.enabled) {
-        plain = build_plain_table(c, false);
-        plain->data = compressed.data;
+        Built plain, burst;
+        plain.label = "plain (byte pitch)";
+        burst.label = "plain (burst pitch)";
+        const PitchSpec burst_pitch{PitchSpec::Kind::Burst, 0};
+        for (size_t i = 0; i < entries.size(); ++i) {
+            plain.tables.push_back(build_plain_table(entries[i], c.baseline.pitch, bb, false));
+            plain.tables.back().data = systems[0].tables[i].data;
+            burst.tables.push_back(build_plain_table(entries[i], burst_pitch, bb, false));
+            burst.tables.back().data = systems[0].tables[i].data;
+            burst_same = burst_same && burst.tables.back().pitch_bits == plain.tables.back().pitch_bits;
+        }
+        systems.push_back(std::move(plain));
+        if (c.burst_baseline && !burst_same) systems.push_back(std::move(burst));
+    }
+
+    std::vector<RankModel> ranks;
+    for (size_t i = 0; i < entries.size(); ++i) ranks.emplace_back(entries[i].stream, systems[0].tables[i].rows);
+    for (Built& b : systems) {
+        b.map = make_map(c, b.tables, ranks, b.label);
+        if (c.placement.policy == PlacementPolicy::Cache && c.placement.warmup) warm_cache(c, *b.map, b.tables);
     }
 
     ProgressFn progress;
@@ -263,15 +555,28 @@ SimResult simulate(const SimConfig& c, const RunOptions& o) {
         };
     }
     std::unique_ptr<RtlSetup> rtl;
-    if (c.decoder.model == DecoderModel::Rtl) rtl = rtl_setup(c, compressed, o.progress);
+    if (c.decoder.model == DecoderModel::Rtl) {
+        if (!single)
+            throw InputError("decoder.model: rtl needs one table in one memory (no tables or tiers lists)");
+        rtl = rtl_setup(c, systems[0].tables[0], o.progress);
+    }
     // Tracing shows state at wake-ups, so it runs without look-ahead for a faithful waveform.
     // RTL lanes run in SystemC time: the reads they cause must find the memory not yet past
     // their cycle, so the memory does not run ahead either (results do not depend on it).
     const Ps quantum = o.trace_path.empty() && !rtl ? static_cast<Ps>(c.sim.quantum_ns * 1000.0) : 0;
     const PipelineTiming timing = pipeline_timing(c);
-    SimSystem sys("compressed", compressed, c.stream, timing, c.memory, quantum, progress, rtl.get());
-    std::unique_ptr<SimSystem> base;
-    if (plain) base = std::make_unique<SimSystem>("plain", *plain, c.stream, timing, c.memory, quantum, progress);
+    std::vector<StreamSpec> streams;
+    for (const TableEntry& e : entries) streams.push_back(e.stream);
+    const char* names[] = {"compressed", "plain", "plain_burst"};
+    for (size_t k = 0; k < systems.size(); ++k) {
+        Built& b = systems[k];
+        if (rtl && k == 0)
+            b.sys = std::make_unique<SimSystem>(names[k], b.tables[0], c.stream, timing, c.memory, quantum, progress,
+                                                rtl.get());
+        else
+            b.sys = std::make_unique<SimSystem>(names[k], b.ptrs(), c.stream, streams, b.map.get(), timing, c.tiers,
+                                                quantum, progress);
+    }
 
     sc_core::sc_trace_file* tf = nullptr;
     if (!o.trace_path.empty()) {
@@ -279,16 +584,20 @@ SimResult simulate(const SimConfig& c, const RunOptions& o) {
         if (p.size() > 4 && p.substr(p.size() - 4) == ".vcd") p.resize(p.size() - 4);
         tf = sc_core::sc_create_vcd_trace_file(p.c_str());
         tf->set_time_unit(1, sc_core::SC_PS);
-        sys.trace(tf);
-        if (base) base->trace(tf);
+        for (Built& b : systems) b.sys->trace(tf);
     }
+    auto completed = [&] {
+        uint64_t n = 0;
+        for (Built& b : systems) n += b.sys->source->completed();
+        return n;
+    };
+    uint64_t total = 0;
+    for (Built& b : systems) total += b.sys->source->total();
     if (!rtl) {
         sc_core::sc_start();
     } else {
         // The lanes' clock never stops, so run in slices until every lookup is back; a run in
         // which nothing completes for a long while is an RTL that hangs.
-        auto completed = [&] { return sys.source->completed() + (base ? base->source->completed() : 0); };
-        const uint64_t total = sys.source->total() + (base ? base->source->total() : 0);
         uint64_t last = 0, idle = 0;
         while (completed() < total) {
             sc_core::sc_start(sc_core::sc_time(1, sc_core::SC_US));
@@ -300,16 +609,22 @@ SimResult simulate(const SimConfig& c, const RunOptions& o) {
         }
     }
     if (tf) sc_core::sc_close_vcd_trace_file(tf);
-    if (sys.source->completed() != sys.source->total() || (base && base->source->completed() != base->source->total()))
-        SC_REPORT_FATAL("embzip-sim", "simulation ended with lookups still in flight");
+    if (completed() != total) SC_REPORT_FATAL("embzip-sim", "simulation ended with lookups still in flight");
 
     SimResult r;
     r.name = c.name;
-    r.memory = c.memory.name + " x" + std::to_string(c.memory.channels) + " channel" +
-               (c.memory.channels > 1 ? "s" : "") + ", " + std::to_string(c.memory.ranks) + " rank" +
-               (c.memory.ranks > 1 ? "s" : "");
-    r.compressed = collect(sys, c);
-    if (base) r.baseline = collect(*base, c);
+    r.memory = tiers_text(c);
+    std::vector<SystemResult> results;
+    for (size_t k = 0; k < systems.size(); ++k) {
+        Built& b = systems[k];
+        const bool flat = rtl && k == 0;
+        results.push_back(collect(*b.sys, c, flat ? nullptr : b.map.get()));
+        results.back().system = b.label;
+    }
+    r.compressed = results[0];
+    if (results.size() > 1) r.baseline = results[1];
+    if (results.size() > 2) r.baseline_burst = results[2];
+    r.burst_same_as_byte = c.baseline.enabled && burst_same;
     r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
     return r;
 }
@@ -318,12 +633,18 @@ nlohmann::json to_json(const SimResult& r) {
     nlohmann::json j = system_json(r.compressed);
     j["name"] = r.name;
     j["memory"] = r.memory;
+    j["energy_per_lookup"] = nullptr;  // no energy model yet (issue 10): not invented here
     if (r.baseline) {
         j["baseline"] = system_json(*r.baseline);
         j["speedup"] = r.compressed.lookups_per_s / r.baseline->lookups_per_s;
         j["dram_bytes_ratio"] = double(r.compressed.dram_bytes) / double(r.baseline->dram_bytes);
         j["dram_bandwidth_ratio"] = r.compressed.dram_bytes_per_s / r.baseline->dram_bytes_per_s;
         j["latency_ratio"] = r.compressed.latency.mean / r.baseline->latency.mean;
+        j["bytes_stored_ratio"] = double(r.compressed.bytes_stored) / double(r.baseline->bytes_stored);
+        const SystemResult& b = r.baseline_burst ? *r.baseline_burst : *r.baseline;
+        j["baseline_burst"] = r.baseline_burst ? system_json(b) : nlohmann::json("same as baseline (equal pitches)");
+        j["speedup_vs_burst"] = r.compressed.lookups_per_s / b.lookups_per_s;
+        j["bytes_stored_ratio_vs_burst"] = double(r.compressed.bytes_stored) / double(b.bytes_stored);
     }
     return j;
 }
@@ -334,9 +655,18 @@ std::string summary_text(const SimResult& r) {
     o << "embzip-sim" << (r.name.empty() ? "" : ": " + r.name) << "\n";
     o << "  table:  " << c.table << ", " << c.lookups << " lookups, " << c.samples << " samples\n";
     o << "  memory: " << r.memory << "; decoder: " << c.lanes << " lanes\n";
-    char line[200];
-    auto row = [&](const char* label, const std::string& a, const std::string& b) {
-        std::snprintf(line, sizeof line, "  %-28s %18s %18s\n", label, a.c_str(), b.c_str());
+    char line[256];
+    std::vector<const SystemResult*> sys = {&c};
+    if (r.baseline) sys.push_back(&*r.baseline);
+    if (r.baseline_burst) sys.push_back(&*r.baseline_burst);
+    auto row = [&](const char* label, const std::function<std::string(const SystemResult&)>& f) {
+        std::string cells;
+        for (const SystemResult* s : sys) {
+            char b[64];
+            std::snprintf(b, sizeof b, " %19s", f(*s).c_str());
+            cells += b;
+        }
+        std::snprintf(line, sizeof line, "  %-30s%s\n", label, cells.c_str());
         o << line;
     };
     auto num = [](double v, const char* fmt) {
@@ -344,28 +674,56 @@ std::string summary_text(const SimResult& r) {
         std::snprintf(b, sizeof b, fmt, v);
         return std::string(b);
     };
-    const SystemResult* b = r.baseline ? &*r.baseline : nullptr;
-    row("", "compressed", b ? "plain" : "");
-    row("row bits / pitch bits", std::to_string(c.row_bits) + " / " + std::to_string(c.pitch_bits),
-        b ? std::to_string(b->row_bits) + " / " + std::to_string(b->pitch_bits) : "");
-    row("DRAM bytes per lookup", num(double(c.dram_bytes) / c.lookups, "%.2f"),
-        b ? num(double(b->dram_bytes) / b->lookups, "%.2f") : "");
-    row("lookups/s", si(c.lookups_per_s, ""), b ? si(b->lookups_per_s, "") : "");
-    row("DRAM bandwidth", si(c.dram_bytes_per_s, "B/s"), b ? si(b->dram_bytes_per_s, "B/s") : "");
-    row("decoded bandwidth", si(c.decoded_bytes_per_s, "B/s"), b ? si(b->decoded_bytes_per_s, "B/s") : "");
+    row("", [](const SystemResult& s) { return s.system == "coded" ? std::string("compressed")
+                                             : s.system == "plain (byte pitch)" ? std::string("plain")
+                                                                                 : std::string("plain burst"); });
+    if (c.tables.size() <= 1)
+        row("row bits / pitch bits",
+            [](const SystemResult& s) { return std::to_string(s.row_bits) + " / " + std::to_string(s.pitch_bits); });
+    row("bytes stored", [](const SystemResult& s) { return si(double(s.bytes_stored), "B"); });
+    row("DRAM bytes per lookup", [&](const SystemResult& s) { return num(double(s.dram_bytes) / s.lookups, "%.2f"); });
+    row("lookups/s", [](const SystemResult& s) { return si(s.lookups_per_s, ""); });
+    if (c.tables.size() > 1) row("samples/s", [](const SystemResult& s) { return si(s.samples_per_s, ""); });
+    row("DRAM bandwidth", [](const SystemResult& s) { return si(s.dram_bytes_per_s, "B/s"); });
+    row("decoded bandwidth", [](const SystemResult& s) { return si(s.decoded_bytes_per_s, "B/s"); });
     auto lat = [&](const LatencySummary& l) { return num(l.mean, "%.1f") + "/" + num(l.p99, "%.1f") + "/" + num(l.max, "%.1f"); };
-    row("lookup latency ns mean/p99/max", lat(c.latency), b ? lat(b->latency) : "");
-    row("sample latency ns mean/p99/max", lat(c.sample_latency), b ? lat(b->sample_latency) : "");
-    row("row-buffer hit rate", num(c.row_buffer_hit_rate, "%.3f"), b ? num(b->row_buffer_hit_rate, "%.3f") : "");
-    row("util memory/decoder/pooling",
-        num(c.memory_util, "%.2f") + "/" + num(c.decoder_util, "%.2f") + "/" + num(c.pooling_util, "%.2f"),
-        b ? num(b->memory_util, "%.2f") + "/-/" + num(b->pooling_util, "%.2f") : "");
-    row("bottleneck", c.bottleneck, b ? b->bottleneck : "");
-    if (b) {
-        std::snprintf(line, sizeof line, "  speedup %.3fx, DRAM bytes per lookup %.3fx of plain\n",
-                      c.lookups_per_s / b->lookups_per_s, double(c.dram_bytes) / c.lookups / (double(b->dram_bytes) / b->lookups));
+    row("lookup latency ns mean/p99/max", [&](const SystemResult& s) { return lat(s.latency); });
+    row("sample latency ns mean/p99/max", [&](const SystemResult& s) { return lat(s.sample_latency); });
+    row("row-buffer hit rate", [&](const SystemResult& s) { return num(s.row_buffer_hit_rate, "%.3f"); });
+    if (c.tiers.size() > 1)
+        for (size_t j = 0; j < c.tiers.size(); ++j) {
+            const std::string label = "reads from " + c.tiers[j].name;
+            row(label.c_str(), [&, j](const SystemResult& s) { return num(100.0 * s.tiers[j].share, "%.1f%%"); });
+        }
+    if (c.has_cache)
+        row("cache hit rate", [&](const SystemResult& s) {
+            return num(double(s.cache_hits) / double(std::max<uint64_t>(1, s.cache_hits + s.cache_misses)), "%.3f");
+        });
+    row("util memory/decoder/pooling", [&](const SystemResult& s) {
+        return num(s.memory_util, "%.2f") + "/" + (s.lanes ? num(s.decoder_util, "%.2f") : "-") + "/" +
+               num(s.pooling_util, "%.2f");
+    });
+    row("bottleneck", [&](const SystemResult& s) {
+        for (const StageUtil& st : s.stages)
+            if (st.stage == s.bottleneck && st.where == s.bottleneck_where)
+                return s.bottleneck + " " + num(st.util, "%.2f");
+        return s.bottleneck;
+    });
+    if (r.baseline) {
+        const SystemResult& b = *r.baseline;
+        std::snprintf(line, sizeof line, "  speedup %.3fx, DRAM bytes per lookup %.3fx of plain, bytes stored %.3fx of plain\n",
+                      c.lookups_per_s / b.lookups_per_s,
+                      double(c.dram_bytes) / c.lookups / (double(b.dram_bytes) / b.lookups),
+                      double(c.bytes_stored) / double(b.bytes_stored));
         o << line;
+        if (r.baseline_burst) {
+            const SystemResult& x = *r.baseline_burst;
+            std::snprintf(line, sizeof line, "  vs plain burst-aligned: speedup %.3fx, bytes stored %.3fx\n",
+                          c.lookups_per_s / x.lookups_per_s, double(c.bytes_stored) / double(x.bytes_stored));
+            o << line;
+        }
     }
+    o << "  energy per lookup: not modelled yet (issue 10)\n";
     return o.str();
 }
 

@@ -14,6 +14,7 @@
 #include "embzip_sim/config_error.hpp"
 #include "embzip_sim/dram.hpp"
 #include "embzip_sim/model.hpp"
+#include "embzip_sim/tiers.hpp"
 
 namespace embzip::sim {
 
@@ -29,6 +30,18 @@ struct TableSpec {
     uint32_t selector_bits = kSelectorBits;
     PitchSpec pitch;  // File for coded tables, Byte for declared ones unless given
     double overflow_fraction = kOverflowFraction;
+};
+
+// One table of a many-table config (`tables`; the single `table` section is a one-table list):
+// its layout, its own lookup stream (distribution, trace, pooling factor; batches, batch size
+// and outstanding limit are the top `stream`'s), and how the coded system stores it.
+struct TableEntry {
+    std::string name;
+    TableSpec spec;
+    ValueType value_type = ValueType::Int8;
+    bool coded = true;  // false: the coded system stores this table plain too
+    StreamSpec stream;
+    std::string key;  // "table" or "tables.<i>", for error messages
 };
 
 // cpp: lanes timed by the decoder_timing.hpp contract, rows from the library's decoder.
@@ -77,6 +90,12 @@ struct SimConfig {
     StreamSpec stream;
     BaselineSpec baseline;
     RunSpec sim;
+    // Many tables and memory tiers (tiers.hpp); filled from `table`/`memory` when the config has
+    // no `tables`/`tiers` keys. `memory` above is then the first DRAM tier.
+    std::vector<TableEntry> tables;
+    std::vector<TierSpec> tiers;
+    PlacementSpec placement;
+    bool burst_baseline = true;  // baseline.burst: also the plain table at burst-aligned pitch
 };
 
 // Section readers and writers (nlohmann/json ADL hooks). Readers throw ConfigError with the
@@ -99,6 +118,15 @@ void from_json(const nlohmann::json& j, RunSpec& c);
 void to_json(nlohmann::json& j, const RunSpec& c);
 void from_json(const nlohmann::json& j, SimConfig& c);
 void to_json(nlohmann::json& j, const SimConfig& c);
+// The `tables`, `tiers`, `placement` and `baseline.burst` keys (config_tiers.cpp), on top of
+// the validated single-table config. @throws InputError naming the key path.
+void parse_tiers(const nlohmann::json& tree, SimConfig& config);
+// Makes paths in `tables` (coded_dir, trace_file) and `tiers` (memory files) absolute, relative
+// to `dir`, and replaces a tier's memory file name by its contents.
+void resolve_tier_paths(nlohmann::json& tree, const std::string& dir);
+// The resolved config (to_json) with the tree's tables/tiers/placement keys in place of the
+// single-table stand-ins.
+nlohmann::json resolved_config_json(const SimConfig& config, const nlohmann::json& tree);
 
 // Reads a config file, replaces every section given as a string by the file it names (relative
 // to the naming file; .json, or .ini for memory), makes file paths inside absolute, then applies

@@ -30,6 +30,11 @@ struct ByteSpan {
     uint32_t bytes = 0;
 };
 
+// Reads to a tiered memory carry the tier in the address's top byte (tiers.hpp).
+constexpr unsigned kTierShift = 56;
+inline uint64_t tier_address(uint32_t tier, uint64_t address) { return (uint64_t(tier) << kTierShift) | address; }
+inline uint32_t tier_of(uint64_t address) { return static_cast<uint32_t>(address >> kTierShift); }
+
 // Address layout and per-row decode time of one table in memory.
 struct TableModel {
     std::string name;
@@ -95,12 +100,20 @@ struct StreamSpec {
     Distribution distribution = kDistribution;
     double zipf_alpha = kZipfAlpha;
     std::string trace_file;
+    std::string trace_key;  // key path named in trace errors (default "stream.trace_file")
     TraceFormat trace_format = kTraceFormat;
     uint64_t batches = kBatches, batch_size = kBatchSize, pooling_factor = kPoolingFactor;
     uint64_t max_outstanding = kMaxOutstanding;
     uint64_t seed = kSeed;
     uint64_t lookups() const { return batches * batch_size * pooling_factor; }
 };
+
+// Zipf ranks are scattered over a table of `rows` rows by rank * multiplier mod rows: an odd
+// multiplier coprime with rows, so rank -> row is a permutation (0 for a one-row table).
+uint64_t zipf_multiplier(uint64_t rows);
+// The row indices of a trace file (StreamSpec::trace_file, trace_format).
+// @throws InputError for an unreadable trace or an index >= rows (naming the entry).
+std::vector<uint64_t> read_trace(const StreamSpec& spec, uint64_t rows);
 
 // Zipf(alpha) over 1..n by rejection-inversion (Hörmann and Derflinger): O(1) per sample, no
 // table, so 40-million-row tables cost nothing to set up.
@@ -135,6 +148,16 @@ private:
     std::vector<uint64_t> m_trace;
 };
 
+// Where a lookup's row is read from: a tier-tagged byte range (tier_address()). The flat router
+// of a single table in a single memory is TableModel::span itself; tiered systems use
+// MemoryMap (tiers.hpp), which also counts what each tier serves.
+class RowRouter {
+public:
+    virtual ~RowRouter() = default;
+    virtual ByteSpan row(uint32_t table, RowId row) = 0;
+    virtual ByteSpan overflow(uint32_t table, RowId row) = 0;
+};
+
 struct PipelineTiming {
     unsigned lanes = 4;
     Ps decoder_period = 1000;
@@ -156,8 +179,12 @@ public:
     using PooledFn = std::function<void(uint64_t slot, Ps at, const uint8_t* row)>;
     PipelineCore(const TableModel& table, const PipelineTiming& timing, ReadFn read, PooledFn pooled,
                  bool external_lanes = false);
+    // Several tables, rows located by `router` (not owned; outlives the core).
+    PipelineCore(std::vector<const TableModel*> tables, RowRouter* router, const PipelineTiming& timing,
+                 ReadFn read, PooledFn pooled, bool external_lanes = false);
 
-    void lookup(uint64_t slot, RowId row, Ps at);
+    void lookup(uint64_t slot, RowId row, Ps at) { lookup(slot, 0, row, at); }
+    void lookup(uint64_t slot, uint32_t table, RowId row, Ps at);
     void read_done(uint64_t tag, Ps at);
 
     // External lanes. take_row: the oldest row that has arrived by `by`, if any.
@@ -177,16 +204,32 @@ public:
     uint64_t overflow_reads() const { return m_overflow_reads; }
     uint64_t fifo_occupancy() const { return m_timing.fifo_rows - m_credits; }
     uint64_t fetch_waiting() const { return m_waiting.size() - m_wait_head; }
-    unsigned lanes() const { return m_table.coded ? m_timing.lanes : 0; }
+    unsigned lanes() const { return m_any_coded ? m_timing.lanes : 0; }
+    // Picoseconds during which at least one lookup waited for a decoder FIFO slot.
+    uint64_t fifo_wait_ps() const;
+    // Lookup latency (arrival to pooled) by class: the tier the row came from, coded or plain.
+    // `min_ps` is the class's fastest lookup, the zero-load latency the window test uses.
+    struct LatencyClass {
+        uint64_t count = 0, min_ps = ~uint64_t(0), sum_ps = 0;
+    };
+    const std::vector<LatencyClass>& latency_classes() const { return m_classes; }
 
 private:
     void issue_read(uint64_t slot, Ps at);
     void pool(uint64_t slot, Ps at, const uint8_t* row);
-    const TableModel& m_table;
+    const TableModel& table_of(uint64_t slot) const { return *m_tables[m_table_of[slot]]; }
+    std::unique_ptr<RowRouter> m_flat;  // single-table constructor
+    std::vector<const TableModel*> m_tables;
+    RowRouter* m_router;
+    bool m_any_coded = false;
     PipelineTiming m_timing;
     ReadFn m_read;
     PooledFn m_pooled;
     std::vector<RowId> m_rows;  // per slot
+    std::vector<uint32_t> m_table_of, m_class_of;  // per slot
+    std::vector<Ps> m_arrived_at;                  // per slot: lookup time
+    std::vector<LatencyClass> m_classes;
+    std::vector<std::pair<Ps, Ps>> m_fifo_waits;
     std::vector<Ps> m_lane_free;
     std::vector<std::pair<uint64_t, Ps>> m_waiting;
     size_t m_wait_head = 0;

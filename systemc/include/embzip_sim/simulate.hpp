@@ -16,7 +16,33 @@ struct LatencySummary {
 };
 LatencySummary summarize(std::vector<double> values);
 
+// One stage's utilisation by its own capacity (see systemc/README.md, "Bottleneck").
+struct StageUtil {
+    std::string stage;  // data_bus, activations, dram_banks, sram_banks, decoder_lanes, decoder_fifo,
+                        // pooling, requests_in_flight
+    std::string where;  // the tier, for memory stages
+    double util = 0;
+};
+
+struct TierResult {
+    std::string name;
+    bool sram = false, cache = false;
+    uint64_t capacity_bytes = 0, bytes_stored = 0, rows_stored = 0;
+    uint64_t reads = 0, bytes_read = 0;  // reads answered (rows and overflow rows), bytes moved
+    double share = 0;                    // of all reads
+    double bus_util = 0, act_util = 0, bank_util = 0, row_buffer_hit_rate = 0;  // DRAM
+};
+
+struct TableResult {
+    std::string name;
+    uint64_t rows = 0;
+    uint32_t row_bits = 0, pitch_bits = 0, dim = 0;
+    bool coded = false;
+    std::vector<uint64_t> rows_per_tier, bytes_per_tier, reads_per_tier;
+};
+
 struct SystemResult {
+    std::string system;  // coded, plain (byte pitch), plain (burst pitch)
     std::string table;
     uint64_t lookups = 0, samples = 0;
     uint32_t row_bits = 0, pitch_bits = 0, dim = 0;
@@ -30,14 +56,22 @@ struct SystemResult {
     std::vector<std::vector<double>> bank_util;
     double memory_util = 0, decoder_util = 0, pooling_util = 0;
     unsigned lanes = 0;
-    std::string bottleneck;
+    std::string bottleneck, bottleneck_where;
+    std::vector<StageUtil> stages;
+    std::vector<TierResult> tiers;
+    std::vector<TableResult> tables;
+    uint64_t bytes_stored = 0, sram_bytes = 0;
+    bool has_cache = false;
+    uint64_t cache_hits = 0, cache_misses = 0;
 };
 
 struct SimResult {
     std::string name;
     std::string memory;
     SystemResult compressed;
-    std::optional<SystemResult> baseline;
+    std::optional<SystemResult> baseline;        // plain, baseline.pitch (byte by default)
+    std::optional<SystemResult> baseline_burst;  // plain, burst-aligned pitch (baseline.burst)
+    bool burst_same_as_byte = false;             // every table's two plain pitches are equal
     double wall_s = 0;
 };
 
@@ -47,8 +81,12 @@ struct RunOptions {
 };
 
 // Table models as the simulator sees them. @throws InputError / FormatError / IoError.
-TableModel build_compressed_table(const SimConfig& config);
+// burst_bytes: of the first DRAM tier (pitch "burst").
+TableModel build_coded_table(const TableEntry& entry, const DecoderConfig& decoder, uint32_t burst_bytes);
 // with_data: decode a coded directory's rows for the pooling sums (TableModel::data).
+TableModel build_plain_table(const TableEntry& entry, const PitchSpec& pitch, uint32_t burst_bytes, bool with_data);
+// The first table of a config (single-table configs).
+TableModel build_compressed_table(const SimConfig& config);
 TableModel build_plain_table(const SimConfig& config, bool with_data = true);
 PipelineTiming pipeline_timing(const SimConfig& config);
 
