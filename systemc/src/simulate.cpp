@@ -82,6 +82,10 @@ SystemResult collect(SimSystem& s, const SimConfig& cfg, const MemoryMap* map) {
                 double banks = 0;
                 for (uint64_t b : st.bank_cycles) banks += std::min(1.0, b * tck / end);
                 banks /= std::max<size_t>(1, st.bank_cycles.size());
+                // A bank takes at most one ACT per tRC = tRAS + tRP: row misses bound by that.
+                const double per_act = double(d.timing.tRAS + d.timing.tRP);
+                banks = std::max(banks, std::min(1.0, st.activates * per_act /
+                                                          (cycles * d.ranks * d.banks_per_rank())));
                 tr.bus_util = std::max(tr.bus_util, bus);
                 tr.act_util = std::max(tr.act_util, act);
                 tr.bank_util = std::max(tr.bank_util, banks);
