@@ -9,6 +9,7 @@
 #include <numeric>
 #include <sstream>
 
+#include "embzip/coded_store.hpp"
 #include "embzip/errors.hpp"
 #include "embzip/layout.hpp"
 #include "embzip_sim/modules.hpp"
@@ -125,7 +126,8 @@ std::unique_ptr<RtlSetup> rtl_setup(const SimConfig& c, const TableModel& t, boo
     const std::string key = "decoder.model";
     if (c.table.coded_dir.empty())
         throw InputError(key + ": rtl needs a coded table (table.coded_dir), got a declared table");
-    auto table = std::make_shared<const CodedTable>(read_ezt((std::filesystem::path(c.table.coded_dir) / "table.ezt").string()));
+    // The table build_compressed_table opened: the lanes take their slot bits from it.
+    auto table = t.store->shared_table();
     if (table->overflow || c.table.overflow_fraction > 0.0)
         throw InputError(key + ": rtl does not support tables with overflow rows (the generated decoder has no "
                                "overflow port yet); use decoder.model cpp, or a table encoded without --overflow");
@@ -181,9 +183,10 @@ TableModel build_compressed_table(const SimConfig& c) {
     const uint32_t bb = c.memory.burst_bytes();
     DecoderConfig dec = c.decoder.timing;
     if (!c.table.coded_dir.empty()) {
-        const std::string path = (std::filesystem::path(c.table.coded_dir) / "table.ezt").string();
-        if (!std::filesystem::exists(path)) throw InputError("table.coded_dir: no table.ezt in '" + c.table.coded_dir + "'");
-        const CodedTable ct = read_ezt(path);
+        if (!std::filesystem::exists(CodedStore::table_path(c.table.coded_dir)))
+            throw InputError("table.coded_dir: no table.ezt in '" + c.table.coded_dir + "'");
+        t.store = CodedStore::open(c.table.coded_dir);
+        const CodedTable& ct = t.store->table();
         // A table with its own overflow rows: the flag is in W already and each slot says
         // whether its row is stored raw; a declared fraction on top would mean nothing.
         if (ct.overflow && flag)
@@ -199,9 +202,9 @@ TableModel build_compressed_table(const SimConfig& c) {
                              std::to_string(t.pitch_bits));
         if (ct.overflow) {
             t.stored_overflow = true;
-            t.overflow_index = stored_overflow_rows(ct);
+            t.overflow_index = t.store->overflow_rows();
         }
-        t.decode_cycles = coded_row_cycles(ct, dec, t.pitch_bits);
+        t.decode_cycles = coded_row_cycles(*t.store, dec, t.pitch_bits);
         t.data = std::make_shared<const Table>(decode_table(ct));
     } else {
         t.name = "declared " + std::to_string(c.table.rows) + " x " + std::to_string(c.table.dim) + " B, W = " +
@@ -220,12 +223,13 @@ TableModel build_compressed_table(const SimConfig& c) {
     return t;
 }
 
-TableModel build_plain_table(const SimConfig& c, bool with_data) {
+TableModel build_plain_table(const SimConfig& c, bool with_data, std::shared_ptr<const CodedStore> store) {
     TableModel t;
     t.coded = false;
     const uint32_t bb = c.memory.burst_bytes();
     if (!c.table.coded_dir.empty()) {
-        const CodedTable ct = read_ezt((std::filesystem::path(c.table.coded_dir) / "table.ezt").string());
+        if (!store) store = CodedStore::open(c.table.coded_dir);
+        const CodedTable& ct = store->table();
         t.rows = ct.rows;
         t.dim = ct.dim;
         // The same rows, read plain (simulate() shares the compressed table's decode instead).
@@ -246,7 +250,7 @@ SimResult simulate(const SimConfig& c, const RunOptions& o) {
     const TableModel compressed = build_compressed_table(c);
     std::optional<TableModel> plain;
     if (c.baseline.enabled) {
-        plain = build_plain_table(c, false);
+        plain = build_plain_table(c, false, compressed.store);
         plain->data = compressed.data;
     }
 

@@ -49,7 +49,9 @@ struct RunOptions {
 // Table models as the simulator sees them. @throws InputError / FormatError / IoError.
 TableModel build_compressed_table(const SimConfig& config);
 // with_data: decode a coded directory's rows for the pooling sums (TableModel::data).
-TableModel build_plain_table(const SimConfig& config, bool with_data = true);
+// store: the compressed table's, already open (nullptr: open table.coded_dir).
+TableModel build_plain_table(const SimConfig& config, bool with_data = true,
+                             std::shared_ptr<const CodedStore> store = nullptr);
 PipelineTiming pipeline_timing(const SimConfig& config);
 
 // Elaborates and runs; call once per process (SystemC cannot elaborate twice).
