@@ -32,7 +32,8 @@ const char* kUsage =
     "  decode   decode DIR/table.ezt back into a .npy table\n"
     "  verify   check that DIR decodes bit-exact to the original table\n"
     "  row      random access: decode one row\n"
-    "run 'embzip <command> --help' for the options of a command\n";
+    "run 'embzip <command> --help' for the options of a command, 'embzip --version' for the "
+    "version\n";
 
 // Progress on stderr for long runs: at most one line a second, none for runs under a second.
 ProgressFn stderr_progress(bool quiet) {
@@ -163,23 +164,15 @@ void check_output_file(const std::string& option, const std::string& path) {
 
 // Parses a subcommand's options; returns false after printing help.
 bool parse(int argc, char** argv, po::options_description& d, po::variables_map& vm,
-           const char* usage) {
+           const char* usage, const std::string& epilogue = {}) {
     d.add_options()("help,h", "show this help");
     po::store(po::command_line_parser(argc, argv).options(d).run(), vm);
     if (vm.count("help")) {
-        std::cout << usage << "\n" << d;
+        std::cout << usage << "\n" << d << (epilogue.empty() ? "" : "\n" + epilogue);
         return false;
     }
     po::notify(vm);
     return true;
-}
-
-// The method names for --help, from the registry (so a new method is never missing there).
-std::string method_names(bool encodable_only, const char* sep) {
-    std::string out;
-    for (Method m : all_methods())
-        if (!encodable_only || !is_reference(m)) out += std::string(out.empty() ? "" : sep) + method_name(m);
-    return out;
 }
 
 int cmd_report(int argc, char** argv) {
@@ -188,13 +181,14 @@ int cmd_report(int argc, char** argv) {
     add_method_options(d);
     d.add_options()(
         "methods,m", po::value<std::string>()->default_value("all"),
-        ("comma-separated: " + method_names(false, ",") + " or all").c_str())(
+        "comma-separated method names (below), or all")(
         "format,f", po::value<std::string>()->default_value("table"), "table | json | csv")(
         "out,o", po::value<std::string>(), "write the report to this file instead of stdout")(
         "json-out", po::value<std::string>(),
         "also write the JSON form of the report to this file");
     po::variables_map vm;
-    if (!parse(argc, argv, d, vm, "usage: embzip report --input T [--input T2 ...] [options]"))
+    if (!parse(argc, argv, d, vm, "usage: embzip report --input T [--input T2 ...] [options]",
+               "methods:\n" + method_help(false)))
         return 0;
     const std::vector<Method> methods = parse_method_list(vm["methods"].as<std::string>());
     const ReportFormat format = parse_report_format(vm["format"].as<std::string>());
@@ -223,12 +217,14 @@ int cmd_encode(int argc, char** argv) {
     add_input_options(d);
     add_method_options(d);
     d.add_options()("method,m", po::value<std::string>()->default_value("best"),
-                    (method_names(true, " | ") + " | best (all of them, keep the narrowest)").c_str())("out,o", po::value<std::string>()->required(),
+                    "a method (below), or best: all of them, keep the narrowest")("out,o", po::value<std::string>()->required(),
                                       "output directory (created if missing)")(
         "align", po::value<unsigned>()->default_value(8),
         "row pitch granularity in bits (1 = packed)");
     po::variables_map vm;
-    if (!parse(argc, argv, d, vm, "usage: embzip encode --input T --method M --out DIR")) return 0;
+    if (!parse(argc, argv, d, vm, "usage: embzip encode --input T --method M --out DIR",
+               "methods:\n" + method_help(true)))
+        return 0;
     const auto inputs = vm["input"].as<std::vector<std::string>>();
     if (inputs.size() != 1) throw InputError("encode takes exactly one --input");
     // Every option and the output location first: nothing below may fail on them after the work.
@@ -248,10 +244,7 @@ int cmd_encode(int argc, char** argv) {
     const Table& table = input.is_float ? planes.exponents : input.table;
     CodeResult result;
     if (method == "best") {
-        std::vector<Method> encodable;
-        for (Method m : all_methods())
-            if (!is_reference(m)) encodable.push_back(m);
-        const auto entries = run_report(inputs[0], table, encodable, options);
+        const auto entries = run_report(inputs[0], table, encodable_methods(), options);
         result = best_encodable(entries)->result;
     } else {
         result = run_method(parse_method(method), table, options);
@@ -377,6 +370,10 @@ int cmd_row(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    if (argc >= 2 && std::string(argv[1]) == "--version") {
+        std::printf("embzip %s\n", EMBZIP_VERSION);
+        return 0;
+    }
     if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
         std::fputs(kUsage, argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
