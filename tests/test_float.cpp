@@ -200,3 +200,27 @@ TEST_CASE("malformed safetensors files give clear errors", "[encoder]") {
     CHECK_THROWS_WITH(load_input(o), Catch::Contains("expected a 2-D tensor"));
     std::remove(st.c_str());
 }
+
+TEST_CASE("a corrupt fp16 exponent symbol is an error, never a flipped sign", "[encoder]") {
+    // tests/data/corrupt_fp16_exponent: valid checksums, row 1 codes exponent symbol 40 (> 31).
+    const CodedTable t = read_ezt(std::string(EMBZIP_TEST_DATA) + "/corrupt_fp16_exponent/table.ezt");
+    REQUIRE(t.is_float());
+    CHECK(std::string(t.element_name()) == "fp16");
+    const RowDecoder d(t);
+    std::vector<uint8_t> row(t.dim * t.value_bytes());
+    CHECK(d.decode_values(0, row.data()) == Status::Ok);
+    CHECK(d.decode_values(1, row.data()) == Status::BadExponent);
+    CHECK_THROWS_WITH(decode_float_table(t), Catch::Contains("row 1: exponent symbol"));
+}
+
+TEST_CASE("a tensor name with an .npy, and a negative safetensors dimension are rejected", "[encoder]") {
+    LoadOptions o;
+    o.path = std::string(EMBZIP_TEST_DATA) + "/small_f32.npy";
+    o.quantize = QuantizeMode::Symmetric;
+    o.tensor = "x";
+    CHECK_THROWS_WITH(load_input(o), Catch::Contains("--tensor applies to .safetensors"));
+    o.path = std::string(EMBZIP_TEST_DATA) + "/negative_shape.safetensors";
+    o.tensor.clear();
+    o.quantize = QuantizeMode::None;
+    CHECK_THROWS_WITH(load_input(o), Catch::Contains("negative dimension -1"));
+}

@@ -247,3 +247,15 @@ TEST_CASE("float tables quantize by the documented rules", "[encoder]") {
     CHECK(decode_table(back).bytes == big.bytes);
     std::remove(path.c_str());
 }
+
+TEST_CASE(".npy dtypes that are not numbers, or whose size digits run on, are rejected", "[encoder]") {
+    // <U1 is a 4-byte unicode character: "unsupported", not a size mismatch.
+    CHECK_THROWS_WITH(read_npy(std::string(EMBZIP_TEST_DATA) + "/unicode_U1.npy"),
+                      Catch::Contains("unsupported .npy dtype '<U1'"));
+    // atoi would have wrapped 4294967297 to 1 and accepted the array.
+    CHECK_THROWS_WITH(read_npy(std::string(EMBZIP_TEST_DATA) + "/npy_long_descr.npy"),
+                      Catch::Contains("unsupported .npy dtype"));
+    NpyArray a;
+    a.descr = "<f99999999999999999999999999";
+    CHECK(a.element_size() == 0);
+}

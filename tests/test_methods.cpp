@@ -2,8 +2,10 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstring>
+#include <set>
 
 #include "embzip/errors.hpp"
+#include "embzip/file_util.hpp"
 #include "embzip/layout.hpp"
 #include "embzip/methods.hpp"
 #include "embzip/npy.hpp"
@@ -205,4 +207,30 @@ TEST_CASE("limits are bounds, not encodings", "[encoder]") {
     CHECK_THROWS_AS(encode_table(t, r), InputError);
     // No shared code beats every row's own Huffman code.
     CHECK(run_method(Method::Sa8, t).row_bits >= r.row_bits);
+}
+
+TEST_CASE("the method registry is the one list of methods", "[encoder]") {
+    std::set<std::string> names;
+    for (const MethodInfo& m : method_registry()) {
+        INFO(m.name);
+        CHECK(names.insert(m.name).second);
+        CHECK(parse_method(m.name) == m.method);
+        CHECK(std::string(method_name(m.method)) == m.name);
+        CHECK(is_reference(m.method) == m.reference);
+        CHECK(m.run != nullptr);
+        CHECK(method_help(false).find(m.name) != std::string::npos);
+        CHECK((method_help(true).find(std::string("  ") + m.name + " ") != std::string::npos) ==
+              !m.reference);
+    }
+    CHECK(all_methods().size() == method_registry().size());
+    for (Method m : encodable_methods()) CHECK_FALSE(is_reference(m));
+    // Both READMEs list every method: the results table as `name`, the pipeline by name.
+    for (const char* readme : {"/README.md", "/encoder/README.md"}) {
+        const std::vector<uint8_t> bytes = read_file(std::string(EMBZIP_SOURCE_DIR) + readme);
+        const std::string text(bytes.begin(), bytes.end());
+        for (const MethodInfo& m : method_registry()) {
+            INFO(readme << " lists " << m.name);
+            CHECK(text.find(std::string("`") + m.name) != std::string::npos);
+        }
+    }
 }

@@ -5,19 +5,10 @@
 
 #include "embzip/methods.hpp"
 #include "embzip/table_io.hpp"
+#include "default_table.hpp"
 
 using namespace embzip;
-
-namespace {
-const Table& default_table() {
-    static const Table t = [] {
-        LoadOptions o;
-        o.path = EMBZIP_SOURCE_DIR "/data/glove100_int8_50k.npy";
-        return load_table(o);
-    }();
-    return t;
-}
-}  // namespace
+using embzip::test::default_table;
 
 TEST_CASE("default table: limit8 worst row is 616 bits", "[encoder]") {
     const Table& t = default_table();

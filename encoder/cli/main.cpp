@@ -11,6 +11,7 @@
 #include <iostream>
 #include <map>
 
+#include "embzip/coded_store.hpp"
 #include "embzip/errors.hpp"
 #include "embzip/file_util.hpp"
 #include "embzip/layout.hpp"
@@ -31,7 +32,8 @@ const char* kUsage =
     "  decode   decode DIR/table.ezt back into a .npy table\n"
     "  verify   check that DIR decodes bit-exact to the original table\n"
     "  row      random access: decode one row\n"
-    "run 'embzip <command> --help' for the options of a command\n";
+    "run 'embzip <command> --help' for the options of a command, 'embzip --version' for the "
+    "version\n";
 
 // Progress on stderr for long runs: at most one line a second, none for runs under a second.
 ProgressFn stderr_progress(bool quiet) {
@@ -104,9 +106,15 @@ MethodOptions method_options(const po::variables_map& vm) {
     else
         throw InputError("--start: expected balanced or huffman, got '" + start + "'");
     o.max_code_len = vm["max-code-len"].as<unsigned>();
+    if (o.max_code_len < 1 || o.max_code_len > CodeGeometry::kMaxCodeLen)
+        throw InputError("--max-code-len must be 1.." + std::to_string(CodeGeometry::kMaxCodeLen) +
+                         ", got " + std::to_string(o.max_code_len));
     o.mwu_iterations = vm["mwu-iterations"].as<unsigned>();
     o.eta = vm["eta"].as<double>();
     o.books = vm["books"].as<unsigned>();
+    if (o.books < 1 || o.books > CodeGeometry::kMaxBooks)
+        throw InputError("--books must be 1.." + std::to_string(CodeGeometry::kMaxBooks) + ", got " +
+                         std::to_string(o.books));
     o.overflow = vm["overflow"].as<double>();
     if (!(o.overflow >= 0.0 && o.overflow < 1.0))
         throw InputError("--overflow must be a fraction in [0, 1)");
@@ -117,27 +125,54 @@ MethodOptions method_options(const po::variables_map& vm) {
     return o;
 }
 
+// Output locations are checked before any work, so a bad --out fails at once, not after
+// minutes of code search.
+fs::path nearest_existing(fs::path p) {
+    while (!p.empty() && !fs::exists(p)) p = p.parent_path();
+    return p.empty() ? fs::current_path() : p;
+}
+
+void check_writable_dir(const std::string& option, const std::string& given, const fs::path& dir) {
+    if (!fs::is_directory(dir))
+        throw InputError(option + " " + given + ": " + dir.string() + " is not a directory");
+    if (::access(dir.c_str(), W_OK | X_OK) != 0)
+        throw InputError(option + " " + given + ": cannot write in " + dir.string() + ": " +
+                         std::strerror(errno));
+}
+
+// A coded directory: created (with its parents) if missing; replaced whole through a staging
+// directory beside it, so its parent must be writable.
+void check_output_dir(const std::string& option, const std::string& dir) {
+    if (dir.empty()) throw InputError(option + ": empty path");
+    fs::path p = fs::absolute(dir).lexically_normal();
+    if (p.filename().empty()) p = p.parent_path();
+    if (fs::exists(p) && !fs::is_directory(p))
+        throw InputError(option + " " + dir + ": exists and is not a directory");
+    check_writable_dir(option, dir, nearest_existing(p.parent_path()));
+}
+
+// A file written through a temporary beside it and renamed over it.
+void check_output_file(const std::string& option, const std::string& path) {
+    if (path.empty()) throw InputError(option + ": empty path");
+    const fs::path p = fs::absolute(path).lexically_normal();
+    if (fs::is_directory(p)) throw InputError(option + " " + path + ": is a directory");
+    if (!fs::exists(p.parent_path()))
+        throw InputError(option + " " + path + ": directory " + p.parent_path().string() +
+                         " does not exist");
+    check_writable_dir(option, path, p.parent_path());
+}
+
 // Parses a subcommand's options; returns false after printing help.
 bool parse(int argc, char** argv, po::options_description& d, po::variables_map& vm,
-           const char* usage) {
+           const char* usage, const std::string& epilogue = {}) {
     d.add_options()("help,h", "show this help");
     po::store(po::command_line_parser(argc, argv).options(d).run(), vm);
     if (vm.count("help")) {
-        std::cout << usage << "\n" << d;
+        std::cout << usage << "\n" << d << (epilogue.empty() ? "" : "\n" + epilogue);
         return false;
     }
     po::notify(vm);
     return true;
-}
-
-std::string ezt_path(const std::string& dir) { return (fs::path(dir) / "table.ezt").string(); }
-
-// The method names for --help, from the registry (so a new method is never missing there).
-std::string method_names(bool encodable_only, const char* sep) {
-    std::string out;
-    for (Method m : all_methods())
-        if (!encodable_only || !is_reference(m)) out += std::string(out.empty() ? "" : sep) + method_name(m);
-    return out;
 }
 
 int cmd_report(int argc, char** argv) {
@@ -146,17 +181,20 @@ int cmd_report(int argc, char** argv) {
     add_method_options(d);
     d.add_options()(
         "methods,m", po::value<std::string>()->default_value("all"),
-        ("comma-separated: " + method_names(false, ",") + " or all").c_str())(
+        "comma-separated method names (below), or all")(
         "format,f", po::value<std::string>()->default_value("table"), "table | json | csv")(
         "out,o", po::value<std::string>(), "write the report to this file instead of stdout")(
         "json-out", po::value<std::string>(),
         "also write the JSON form of the report to this file");
     po::variables_map vm;
-    if (!parse(argc, argv, d, vm, "usage: embzip report --input T [--input T2 ...] [options]"))
+    if (!parse(argc, argv, d, vm, "usage: embzip report --input T [--input T2 ...] [options]",
+               "methods:\n" + method_help(false)))
         return 0;
     const std::vector<Method> methods = parse_method_list(vm["methods"].as<std::string>());
     const ReportFormat format = parse_report_format(vm["format"].as<std::string>());
     const MethodOptions options = method_options(vm);
+    if (vm.count("out")) check_output_file("--out", vm["out"].as<std::string>());
+    if (vm.count("json-out")) check_output_file("--json-out", vm["json-out"].as<std::string>());
     std::vector<ReportEntry> entries;
     for (const std::string& path : vm["input"].as<std::vector<std::string>>()) {
         const Input input = load_input(load_options(vm, path));
@@ -179,43 +217,44 @@ int cmd_encode(int argc, char** argv) {
     add_input_options(d);
     add_method_options(d);
     d.add_options()("method,m", po::value<std::string>()->default_value("best"),
-                    (method_names(true, " | ") + " | best (all of them, keep the narrowest)").c_str())("out,o", po::value<std::string>()->required(),
+                    "a method (below), or best: all of them, keep the narrowest")("out,o", po::value<std::string>()->required(),
                                       "output directory (created if missing)")(
         "align", po::value<unsigned>()->default_value(8),
         "row pitch granularity in bits (1 = packed)");
     po::variables_map vm;
-    if (!parse(argc, argv, d, vm, "usage: embzip encode --input T --method M --out DIR")) return 0;
+    if (!parse(argc, argv, d, vm, "usage: embzip encode --input T --method M --out DIR",
+               "methods:\n" + method_help(true)))
+        return 0;
     const auto inputs = vm["input"].as<std::vector<std::string>>();
     if (inputs.size() != 1) throw InputError("encode takes exactly one --input");
+    // Every option and the output location first: nothing below may fail on them after the work.
+    const MethodOptions options = method_options(vm);
+    const std::string method = vm["method"].as<std::string>();
+    if (method != "best" && is_reference(parse_method(method)))
+        throw InputError(method + " is a reference, not an encoding; use it with 'embzip report'");
+    const unsigned align = vm["align"].as<unsigned>();
+    if (align < 1 || align > kMaxAlignBits)
+        throw InputError("--align must be between 1 and " + std::to_string(kMaxAlignBits) +
+                         " bits, got " + std::to_string(align));
+    const std::string dir = vm["out"].as<std::string>();
+    check_output_dir("--out", dir);
     const Input input = load_input(load_options(vm, inputs[0]));
     // Float tables: the code is for the exponent plane, split once.
     const FloatPlanes planes = input.is_float ? split_planes(input.floats) : FloatPlanes{};
     const Table& table = input.is_float ? planes.exponents : input.table;
-    const MethodOptions options = method_options(vm);
-    const std::string method = vm["method"].as<std::string>();
     CodeResult result;
     if (method == "best") {
-        std::vector<Method> encodable;
-        for (Method m : all_methods())
-            if (!is_reference(m)) encodable.push_back(m);
-        const auto entries = run_report(inputs[0], table, encodable, options);
+        const auto entries = run_report(inputs[0], table, encodable_methods(), options);
         result = best_encodable(entries)->result;
     } else {
-        const Method m = parse_method(method);
-        if (is_reference(m))
-            throw InputError(method +
-                             " is a reference, not an encoding; use it with 'embzip report'");
-        result = run_method(m, table, options);
+        result = run_method(parse_method(method), table, options);
     }
-    const unsigned align = vm["align"].as<unsigned>();
     const CodedTable coded = input.is_float ? encode_float_planes(planes, input.floats.kind, result, align)
                                             : encode_table(table, result, align);
     const uint64_t original = input.is_float ? input.floats.size_bytes() : table.size_bytes();
-    const uint64_t row_bits = coded.row_bits + uint64_t(coded.dim) * coded.raw_bits;
-    const std::string dir = vm["out"].as<std::string>();
-    fs::create_directories(dir);
-    write_ezt(ezt_path(dir), coded);
-    write_file_atomic((fs::path(dir) / "code.json").string(), code_json(coded));
+    const uint64_t row_bits =
+        coded.row_bits + (coded.floats ? uint64_t(coded.dim) * coded.floats->raw_bits : 0);
+    CodedStore::write(dir, coded);
     std::printf(
         "%s: %s, W = %llu bits (saving %.2f%%), pitch %u bits, %llu stored bytes (%.2f%% of "
         "%llu)%s%s\n",
@@ -236,12 +275,15 @@ int cmd_decode(int argc, char** argv) {
         "out,o", po::value<std::string>()->required(), "output .npy");
     po::variables_map vm;
     if (!parse(argc, argv, d, vm, "usage: embzip decode --in DIR --out T.npy")) return 0;
-    const CodedTable coded = read_ezt(ezt_path(vm["in"].as<std::string>()));
+    check_output_file("--out", vm["out"].as<std::string>());
+    const auto store = CodedStore::open(vm["in"].as<std::string>());
+    const CodedTable& coded = store->table();
     if (coded.is_float())
         save_float_npy(vm["out"].as<std::string>(), decode_float_table(coded));
     else
         save_table_npy(vm["out"].as<std::string>(), decode_table(coded));
-    std::printf("decoded %llu rows x %u bytes to %s\n", (unsigned long long)coded.rows, coded.dim,
+    std::printf("decoded %llu rows x %llu bytes to %s\n", (unsigned long long)coded.rows,
+                (unsigned long long)coded.dim * coded.value_bytes(),
                 vm["out"].as<std::string>().c_str());
     return 0;
 }
@@ -255,15 +297,15 @@ int cmd_verify(int argc, char** argv) {
     const auto inputs = vm["input"].as<std::vector<std::string>>();
     if (inputs.size() != 1) throw InputError("verify takes exactly one --input");
     const Input input = load_input(load_options(vm, inputs[0]));
-    const CodedTable coded = read_ezt(ezt_path(vm["in"].as<std::string>()));
+    const auto store = CodedStore::open(vm["in"].as<std::string>());
+    const CodedTable& coded = store->table();
     const uint64_t rows = input.is_float ? input.floats.rows : input.table.rows;
     const uint32_t dim = input.is_float ? input.floats.dim : input.table.dim;
     if (coded.rows != rows || coded.dim != dim || coded.is_float() != input.is_float ||
-        (input.is_float && coded.float_kind != uint8_t(input.floats.kind)))
+        (input.is_float && coded.floats->kind != input.floats.kind))
         throw InputError(
             "coded table is " + std::to_string(coded.rows) + " x " + std::to_string(coded.dim) +
-            (coded.is_float() ? std::string(" ") + float_kind_name(FloatKind(coded.float_kind))
-                              : "") +
+            (coded.is_float() ? std::string(" ") + coded.element_name() : "") +
             ", input is " + std::to_string(rows) + " x " + std::to_string(dim) +
             (input.is_float ? std::string(" ") + float_kind_name(input.floats.kind) : ""));
     const std::vector<uint8_t> decoded =
@@ -282,20 +324,34 @@ int cmd_verify(int argc, char** argv) {
     return 0;
 }
 
+// Digits only: program_options would read "-1" as 2^64 - 1 and report it out of range.
+uint64_t parse_row_index(const std::string& text) {
+    if (!text.empty() && text[0] == '-')
+        throw InputError("--index must be a non-negative row number, got " + text);
+    uint64_t v = 0;
+    for (char ch : text) {
+        if (ch < '0' || ch > '9' || v > (UINT64_MAX - 9) / 10)
+            throw InputError("--index: expected a row number, got '" + text + "'");
+        v = v * 10 + uint64_t(ch - '0');
+    }
+    if (text.empty()) throw InputError("--index: expected a row number, got ''");
+    return v;
+}
+
 int cmd_row(int argc, char** argv) {
     po::options_description d("row options");
     d.add_options()("in", po::value<std::string>()->required(), "coded table directory")(
-        "index", po::value<uint64_t>()->required(), "row index");
+        "index", po::value<std::string>()->required(), "row index (0-based)");
     po::variables_map vm;
     if (!parse(argc, argv, d, vm, "usage: embzip row --in DIR --index i")) return 0;
-    const CodedTable coded = read_ezt(ezt_path(vm["in"].as<std::string>()));
-    const uint64_t index = vm["index"].as<uint64_t>();
+    const auto store = CodedStore::open(vm["in"].as<std::string>());
+    const CodedTable& coded = store->table();
+    const uint64_t index = parse_row_index(vm["index"].as<std::string>());
     if (index >= coded.rows)
         throw InputError("--index " + std::to_string(index) + " is out of range (table has " +
                          std::to_string(coded.rows) + " rows)");
     std::vector<uint8_t> row(size_t(coded.dim) * coded.value_bytes());
-    const RowDecoder decoder(coded);
-    const Status s = decoder.decode_values(index, row.data());
+    const Status s = store->decoder().decode_values(index, row.data());
     if (s != Status::Ok)
         throw FormatError("row " + std::to_string(index) + ": " + status_message(s));
     for (uint32_t c = 0; c < coded.dim; ++c) {
@@ -305,7 +361,7 @@ int cmd_row(int argc, char** argv) {
             continue;
         }
         std::printf("%s%.9g", c ? " " : "",
-                    float_value(row.data() + c * coded.value_bytes(), FloatKind(coded.float_kind)));
+                    float_value(row.data() + c * coded.value_bytes(), coded.floats->kind));
     }
     std::printf("\n");
     return 0;
@@ -314,6 +370,10 @@ int cmd_row(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    if (argc >= 2 && std::string(argv[1]) == "--version") {
+        std::printf("embzip %s\n", EMBZIP_VERSION);
+        return 0;
+    }
     if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
         std::fputs(kUsage, argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
@@ -329,6 +389,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "embzip: unknown command '%s'\n%s", cmd.c_str(), kUsage);
         return 2;
     }
+    install_cleanup_handlers();  // temporaries go away on Ctrl-C, kill, or a file-size limit
     try {
         return it->second(argc - 1, argv + 1);
     } catch (const po::error& e) {

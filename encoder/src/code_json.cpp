@@ -12,7 +12,7 @@ std::string code_json(const CodedTable& t) {
     j["method"] = t.method;
     j["rows"] = t.rows;
     j["dim"] = t.dim;
-    j["dtype"] = t.dtype == Dtype::Int8 ? "int8" : "uint8";
+    j["dtype"] = t.element_name();
     j["symbol_bits"] = t.spec.bits;
     j["symbols_per_row"] = t.dim * t.spec.per_byte();
     j["split"] = t.spec.bits == 4 ? split_name(t.spec.split) : "none";

@@ -16,7 +16,7 @@ namespace {
 constexpr char kMagic[8] = {'E', 'M', 'B', 'Z', 'I', 'P', 'T', '\n'};
 constexpr uint16_t kVersion = 1;
 constexpr size_t kHeaderSize = 64;
-constexpr uint64_t kMaxRows = uint64_t(1) << 40;
+constexpr uint64_t kMaxRows = uint64_t(1) << CodeGeometry::kMaxOverflowIndexBits;
 
 constexpr uint32_t tag(const char (&s)[5]) {
     return uint32_t(uint8_t(s[0])) | uint32_t(uint8_t(s[1])) << 8 | uint32_t(uint8_t(s[2])) << 16 |
@@ -69,13 +69,13 @@ struct Reader {
 
 }  // namespace
 
-void write_ezt(const std::string& path, const CodedTable& t) {
+std::vector<uint8_t> ezt_bytes(const CodedTable& t) {
     Writer w;
     w.raw(kMagic, 8);
     w.u16(kVersion);
     w.u8(t.spec.bits);
     w.u8(uint8_t(t.spec.split));
-    w.u8(t.is_float() ? t.float_kind : uint8_t(t.dtype));
+    w.u8(t.is_float() ? uint8_t(t.floats->kind) : uint8_t(t.dtype));
     w.u8(uint8_t(t.books.size()));
     w.u8(uint8_t(t.selector_bits));
     w.u8(uint8_t(t.quant.kind));
@@ -113,14 +113,19 @@ void write_ezt(const std::string& path, const CodedTable& t) {
         }
         w.section(kTagQuantRow, q);
     }
-    if (t.is_float()) w.section(kTagRawPlane, t.raw_plane);
+    if (t.is_float()) w.section(kTagRawPlane, t.floats->bytes);
     if (t.overflow) {
         std::vector<uint8_t> o(8);
         std::memcpy(o.data(), &t.overflow_rows, 8);
         o.insert(o.end(), t.overflow_region.begin(), t.overflow_region.end());
         w.section(kTagOverflow, o);
     }
-    write_file_atomic(path, w.bytes.data(), w.bytes.size());
+    return std::move(w.bytes);
+}
+
+void write_ezt(const std::string& path, const CodedTable& t) {
+    const std::vector<uint8_t> bytes = ezt_bytes(t);
+    write_file_atomic(path, bytes.data(), bytes.size());
 }
 
 CodedTable parse_ezt(const std::vector<uint8_t>& bytes, const std::string& name) {
@@ -159,7 +164,7 @@ CodedTable parse_ezt(const std::vector<uint8_t>& bytes, const std::string& name)
     r.pos = kHeaderSize;
     if ((flags & ~kFlagOverflow) != 0 || reserved != 0) bad(name, "unknown flags");
     t.overflow = flags & kFlagOverflow;
-    if (t.overflow ? (t.index_bits < 1 || t.index_bits > 40) : t.index_bits != 0)
+    if (t.overflow ? (t.index_bits < 1 || t.index_bits > CodeGeometry::kMaxOverflowIndexBits) : t.index_bits != 0)
         bad(name, "overflow index bits " + std::to_string(t.index_bits));
 
     if (t.spec.bits != 8 && t.spec.bits != 4)
@@ -167,10 +172,12 @@ CodedTable parse_ezt(const std::vector<uint8_t>& bytes, const std::string& name)
     if (split > 1) bad(name, "split " + std::to_string(split));
     t.spec.split = Split(split);
     if (dtype > 4) bad(name, "dtype " + std::to_string(dtype));
+    // Float tables: the coded rows are exponent symbols (unsigned); the element type is the
+    // raw plane's kind.
     t.dtype = dtype <= 1 ? Dtype(dtype) : Dtype::Uint8;
     if (dtype >= 2) {
-        t.float_kind = dtype;
-        t.raw_bits = float_format(FloatKind(dtype)).raw_bits();
+        const FloatKind kind = FloatKind(dtype);
+        t.floats = RawPlane{kind, float_format(kind).raw_bits(), {}};
     }
     if (books < 1 || books > CodeGeometry::kMaxBooks)
         bad(name, "book count " + std::to_string(books));
@@ -187,13 +194,14 @@ CodedTable parse_ezt(const std::vector<uint8_t>& bytes, const std::string& name)
     if (t.row_bits <= t.selector_bits + (t.overflow ? t.index_bits : 0) ||
         t.row_bits > max_row_bits + 1)
         bad(name, "row bits " + std::to_string(t.row_bits));
-    if (t.pitch_bits < t.row_bits || t.pitch_bits > t.row_bits + 4096)
+    if (t.pitch_bits < t.row_bits || t.pitch_bits > t.row_bits + kMaxAlignBits)
         bad(name, "pitch " + std::to_string(t.pitch_bits));
     if (sections != 2 + (t.quant.kind != QuantKind::None ? 1u : 0u) + (t.overflow ? 1u : 0u) +
                         (t.is_float() ? 1u : 0u))
         bad(name, "section count " + std::to_string(sections));
 
-    bool have_books = false, have_rows = false, have_quant = false, have_overflow = false;
+    bool have_books = false, have_rows = false, have_quant = false, have_overflow = false,
+         have_raw = false;
     for (uint32_t s = 0; s < sections; ++s) {
         const uint32_t section_tag = r.get<uint32_t>("section header");
         const uint32_t crc = r.get<uint32_t>("section header");
@@ -238,15 +246,21 @@ CodedTable parse_ezt(const std::vector<uint8_t>& bytes, const std::string& name)
                 std::memcpy(&t.quant.row_bias[i], body + 8 * i + 4, 4);
             }
             have_quant = true;
-        } else if (section_tag == kTagRawPlane && t.is_float() && t.raw_plane.empty()) {
+        } else if (section_tag == kTagRawPlane && t.is_float() && !have_raw) {
             if (length != t.rows * t.raw_row_bytes()) bad(name, "raw plane section size");
-            t.raw_plane.assign(body, body + length);
+            t.floats->bytes.assign(body, body + length);
+            have_raw = true;
         } else if (section_tag == kTagOverflow && t.overflow && !have_overflow) {
             if (length < 8) bad(name, "overflow section size");
             std::memcpy(&t.overflow_rows, body, 8);
             if (t.overflow_rows > t.rows || length != 8 + t.overflow_rows * t.dim)
                 bad(name, "overflow section size does not match its row count");
             t.overflow_region.assign(body + 8, body + length);
+            // A float table's raw rows are exponent symbols too: each must fit the format.
+            if (t.is_float() && float_format(t.floats->kind).exp_bits < 8)
+                for (uint8_t e : t.overflow_region)
+                    if (e >> float_format(t.floats->kind).exp_bits)
+                        bad(name, "overflow row exponent does not fit the float format");
             have_overflow = true;
         } else {
             bad(name, "unexpected or repeated section");
@@ -254,7 +268,7 @@ CodedTable parse_ezt(const std::vector<uint8_t>& bytes, const std::string& name)
     }
     if (r.pos != bytes.size())
         throw FormatError(name + ": corrupt .ezt: trailing bytes after the last section");
-    if (!have_books || !have_rows || (t.is_float() && t.raw_plane.empty()))
+    if (!have_books || !have_rows || (t.is_float() && !have_raw))
         bad(name, "missing section");
     return t;
 }

@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: MIT
 #include "embzip/file_util.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include <array>
+#include <atomic>
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -13,6 +17,79 @@
 #include "embzip/errors.hpp"
 
 namespace embzip {
+
+namespace {
+
+// The signal handler may only use async-signal-safe calls and lock-free atomics: a fixed
+// table of paths, each slot Free -> Writing (owner fills the path) -> Ready -> Free.
+enum SlotState : int { kFree = 0, kWriting = 1, kReady = 2 };
+constexpr size_t kMaxPath = 4096;
+struct TempSlot {
+    std::atomic<int> state{kFree};
+    bool directory = false;
+    char path[kMaxPath];
+};
+std::array<TempSlot, TempGuard::kMaxTemporaries> g_temps;
+
+void remove_registered(bool directories) {
+    for (TempSlot& s : g_temps)
+        if (s.state.load() == kReady && s.directory == directories) {
+            if (directories)
+                ::rmdir(s.path);
+            else
+                ::unlink(s.path);
+        }
+}
+
+extern "C" void cleanup_and_reraise(int sig) {
+    remove_registered(false);  // files first, so that the staging directories are empty
+    remove_registered(true);
+    std::signal(sig, SIG_DFL);
+    std::raise(sig);
+}
+
+}  // namespace
+
+TempGuard::TempGuard(std::string path, Kind kind) : m_path(std::move(path)), m_kind(kind) {
+    if (m_path.size() >= kMaxPath) return;
+    for (int i = 0; i < kMaxTemporaries; ++i) {
+        int expected = kFree;
+        if (!g_temps[size_t(i)].state.compare_exchange_strong(expected, kWriting)) continue;
+        TempSlot& s = g_temps[size_t(i)];
+        std::memcpy(s.path, m_path.c_str(), m_path.size() + 1);
+        s.directory = kind == Kind::Directory;
+        s.state.store(kReady);
+        m_slot = i;
+        return;
+    }
+}
+
+void TempGuard::release() {
+    if (m_slot >= 0) g_temps[size_t(m_slot)].state.store(kFree);
+    m_slot = -1;
+    m_released = true;
+}
+
+TempGuard::~TempGuard() {
+    if (m_slot >= 0) g_temps[size_t(m_slot)].state.store(kFree);
+    if (m_released) return;
+    if (m_kind == Kind::Directory)
+        ::rmdir(m_path.c_str());
+    else
+        ::unlink(m_path.c_str());
+}
+
+void install_cleanup_handlers() {
+    struct sigaction sa {};
+    sa.sa_handler = cleanup_and_reraise;
+    sigemptyset(&sa.sa_mask);
+    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGXFSZ}) ::sigaction(sig, &sa, nullptr);
+}
+
+std::string temp_name(const std::string& path) {
+    static std::atomic<uint64_t> counter{0};
+    return path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
+}
 
 std::vector<uint8_t> read_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
@@ -27,23 +104,31 @@ std::vector<uint8_t> read_file(const std::string& path) {
     return bytes;
 }
 
-void write_file_atomic(const std::string& path, const void* data, size_t size) {
-    const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        if (!out) throw IoError(path + ": cannot create: " + std::strerror(errno));
-        out.write(static_cast<const char*>(data), static_cast<std::streamsize>(size));
-        out.flush();
-        if (!out) {
-            std::remove(tmp.c_str());
-            throw IoError(path + ": write failed");
+void write_file(const std::string& path, const void* data, size_t size) {
+    // POSIX write, not ofstream: EFBIG/ENOSPC come back as an errno we can name.
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) throw IoError(path + ": cannot create: " + std::strerror(errno));
+    const auto* p = static_cast<const uint8_t*>(data);
+    while (size > 0) {
+        const ssize_t n = ::write(fd, p, size);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            const std::string why = n < 0 ? std::strerror(errno) : "short write";
+            ::close(fd);
+            throw IoError(path + ": write failed: " + why);
         }
+        p += n;
+        size -= size_t(n);
     }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-        const std::string why = std::strerror(errno);
-        std::remove(tmp.c_str());
-        throw IoError(path + ": cannot rename into place: " + why);
-    }
+    if (::close(fd) != 0) throw IoError(path + ": write failed: " + std::strerror(errno));
+}
+
+void write_file_atomic(const std::string& path, const void* data, size_t size) {
+    TempGuard tmp(temp_name(path));
+    write_file(tmp.path(), data, size);
+    if (std::rename(tmp.path().c_str(), path.c_str()) != 0)
+        throw IoError(path + ": cannot rename into place: " + std::strerror(errno));
+    tmp.release();
 }
 
 void write_file_atomic(const std::string& path, const std::string& text) {

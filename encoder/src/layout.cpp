@@ -102,15 +102,16 @@ uint64_t stored_bytes(uint64_t rows, uint32_t dim, SymbolSpec spec, size_t books
 
 uint64_t CodedTable::stored_bytes() const {
     return embzip::stored_bytes(rows, dim, spec, books.size(), pitch_bits, quant.kind, overflow,
-                                overflow_rows, raw_plane.size());
+                                overflow_rows, floats ? floats->bytes.size() : 0);
 }
 
 CodedTable encode_table(const Table& table, const CodeResult& result, unsigned align_bits) {
     if (result.books.empty())
         throw InputError(std::string(method_name(result.method)) + " is a bound, not an encoding");
     if (result.books.size() > CodeGeometry::kMaxBooks) throw InputError("too many code books");
-    if (align_bits == 0 || align_bits > 4096)
-        throw InputError("--align must be between 1 and 4096 bits");
+    if (align_bits == 0 || align_bits > kMaxAlignBits)
+        throw InputError("--align must be between 1 and " + std::to_string(kMaxAlignBits) +
+                         " bits");
     CodedTable out;
     out.rows = table.rows;
     out.dim = table.dim;
@@ -135,7 +136,7 @@ CodedTable encode_table(const Table& table, const CodeResult& result, unsigned a
     out.index_bits = result.overflow.index_bits;
     const unsigned flag_bits = out.overflow ? 1 : 0;
     if (out.overflow &&
-        (out.index_bits < 1 || out.index_bits > 40 || out.row_bits < 1 + out.index_bits))
+        (out.index_bits < 1 || out.index_bits > CodeGeometry::kMaxOverflowIndexBits || out.row_bits < 1 + out.index_bits))
         throw InputError("overflow index width does not fit the row width");
     const uint64_t code_budget = out.row_bits - flag_bits - out.selector_bits;
     // In-place rows need selector + codes <= threshold; longer ones overflow.
@@ -243,11 +244,28 @@ const char* status_message(Status status) {
             return "row's codes run past the row width";
         case Status::BadOverflowIndex:
             return "overflow index points past the overflow region";
+        case Status::BadExponent:
+            return "exponent symbol does not fit the float format's exponent field";
     }
     return "unknown status";
 }
 
-RowDecoder::RowDecoder(const CodedTable& table) : m_table(table) {
+std::shared_ptr<const CodedTable> borrow(const CodedTable& table) {
+    // Aliasing constructor with an empty owner: points at table, owns nothing.
+    return std::shared_ptr<const CodedTable>(std::shared_ptr<const CodedTable>(), &table);
+}
+
+const char* CodedTable::element_name() const {
+    if (floats) return float_kind_name(floats->kind);
+    return dtype == Dtype::Int8 ? "int8" : "uint8";
+}
+
+RowDecoder::RowDecoder(CodedTable table)
+    : RowDecoder(std::make_shared<const CodedTable>(std::move(table))) {}
+
+RowDecoder::RowDecoder(std::shared_ptr<const CodedTable> owner)
+    : m_owner(std::move(owner)), m_table(*m_owner) {
+    const CodedTable& table = m_table;
     if (table.payload.size() < table.payload_bytes() + CodedTable::kPayloadSlack)
         throw FormatError("coded table payload is shorter than its geometry");
     for (const CodeLengths& lengths : table.books)
@@ -364,15 +382,25 @@ SlotHeader slot_header(const CodedTable& t, uint64_t row) {
 CodedTable encode_float_planes(const FloatPlanes& planes, FloatKind kind, const CodeResult& result,
                                unsigned align_bits) {
     CodedTable out = encode_table(planes.exponents, result, align_bits);
-    out.float_kind = uint8_t(kind);
-    out.raw_bits = planes.raw_bits;
-    out.raw_plane = planes.raw;
+    out.floats = RawPlane{kind, planes.raw_bits, planes.raw};
     return out;
 }
 
 CodedTable encode_float_table(const FloatTable& table, const CodeResult& result, unsigned align_bits) {
     return encode_float_planes(split_planes(table), table.kind, result, align_bits);
 }
+
+namespace {
+// A corrupt file can code an exponent symbol wider than the format's field (fp16: 5 bits);
+// merging it would spill into the sign bit, so it is an error, not a value.
+bool exponents_fit(const uint8_t* exponents, uint32_t dim, FloatKind kind) {
+    const unsigned exp_bits = float_format(kind).exp_bits;
+    if (exp_bits >= 8) return true;
+    uint8_t any = 0;
+    for (uint32_t c = 0; c < dim; ++c) any |= uint8_t(exponents[c] >> exp_bits);
+    return any == 0;
+}
+}  // namespace
 
 Status RowDecoder::decode_values(uint64_t index, uint8_t* out) const {
     const CodedTable& t = m_table;
@@ -381,19 +409,24 @@ Status RowDecoder::decode_values(uint64_t index, uint8_t* out) const {
     exponents.resize(t.dim);
     const Status s = decode_row(index, exponents.data());
     if (s != Status::Ok) return s;
-    merge_row(exponents.data(), t.raw_plane.data() + index * t.raw_row_bytes(), t.dim,
-              FloatKind(t.float_kind), out);
+    if (!exponents_fit(exponents.data(), t.dim, t.floats->kind)) return Status::BadExponent;
+    merge_row(exponents.data(), t.floats->bytes.data() + index * t.raw_row_bytes(), t.dim,
+              t.floats->kind, out);
     return Status::Ok;
 }
 
 FloatTable decode_float_table(const CodedTable& table, unsigned threads) {
     if (!table.is_float()) throw FormatError("not a float table");
     const Table exponents = decode_table(table, threads);
-    return merge_planes(exponents, table.raw_plane.data(), FloatKind(table.float_kind));
+    for (uint64_t r = 0; r < table.rows; ++r)
+        if (!exponents_fit(exponents.row(r), table.dim, table.floats->kind))
+            throw FormatError("row " + std::to_string(r) + ": " +
+                              status_message(Status::BadExponent));
+    return merge_planes(exponents, table.floats->bytes.data(), table.floats->kind);
 }
 
 void decode_rows_into(const CodedTable& table, uint8_t* out, unsigned threads) {
-    const RowDecoder decoder(table);
+    const RowDecoder decoder(borrow(table));
     if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
     // Chunks of whole batches, a few per thread so that a slow thread does not hold the rest.
     constexpr uint64_t kChunk = 4096;

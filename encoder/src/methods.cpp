@@ -14,24 +14,6 @@ namespace embzip {
 
 namespace {
 
-struct MethodName {
-    Method method;
-    const char* name;
-};
-constexpr MethodName kMethodNames[] = {
-    {Method::Huffman8, "huffman8"},
-    {Method::Balanced8, "balanced8"},
-    {Method::Sa8, "sa8"},
-    {Method::Nibble4, "nibble4"},
-    {Method::Nibble4x2, "nibble4x2"},
-    {Method::Limit8, "limit8"},
-    {Method::Limit4, "limit4"},
-    {Method::Minimax8, "minimax8"},
-    {Method::Minimax4, "minimax4"},
-    {Method::Entropy0, "entropy0"},
-    {Method::Zstd19, "zstd19"},
-};
-
 CodeResult single_book(Method method, const RowHistograms& hist, CodeLengths code,
                        const char* order) {
     CodeResult r;
@@ -62,27 +44,127 @@ CodeResult run_limit(Method method, const Table& table, const MethodOptions& opt
     return best;
 }
 
-}  // namespace
-
-const char* method_name(Method method) {
-    for (const auto& m : kMethodNames)
-        if (m.method == method) return m.name;
-    return "?";
+CodeResult run_huffman8(const Table& table, const MethodOptions& options) {
+    const RowHistograms hist = build_histograms(table, {8, Split::Twos}, options.progress);
+    check_max_code_len(options.max_code_len, hist.used_symbols());
+    return single_book(Method::Huffman8, hist,
+                       huffman_lengths(hist.frequency.data(), 256, options.max_code_len),
+                       "frequency");
 }
 
+CodeResult run_balanced8(const Table& table, const MethodOptions& options) {
+    const RowHistograms hist = build_histograms(table, {8, Split::Twos}, options.progress);
+    check_max_code_len(options.max_code_len, hist.used_symbols());
+    const std::vector<uint8_t> order = detail::symbol_order(hist, detail::OrderKey::Frequency);
+    return single_book(Method::Balanced8, hist,
+                       assign(balanced_shape(unsigned(order.size())), order, 256), "frequency");
+}
+
+CodeResult run_minimax8(const Table& table, const MethodOptions& options) {
+    return detail::run_minimax(table, 8, options);
+}
+CodeResult run_minimax4(const Table& table, const MethodOptions& options) {
+    return detail::run_minimax(table, 4, options);
+}
+CodeResult run_limit8(const Table& table, const MethodOptions& options) {
+    return run_limit(Method::Limit8, table, options);
+}
+CodeResult run_limit4(const Table& table, const MethodOptions& options) {
+    return run_limit(Method::Limit4, table, options);
+}
+CodeResult run_entropy0(const Table& table, const MethodOptions&) {
+    return detail::run_entropy0(table);
+}
+CodeResult run_zstd19(const Table& table, const MethodOptions&) {
+    return detail::run_zstd19(table);
+}
+
+constexpr unsigned kSaOptions = kOptSeed | kOptTimeLimit | kOptIterations | kOptStart;
+constexpr unsigned kMinimaxOptions = kOptSeed | kOptTimeLimit | kOptIterations | kOptMwu | kOptBooks;
+
+}  // namespace
+
+const std::vector<MethodInfo>& method_registry() {
+    static const std::vector<MethodInfo> kRegistry = {
+        {Method::Huffman8, "huffman8", false, false, 0, "one Huffman code over all rows' bytes",
+         run_huffman8},
+        {Method::Balanced8, "balanced8", false, false, 0,
+         "pruned balanced tree, shorter codes for frequent bytes (the paper's first method)",
+         run_balanced8},
+        {Method::Sa8, "sa8", false, false, kSaOptions,
+         "simulated annealing over 8-bit tree shapes (the paper's)", detail::run_sa8},
+        {Method::Nibble4, "nibble4", false, false, 0,
+         "best 16-leaf tree for 4-bit symbols, both splits (the paper's)", detail::run_nibble4},
+        {Method::Nibble4x2, "nibble4x2", false, false, 0,
+         "two 4-bit trees and a per-row selector bit (the paper's)", detail::run_nibble4x2},
+        {Method::Minimax8, "minimax8", false, true, kMinimaxOptions,
+         "8-bit code minimising the worst row, with a proven lower bound",
+         run_minimax8},
+        {Method::Minimax4, "minimax4", false, true, kMinimaxOptions,
+         "4-bit code minimising the worst row, with a proven lower bound",
+         run_minimax4},
+        {Method::Limit8, "limit8", true, false, 0,
+         "reference: every row its own 8-bit Huffman code (the paper's limit)", run_limit8},
+        {Method::Limit4, "limit4", true, false, 0,
+         "reference: every row its own 4-bit Huffman code", run_limit4},
+        {Method::Entropy0, "entropy0", true, false, 0,
+         "reference: order-0 entropy of the whole table (no random access)", run_entropy0},
+        {Method::Zstd19, "zstd19", true, false, 0,
+         "reference: the whole table through zstd -19 (no random access)", run_zstd19},
+    };
+    return kRegistry;
+}
+
+const MethodInfo& method_info(Method method) {
+    for (const MethodInfo& m : method_registry())
+        if (m.method == method) return m;
+    throw std::logic_error("method missing from the registry");
+}
+
+const char* method_name(Method method) { return method_info(method).name; }
+
 Method parse_method(const std::string& text) {
-    std::string valid;
-    for (const auto& m : kMethodNames) {
+    for (const MethodInfo& m : method_registry())
         if (text == m.name) return m.method;
-        valid += valid.empty() ? m.name : std::string(", ") + m.name;
-    }
-    throw InputError("unknown method '" + text + "' (valid: " + valid + ")");
+    throw InputError("unknown method '" + text + "' (valid: " + method_names(false) + ")");
 }
 
 std::vector<Method> all_methods() {
     std::vector<Method> v;
-    for (const auto& m : kMethodNames) v.push_back(m.method);
+    for (const MethodInfo& m : method_registry()) v.push_back(m.method);
     return v;
+}
+
+std::vector<Method> encodable_methods() {
+    std::vector<Method> v;
+    for (const MethodInfo& m : method_registry())
+        if (!m.reference) v.push_back(m.method);
+    return v;
+}
+
+std::string method_names(bool encodable_only) {
+    std::string out;
+    for (const MethodInfo& m : method_registry())
+        if (!encodable_only || !m.reference) out += (out.empty() ? "" : ", ") + std::string(m.name);
+    return out;
+}
+
+std::string method_help(bool encodable_only) {
+    std::string out;
+    for (const MethodInfo& m : method_registry()) {
+        if (encodable_only && m.reference) continue;
+        std::string name = m.name;
+        name.resize(std::max<size_t>(name.size() + 2, 12), ' ');
+        std::string opts;
+        const std::pair<unsigned, const char*> kOptionNames[] = {
+            {kOptSeed, "--seed"},   {kOptTimeLimit, "--time-limit"}, {kOptIterations, "--iterations"},
+            {kOptStart, "--start"}, {kOptMwu, "--mwu-iterations --eta"}, {kOptBooks, "--books"}};
+        for (const auto& [bit, text] : kOptionNames)
+            if (m.options & bit) opts += " " + std::string(text);
+        out += "  " + name + m.help + "\n";
+        if (!opts.empty()) out += std::string(name.size() + 2, ' ') + "options:" + opts + "\n";
+    }
+    return out;
 }
 
 std::vector<Method> parse_method_list(const std::string& comma_list) {
@@ -96,10 +178,7 @@ std::vector<Method> parse_method_list(const std::string& comma_list) {
     return v;
 }
 
-bool is_reference(Method method) {
-    return method == Method::Limit8 || method == Method::Limit4 || method == Method::Entropy0 ||
-           method == Method::Zstd19;
-}
+bool is_reference(Method method) { return method_info(method).reference; }
 
 void check_max_code_len(unsigned max_len, unsigned used_symbols) {
     if (max_len < 1 || max_len > CodeGeometry::kMaxCodeLen)
@@ -158,8 +237,6 @@ std::vector<uint8_t> symbol_order(const RowHistograms& hist, OrderKey key) {
 
 namespace {
 
-bool is_minimax(Method m) { return m == Method::Minimax8 || m == Method::Minimax4; }
-
 // Storing bytes as they are is always a candidate: a code wider than the raw row is replaced
 // by the all-8-bit code, which is the identity on bytes.
 void apply_raw_fallback(const Table& table, CodeResult& r) {
@@ -190,58 +267,13 @@ void apply_raw_fallback(const Table& table, CodeResult& r) {
 
 CodeResult run_method(Method method, const Table& table, const MethodOptions& options) {
     const auto start = std::chrono::steady_clock::now();
-    if (options.books != 1 && !is_minimax(method))
-        throw InputError(std::string("--books applies to minimax8 and minimax4, not ") +
-                         method_name(method));
-    CodeResult r;
-    switch (method) {
-        case Method::Huffman8: {
-            const RowHistograms hist = build_histograms(table, {8, Split::Twos}, options.progress);
-            check_max_code_len(options.max_code_len, hist.used_symbols());
-            r = single_book(method, hist,
-                            huffman_lengths(hist.frequency.data(), 256, options.max_code_len),
-                            "frequency");
-            break;
-        }
-        case Method::Balanced8: {
-            const RowHistograms hist = build_histograms(table, {8, Split::Twos}, options.progress);
-            check_max_code_len(options.max_code_len, hist.used_symbols());
-            const std::vector<uint8_t> order =
-                detail::symbol_order(hist, detail::OrderKey::Frequency);
-            r = single_book(method, hist,
-                            assign(balanced_shape(unsigned(order.size())), order, 256),
-                            "frequency");
-            break;
-        }
-        case Method::Sa8:
-            r = detail::run_sa8(table, options);
-            break;
-        case Method::Nibble4:
-            r = detail::run_nibble4(table, options);
-            break;
-        case Method::Nibble4x2:
-            r = detail::run_nibble4x2(table, options);
-            break;
-        case Method::Limit8:
-        case Method::Limit4:
-            r = run_limit(method, table, options);
-            break;
-        case Method::Minimax8:
-            r = detail::run_minimax(table, 8, options);
-            break;
-        case Method::Minimax4:
-            r = detail::run_minimax(table, 4, options);
-            break;
-        case Method::Entropy0:
-            r = detail::run_entropy0(table);
-            break;
-        case Method::Zstd19:
-            r = detail::run_zstd19(table);
-            break;
-    }
+    const MethodInfo& info = method_info(method);
+    if (options.books != 1 && !(info.options & kOptBooks))
+        throw InputError(std::string("--books applies to minimax8 and minimax4, not ") + info.name);
+    CodeResult r = info.run(table, options);
     r.method = method;
-    if (!is_reference(method)) {
-        if (options.overflow > 0 && !is_minimax(method)) {
+    if (!info.reference) {
+        if (options.overflow > 0 && !info.plans_overflow) {
             // The method's own books, with the best overflow threshold for them.
             const RowHistograms hist = build_histograms(table, r.spec);
             uint64_t bytes = 0;

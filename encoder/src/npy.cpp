@@ -76,8 +76,15 @@ uint64_t NpyArray::element_count() const {
 }
 
 unsigned NpyArray::element_size() const {
-    if (descr.size() < 3) return 0;
-    return unsigned(std::atoi(descr.c_str() + 2));
+    // "<f4": byte order, kind, size. Sizes above 99 exist in no numeric dtype; stopping at two
+    // digits keeps an unbounded digit run from overflowing (atoi's undefined behaviour).
+    if (descr.size() < 3 || descr.size() > 4) return 0;
+    unsigned n = 0;
+    for (size_t i = 2; i < descr.size(); ++i) {
+        if (descr[i] < '0' || descr[i] > '9') return 0;
+        n = n * 10 + unsigned(descr[i] - '0');
+    }
+    return n;
 }
 
 NpyArray parse_npy(const std::vector<uint8_t>& bytes, const std::string& name) {
@@ -111,6 +118,11 @@ NpyArray parse_npy(const std::vector<uint8_t>& bytes, const std::string& name) {
     if (array.descr.size() < 3 ||
         (array.descr[0] != '<' && array.descr[0] != '|' && array.descr[0] != '>'))
         throw FormatError(name + ": unsupported .npy dtype '" + array.descr + "'");
+    // Numbers only (int, unsigned, float, bool): "<U1" is a 4-byte unicode character and "|S1"
+    // a byte string, not numbers, whatever their size digit says.
+    if (array.descr[1] == 0 || std::strchr("iufb", array.descr[1]) == nullptr)
+        throw FormatError(name + ": unsupported .npy dtype '" + array.descr +
+                          "' (not a numeric type)");
     if (array.descr[0] == '>' && array.element_size() > 1)
         throw FormatError(name + ": big-endian .npy dtype '" + array.descr + "' is not supported");
     const std::string fortran = dict_value(header, "fortran_order", name);

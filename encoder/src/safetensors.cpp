@@ -75,7 +75,17 @@ SafeTensor read_safetensor(const std::string& path, const std::string& wanted) {
     out.name = name;
     try {
         out.dtype = t.at("dtype").get<std::string>();
-        out.shape = t.at("shape").get<std::vector<uint64_t>>();
+        // Each dimension must be a non-negative integer: get<uint64_t> would wrap -1 to 2^64-1.
+        const nlohmann::json& shape = t.at("shape");
+        if (!shape.is_array())
+            throw FormatError(path + ": tensor '" + name + "' shape is not an array");
+        for (const nlohmann::json& d : shape) {
+            if (!d.is_number_unsigned())
+                throw FormatError(path + ": tensor '" + name + "' shape has " +
+                                  (d.is_number_integer() ? "a negative dimension " + d.dump()
+                                                         : "a non-integer dimension " + d.dump()));
+            out.shape.push_back(d.get<uint64_t>());
+        }
         const auto offsets = t.at("data_offsets").get<std::vector<uint64_t>>();
         if (offsets.size() != 2 || offsets[0] > offsets[1] ||
             offsets[1] > bytes.size() - p.data_start)

@@ -214,8 +214,11 @@ Table load_table(const LoadOptions& options) {
 Input load_input(const LoadOptions& options) {
     const std::string& name = options.path;
     Input in;
-    if (ends_with(name, ".npy") && !options.raw_rows && !options.raw_dim)
+    if (ends_with(name, ".npy") && !options.raw_rows && !options.raw_dim) {
+        if (!options.tensor.empty())
+            throw InputError(name + ": --tensor applies to .safetensors inputs, not .npy");
         return from_array(npy_array(options), options);
+    }
     if (ends_with(name, ".safetensors") && !options.raw_rows && !options.raw_dim)
         return from_array(safetensors_array(options), options);
     if (options.raw_rows.has_value() != options.raw_dim.has_value())

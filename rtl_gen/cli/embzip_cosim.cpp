@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "embzip/coded_store.hpp"
 #include "embzip/errors.hpp"
 #include "cosim.hpp"
 #include "embzip/rtl/generator.hpp"
@@ -57,8 +58,8 @@ int main(int argc, char** argv) {
         po::notify(vm);
         const DecoderConfig config = decoder_config(vm);
         const std::string in = vm["in"].as<std::string>();
-        const std::string ezt = fs::is_directory(in) ? (fs::path(in) / "table.ezt").string() : in;
-        const CodedTable table = read_ezt(ezt);
+        const auto store = fs::is_directory(in) ? CodedStore::open(in) : CodedStore::adopt(read_ezt(in));
+        const CodedTable& table = store->table();
         const RtlCode code = rtl_code_of(table);
         check_supported(code, config);
         std::string trace, trace_kind = "none";

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "embzip/coded_store.hpp"
 #include "embzip/errors.hpp"
 #include "embzip/rtl/generator.hpp"
 #include "options.hpp"
@@ -37,17 +38,24 @@ int main(int argc, char** argv) {
         const RtlCode code = read_code_json(code_path);
         check_supported(code, config);
 
-        std::string table_path;
-        if (vm.count("table")) table_path = vm["table"].as<std::string>();
-        else if (fs::exists(fs::path(code_path).parent_path() / "table.ezt"))
-            table_path = (fs::path(code_path).parent_path() / "table.ezt").string();
+        // The table next to code.json is opened as a whole directory: CodedStore checks that
+        // the two describe the same code.
+        std::shared_ptr<const CodedStore> store;
+        const fs::path code_dir = fs::path(code_path).has_parent_path() ? fs::path(code_path).parent_path() : ".";
+        std::string table_path = CodedStore::table_path(code_dir.string());
+        if (vm.count("table")) {
+            table_path = vm["table"].as<std::string>();
+            store = fs::is_directory(table_path) ? CodedStore::open(table_path)
+                                                 : CodedStore::adopt(read_ezt(table_path));
+        } else if (fs::exists(table_path)) {
+            store = CodedStore::open(code_dir.string());
+        }
         TableTiming stats;
         const TableTiming* stats_ptr = nullptr;
-        if (!table_path.empty()) {
-            const CodedTable table = read_ezt(table_path);
-            if (code_hash(rtl_code_of(table)) != code_hash(code))
+        if (store) {
+            if (code_hash(rtl_code_of(store->table())) != code_hash(code))
                 throw InputError(table_path + " is not coded with " + code_path);
-            stats = table_timing(table, config, vm["stats-rows"].as<uint64_t>());
+            stats = table_timing(store->table(), config, vm["stats-rows"].as<uint64_t>());
             stats_ptr = &stats;
         }
         const GeneratedRtl rtl = generate_decoder(code, config, stats_ptr);

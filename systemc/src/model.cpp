@@ -58,10 +58,11 @@ ByteSpan TableModel::span(RowId row) const {
 }
 
 namespace {
-const std::pair<uint64_t, uint64_t>* find_overflow(const TableModel& t, RowId row) {
-    const uint64_t r = static_cast<uint64_t>(row);
-    auto it = std::lower_bound(t.overflow_index.begin(), t.overflow_index.end(), std::make_pair(r, uint64_t(0)));
-    return it != t.overflow_index.end() && it->first == r ? &*it : nullptr;
+const OverflowEntry* find_overflow(const TableModel& t, RowId row) {
+    const auto r = embzip::RowId(static_cast<uint64_t>(row));
+    auto it = std::lower_bound(t.overflow_index.begin(), t.overflow_index.end(), r,
+                               [](const OverflowEntry& e, embzip::RowId x) { return e.row < x; });
+    return it != t.overflow_index.end() && it->row == r ? &*it : nullptr;
 }
 }  // namespace
 
@@ -76,7 +77,7 @@ bool TableModel::overflows(RowId row) const {
 ByteSpan TableModel::overflow_span(RowId row) const {
     if (stored_overflow) {
         const auto* e = find_overflow(*this, row);
-        return {overflow_base + (e ? e->second : 0) * dim, dim};
+        return {overflow_base + (e ? static_cast<uint64_t>(e->index) : 0) * dim, dim};
     }
     const uint64_t index = static_cast<uint64_t>(static_cast<double>(row) * overflow_fraction);
     return {overflow_base + index * dim, dim};
@@ -97,29 +98,24 @@ uint32_t declared_row_cycles(const DecoderConfig& decoder, uint32_t pitch_bits, 
 
 std::vector<uint8_t> all_code_lengths(const CodedTable& table) { return all_row_code_lengths(table); }
 
-std::vector<std::pair<uint64_t, uint64_t>> stored_overflow_rows(const CodedTable& table) {
-    std::vector<std::pair<uint64_t, uint64_t>> out;
-    if (!table.overflow) return out;
-    for (uint64_t i = 0; i < table.rows; ++i) {
-        const SlotHeader h = slot_header(table, i);
-        if (!h.overflowed) continue;
-        const uint64_t index = h.overflow_index;
-        if (index >= table.overflow_rows)
-            throw FormatError("row " + std::to_string(i) + ": overflow index " + std::to_string(index) +
-                              " past the " + std::to_string(table.overflow_rows) + " raw rows");
-        out.emplace_back(i, index);
-    }
-    return out;
-}
-
-std::vector<uint32_t> coded_row_cycles(const CodedTable& table, const DecoderConfig& decoder, uint32_t pitch_bits) {
-    const std::vector<uint8_t> lens = all_code_lengths(table);
+namespace {
+std::vector<uint32_t> row_cycles(const std::vector<uint8_t>& lens, const CodedTable& table,
+                                 const DecoderConfig& decoder, uint32_t pitch_bits) {
     const size_t per_row = size_t(table.dim) * table.spec.per_byte();
     std::vector<uint32_t> cycles(table.rows);
     for (uint64_t i = 0; i < table.rows; ++i)
         cycles[i] = static_cast<uint32_t>(
             row_timing(decoder, pitch_bits, lens.data() + i * per_row, per_row).latency_cycles);
     return cycles;
+}
+}  // namespace
+
+std::vector<uint32_t> coded_row_cycles(const CodedTable& table, const DecoderConfig& decoder, uint32_t pitch_bits) {
+    return row_cycles(all_code_lengths(table), table, decoder, pitch_bits);
+}
+
+std::vector<uint32_t> coded_row_cycles(const CodedStore& store, const DecoderConfig& decoder, uint32_t pitch_bits) {
+    return row_cycles(store.code_lengths(), store.table(), decoder, pitch_bits);
 }
 
 ZipfSampler::ZipfSampler(uint64_t n, double alpha) : m_n(std::max<uint64_t>(n, 1)), m_alpha(alpha) {

@@ -10,6 +10,7 @@
 #include <functional>
 #include <sstream>
 
+#include "embzip/coded_store.hpp"
 #include "embzip/errors.hpp"
 #include "embzip/layout.hpp"
 #include "embzip_sim/modules.hpp"
@@ -288,7 +289,8 @@ std::unique_ptr<RtlSetup> rtl_setup(const SimConfig& c, const TableModel& t, boo
     const std::string key = "decoder.model";
     if (c.table.coded_dir.empty())
         throw InputError(key + ": rtl needs a coded table (table.coded_dir), got a declared table");
-    auto table = std::make_shared<const CodedTable>(read_ezt((std::filesystem::path(c.table.coded_dir) / "table.ezt").string()));
+    // The table build_compressed_table opened: the lanes take their slot bits from it.
+    auto table = t.store->shared_table();
     if (table->overflow || c.table.overflow_fraction > 0.0)
         throw InputError(key + ": rtl does not support tables with overflow rows (the generated decoder has no "
                                "overflow port yet); use decoder.model cpp, or a table encoded without --overflow");
@@ -345,9 +347,10 @@ TableModel build_coded_table(const TableEntry& e, const DecoderConfig& dec, uint
     t.overflow_fraction = spec.overflow_fraction;
     const uint32_t flag = t.overflow_fraction > 0.0 ? 1 : 0;  // overflow flag bit (issue 3 layout)
     if (!spec.coded_dir.empty()) {
-        const std::string path = (std::filesystem::path(spec.coded_dir) / "table.ezt").string();
-        if (!std::filesystem::exists(path)) throw InputError(key + ".coded_dir: no table.ezt in '" + spec.coded_dir + "'");
-        const CodedTable ct = read_ezt(path);
+        if (!std::filesystem::exists(CodedStore::table_path(spec.coded_dir)))
+            throw InputError(key + ".coded_dir: no table.ezt in '" + spec.coded_dir + "'");
+        t.store = CodedStore::open(spec.coded_dir);
+        const CodedTable& ct = t.store->table();
         // A table with its own overflow rows: the flag is in W already and each slot says
         // whether its row is stored raw; a declared fraction on top would mean nothing.
         if (ct.overflow && flag)
@@ -363,9 +366,9 @@ TableModel build_coded_table(const TableEntry& e, const DecoderConfig& dec, uint
                              std::to_string(t.pitch_bits));
         if (ct.overflow) {
             t.stored_overflow = true;
-            t.overflow_index = stored_overflow_rows(ct);
+            t.overflow_index = t.store->overflow_rows();
         }
-        t.decode_cycles = coded_row_cycles(ct, dec, t.pitch_bits);
+        t.decode_cycles = coded_row_cycles(*t.store, dec, t.pitch_bits);
         t.data = std::make_shared<const Table>(decode_table(ct));
     } else {
         t.name = legacy ? "declared " + std::to_string(spec.rows) + " x " + std::to_string(spec.dim) +
@@ -388,11 +391,13 @@ TableModel build_coded_table(const TableEntry& e, const DecoderConfig& dec, uint
     return t;
 }
 
-TableModel build_plain_table(const TableEntry& e, const PitchSpec& pitch, uint32_t bb, bool with_data) {
+TableModel build_plain_table(const TableEntry& e, const PitchSpec& pitch, uint32_t bb, bool with_data,
+                             std::shared_ptr<const CodedStore> store) {
     TableModel t;
     t.coded = false;
     if (!e.spec.coded_dir.empty()) {
-        const CodedTable ct = read_ezt((std::filesystem::path(e.spec.coded_dir) / "table.ezt").string());
+        if (!store) store = CodedStore::open(e.spec.coded_dir);
+        const CodedTable& ct = store->table();
         t.rows = ct.rows;
         t.dim = ct.dim;
         // The same rows, read plain (simulate() shares the compressed table's decode instead).
@@ -534,9 +539,9 @@ SimResult simulate(const SimConfig& c, const RunOptions& o) {
         burst.label = "plain (burst pitch)";
         const PitchSpec burst_pitch{PitchSpec::Kind::Burst, 0};
         for (size_t i = 0; i < entries.size(); ++i) {
-            plain.tables.push_back(build_plain_table(entries[i], c.baseline.pitch, bb, false));
+            plain.tables.push_back(build_plain_table(entries[i], c.baseline.pitch, bb, false, systems[0].tables[i].store));
             plain.tables.back().data = systems[0].tables[i].data;
-            burst.tables.push_back(build_plain_table(entries[i], burst_pitch, bb, false));
+            burst.tables.push_back(build_plain_table(entries[i], burst_pitch, bb, false, systems[0].tables[i].store));
             burst.tables.back().data = systems[0].tables[i].data;
             burst_same = burst_same && burst.tables.back().pitch_bits == plain.tables.back().pitch_bits;
         }

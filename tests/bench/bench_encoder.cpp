@@ -8,19 +8,13 @@
 #include "embzip/layout.hpp"
 #include "embzip/methods.hpp"
 #include "embzip/table_io.hpp"
+#include "../default_table.hpp"
 
 using namespace embzip;
 
 namespace {
 
-const Table& default_table() {
-    static const Table t = [] {
-        LoadOptions o;
-        o.path = EMBZIP_SOURCE_DIR "/data/glove100_int8_50k.npy";
-        return load_table(o);
-    }();
-    return t;
-}
+using test::default_table;
 
 Table first_rows(uint64_t rows) {
     const Table& full = default_table();

@@ -46,12 +46,12 @@ inline void check_ezt(const std::vector<uint8_t>& bytes) {
         FloatTable one;
         one.rows = 1;
         one.dim = t.dim;
-        one.kind = FloatKind(t.float_kind);
+        one.kind = t.floats->kind;
         one.bytes = values;
         const FloatPlanes p = split_planes(one);
         EMBZIP_FUZZ_EXPECT(p.exponents.bytes == row);
-        EMBZIP_FUZZ_EXPECT(same_bits(p.raw.data(), t.raw_plane.data() + r * t.raw_row_bytes(),
-                                     uint64_t(t.dim) * t.raw_bits));
+        EMBZIP_FUZZ_EXPECT(same_bits(p.raw.data(), t.floats->bytes.data() + r * t.raw_row_bytes(),
+                                     uint64_t(t.dim) * t.floats->raw_bits));
     }
     const uint64_t past = t.rows;
     EMBZIP_FUZZ_EXPECT(d.decode_row(past, row.data()) == Status::OutOfRange);

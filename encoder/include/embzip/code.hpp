@@ -15,9 +15,13 @@ struct CodeGeometry {
     static constexpr unsigned kLutBits = 11;     // software decoder's first-level table
     static constexpr unsigned kMaxBooks = 16;
     static constexpr unsigned kMaxDim = 65535;
+    // Longest overflow index, and so log2 of the most rows a table may have (an index can name
+    // any row). The decoder reads flag + index from one 64-bit window with 56 valid bits.
+    static constexpr unsigned kMaxOverflowIndexBits = 40;
 };
 static_assert(CodeGeometry::kMaxCodeLen <= 57, "bit reader refills 57 bits at a time");
 static_assert(CodeGeometry::kLutBits <= CodeGeometry::kMaxCodeLen);
+static_assert(1 + CodeGeometry::kMaxOverflowIndexBits <= 57, "flag + index in one refill");
 
 // Selector bits that name one of `books` code books: ceil(log2 books), 0 for one book.
 inline unsigned selector_bits_for(size_t books) {

@@ -9,10 +9,47 @@ namespace embzip {
 // @throws IoError
 std::vector<uint8_t> read_file(const std::string& path);
 
-// Writes to "<path>.tmp.<pid>" and renames over path, so a failure never leaves a
-// half-written result behind. @throws IoError
+// A temporary name next to path, "<path>.tmp.<pid>.<n>" with n unique in the process, so that
+// neither two processes nor two threads of one process ever share a temporary.
+std::string temp_name(const std::string& path);
+
+// Writes to temp_name(path) and renames over path, so a failure never leaves a half-written
+// result behind (the temporary is removed, also on SIGINT/SIGTERM/SIGHUP/SIGXFSZ once
+// install_cleanup_handlers() ran). @throws IoError
 void write_file_atomic(const std::string& path, const void* data, size_t size);
 void write_file_atomic(const std::string& path, const std::string& text);
+
+// Writes path in place (no rename): for files inside a staging directory. @throws IoError
+void write_file(const std::string& path, const void* data, size_t size);
+
+// A temporary file or (empty-once-its-files-are-gone) directory that is removed when the guard
+// goes out of scope unless release()d, and by the signal handlers while it is registered.
+// Tracks up to kMaxTemporaries at once; more are still removed by the destructor, just not on
+// a signal. SIGKILL cannot be caught: nothing can clean up after it (temporaries are named
+// *.tmp.* / .*.staging.* so they are easy to find).
+class TempGuard {
+  public:
+    static constexpr int kMaxTemporaries = 32;
+    enum class Kind { File, Directory };
+    explicit TempGuard(std::string path, Kind kind = Kind::File);
+    ~TempGuard();
+    TempGuard(const TempGuard&) = delete;
+    TempGuard& operator=(const TempGuard&) = delete;
+    void release();  // the temporary became the result (or was renamed away): keep it
+    const std::string& path() const { return m_path; }
+
+  private:
+    std::string m_path;
+    Kind m_kind;
+    int m_slot = -1;
+    bool m_released = false;
+};
+
+// Installs handlers for SIGINT, SIGTERM, SIGHUP and SIGXFSZ that remove every registered
+// temporary, then re-raise the signal with its default action (so the exit status still says
+// which signal ended the process). Call once from a tool's main; the library never installs
+// signal handlers by itself.
+void install_cleanup_handlers();
 
 uint32_t crc32(const uint8_t* data, size_t size, uint32_t crc = 0);
 

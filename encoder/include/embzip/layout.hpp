@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,14 +14,25 @@
 
 namespace embzip {
 
+// Float tables: the coded byte rows are the exponent plane (one symbol per element, below
+// 2^exp_bits); this plane holds every row's sign and mantissa bits, raw_bits per element.
+struct RawPlane {
+    FloatKind kind = FloatKind::BF16;
+    uint32_t raw_bits = 0;
+    std::vector<uint8_t> bytes;  // rows x row_bytes(dim)
+    uint64_t row_bytes(uint32_t dim) const { return (uint64_t(dim) * raw_bits + 7) / 8; }
+};
+
 // A table coded at a fixed row pitch: row i occupies bits [i * pitch_bits, i * pitch_bits +
 // row_bits) of the payload, MSB first: [overflow flag], selector bits, then the codes of its
 // symbols, then zero padding. Row i is decodable from its offset alone; an overflowed row
 // (flag 1) holds an index into the raw overflow region instead: one extra read.
+// This is the in-memory value the encoder builds; a table on disk is opened as a CodedStore
+// (coded_store.hpp), which owns one of these, validated, and what the tools derive from it.
 struct CodedTable {
     uint64_t rows = 0;
     uint32_t dim = 0;
-    Dtype dtype = Dtype::Int8;
+    Dtype dtype = Dtype::Int8;  // of the coded byte rows (float tables: Uint8 exponents)
     SymbolSpec spec;
     std::vector<CodeLengths> books;
     uint32_t selector_bits = 0;
@@ -32,22 +45,22 @@ struct CodedTable {
     uint32_t index_bits = 0;       // width of an overflow index
     uint64_t overflow_rows = 0;
     std::vector<uint8_t> overflow_region;  // overflow_rows x dim raw bytes
-    // Float tables: the coded rows are the exponent plane; raw_plane holds every row's sign and
-    // mantissa bits (raw_bits per element), raw_row_bytes() bytes a row.
-    uint8_t float_kind = 0;  // 0: byte table, else a FloatKind value
-    uint32_t raw_bits = 0;
-    std::vector<uint8_t> raw_plane;
-    bool is_float() const { return float_kind != 0; }
-    uint64_t raw_row_bytes() const { return (uint64_t(dim) * raw_bits + 7) / 8; }
-    unsigned value_bytes() const {
-        return is_float() ? float_format(FloatKind(float_kind)).bits / 8 : 1;
-    }
+    std::optional<RawPlane> floats;        // set: a float table (rows are its exponent plane)
+
+    bool is_float() const { return floats.has_value(); }
+    uint64_t raw_row_bytes() const { return floats ? floats->row_bytes(dim) : 0; }
+    unsigned value_bytes() const { return floats ? float_format(floats->kind).bits / 8 : 1; }
+    // The element type of the table the rows decode to: int8, uint8, bf16, fp16, fp32.
+    const char* element_name() const;
 
     static constexpr size_t kPayloadSlack = 8;  // lets the bit reader load 8 bytes at the end
     uint64_t payload_bytes() const { return (rows * pitch_bits + 7) / 8; }
     // Everything stored: rows, code books (one length byte per symbol), scales.
     uint64_t stored_bytes() const;
 };
+
+// Largest pitch granularity (--align): a row's padding is below it.
+constexpr unsigned kMaxAlignBits = 4096;
 
 // Bytes of an .ezt file with this geometry (header, sections, payload, overflow region).
 uint64_t stored_bytes(uint64_t rows, uint32_t dim, SymbolSpec spec, size_t books,
@@ -72,14 +85,19 @@ struct SlotHeader {
 // @pre row < table.rows
 SlotHeader slot_header(const CodedTable& table, uint64_t row);
 
-enum class Status { Ok, OutOfRange, BadSelector, BadCode, RowOverrun, BadOverflowIndex };
+// BadExponent: a float table's exponent symbol does not fit its format's exponent field (a
+// corrupt file; merging it would overwrite the sign bit).
+enum class Status { Ok, OutOfRange, BadSelector, BadCode, RowOverrun, BadOverflowIndex, BadExponent };
 const char* status_message(Status status);
 
 // Random-access decoder. Never trusts the payload: any bit pattern yields Ok or an error
-// status, never a read outside the payload.
+// status, never a read outside the payload. It shares ownership of its table, so it cannot
+// outlive it: built from a shared_ptr (CodedStore::decoder() gives one ready-made), or from a
+// CodedTable value, which it copies (moves, for a temporary).
 class RowDecoder {
   public:
-    explicit RowDecoder(const CodedTable& table);
+    explicit RowDecoder(std::shared_ptr<const CodedTable> table);
+    explicit RowDecoder(CodedTable table);
     Status decode_row(uint64_t index, uint8_t* out) const;
     // Rows indices[0..count) into out (count x dim bytes), several rows interleaved: the gather an
     // embedding-bag lookup does. Returns the first error status, if any.
@@ -97,9 +115,14 @@ class RowDecoder {
     Start start(uint64_t index, uint8_t* out, kernel::RowJob& job, Status* status) const;
     template <typename IndexFn>
     Status decode_batched(IndexFn index_of, size_t count, uint8_t* out) const;
-    const CodedTable& m_table;
+    std::shared_ptr<const CodedTable> m_owner;
+    const CodedTable& m_table;  // *m_owner
     std::vector<kernel::BookTables> m_books;
 };
+
+// A shared_ptr that does not own `table`: for a decoder that lives only inside a call that
+// holds the table (decode_table, timing), so it need not copy it. Never let it escape.
+std::shared_ptr<const CodedTable> borrow(const CodedTable& table);
 
 // Decodes every row, split over `threads` threads (0: every core); the result does not depend
 // on the thread count. @throws FormatError naming the first bad row.
@@ -109,6 +132,8 @@ FloatTable decode_float_table(const CodedTable& table, unsigned threads = 0);
 void decode_rows_into(const CodedTable& table, uint8_t* out, unsigned threads = 0);
 
 // .ezt file: see encoder/README.md for the layout. @throws FormatError / IoError.
+// write_ezt writes one file; a coded directory is written whole by CodedStore::write.
+std::vector<uint8_t> ezt_bytes(const CodedTable& table);
 void write_ezt(const std::string& path, const CodedTable& table);
 CodedTable read_ezt(const std::string& path);
 CodedTable parse_ezt(const std::vector<uint8_t>& bytes, const std::string& name);

@@ -24,17 +24,51 @@ enum class Method {
     Zstd19
 };
 
+enum class SaStart { Balanced, Huffman };
+struct MethodOptions;
+struct CodeResult;
+
+// Options a method reads, beyond --max-code-len and --overflow which every encoding honours
+// (listed in the CLI's help; --books is rejected by a method that does not honour it).
+enum MethodOption : unsigned {
+    kOptSeed = 1u << 0,        // --seed
+    kOptTimeLimit = 1u << 1,   // --time-limit
+    kOptIterations = 1u << 2,  // --iterations
+    kOptStart = 1u << 3,       // --start
+    kOptMwu = 1u << 4,         // --mwu-iterations, --eta
+    kOptBooks = 1u << 5,       // --books
+};
+
+// The method registry: one row per method. Parsing, "all", "best" (every encoding), the CLI's
+// help and the README's method list (checked by a test) all come from this table.
+struct MethodInfo {
+    Method method;
+    const char* name;
+    // References, not encodings: limit8/limit4 (per-row Huffman, the paper's limits), entropy0
+    // (order-0 entropy of the whole table) and zstd19 (the whole table through zstd -19, no
+    // random access). For entropy0 and zstd19, row_bits is the average per row (rounded up).
+    bool reference;
+    // Fits its code to the rows left in place itself; other encodings get the best overflow
+    // threshold for their own code.
+    bool plans_overflow;
+    unsigned options;  // MethodOption bits
+    const char* help;  // one line
+    CodeResult (*run)(const Table& table, const MethodOptions& options);
+};
+const std::vector<MethodInfo>& method_registry();
+const MethodInfo& method_info(Method method);
+
 const char* method_name(Method method);
 // @throws InputError naming the valid methods.
 Method parse_method(const std::string& text);
 std::vector<Method> parse_method_list(const std::string& comma_list);  // "all" = every method
 std::vector<Method> all_methods();
-// References, not encodings: limit8/limit4 (per-row Huffman, the paper's limits), entropy0
-// (order-0 entropy of the whole table) and zstd19 (the whole table through zstd -19, no random
-// access). For entropy0 and zstd19, row_bits is the average per row (rounded up).
+std::vector<Method> encodable_methods();  // every method that is not a reference ("best")
 bool is_reference(Method method);
-
-enum class SaStart { Balanced, Huffman };
+// "name  help" lines of every method (encodable_only: encodings only), for the CLI's help.
+std::string method_help(bool encodable_only);
+// "a, b, c" of every method's name (encodable_only: encodings only).
+std::string method_names(bool encodable_only);
 
 struct MethodOptions {
     uint64_t seed = 1;

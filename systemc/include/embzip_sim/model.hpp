@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "embzip/coded_store.hpp"
 #include "embzip/decoder_timing.hpp"
 #include "embzip/table.hpp"
 
@@ -47,11 +48,13 @@ struct TableModel {
     // A coded table with its own overflow rows: (row, index into the raw region), sorted by row,
     // from the flag bit and index of each slot. Takes the place of overflow_fraction.
     bool stored_overflow = false;
-    std::vector<std::pair<uint64_t, uint64_t>> overflow_index;
+    std::vector<OverflowEntry> overflow_index;
     uint64_t overflow_base = 0;          // byte address of the raw overflow rows
     // Decoded rows (dim bytes each) when the table comes from a coded directory: what the
     // pooling unit sums. nullptr for declared tables (timing only).
     std::shared_ptr<const Table> data;
+    // The coded directory, opened once (nullptr for declared tables).
+    std::shared_ptr<const CodedStore> store;
     std::vector<uint32_t> decode_cycles; // per row (coded directory), empty: uniform_cycles
     uint32_t uniform_cycles = 0;         // declared tables: the synthetic worst row
     uint32_t slot_cycles = 0;            // an overflow slot: input + pipeline latency only
@@ -81,12 +84,11 @@ uint32_t declared_row_cycles(const DecoderConfig& decoder, uint32_t pitch_bits, 
 // Per-row lane latency (decoder_timing.hpp contract) of every row of a coded table.
 // Code lengths are those of embzip::row_code_lengths, computed for all rows in one pass.
 std::vector<uint32_t> coded_row_cycles(const CodedTable& table, const DecoderConfig& decoder, uint32_t pitch_bits);
+// The same from a store's cached code lengths.
+std::vector<uint32_t> coded_row_cycles(const CodedStore& store, const DecoderConfig& decoder, uint32_t pitch_bits);
 // Code lengths of every symbol of every row (row-major), the batch form of row_code_lengths
 // (embzip::all_row_code_lengths; overflowed rows have lengths 0).
 std::vector<uint8_t> all_code_lengths(const CodedTable& table);
-// Rows of a coded table stored raw: (row, overflow index) for every slot whose flag is 1, in row
-// order. Empty for tables without overflow. @throws FormatError for an index past the region.
-std::vector<std::pair<uint64_t, uint64_t>> stored_overflow_rows(const CodedTable& table);
 
 enum class Distribution { Uniform, Zipf, Sequential, Trace };
 enum class TraceFormat { Text, U32, U64 };

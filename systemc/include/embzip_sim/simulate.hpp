@@ -84,7 +84,9 @@ struct RunOptions {
 // burst_bytes: of the first DRAM tier (pitch "burst").
 TableModel build_coded_table(const TableEntry& entry, const DecoderConfig& decoder, uint32_t burst_bytes);
 // with_data: decode a coded directory's rows for the pooling sums (TableModel::data).
-TableModel build_plain_table(const TableEntry& entry, const PitchSpec& pitch, uint32_t burst_bytes, bool with_data);
+// store: the coded directory's, already open (nullptr: open spec.coded_dir).
+TableModel build_plain_table(const TableEntry& entry, const PitchSpec& pitch, uint32_t burst_bytes, bool with_data,
+                             std::shared_ptr<const CodedStore> store = nullptr);
 // The first table of a config (single-table configs).
 TableModel build_compressed_table(const SimConfig& config);
 TableModel build_plain_table(const SimConfig& config, bool with_data = true);
