@@ -60,6 +60,12 @@ SystemResult collect(SimSystem& s, const SimConfig& cfg) {
         r.bank_util.push_back(banks);
     }
     r.row_buffer_hit_rate = reads ? std::max(0.0, 1.0 - double(acts) / double(reads)) : 0.0;
+    r.merged_reads = mem.merged_bursts();
+    // Energy (energy.hpp): DRAM from the command counts, the input buffer per fetched byte, the
+    // lanes per decoded symbol (an overflowed row decodes none).
+    if (cfg.memory.power) r.energy.dram = dram_energy(cfg.memory, mem);
+    r.energy.sram = cfg.energy.sram_pj_per_byte * double(mem.requested_bursts()) * cfg.memory.burst_bytes();
+    r.energy.decoder = cfg.energy.decoder_pj_per_symbol * double(t.symbols) * double(r.lookups - std::min(r.lookups, r.overflow_reads));
     r.memory_util = *std::max_element(r.channel_util.begin(), r.channel_util.end());
     r.lanes = s.pipeline->core().lanes();
     r.decoder_util = r.lanes ? std::min(1.0, double(s.pipeline->core().lane_busy_ps()) / (double(r.lanes) * end)) : 0.0;
@@ -101,6 +107,8 @@ nlohmann::json system_json(const SystemResult& r) {
     j["sample_latency_ns"] = latency_json(r.sample_latency);
     j["row_buffer_hit_rate"] = r.row_buffer_hit_rate;
     j["overflow_reads"] = r.overflow_reads;
+    j["merged_reads"] = r.merged_reads;
+    j["energy"] = system_energy_json(r.energy, r.lookups);
     if (r.sum_checksum) j["decoded_sums_checksum"] = hex(r.sum_checksum);
     j["utilisation"] = {{"memory", r.memory_util},     {"channels", r.channel_util},
                         {"data_bus", r.bus_util},      {"banks", r.bank_util},
@@ -202,6 +210,7 @@ TableModel build_compressed_table(const SimConfig& c) {
             t.overflow_index = stored_overflow_rows(ct);
         }
         t.decode_cycles = coded_row_cycles(ct, dec, t.pitch_bits);
+        t.symbols = ct.dim * ct.spec.per_byte();
         t.data = std::make_shared<const Table>(decode_table(ct));
     } else {
         t.name = "declared " + std::to_string(c.table.rows) + " x " + std::to_string(c.table.dim) + " B, W = " +
@@ -211,6 +220,7 @@ TableModel build_compressed_table(const SimConfig& c) {
         t.row_bits = c.table.row_bits;
         t.pitch_bits = resolve_pitch(c.table.pitch, t.row_bits, bb, t.row_bits);
         const uint32_t symbols = t.dim * (8 / c.table.symbol_bits);
+        t.symbols = symbols;
         t.uniform_cycles = declared_row_cycles(dec, t.pitch_bits, t.row_bits - c.table.selector_bits - flag, symbols);
     }
     t.slot_cycles = static_cast<uint32_t>((t.pitch_bits + dec.bus_bits - 1) / dec.bus_bits + kDecoderPipelineLatency);
@@ -360,6 +370,12 @@ std::string summary_text(const SimResult& r) {
     row("util memory/decoder/pooling",
         num(c.memory_util, "%.2f") + "/" + num(c.decoder_util, "%.2f") + "/" + num(c.pooling_util, "%.2f"),
         b ? num(b->memory_util, "%.2f") + "/-/" + num(b->pooling_util, "%.2f") : "");
+    if (c.energy.dram) {
+        auto pj = [&](const SystemResult& x) {
+            return num((x.energy.dram->total() + x.energy.sram + x.energy.decoder) / double(x.lookups), "%.0f");
+        };
+        row("energy per lookup pJ", pj(c), b && b->energy.dram ? pj(*b) : "");
+    }
     row("bottleneck", c.bottleneck, b ? b->bottleneck : "");
     if (b) {
         std::snprintf(line, sizeof line, "  speedup %.3fx, DRAM bytes per lookup %.3fx of plain\n",
