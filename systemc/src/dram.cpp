@@ -227,44 +227,48 @@ Cycle DramChannel::rd_earliest(unsigned i) const {
     return t;
 }
 
+Cycle DramChannel::bank_candidate(unsigned i, Kind& kind, size_t& pos) const {
+    const Bank& b = m_banks[i];
+    const std::vector<Request>& q = b.queue;
+    pos = 0;
+    if (!b.open) {
+        kind = Kind::Activate;
+        return std::max(act_earliest(i), q.front().at);
+    }
+    Cycle t_hit = kNever, t_pre = kNever;
+    size_t hit = 0;
+    // The oldest request misses: younger hits pass it until the row has served row_hit_cap
+    // reads; from then on only its PRE may go (no starvation past the cap; DRAMsim3 keeps
+    // serving hits until the PRE's own timing is met).
+    const bool head_miss = q.front().row != b.row;
+    const bool capped = head_miss && b.row_reads >= m_cfg.row_hit_cap;
+    if (b.hits > 0 && !capped) {
+        while (q[hit].row != b.row) ++hit;
+        t_hit = std::max(rd_earliest(i), q[hit].at);
+    }
+    if (head_miss && (b.hits == 0 || capped)) t_pre = std::max({b.pre_ok, row_cmd_free(), q.front().at});
+    if (t_pre <= t_hit) {  // ties: the older request first (DRAMsim3 scans in order)
+        kind = Kind::Precharge;
+        return t_pre;
+    }
+    kind = Kind::Read;
+    pos = hit;
+    return t_hit;
+}
+
 void DramChannel::select() {
     m_dirty = false;
-    m_next = kNever;
-    if (m_count == 0) return;
+    if (m_count == 0) {
+        m_next = kNever;
+        return;
+    }
     const uint32_t nbanks = static_cast<uint32_t>(m_banks.size());
     uint32_t best_rr = ~0u;
-    for (const uint32_t i : m_active) {
-        const Bank& b = m_banks[i];
-        const std::vector<Request>& q = b.queue;
+    auto consider = [&](uint32_t i) {
         Kind kind;
-        size_t pos = 0;
-        Cycle t;
-        if (b.open) {
-            Cycle t_hit = kNever, t_pre = kNever;
-            size_t hit = 0;
-            // The oldest request misses: younger hits pass it until the row has served
-            // row_hit_cap reads; from then on only its PRE may go (no starvation past the cap;
-            // DRAMsim3 keeps serving hits until the PRE's own timing is met).
-            const bool head_miss = q.front().row != b.row;
-            const bool capped = head_miss && b.row_reads >= m_cfg.row_hit_cap;
-            if (b.hits > 0 && !capped) {
-                while (q[hit].row != b.row) ++hit;
-                t_hit = std::max(rd_earliest(i), q[hit].at);
-            }
-            if (head_miss && (b.hits == 0 || capped)) t_pre = std::max({b.pre_ok, row_cmd_free(), q.front().at});
-            if (t_pre <= t_hit) {  // ties: the older request first (DRAMsim3 scans in order)
-                kind = Kind::Precharge;
-                t = t_pre;
-            } else {
-                kind = Kind::Read;
-                t = t_hit;
-                pos = hit;
-            }
-        } else {
-            kind = Kind::Activate;
-            t = std::max(act_earliest(i), q.front().at);
-        }
-        const uint32_t rr = (i + nbanks - m_last_bank - 1) % nbanks;
+        size_t pos;
+        const Cycle t = bank_candidate(i, kind, pos);
+        const uint32_t rr = (i + nbanks - m_last_bank - 1) % nbanks;  // round-robin order
         if (t < m_next || (t == m_next && rr < best_rr)) {
             m_next = t;
             best_rr = rr;
@@ -272,19 +276,32 @@ void DramChannel::select() {
             m_sel = i;
             m_sel_pos = pos;
         }
+    };
+    auto scan = [&] {
+        m_next = kNever;
+        best_rr = ~0u;
+        for (const uint32_t i : m_active) consider(i);
+    };
+    scan();
+    // One transaction a cycle moves to its bank's command queue: of those present, the first in
+    // order whose bank queue has room. In a cycle, commands issue before the move (DRAMsim3's
+    // ClockTick order), so moves before the next command are done here at once: they depend
+    // only on queue room, which only a read frees, and later arrivals queue behind.
+    for (;;) {
+        size_t j = m_txq.size();
+        for (size_t k = 0; k < m_txq.size(); ++k)
+            if (m_banks[m_txq[k].bank].queue.size() < m_cfg.cmd_queue_size &&
+                (j == m_txq.size() || m_txq[k].at < m_txq[j].at))
+                j = k;
+        if (j == m_txq.size()) break;
+        const Cycle tx = std::max(m_xfer_free, m_txq[j].at);
+        if (tx >= m_next) break;
+        const uint32_t bank = m_txq[j].bank;
+        transfer(j, tx);
+        // A new request may change its bank's candidate (a hit stops the PRE of a miss).
+        if (m_next != kNever && bank == m_sel) scan();
+        else consider(bank);
     }
-    // One transaction a cycle moves to its bank's command queue: the first in order that fits.
-    // In a cycle, commands issue before the transfer (DRAMsim3's ClockTick order).
-    for (size_t j = 0; j < m_txq.size(); ++j)
-        if (m_banks[m_txq[j].bank].queue.size() < m_cfg.cmd_queue_size) {
-            const Cycle tx = std::max(m_xfer_free, m_txq[j].at);
-            if (tx < m_next) {
-                m_next = tx;
-                m_kind = Kind::Transfer;
-                m_sel = static_cast<unsigned>(j);
-            }
-            break;
-        }
     for (unsigned r = 0; r < m_ranks.size(); ++r)
         if (m_ranks[r].refresh_due <= m_next) {
             m_next = m_ranks[r].refresh_due;
@@ -303,9 +320,9 @@ void DramChannel::use_cmd_bus(bool column, Cycle t) {
     else m_row_cmd_free = t + 1;
 }
 
-void DramChannel::transfer(Cycle t) {
-    const Request r = m_txq[m_sel];
-    m_txq.erase(m_txq.begin() + static_cast<std::ptrdiff_t>(m_sel));
+void DramChannel::transfer(size_t j, Cycle t) {
+    const Request r = m_txq[j];
+    m_txq.erase(m_txq.begin() + static_cast<std::ptrdiff_t>(j));
     Bank& b = m_banks[r.bank];
     if (b.queue.empty()) {
         m_active_pos[r.bank] = static_cast<uint32_t>(m_active.size());
@@ -328,10 +345,6 @@ bool DramChannel::issue(std::vector<uint64_t>& tags, Cycle& data_end) {
     if (m_next == kNever) return false;
     const Cycle t = m_next;
     m_dirty = true;
-    if (m_kind == Kind::Transfer) {
-        transfer(t);
-        return false;
-    }
     if (m_kind == Kind::Refresh) {
         refresh_rank(m_sel, m_ranks[m_sel].refresh_due);
         return false;

@@ -128,7 +128,7 @@ struct ChannelStats {
 // until the row has served row_hit_cap reads; a closed bank activates for its oldest request.
 // Among banks, the command that can issue first, ties broken round-robin from the bank that
 // issued last. With read_merging, a read of a burst already queued joins it: one RD answers both.
-// Event-driven: every decision jumps to the cycle the next command (or transfer) can happen.
+// Event-driven: every decision jumps to the cycle the next command can happen.
 class DramChannel {
 public:
     explicit DramChannel(const DramConfig& config);
@@ -146,7 +146,7 @@ public:
     size_t queued() const { return m_count; }
 
 private:
-    enum class Kind { Read, Activate, Precharge, Refresh, Transfer };
+    enum class Kind { Read, Activate, Precharge, Refresh };
     struct Request {
         uint64_t tag, key;
         uint32_t bank, row;
@@ -172,7 +172,8 @@ private:
         Cycle state_since = 0;  // background accounting: cycle of the last open/closed change
     };
     void select();
-    void transfer(Cycle t);
+    Cycle bank_candidate(unsigned bank, Kind& kind, size_t& pos) const;
+    void transfer(size_t index, Cycle t);
     Cycle act_earliest(unsigned bank) const;
     Cycle rd_earliest(unsigned bank) const;
     Cycle row_cmd_free() const { return m_row_cmd_free; }
@@ -205,7 +206,7 @@ private:
     bool m_dirty = true;
     Cycle m_next = kNever;
     Kind m_kind = Kind::Read;
-    unsigned m_sel = 0;  // bank, or rank for refresh, or transaction index for a transfer
+    unsigned m_sel = 0;  // bank, or rank for refresh
     size_t m_sel_pos = 0;
     ChannelStats m_stats;
 };
