@@ -8,6 +8,7 @@
 
 #include "embzip/errors.hpp"
 #include "embzip/file_util.hpp"
+#include "embzip_sim/memory_run.hpp"
 #include "embzip_sim/simulate.hpp"
 
 namespace po = boost::program_options;
@@ -27,6 +28,9 @@ int sc_main(int argc, char* argv[]) {
         "print the resolved config, every default filled in, and exit (without --config: every "
         "key's default, null where a key is required or derived from others)")(
         "no-baseline", po::bool_switch(), "skip the plain-table simulation")(
+        "memory-only", po::bool_switch(),
+        "run the lookup stream through the memory alone (closed loop, no decoder): bandwidth, "
+        "latency, commands, energy; the mode scripts/compare_dramsim3.sh compares with DRAMsim3")(
         "bench", po::bool_switch(), "print simulation speed (lookups per wall second)")(
         "quiet,q", po::bool_switch(), "no progress on stderr; with --bench, the speed line alone");
     try {
@@ -55,6 +59,16 @@ int sc_main(int argc, char* argv[]) {
         const SimConfig config = parse_config(tree);
         if (vm["print-config"].as<bool>()) {
             std::cout << resolved_config_json(config, tree).dump(2) << "\n";
+            return 0;
+        }
+        if (vm["memory-only"].as<bool>()) {
+            const MemoryRunResult m = run_memory_only(config);
+            nlohmann::json j = to_json(m);
+            if (!(quiet && bench)) std::cout << j.dump(2) << "\n";
+            if (vm.count("out")) {
+                j["config"] = config;
+                write_file_atomic(vm["out"].as<std::string>(), j.dump(2) + "\n");
+            }
             return 0;
         }
         RunOptions o;

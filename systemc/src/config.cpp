@@ -37,8 +37,8 @@ using nlohmann::json;
 
 namespace {
 
-const char* const kSections[] = {"memory",   "table",    "decoder", "pooling",
-                                 "stream",   "baseline", "sim"};
+const char* const kSections[] = {"memory", "table",    "decoder", "pooling",
+                                 "stream", "baseline", "sim",     "energy"};
 
 std::string show(const json& v) { return v.dump(); }
 
@@ -157,9 +157,18 @@ json pitch_json(const PitchSpec& p) {
     return p.kind == PitchSpec::Kind::Bits ? json(p.bits) : json(pitch_name(p.kind));
 }
 
+template <class T>
+struct IsOptional : std::false_type {};
+template <class T>
+struct IsOptional<std::optional<T>> : std::true_type {};
+
 template <class T, class R>
 void read_leaf(const json& v, T& out, R range) {
-    if constexpr (std::is_same_v<T, bool>) {
+    if constexpr (IsOptional<T>::value) {
+        typename T::value_type x{};
+        read_leaf(v, x, range);
+        out = x;
+    } else if constexpr (std::is_same_v<T, bool>) {
         if (!v.is_boolean()) bad("must be true or false, got " + show(v));
         out = v.get<bool>();
     } else if constexpr (std::is_same_v<T, std::string>) {
@@ -183,7 +192,8 @@ void read_leaf(const json& v, T& out, R range) {
 
 template <class T>
 json leaf_json(const T& x) {
-    if constexpr (std::is_same_v<T, PitchSpec>) return pitch_json(x);
+    if constexpr (IsOptional<T>::value) return x ? leaf_json(*x) : json();
+    else if constexpr (std::is_same_v<T, PitchSpec>) return pitch_json(x);
     else return json(x);
 }
 
@@ -215,6 +225,17 @@ public:
             throw e.under(key);
         }
     }
+    template <class T>
+    void object(const char* key, std::optional<T>& field, Need need = Need::Optional) {
+        const json* v = find(key, need);
+        if (!v) return;
+        field.emplace();
+        try {
+            from_json(*v, *field);
+        } catch (const ConfigError& e) {
+            throw e.under(key);
+        }
+    }
     bool given(const char* key) const { return m_j.contains(key); }
     void done() const {
         for (auto it = m_j.begin(); it != m_j.end(); ++it)
@@ -233,16 +254,31 @@ private:
     std::set<std::string> m_used;
 };
 
+template <class V>
+void schema(V& v, DramPower& p);
+
 // Writes every key. With `defaults`, keys without a fixed default are null.
 class Writer {
 public:
     Writer(json& j, bool defaults) : m_j(j), m_defaults(defaults) { m_j = json::object(); }
     template <class T, class R = NoRange>
     void operator()(const char* key, T& field, R = {}, Need need = Need::Optional) {
+        if constexpr (IsOptional<T>::value)
+            if (!m_defaults && !field) return;  // an absent optional key stays absent
         m_j[key] = m_defaults && need != Need::Optional ? json() : leaf_json(field);
     }
     template <class T>
     void object(const char* key, T& field, Need = Need::Optional);
+    template <class T>
+    void object(const char* key, std::optional<T>& field, Need = Need::Optional) {
+        if (m_defaults) {
+            T x{};
+            Writer sub(m_j[key], true);
+            schema(sub, x);
+        } else if (field) {
+            m_j[key] = *field;
+        }
+    }
 
 private:
     json& m_j;
@@ -288,8 +324,33 @@ void schema(V& v, DramConfig& c) {
     v("address_mapping", c.address_mapping, NoRange{}, req);
     v("page_policy", c.page_policy);
     v("queue_size", c.queue_size, Ints{1, 4096});
+    v("cmd_queue_size", c.cmd_queue_size, Ints{1, 4096});
+    v("row_hit_cap", c.row_hit_cap, Ints{1, 1 << 20});
+    v("read_merging", c.read_merging);
+    v("dual_command_bus", c.dual_command_bus);
+    v("pseudo_channels", c.pseudo_channels, Ints{1, 2});
     v("refresh", c.refresh);
     v.object("timing", c.timing, req);
+    v.object("power", c.power);
+}
+
+template <class V>
+void schema(V& v, DramPower& p) {
+    constexpr Reals kMilliamps{0.0, 1e5, false};
+    constexpr Need req = Need::Required;
+    v("VDD", p.VDD, Reals{0.0, 10.0}, req);
+    v("IDD0", p.IDD0, kMilliamps, req);
+    v("IDD2N", p.IDD2N, kMilliamps, req);
+    v("IDD3N", p.IDD3N, kMilliamps, req);
+    v("IDD4R", p.IDD4R, kMilliamps, req);
+    v("IDD5AB", p.IDD5AB, kMilliamps, req);
+    v("io_pj_per_bit", p.io_pj_per_bit, Reals{0.0, 1e3, false});
+}
+
+template <class V>
+void schema(V& v, EnergySpec& e) {
+    v("sram_pj_per_byte", e.sram_pj_per_byte, Reals{0.0, 1e6, false});
+    v("decoder_pj_per_symbol", e.decoder_pj_per_symbol, Reals{0.0, 1e6, false});
 }
 
 template <class V>
@@ -358,6 +419,7 @@ void schema(V& v, SimConfig& c) {
     v.object("stream", c.stream);
     v.object("baseline", c.baseline);
     v.object("sim", c.sim);
+    v.object("energy", c.energy);
 }
 
 template <class T>
@@ -395,10 +457,33 @@ bool not_pitch_file(const PitchSpec& p) { return p.kind != PitchSpec::Kind::File
 void from_json(const json& j, DramTiming& t) { read_checked(j, t, [](const Reader&) {}); }
 void to_json(json& j, const DramTiming& t) { write(j, t); }
 
+void from_json(const json& j, DramPower& p) {
+    read_checked(j, p, [&](const Reader&) {
+        // DRAMPower's increments must not be negative: each current above its standby current.
+        if (p.IDD3N < p.IDD2N) throw ConfigError("IDD3N", "must be >= IDD2N (" + num_text(p.IDD2N) + "), got " + num_text(p.IDD3N));
+        if (p.IDD4R < p.IDD3N) throw ConfigError("IDD4R", "must be >= IDD3N (" + num_text(p.IDD3N) + "), got " + num_text(p.IDD4R));
+        if (p.IDD5AB < p.IDD3N)
+            throw ConfigError("IDD5AB", "must be >= IDD3N (" + num_text(p.IDD3N) + "), got " + num_text(p.IDD5AB));
+    });
+}
+void to_json(json& j, const DramPower& p) { write(j, p); }
+
+void from_json(const json& j, EnergySpec& e) { read_checked(j, e, [](const Reader&) {}); }
+void to_json(json& j, const EnergySpec& e) { write(j, e); }
+
 void from_json(const json& j, DramConfig& c) {
     read_checked(j, c, [&](const Reader&) {
         if (c.name.empty()) c.name = display_name(c);
         validate(c);
+        if (c.power) {
+            // The activation increment, VDD (IDD0 tRC - IDD3N tRAS - IDD2N tRP), must not be
+            // negative for this timing.
+            const DramPower& p = *c.power;
+            const double need = (p.IDD3N * c.timing.tRAS + p.IDD2N * c.timing.tRP) / (double(c.timing.tRAS) + c.timing.tRP);
+            if (p.IDD0 < need)
+                throw ConfigError("power.IDD0", "must be >= " + num_text(need) +
+                                                    " (IDD3N and IDD2N weighted by tRAS and tRP), got " + num_text(p.IDD0));
+        }
     });
 }
 void to_json(json& j, const DramConfig& c) { write(j, c); }
@@ -723,7 +808,8 @@ json ini_to_memory_json(const std::string& path) {
     // DRAMsim3 derives ranks from the channel size (MB) and the device geometry. Every factor
     // is at most 2^40, so the product (at most 2^200) is finite in double; geometry values are
     // powers of two (checked later), for which the product is exact.
-    const double rank_mb = double(num("dram_structure.rows")) * double(num("dram_structure.columns")) *
+    const bool hbm = get("dram_structure.protocol").rfind("HBM", 0) == 0;
+    const double rank_mb = double(num("dram_structure.rows")) * double(num("dram_structure.columns")) * (hbm ? 2.0 : 1.0) *
                            double(num("system.bus_width")) / 8 * double(num("dram_structure.bankgroups")) *
                            double(num("dram_structure.banks_per_group")) / (1024.0 * 1024.0);
     const double size_mb = double(num("system.channel_size"));
@@ -735,6 +821,25 @@ json ini_to_memory_json(const std::string& path) {
         throw InputError(where("system.row_buf_policy") + ": must be OPEN_PAGE or CLOSE_PAGE, got '" + policy + "'");
     m["page_policy"] = policy == "OPEN_PAGE" ? "open" : "closed";
     if (kv.count("system.trans_queue_size")) m["queue_size"] = num("system.trans_queue_size");
+    if (kv.count("system.cmd_queue_size")) m["cmd_queue_size"] = num("system.cmd_queue_size");
+    if (kv.count("system.queue_structure") && kv["system.queue_structure"] != "PER_BANK")
+        throw InputError(where("system.queue_structure") + ": only PER_BANK is modelled, got '" +
+                         kv["system.queue_structure"] + "'");
+    // DRAMsim3's conventions: an HBM "column" is two device columns (prefetch), and HBM issues
+    // a row and a column command in one cycle (hbm_dual_cmd, on by default).
+    if (hbm) {
+        m["columns"] = m["columns"].get<int64_t>() * 2;
+        const std::string dual = kv.count("dram_structure.hbm_dual_cmd") ? kv["dram_structure.hbm_dual_cmd"] : "true";
+        m["dual_command_bus"] = dual == "true" || dual == "True" || dual == "1";
+    }
+    if (kv.count("power.VDD")) {
+        json p;
+        p["VDD"] = real("power.VDD", get("power.VDD"));
+        for (const char* k : {"IDD0", "IDD2N", "IDD3N", "IDD4R", "IDD5AB"})
+            p[k] = real(std::string("power.") + k, get(std::string("power.") + k));
+        if (kv.count("power.io_pj_per_bit")) p["io_pj_per_bit"] = real("power.io_pj_per_bit", kv["power.io_pj_per_bit"]);
+        m["power"] = p;
+    }
     json t;
     t["tCK"] = real("timing.tCK", get("timing.tCK"));
     t["CL"] = num("timing.CL");

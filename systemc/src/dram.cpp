@@ -36,6 +36,7 @@ void validate(const DramConfig& c) {
     pow2("rows", c.rows);
     pow2("columns", c.columns);
     pow2("bus_width", c.bus_width);
+    pow2("pseudo_channels", c.pseudo_channels);
     pow2("device_width", c.device_width);
     pow2("BL", c.burst_length);
     if (c.device_width > c.bus_width)
@@ -48,6 +49,12 @@ void validate(const DramConfig& c) {
         bad("BL", "a burst (BL * bus_width / 8) must be at least 8 bytes, got " +
                            std::to_string(c.burst_bytes()));
     if (c.queue_size < 1) bad("queue_size", "must be >= 1, got 0");
+    if (c.cmd_queue_size < 1) bad("cmd_queue_size", "must be >= 1, got 0");
+    if (!is_pow2(c.pseudo_channels) || c.pseudo_channels > 2)
+        bad("pseudo_channels", "must be 1 or 2, got " + std::to_string(c.pseudo_channels));
+    if (c.pc_bus_width() < c.device_width || c.pc_bus_width() < 8)
+        bad("pseudo_channels", "a pseudo-channel must be at least 8 bits and one device wide, got " +
+                                   std::to_string(c.pc_bus_width()) + " bits");
     if (!(c.timing.tCK_ns > 0.0) || c.timing.tCK_ns > 100.0)
         bad("timing.tCK", "must be in (0, 100] ns, got " + std::to_string(c.timing.tCK_ns));
     const double ps = c.timing.tCK_ns * 1000.0;
@@ -65,21 +72,24 @@ void validate(const DramConfig& c) {
     (void)check;
 }
 
-AddressMapper::AddressMapper(const DramConfig& c) {
+AddressMapper::AddressMapper(const DramConfig& c) : m_pcs(c.pseudo_channels) {
     const std::string& m = c.address_mapping;
     const std::string key = "address_mapping";
-    if (m.size() != 12) bad(key, "must be six fields of ch ra bg ba ro co, got '" + m + "'");
-    static const char* kNames[6] = {"ch", "ra", "bg", "ba", "ro", "co"};
-    const uint64_t sizes[6] = {c.channels, c.ranks, c.bankgroups, c.banks_per_group, c.rows,
-                               c.columns / c.burst_length};
-    bool seen[6] = {};
+    const size_t fields = c.pseudo_channels > 1 ? 7 : 6;
+    const std::string want = fields == 7 ? "seven fields of ch pc ra bg ba ro co (pseudo_channels is 2)"
+                                         : "six fields of ch ra bg ba ro co";
+    if (m.size() != 2 * fields) bad(key, "must be " + want + ", got '" + m + "'");
+    static const char* kNames[7] = {"ch", "ra", "bg", "ba", "ro", "co", "pc"};
+    const uint64_t sizes[7] = {c.channels, c.ranks, c.bankgroups, c.banks_per_group, c.rows,
+                               c.columns / c.burst_length, c.pseudo_channels};
+    bool seen[7] = {};
     std::vector<int> order;
-    for (size_t i = 0; i < 12; i += 2) {
+    for (size_t i = 0; i < m.size(); i += 2) {
         const std::string f = m.substr(i, 2);
         int which = -1;
-        for (int k = 0; k < 6; ++k)
+        for (int k = 0; k < int(fields); ++k)
             if (f == kNames[k]) which = k;
-        if (which < 0 || seen[which]) bad(key, "must be six fields of ch ra bg ba ro co, each once, got '" + m + "'");
+        if (which < 0 || seen[which]) bad(key, "must be " + want + ", each once, got '" + m + "'");
         seen[which] = true;
         order.push_back(which);
     }
@@ -95,8 +105,11 @@ AddressMapper::AddressMapper(const DramConfig& c) {
 DramAddress AddressMapper::map(uint64_t byte_address) const {
     const uint64_t b = byte_address >> m_burst_shift;
     DramAddress a;
-    uint32_t* out[6] = {&a.channel, &a.rank, &a.bankgroup, &a.bank, &a.row, &a.column};
-    for (const Field& f : m_fields) *out[f.which] = static_cast<uint32_t>((b >> f.shift) & ((uint64_t(1) << f.bits) - 1));
+    uint32_t pc = 0;
+    uint32_t* out[7] = {&a.channel, &a.rank, &a.bankgroup, &a.bank, &a.row, &a.column, &pc};
+    for (const Field& f : m_fields)
+        *out[f.which] = static_cast<uint32_t>((b >> f.shift) & ((uint64_t(1) << f.bits) - 1));
+    a.channel = a.channel * m_pcs + pc;
     // Addresses beyond the capacity wrap in the row field (the config check rejects tables
     // that do not fit, so this only happens for hand-built addresses).
     return a;
@@ -104,6 +117,7 @@ DramAddress AddressMapper::map(uint64_t byte_address) const {
 
 DramChannel::DramChannel(const DramConfig& c) : m_cfg(c), m_t(c.timing) {
     m_banks.resize(size_t(c.ranks) * c.banks_per_rank());
+    m_active_pos.assign(m_banks.size(), 0);
     m_ranks.resize(c.ranks);
     for (unsigned r = 0; r < c.ranks; ++r) {
         Rank& k = m_ranks[r];
@@ -111,22 +125,30 @@ DramChannel::DramChannel(const DramConfig& c) : m_cfg(c), m_t(c.timing) {
         k.last_col_bg.assign(c.bankgroups, 0);
         k.any_act_bg.assign(c.bankgroups, false);
         k.any_col_bg.assign(c.bankgroups, false);
-        // Staggered: rank r refreshes first at (r + 1) / ranks of tREFI.
+        // Staggered: rank r refreshes first at (r + 1) / ranks of tREFI (DRAMsim3's
+        // RANK_LEVEL_STAGGERED).
         k.refresh_due = c.refresh ? Cycle(m_t.tREFI) * (r + 1) / c.ranks : kNever;
     }
     m_stats.bank_cycles.assign(m_banks.size(), 0);
+    m_stats.active_cycles.assign(c.ranks, 0);
+    m_stats.precharged_cycles.assign(c.ranks, 0);
+    m_last_bank = static_cast<uint32_t>(m_banks.size() - 1);
 }
 
-void DramChannel::push(const DramAddress& a, uint64_t tag, Cycle arrival) {
+void DramChannel::push(const DramAddress& a, uint64_t key, uint64_t tag, Cycle arrival) {
     if (m_count == 0) catch_up_refresh(arrival);
-    const unsigned bank = (a.rank * m_cfg.bankgroups + a.bankgroup) * m_cfg.banks_per_group + a.bank;
-    Bank& b = m_banks[bank];
-    if (b.queue.empty()) {
-        b.active_pos = static_cast<uint32_t>(m_active.size());
-        m_active.push_back(bank);
+    if (m_cfg.read_merging) {
+        if (m_pending.count(key)) {
+            m_merged.emplace(key, tag);
+            ++m_stats.merged;
+            return;
+        }
+        m_pending.emplace(key, 1);
     }
-    b.queue.push_back({tag, m_seq++, arrival, a.row});
-    if (b.open && b.row == a.row) ++b.hits;
+    const unsigned bank = (a.rank * m_cfg.bankgroups + a.bankgroup) * m_cfg.banks_per_group + a.bank;
+    const Request r{tag, key, bank, a.row, arrival};
+    if (m_txq.size() < m_cfg.queue_size && m_backlog.empty()) m_txq.push_back(r);
+    else m_backlog.push_back(r);
     ++m_count;
     m_dirty = true;
 }
@@ -138,9 +160,25 @@ void DramChannel::catch_up_refresh(Cycle now) {
         while (m_ranks[r].refresh_due <= now) refresh_rank(r, m_ranks[r].refresh_due);
 }
 
+void DramChannel::set_open(unsigned bank, bool open, Cycle t) {
+    Bank& b = m_banks[bank];
+    if (b.open == open) return;
+    b.open = open;
+    Rank& r = m_ranks[rank_of(bank)];
+    const unsigned ri = rank_of(bank);
+    t = std::max(t, r.state_since);
+    if (open && r.open_banks++ == 0) {
+        m_stats.precharged_cycles[ri] += t - r.state_since;
+        r.state_since = t;
+    } else if (!open && --r.open_banks == 0) {
+        m_stats.active_cycles[ri] += t - r.state_since;
+        r.state_since = t;
+    }
+}
+
 void DramChannel::refresh_rank(unsigned r, Cycle due) {
     const unsigned first = r * m_cfg.banks_per_rank(), last = first + m_cfg.banks_per_rank();
-    Cycle pre = std::max(due, m_cmd_free);
+    Cycle pre = std::max(due, m_row_cmd_free);
     bool any_open = false;
     for (unsigned i = first; i < last; ++i)
         if (m_banks[i].open) {
@@ -152,8 +190,9 @@ void DramChannel::refresh_rank(unsigned r, Cycle due) {
     for (unsigned i = first; i < last; ++i) {
         Bank& b = m_banks[i];
         if (b.open) ++m_stats.precharges;
-        b.open = false;
+        set_open(i, false, pre);
         b.hits = 0;
+        b.row_reads = 0;
         b.act_ok = ref + m_t.tRFC;
     }
     m_ranks[r].refresh_due += m_t.tREFI;
@@ -165,7 +204,7 @@ Cycle DramChannel::act_earliest(unsigned i) const {
     const Bank& b = m_banks[i];
     const Rank& r = m_ranks[rank_of(i)];
     const unsigned bg = bg_of(i);
-    Cycle t = std::max(b.act_ok, m_cmd_free);
+    Cycle t = std::max(b.act_ok, row_cmd_free());
     if (r.any_act) t = std::max(t, r.last_act + m_t.tRRD_S);
     if (r.any_act_bg[bg]) t = std::max(t, r.last_act_bg[bg] + m_t.tRRD_L);
     if (r.faw_n == 4) t = std::max(t, r.faw[r.faw_i] + m_t.tFAW);
@@ -177,7 +216,7 @@ Cycle DramChannel::rd_earliest(unsigned i) const {
     const unsigned rank = rank_of(i);
     const Rank& r = m_ranks[rank];
     const unsigned bg = bg_of(i);
-    Cycle t = std::max(b.rd_ok, m_cmd_free);
+    Cycle t = std::max(b.rd_ok, col_cmd_free());
     if (r.any_col) t = std::max(t, r.last_col + m_t.tCCD_S);
     if (r.any_col_bg[bg]) t = std::max(t, r.last_col_bg[bg] + m_t.tCCD_L);
     if (m_bus_used) {
@@ -188,39 +227,80 @@ Cycle DramChannel::rd_earliest(unsigned i) const {
     return t;
 }
 
+Cycle DramChannel::bank_candidate(unsigned i, Kind& kind, size_t& pos) const {
+    const Bank& b = m_banks[i];
+    const std::vector<Request>& q = b.queue;
+    pos = 0;
+    if (!b.open) {
+        kind = Kind::Activate;
+        return std::max(act_earliest(i), q.front().at);
+    }
+    Cycle t_hit = kNever, t_pre = kNever;
+    size_t hit = 0;
+    // The oldest request misses: younger hits pass it until the row has served row_hit_cap
+    // reads; from then on only its PRE may go (no starvation past the cap; DRAMsim3 keeps
+    // serving hits until the PRE's own timing is met).
+    const bool head_miss = q.front().row != b.row;
+    const bool capped = head_miss && b.row_reads >= m_cfg.row_hit_cap;
+    if (b.hits > 0 && !capped) {
+        while (q[hit].row != b.row) ++hit;
+        t_hit = std::max(rd_earliest(i), q[hit].at);
+    }
+    if (head_miss && (b.hits == 0 || capped)) t_pre = std::max({b.pre_ok, row_cmd_free(), q.front().at});
+    if (t_pre <= t_hit) {  // ties: the older request first (DRAMsim3 scans in order)
+        kind = Kind::Precharge;
+        return t_pre;
+    }
+    kind = Kind::Read;
+    pos = hit;
+    return t_hit;
+}
+
 void DramChannel::select() {
     m_dirty = false;
-    m_next = kNever;
-    bool best_miss = true;
-    uint64_t best_seq = ~uint64_t(0);
-    if (m_count == 0) return;
-    for (const uint32_t i : m_active) {
-        Bank& b = m_banks[i];
-        size_t pos = 0;
+    if (m_count == 0) {
+        m_next = kNever;
+        return;
+    }
+    const uint32_t nbanks = static_cast<uint32_t>(m_banks.size());
+    uint32_t best_rr = ~0u;
+    auto consider = [&](uint32_t i) {
         Kind kind;
-        Cycle t;
-        if (b.open && b.hits > 0) {
-            while (b.queue[pos].row != b.row) ++pos;
-            kind = Kind::Read;
-            t = rd_earliest(i);
-        } else if (b.open) {
-            kind = Kind::Precharge;
-            t = std::max(b.pre_ok, m_cmd_free);
-        } else {
-            kind = Kind::Activate;
-            t = act_earliest(i);
-        }
-        t = std::max(t, b.queue[pos].arrival);
-        const bool miss = kind != Kind::Read;
-        const uint64_t seq = b.queue[pos].seq;
-        if (t < m_next || (t == m_next && (miss < best_miss || (miss == best_miss && seq < best_seq)))) {
+        size_t pos;
+        const Cycle t = bank_candidate(i, kind, pos);
+        const uint32_t rr = (i + nbanks - m_last_bank - 1) % nbanks;  // round-robin order
+        if (t < m_next || (t == m_next && rr < best_rr)) {
             m_next = t;
-            best_miss = miss;
-            best_seq = seq;
+            best_rr = rr;
             m_kind = kind;
             m_sel = i;
             m_sel_pos = pos;
         }
+    };
+    auto scan = [&] {
+        m_next = kNever;
+        best_rr = ~0u;
+        for (const uint32_t i : m_active) consider(i);
+    };
+    scan();
+    // One transaction a cycle moves to its bank's command queue: of those present, the first in
+    // order whose bank queue has room. In a cycle, commands issue before the move (DRAMsim3's
+    // ClockTick order), so moves before the next command are done here at once: they depend
+    // only on queue room, which only a read frees, and later arrivals queue behind.
+    for (;;) {
+        size_t j = m_txq.size();
+        for (size_t k = 0; k < m_txq.size(); ++k)
+            if (m_banks[m_txq[k].bank].queue.size() < m_cfg.cmd_queue_size &&
+                (j == m_txq.size() || m_txq[k].at < m_txq[j].at))
+                j = k;
+        if (j == m_txq.size()) break;
+        const Cycle tx = std::max(m_xfer_free, m_txq[j].at);
+        if (tx >= m_next) break;
+        const uint32_t bank = m_txq[j].bank;
+        transfer(j, tx);
+        // A new request may change its bank's candidate (a hit stops the PRE of a miss).
+        if (m_next != kNever && bank == m_sel) scan();
+        else consider(bank);
     }
     for (unsigned r = 0; r < m_ranks.size(); ++r)
         if (m_ranks[r].refresh_due <= m_next) {
@@ -235,7 +315,32 @@ Cycle DramChannel::next_cycle() {
     return m_next;
 }
 
-bool DramChannel::issue(uint64_t& tag, Cycle& data_end) {
+void DramChannel::use_cmd_bus(bool column, Cycle t) {
+    if (column && m_cfg.dual_command_bus) m_col_cmd_free = t + 1;
+    else m_row_cmd_free = t + 1;
+}
+
+void DramChannel::transfer(size_t j, Cycle t) {
+    const Request r = m_txq[j];
+    m_txq.erase(m_txq.begin() + static_cast<std::ptrdiff_t>(j));
+    Bank& b = m_banks[r.bank];
+    if (b.queue.empty()) {
+        m_active_pos[r.bank] = static_cast<uint32_t>(m_active.size());
+        m_active.push_back(r.bank);
+    }
+    b.queue.push_back(r);
+    b.queue.back().at = t + 1;  // the command queue is looked at from the next cycle
+    if (b.open && b.row == r.row) ++b.hits;
+    m_xfer_free = t + 1;
+    if (!m_backlog.empty()) {
+        // The freed slot is offered to the next waiting burst from the next cycle.
+        m_txq.push_back(m_backlog.front());
+        m_txq.back().at = std::max(m_txq.back().at, t + 1);
+        m_backlog.pop_front();
+    }
+}
+
+bool DramChannel::issue(std::vector<uint64_t>& tags, Cycle& data_end) {
     if (m_dirty) select();
     if (m_next == kNever) return false;
     const Cycle t = m_next;
@@ -247,16 +352,18 @@ bool DramChannel::issue(uint64_t& tag, Cycle& data_end) {
     Bank& b = m_banks[m_sel];
     Rank& r = m_ranks[rank_of(m_sel)];
     const unsigned bg = bg_of(m_sel);
-    m_cmd_free = t + 1;
+    m_last_bank = m_sel;
     if (m_kind == Kind::Activate) {
-        b.open = true;
-        b.row = b.queue[m_sel_pos].row;
+        use_cmd_bus(false, t);
+        set_open(m_sel, true, t);
+        b.row = b.queue.front().row;
         b.act_time = t;
         b.rd_ok = t + m_t.tRCD;
         b.pre_ok = t + m_t.tRAS;
         b.act_ok = t + m_t.tRAS + m_t.tRP;
-        b.hits = static_cast<uint32_t>(
-            std::count_if(b.queue.begin(), b.queue.end(), [&](const Burst& x) { return x.row == b.row; }));
+        b.row_reads = 0;
+        b.hits = static_cast<uint32_t>(std::count_if(b.queue.begin(), b.queue.end(),
+                                                     [&](const Request& x) { return x.row == b.row; }));
         r.last_act = t;
         r.any_act = true;
         r.last_act_bg[bg] = t;
@@ -269,24 +376,36 @@ bool DramChannel::issue(uint64_t& tag, Cycle& data_end) {
         return false;
     }
     if (m_kind == Kind::Precharge) {
-        b.open = false;
+        use_cmd_bus(false, t);
+        set_open(m_sel, false, t);
         b.hits = 0;
+        b.row_reads = 0;
         b.act_ok = std::max(b.act_ok, t + m_t.tRP);
         ++m_stats.precharges;
         m_stats.bank_cycles[m_sel] += m_t.tRP;
         return false;
     }
     // Read.
-    tag = b.queue[m_sel_pos].tag;
+    use_cmd_bus(true, t);
+    const Request req = b.queue[m_sel_pos];
     b.queue.erase(b.queue.begin() + static_cast<std::ptrdiff_t>(m_sel_pos));
     if (b.queue.empty()) {
         const uint32_t moved = m_active.back();
-        m_active[b.active_pos] = moved;
-        m_banks[moved].active_pos = b.active_pos;
+        m_active[m_active_pos[m_sel]] = moved;
+        m_active_pos[moved] = m_active_pos[m_sel];
         m_active.pop_back();
     }
     --m_count;
     --b.hits;
+    ++b.row_reads;
+    tags.clear();
+    tags.push_back(req.tag);
+    if (m_cfg.read_merging) {
+        m_pending.erase(req.key);
+        const auto range = m_merged.equal_range(req.key);
+        for (auto it = range.first; it != range.second; ++it) tags.push_back(it->second);
+        m_merged.erase(range.first, range.second);
+    }
     const unsigned beats = m_cfg.burst_length / 2;
     data_end = t + m_t.CL + beats;
     m_bus_free = data_end;
@@ -301,9 +420,11 @@ bool DramChannel::issue(uint64_t& tag, Cycle& data_end) {
     m_stats.data_cycles += beats;
     m_stats.bank_cycles[m_sel] += beats;
     if (m_cfg.page_policy == PagePolicy::Closed && b.hits == 0) {
-        // Read with auto-precharge: the bank closes as soon as tRTP and tRAS allow.
+        // Read with auto-precharge: the bank closes as soon as tRTP and tRAS allow (its state
+        // counts as closed from the command on, as DRAMsim3 counts it).
         const Cycle pre = std::max(t + m_t.tRTP, b.act_time + m_t.tRAS);
-        b.open = false;
+        set_open(m_sel, false, t);
+        b.row_reads = 0;
         b.act_ok = std::max(b.act_ok, pre + m_t.tRP);
         ++m_stats.precharges;
         m_stats.bank_cycles[m_sel] += m_t.tRP;
@@ -311,11 +432,26 @@ bool DramChannel::issue(uint64_t& tag, Cycle& data_end) {
     return true;
 }
 
+void DramChannel::finish(Cycle end) {
+    catch_up_refresh(end);
+    for (unsigned ri = 0; ri < m_ranks.size(); ++ri) {
+        Rank& r = m_ranks[ri];
+        if (end <= r.state_since) continue;
+        (r.open_banks ? m_stats.active_cycles : m_stats.precharged_cycles)[ri] += end - r.state_since;
+        r.state_since = end;
+    }
+}
+
 MemoryCore::MemoryCore(const DramConfig& c) : m_cfg(c), m_map(c) {
-    m_ch.reserve(c.channels);
-    for (unsigned i = 0; i < c.channels; ++i) m_ch.emplace_back(c);
-    m_backlog.resize(c.channels);
-    m_busy.resize(c.channels);
+    m_ch.reserve(c.controllers());
+    for (unsigned i = 0; i < c.controllers(); ++i) m_ch.emplace_back(c);
+    m_busy.resize(c.controllers());
+}
+
+uint64_t MemoryCore::bursts() const {
+    uint64_t n = 0;
+    for (const DramChannel& c : m_ch) n += c.stats().reads;
+    return n;
 }
 
 void MemoryCore::submit(uint64_t tag, uint64_t address, uint32_t bytes, Cycle arrival) {
@@ -345,10 +481,7 @@ void MemoryCore::admit(const Arrival& a) {
                 busy.any = true;
             }
         }
-        if (m_ch[d.channel].full() || !m_backlog[d.channel].empty())
-            m_backlog[d.channel].push({d, id});
-        else
-            m_ch[d.channel].push(d, id, a.at);
+        m_ch[d.channel].push(d, b, id, a.at);
         ++m_bursts;
     }
 }
@@ -378,34 +511,33 @@ void MemoryCore::run_until(Cycle limit, const DoneFn& done) {
             continue;
         }
         if (tc >= limit) return;
-        uint64_t id = 0;
         Cycle end = 0;
-        if (!m_ch[ci].issue(id, end)) continue;
+        if (!m_ch[ci].issue(m_tags, end)) continue;
         Busy& busy = m_busy[ci];
-        --busy.pending;
         busy.end = std::max(busy.end, end);
-        auto& backlog = m_backlog[ci];
-        while (!backlog.empty() && !m_ch[ci].full()) {
-            m_ch[ci].push(backlog.front().address, backlog.front().txn, tc);
-            backlog.pop();
-        }
-        Txn& x = m_txns[id];
-        x.end = std::max(x.end, end);
-        if (--x.remaining == 0) {
-            const uint64_t tag = x.tag;
-            const Cycle e = x.end;
-            m_free_txns.push_back(id);
-            done(tag, e);  // may submit() new reads; they are picked up by the next iteration
+        // Copied: done() may submit reads, and the next issue() reuses the scratch vector.
+        const std::vector<uint64_t> tags = m_tags;
+        for (const uint64_t id : tags) {
+            --busy.pending;
+            Txn& x = m_txns[id];
+            x.end = std::max(x.end, end);
+            if (--x.remaining == 0) {
+                const uint64_t tag = x.tag;
+                const Cycle e = x.end;
+                m_free_txns.push_back(id);
+                done(tag, e);  // may submit() new reads; they are picked up by the next iteration
+            }
         }
     }
 }
 
-void MemoryCore::finish(Cycle) {
+void MemoryCore::finish(Cycle end) {
     for (Busy& b : m_busy)
         if (b.any) {
             b.total += b.end - b.start;
             b.start = b.end;
         }
+    for (DramChannel& c : m_ch) c.finish(end);
 }
 
 }  // namespace embzip::sim

@@ -186,6 +186,42 @@ SystemResult collect(SimSystem& s, const SimConfig& cfg, const MemoryMap* map) {
         r.cache_hits = map->cache()->hits();
         r.cache_misses = map->cache()->misses();
     }
+    // Energy (energy.hpp): DRAM from each DRAM tier's command counts, SRAM per byte read from an
+    // SRAM tier and per byte fetched into the lanes' input buffer, the lanes per decoded symbol.
+    {
+        bool all_power = true;
+        DramEnergy dram;
+        for (size_t j = 0; j < tm.tiers(); ++j) {
+            const TierSpec& spec = tm.spec(j);
+            if (spec.sram) {
+                r.energy.sram += cfg.energy.sram_pj_per_byte * double(tm.bytes_read(j));
+                continue;
+            }
+            MemoryCore& mem = *tm.dram(j);
+            r.merged_reads += mem.merged_bursts();
+            r.energy.sram += cfg.energy.sram_pj_per_byte * double(mem.requested_bursts()) * spec.dram.burst_bytes();
+            if (!spec.dram.power) {
+                all_power = false;
+                continue;
+            }
+            const DramEnergy e = dram_energy(spec.dram, mem);
+            dram.activate += e.activate;
+            dram.read += e.read;
+            dram.refresh += e.refresh;
+            dram.background += e.background;
+            if (e.io) dram.io = dram.io.value_or(0.0) + *e.io;
+        }
+        if (all_power) r.energy.dram = dram;
+        double symbols = 0;
+        if (s.tables.size() == 1) {
+            symbols = double(s.tables[0]->symbols) * double(r.lookups - std::min(r.lookups, r.overflow_reads));
+        } else {
+            const uint64_t samples = s.source->sample_latencies_ns().size();
+            for (size_t i = 0; i < s.tables.size(); ++i)
+                symbols += double(samples) * s.source->pooling(i) * s.tables[i]->symbols;
+        }
+        r.energy.decoder = cfg.energy.decoder_pj_per_symbol * symbols;
+    }
     return r;
 }
 
@@ -220,6 +256,8 @@ nlohmann::json system_json(const SystemResult& r) {
     j["sample_latency_ns"] = latency_json(r.sample_latency);
     j["row_buffer_hit_rate"] = r.row_buffer_hit_rate;
     j["overflow_reads"] = r.overflow_reads;
+    j["merged_reads"] = r.merged_reads;
+    j["energy"] = system_energy_json(r.energy, r.lookups);
     if (r.sum_checksum) j["decoded_sums_checksum"] = hex(r.sum_checksum);
     j["utilisation"] = {{"memory", r.memory_util},     {"channels", r.channel_util},
                         {"data_bus", r.bus_util},      {"banks", r.bank_util},
@@ -369,6 +407,7 @@ TableModel build_coded_table(const TableEntry& e, const DecoderConfig& dec, uint
             t.overflow_index = t.store->overflow_rows();
         }
         t.decode_cycles = coded_row_cycles(*t.store, dec, t.pitch_bits);
+        t.symbols = ct.dim * ct.spec.per_byte();
         t.data = std::make_shared<const Table>(decode_table(ct));
     } else {
         t.name = legacy ? "declared " + std::to_string(spec.rows) + " x " + std::to_string(spec.dim) +
@@ -382,6 +421,7 @@ TableModel build_coded_table(const TableEntry& e, const DecoderConfig& dec, uint
         // raw sign and mantissa bits, which the pitch already counts as input.
         const uint32_t raw = spec.dim * raw_bits(e.value_type);
         const uint32_t symbols = raw ? spec.dim : spec.dim * (8 / spec.symbol_bits);
+        t.symbols = symbols;
         t.uniform_cycles =
             declared_row_cycles(dec, t.pitch_bits, t.row_bits - raw - spec.selector_bits - flag, symbols);
     }
@@ -647,7 +687,12 @@ nlohmann::json to_json(const SimResult& r) {
     nlohmann::json j = system_json(r.compressed);
     j["name"] = r.name;
     j["memory"] = r.memory;
-    j["energy_per_lookup"] = nullptr;  // no energy model yet (issue 10): not invented here
+    // Per lookup, all parts (energy.per_lookup_pj); null when a DRAM tier has no power figures.
+    const SystemEnergy& e = r.compressed.energy;
+    if (e.dram && r.compressed.lookups)
+        j["energy_per_lookup"] = (e.dram->total() + e.sram + e.decoder) / double(r.compressed.lookups);
+    else
+        j["energy_per_lookup"] = nullptr;
     if (r.baseline) {
         j["baseline"] = system_json(*r.baseline);
         j["speedup"] = r.compressed.lookups_per_s / r.baseline->lookups_per_s;
@@ -717,6 +762,11 @@ std::string summary_text(const SimResult& r) {
         return num(s.memory_util, "%.2f") + "/" + (s.lanes ? num(s.decoder_util, "%.2f") : "-") + "/" +
                num(s.pooling_util, "%.2f");
     });
+    if (c.energy.dram)
+        row("energy per lookup pJ", [&](const SystemResult& x) {
+            if (!x.energy.dram) return std::string("-");
+            return num((x.energy.dram->total() + x.energy.sram + x.energy.decoder) / double(x.lookups), "%.0f");
+        });
     row("bottleneck", [&](const SystemResult& s) {
         for (const StageUtil& st : s.stages)
             if (st.stage == s.bottleneck && st.where == s.bottleneck_where)
@@ -737,7 +787,6 @@ std::string summary_text(const SimResult& r) {
             o << line;
         }
     }
-    o << "  energy per lookup: not modelled yet (issue 10)\n";
     return o.str();
 }
 

@@ -54,6 +54,9 @@ SimConfig config(const json& table, const std::vector<std::string>& sets) {
 
 }  // namespace
 
+// The read takes 30 ns (tRCD + CL + BL/2 = 48 cycles) plus the controller's cycle from its
+// transaction queue to the bank's command queue: its data is in at 30.625 ns, the next 1 GHz edge
+// is 31 ns.
 TEST_CASE("one isolated lookup of a plain 64-byte row: 30 ns of DRAM plus one pooling cycle", "[systemc][sim]") {
     test::fresh_systemc();
     const SimConfig c = config({{"rows", 1024}, {"dim", 64}, {"row_bits", 400}},
@@ -62,11 +65,11 @@ TEST_CASE("one isolated lookup of a plain 64-byte row: 30 ns of DRAM plus one po
     const SimResult r = simulate(c);
     REQUIRE(r.baseline);
     CHECK(r.baseline->lookups == 1);
-    CHECK(r.baseline->latency.max == Approx(31.0));
+    CHECK(r.baseline->latency.max == Approx(32.0));
     CHECK(r.baseline->dram_bytes == 64);
     // Compressed: the same read, then the lane (input + pipeline + decode steps) and pooling.
     const TableModel t = build_compressed_table(c);
-    CHECK(r.compressed.latency.max == Approx(30.0 + t.uniform_cycles + 1.0));
+    CHECK(r.compressed.latency.max == Approx(31.0 + t.uniform_cycles + 1.0));
 }
 
 TEST_CASE("too few decoder lanes make the decoder the bottleneck, many make it memory", "[systemc][sim]") {
@@ -150,7 +153,7 @@ TEST_CASE("overflow rows cost a second read of the raw row", "[systemc][sim]") {
     test::fresh_systemc();
     const SimConfig c = config({{"rows", 100000}, {"dim", 64}, {"row_bits", 400}, {"overflow_fraction", 0.2},
                                 {"pitch", "burst"}},
-                               {"stream.batches=1", "stream.batch_size=128"});
+                               {"stream.batches=1", "stream.batch_size=128", "memory.read_merging=false"});
     const SimResult r = simulate(c);
     const double f = double(r.compressed.overflow_reads) / r.compressed.lookups;
     CHECK(f == Approx(0.2).margin(0.03));

@@ -13,6 +13,7 @@
 #include "embzip/decoder_timing.hpp"
 #include "embzip_sim/config_error.hpp"
 #include "embzip_sim/dram.hpp"
+#include "embzip_sim/energy.hpp"
 #include "embzip_sim/model.hpp"
 #include "embzip_sim/tiers.hpp"
 
@@ -96,12 +97,17 @@ struct SimConfig {
     std::vector<TierSpec> tiers;
     PlacementSpec placement;
     bool burst_baseline = true;  // baseline.burst: also the plain table at burst-aligned pitch
+    EnergySpec energy;
 };
 
 // Section readers and writers (nlohmann/json ADL hooks). Readers throw ConfigError with the
 // path inside the section; parse_config prefixes the section.
 void from_json(const nlohmann::json& j, DramTiming& c);
 void to_json(nlohmann::json& j, const DramTiming& c);
+void from_json(const nlohmann::json& j, DramPower& c);
+void to_json(nlohmann::json& j, const DramPower& c);
+void from_json(const nlohmann::json& j, EnergySpec& c);
+void to_json(nlohmann::json& j, const EnergySpec& c);
 void from_json(const nlohmann::json& j, DramConfig& c);
 void to_json(nlohmann::json& j, const DramConfig& c);
 void from_json(const nlohmann::json& j, TableSpec& c);

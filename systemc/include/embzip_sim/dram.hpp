@@ -4,9 +4,12 @@
 // maps them to channels and runs every channel in global time order.
 #pragma once
 #include <array>
+#include <deque>
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <optional>
+#include <unordered_map>
 #include <queue>
 #include <string>
 #include <vector>
@@ -28,28 +31,51 @@ struct DramTiming {
 
 enum class PagePolicy { Open, Closed };
 
+// IDD currents (mA, per device) and VDD of a DRAM datasheet, as DRAMsim3's .ini [power] section
+// has them, plus the interface energy per bit. Energy follows DRAMPower's method (see energy.hpp).
+struct DramPower {
+    double VDD = 0, IDD0 = 0, IDD2N = 0, IDD3N = 0, IDD4R = 0, IDD5AB = 0;
+    std::optional<double> io_pj_per_bit;  // read data across the interface; absent: not modelled
+};
+
 // Geometry follows DRAMsim3: a column is device_width bits of each of the bus_width/device_width
 // devices of a rank, so a DRAM row holds columns * bus_width / 8 bytes and a burst BL columns.
+// The controller also follows DRAMsim3's: a transaction queue per channel (queue_size) feeding
+// per-bank command queues (cmd_queue_size), FR-FCFS within a bank with a row-hit cap.
 struct DramConfig {
     static constexpr PagePolicy kPagePolicy = PagePolicy::Open;
     static constexpr uint32_t kQueueSize = 32;
+    static constexpr uint32_t kCmdQueueSize = 8;
+    static constexpr uint32_t kRowHitCap = 4;
+    static constexpr bool kReadMerging = true;
+    static constexpr bool kDualCommandBus = false;
+    static constexpr uint32_t kPseudoChannels = 1;
     static constexpr bool kRefresh = true;
     std::string name;      // label; the protocol when empty
     std::string protocol;  // label
-
     uint32_t channels = 1, ranks = 1, bankgroups = 4, banks_per_group = 4;
     uint32_t rows = 65536, columns = 1024, device_width = 8, bus_width = 64, burst_length = 8;
     std::string address_mapping = "rochrababgco";
     PagePolicy page_policy = kPagePolicy;
-    uint32_t queue_size = kQueueSize;  // FR-FCFS window per channel, in bursts
+    uint32_t queue_size = kQueueSize;          // transaction queue per channel, in bursts
+    uint32_t cmd_queue_size = kCmdQueueSize;   // command queue per bank
+    uint32_t row_hit_cap = kRowHitCap;         // reads an open row serves before an older miss may close it
+    bool read_merging = kReadMerging;          // a read of a burst already queued joins that read
+    bool dual_command_bus = kDualCommandBus;   // HBM: row (ACT/PRE) and column (RD) commands in one cycle
+    uint32_t pseudo_channels = kPseudoChannels;  // HBM2 pseudo-channel mode: 2
     bool refresh = kRefresh;
     DramTiming timing;
+    std::optional<DramPower> power;  // no energy figures without it
 
-    uint32_t burst_bytes() const { return burst_length * bus_width / 8; }
-    uint64_t row_bytes() const { return uint64_t(columns) * bus_width / 8; }
+    // Per (pseudo-)channel: what one controller sees.
+    uint32_t pc_bus_width() const { return bus_width / pseudo_channels; }
+    uint32_t burst_bytes() const { return burst_length * pc_bus_width() / 8; }
+    uint64_t row_bytes() const { return uint64_t(columns) * pc_bus_width() / 8; }
     uint32_t banks_per_rank() const { return bankgroups * banks_per_group; }
+    uint32_t controllers() const { return channels * pseudo_channels; }
+    uint32_t devices_per_rank() const { return pc_bus_width() / device_width; }
     uint64_t capacity_bytes() const {
-        return uint64_t(channels) * ranks * banks_per_rank() * rows * row_bytes();
+        return uint64_t(controllers()) * ranks * banks_per_rank() * rows * row_bytes();
     }
     uint64_t tck_ps() const;
     // Double data rate: bus_width bits move twice per clock on every channel.
@@ -67,7 +93,8 @@ struct DramAddress {
 };
 
 // DRAMsim3-style mapping string: six two-letter fields, most significant first, each of
-// ch ra bg ba ro co exactly once ("rochrababgco"). Applied to the burst index (address / burst).
+// ch ra bg ba ro co exactly once ("rochrababgco"); with pseudo-channels a seventh, pc. Applied to
+// the burst index (address / burst). DramAddress::channel is the controller: ch x PCs + pc.
 class AddressMapper {
 public:
     explicit AddressMapper(const DramConfig& config);
@@ -75,53 +102,63 @@ public:
 
 private:
     struct Field {
-        int which;  // 0 ch, 1 ra, 2 bg, 3 ba, 4 ro, 5 co
+        int which;  // 0 ch, 1 ra, 2 bg, 3 ba, 4 ro, 5 co, 6 pc
         unsigned shift, bits;
     };
     std::vector<Field> m_fields;
     unsigned m_burst_shift = 0;
+    uint32_t m_pcs = 1;
 };
 
 struct ChannelStats {
     uint64_t reads = 0, activates = 0, precharges = 0, refreshes = 0;
+    uint64_t merged = 0;               // requests answered by another request's read
     uint64_t data_cycles = 0;          // cycles the data bus carries read data
     uint64_t busy_cycles = 0;          // cycles with at least one burst pending in this channel
     std::vector<uint64_t> bank_cycles; // per bank (rank-major): ACT tRCD + RD BL/2 + PRE tRP
+    // Per rank, for background energy: cycles with at least one bank open (active standby) and
+    // with every bank precharged (precharge standby), up to the last finish() cycle.
+    std::vector<uint64_t> active_cycles, precharged_cycles;
 };
 
-// One channel's controller. Requests are read bursts; the controller picks per bank the oldest
-// row hit (or, without hits, the oldest request's PRE/ACT), then among banks the command that
-// can issue first, hits before misses, older before younger (FR-FCFS).
+// One channel's (or pseudo-channel's) controller, built like DRAMsim3's: read bursts enter a
+// transaction queue (queue_size; more wait in a backlog, in order); one a cycle moves, first fit
+// in order, into its bank's command queue (cmd_queue_size). Per bank: the oldest read that hits
+// the open row goes first (FR-FCFS); the oldest request's PRE waits while younger hits are queued
+// until the row has served row_hit_cap reads; a closed bank activates for its oldest request.
+// Among banks, the command that can issue first, ties broken round-robin from the bank that
+// issued last. With read_merging, a read of a burst already queued joins it: one RD answers both.
+// Event-driven: every decision jumps to the cycle the next command can happen.
 class DramChannel {
 public:
     explicit DramChannel(const DramConfig& config);
-    bool full() const { return m_count >= m_cfg.queue_size; }
     bool empty() const { return m_count == 0; }
-    // @pre !full(). `arrival` is the cycle the burst reaches the controller.
-    void push(const DramAddress& address, uint64_t tag, Cycle arrival);
+    // `key` names the burst (merging), `arrival` is the cycle it reaches the controller.
+    void push(const DramAddress& address, uint64_t key, uint64_t tag, Cycle arrival);
     // Cycle of the next command (refresh included), kNever when nothing is queued.
     Cycle next_cycle();
-    // Issues the command at next_cycle(). Returns true for a read: `tag` and the cycle its last
-    // data beat leaves the bus (`data_end`) are filled in.
-    bool issue(uint64_t& tag, Cycle& data_end);
+    // Issues the command at next_cycle(). Returns true for a read: `tags` (the request and every
+    // one merged into it) and the cycle its last data beat leaves the bus (`data_end`) are set.
+    bool issue(std::vector<uint64_t>& tags, Cycle& data_end);
+    // Applies refreshes due before `end` and closes the per-rank background accounting.
+    void finish(Cycle end);
     const ChannelStats& stats() const { return m_stats; }
     size_t queued() const { return m_count; }
 
 private:
     enum class Kind { Read, Activate, Precharge, Refresh };
-    struct Burst {
-        uint64_t tag;
-        uint64_t seq;
-        Cycle arrival;
-        uint32_t row;
+    struct Request {
+        uint64_t tag, key;
+        uint32_t bank, row;
+        Cycle at;  // arrival (transaction queue) or first cycle it may issue (command queue)
     };
     struct Bank {
         bool open = false;
         uint32_t row = 0;
         Cycle act_ok = 0, rd_ok = 0, pre_ok = 0, act_time = 0;
-        uint32_t hits = 0;  // queued bursts for the open row
-        uint32_t active_pos = 0;
-        std::vector<Burst> queue;
+        uint32_t hits = 0;       // queued commands for the open row
+        uint32_t row_reads = 0;  // reads since the row was opened (DRAMsim3's row-hit count)
+        std::vector<Request> queue;
     };
     struct Rank {
         Cycle last_act = 0, last_col = 0;
@@ -131,12 +168,20 @@ private:
         std::array<Cycle, 4> faw{};  // last four ACT cycles (ring)
         unsigned faw_n = 0, faw_i = 0;
         Cycle refresh_due = 0;
+        unsigned open_banks = 0;
+        Cycle state_since = 0;  // background accounting: cycle of the last open/closed change
     };
     void select();
+    Cycle bank_candidate(unsigned bank, Kind& kind, size_t& pos) const;
+    void transfer(size_t index, Cycle t);
     Cycle act_earliest(unsigned bank) const;
     Cycle rd_earliest(unsigned bank) const;
+    Cycle row_cmd_free() const { return m_row_cmd_free; }
+    Cycle col_cmd_free() const { return m_cfg.dual_command_bus ? m_col_cmd_free : m_row_cmd_free; }
+    void use_cmd_bus(bool column, Cycle t);
     void refresh_rank(unsigned rank, Cycle due);
     void catch_up_refresh(Cycle now);
+    void set_open(unsigned bank, bool open, Cycle t);
     unsigned rank_of(unsigned bank) const { return bank / m_cfg.banks_per_rank(); }
     unsigned bg_of(unsigned bank) const { return (bank % m_cfg.banks_per_rank()) / m_cfg.banks_per_group; }
 
@@ -144,13 +189,19 @@ private:
     DramTiming m_t;
     std::vector<Bank> m_banks;
     std::vector<Rank> m_ranks;
-    std::vector<uint32_t> m_active;  // banks with queued bursts: select() looks at these only
-    size_t m_count = 0;
-    uint64_t m_seq = 0;
-    Cycle m_cmd_free = 0;   // command bus: one command per cycle
-    Cycle m_bus_free = 0;   // data bus free from this cycle
+    std::vector<uint32_t> m_active;  // banks with queued commands: select() looks at these only
+    std::vector<uint32_t> m_active_pos;
+    std::vector<Request> m_txq;      // transaction queue, arrival order (at most queue_size)
+    std::deque<Request> m_backlog;   // beyond the transaction queue, arrival order
+    std::unordered_map<uint64_t, uint32_t> m_pending;        // burst key -> reads queued for it
+    std::unordered_multimap<uint64_t, uint64_t> m_merged;    // burst key -> tags riding on it
+    size_t m_count = 0;              // requests in the channel (backlog included), merged excluded
+    Cycle m_xfer_free = 0;           // one transfer into the command queues per cycle
+    Cycle m_row_cmd_free = 0, m_col_cmd_free = 0;  // one command per bus per cycle
+    Cycle m_bus_free = 0;            // data bus free from this cycle
     unsigned m_bus_rank = 0;
     bool m_bus_used = false;
+    uint32_t m_last_bank = 0;        // round-robin origin
     // Cached selection.
     bool m_dirty = true;
     Cycle m_next = kNever;
@@ -173,14 +224,18 @@ public:
     void run_until(Cycle limit, const DoneFn& done);
     // Earliest pending event (arrival or command), kNever if none.
     Cycle next_event();
-    void finish(Cycle end);  // closes the busy-time accounting
+    // Closes the busy-time and background accounting at `end` (the run's last cycle).
+    void finish(Cycle end);
 
     const DramConfig& config() const { return m_cfg; }
     const AddressMapper& mapper() const { return m_map; }
-    size_t channels() const { return m_ch.size(); }
+    size_t channels() const { return m_ch.size(); }  // controllers: channels x pseudo-channels
     const ChannelStats& channel_stats(size_t c) const { return m_ch[c].stats(); }
     uint64_t busy_cycles(size_t c) const { return m_busy[c].total; }
-    uint64_t bursts() const { return m_bursts; }
+    // Bursts read from DRAM (RD commands); requested_bursts() - bursts() were merged.
+    uint64_t bursts() const;
+    uint64_t requested_bursts() const { return m_bursts; }
+    uint64_t merged_bursts() const { return m_bursts - bursts(); }
     size_t pending(size_t c) const { return m_busy[c].pending; }
 
 private:
@@ -201,20 +256,16 @@ private:
         uint64_t total = 0;
         bool any = false;
     };
-    struct Waiting {
-        DramAddress address;
-        uint64_t txn;
-    };
     void admit(const Arrival& a);
 
     DramConfig m_cfg;
     AddressMapper m_map;
     std::vector<DramChannel> m_ch;
-    std::vector<std::queue<Waiting>> m_backlog;  // bursts waiting for a controller queue slot
     std::vector<Busy> m_busy;
     std::priority_queue<Arrival, std::vector<Arrival>, std::greater<Arrival>> m_arrivals;
     std::vector<Txn> m_txns;
     std::vector<uint64_t> m_free_txns;
+    std::vector<uint64_t> m_tags;  // scratch for DramChannel::issue
     uint64_t m_seq = 0, m_bursts = 0;
 };
 

@@ -58,6 +58,7 @@ struct TableModel {
     std::vector<uint32_t> decode_cycles; // per row (coded directory), empty: uniform_cycles
     uint32_t uniform_cycles = 0;         // declared tables: the synthetic worst row
     uint32_t slot_cycles = 0;            // an overflow slot: input + pipeline latency only
+    uint32_t symbols = 0;                // code symbols per row (decoder energy); 0: plain table
 
     // Bytes of row i's slot: bits [i * pitch, i * pitch + W) rounded out to whole bytes, so the
     // memory reads exactly the bursts the slot overlaps.

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "embzip_sim/config.hpp"
+#include "embzip_sim/energy.hpp"
 
 namespace embzip::sim {
 
@@ -49,6 +50,8 @@ struct SystemResult {
     double sim_ns = 0;
     double lookups_per_s = 0, samples_per_s = 0, dram_bytes_per_s = 0, decoded_bytes_per_s = 0;
     uint64_t dram_bytes = 0, overflow_reads = 0;
+    uint64_t merged_reads = 0;  // bursts answered by a read already queued for them
+    SystemEnergy energy;
     uint64_t sum_checksum = 0;  // pooled sums of the decoded rows (LookupSource), 0: no data
     LatencySummary latency, sample_latency;
     double row_buffer_hit_rate = 0;
