@@ -16,29 +16,44 @@ using namespace embzip::rtl;
 int main(int argc, char** argv) {
     try {
         po::options_description d("embzip-rtl options");
-        d.add_options()("code,c", po::value<std::string>()->required(), "DIR/code.json written by 'embzip encode'")(
-            "out,o", po::value<std::string>()->required(), "output directory for the Verilog and manifest.json")(
+        d.add_options()("code,c", po::value<std::string>()->required(),
+                        "DIR/code.json written by 'embzip encode'")(
+            "out,o", po::value<std::string>()->required(),
+            "output directory for the Verilog and manifest.json")(
             "table", po::value<std::string>(),
-            "coded table for the manifest's measured timing (default: table.ezt next to code.json, if any)")(
-            "stats-rows", po::value<uint64_t>()->default_value(50000), "rows of the table to time for the manifest");
+            "coded table for the manifest's measured timing (default: table.ezt next to code.json, "
+            "if any)")("stats-rows", po::value<uint64_t>()->default_value(50000),
+                       "rows of the table to time for the manifest")(
+            "prefix", po::value<std::string>()->default_value(kDefaultPrefix),
+            "module and file name prefix (PREFIXdecoder ...): one per code in a chip")(
+            "clock-mhz", po::value<double>()->default_value(RtlOptions{}.clock_mhz),
+            "clock of the generated SDC constraints, MHz");
         add_decoder_options(d);
-        d.add_options()("help,h", "show this help");
+        d.add_options()("version", "show the version")("help,h", "show this help");
         po::variables_map vm;
         po::store(po::command_line_parser(argc, argv).options(d).run(), vm);
         if (vm.count("help")) {
-            std::cout << "usage: embzip-rtl --code DIR/code.json --out RTL_DIR [--arch canonical|lut|chain] "
-                         "[--symbols-per-cycle S] [--lut-bits B] [--bus-bits N]\n\n"
+            std::cout << "usage: embzip-rtl --code DIR/code.json --out RTL_DIR [--arch "
+                         "canonical|lut|chain] "
+                         "[--symbols-per-cycle S] [--lut-bits B] [--bus-bits N] [--prefix P] "
+                         "[--clock-mhz F]\n\n"
                       << d;
             return 0;
         }
+        if (print_version(vm, "embzip-rtl")) return 0;
         po::notify(vm);
         const DecoderConfig config = decoder_config(vm);
+        RtlOptions options;
+        options.prefix = vm["prefix"].as<std::string>();
+        options.clock_mhz = vm["clock-mhz"].as<double>();
+        check_options(options);
         const std::string code_path = vm["code"].as<std::string>();
         const RtlCode code = read_code_json(code_path);
         check_supported(code, config);
 
         std::string table_path;
-        if (vm.count("table")) table_path = vm["table"].as<std::string>();
+        if (vm.count("table"))
+            table_path = vm["table"].as<std::string>();
         else if (fs::exists(fs::path(code_path).parent_path() / "table.ezt"))
             table_path = (fs::path(code_path).parent_path() / "table.ezt").string();
         TableTiming stats;
@@ -50,18 +65,19 @@ int main(int argc, char** argv) {
             stats = table_timing(table, config, vm["stats-rows"].as<uint64_t>());
             stats_ptr = &stats;
         }
-        const GeneratedRtl rtl = generate_decoder(code, config, stats_ptr);
+        const GeneratedRtl rtl = generate_decoder(code, config, stats_ptr, options);
         const std::string out = vm["out"].as<std::string>();
         write_rtl(out, rtl);
         const RtlDims dims = rtl_dims(code, config);
-        std::cout << out << ": " << decoder_arch_name(config.arch) << " decoder, S=" << config.symbols_per_cycle;
+        std::cout << out << ": " << rtl.top << ", " << decoder_arch_name(config.arch)
+                  << " decoder, S=" << config.symbols_per_cycle;
         if (config.arch != DecoderArch::Canonical) std::cout << " B=" << config.lut_bits;
-        std::cout << " bus=" << config.bus_bits << ", " << dims.books << " book(s), codes up to " << dims.max_len
-                  << " bits, code " << hex64(code_hash(code));
+        std::cout << " bus=" << config.bus_bits << ", " << dims.books << " book(s), codes up to "
+                  << dims.max_len << " bits, code " << hex64(code_hash(code));
         if (stats_ptr)
-            std::cout << "; " << stats.rows << " rows: latency " << stats.min_latency << ".." << stats.max_latency
-                      << " cycles (mean " << stats.mean_latency << "), " << stats.decoded_bits_per_cycle
-                      << " decoded bits/cycle";
+            std::cout << "; " << stats.rows << " rows: latency " << stats.min_latency << ".."
+                      << stats.max_latency << " cycles (mean " << stats.mean_latency << "), "
+                      << stats.decoded_bits_per_cycle << " decoded bits/cycle";
         std::cout << "\n";
         return 0;
     } catch (const std::exception& e) {

@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "dut_abi.hpp"
 #include "embzip/decoder_timing.hpp"
 #include "embzip/layout.hpp"
-#include "dut_abi.hpp"
 
 namespace embzip::rtl {
 
@@ -49,6 +49,7 @@ CosimResult run_cosim(IDecoderDut& dut, const CodedTable& table, const DecoderCo
                       const CosimOptions& options);
 
 // One line: "cosim OK: ..." or "cosim FAILED (...): ...".
-std::string cosim_summary(const CosimResult& result, const DecoderConfig& config, const CosimOptions& options);
+std::string cosim_summary(const CosimResult& result, const DecoderConfig& config,
+                          const CosimOptions& options);
 
 }  // namespace embzip::rtl

@@ -64,7 +64,8 @@ TEST_CASE("code.json that the hardware would decode wrongly is rejected", "[rtl]
     SECTION("code longer than the generator supports names --max-code-len") {
         j["books"][0]["symbols"][8]["length"] = 33;
         CHECK_THROWS_AS(parse_code_json(j.dump(), "x.json"), InputError);
-        CHECK_THROWS_WITH(parse_code_json(j.dump(), "x.json"), Catch::Contains("--max-code-len 32"));
+        CHECK_THROWS_WITH(parse_code_json(j.dump(), "x.json"),
+                          Catch::Contains("--max-code-len 32"));
     }
 }
 
@@ -107,7 +108,8 @@ TEST_CASE("lut entries are the contract's greedy runs", "[rtl]") {
                     bits = bits << lens[i] | code.code[syms[i]];
                     n += lens[i];
                 }
-                const uint32_t window = n >= B ? uint32_t(bits >> (n - B)) : uint32_t(bits << (B - n));
+                const uint32_t window =
+                    n >= B ? uint32_t(bits >> (n - B)) : uint32_t(bits << (B - n));
                 const LutEntry e = lut_entry(code, B, S, window);
                 unsigned k = 0, sum = 0;
                 while (k < S && k < syms.size() && sum + lens[k] <= B) sum += lens[k++];
@@ -136,7 +138,8 @@ TEST_CASE("manifest states the contract's numbers", "[rtl]") {
     // Three books: selector value 3 is invalid and must be flagged.
     bool flagged = false;
     for (const auto& f : rtl.files)
-        if (f.first == "embzip_decoder.v") flagged = f.second.find("selector >= 2'd3") != std::string::npos;
+        if (f.first == "embzip_decoder.v")
+            flagged = f.second.find("selector >= 2'd3") != std::string::npos;
     CHECK(flagged);
 }
 
@@ -164,7 +167,8 @@ CodedTable small_overflow_table() {
 
 }  // namespace
 
-TEST_CASE("overflow layout: code.json fields, row timing, ports only when the table has overflow", "[rtl]") {
+TEST_CASE("overflow layout: code.json fields, row timing, ports only when the table has overflow",
+          "[rtl]") {
     const CodedTable t = small_overflow_table();
     REQUIRE(t.overflow);
     REQUIRE(t.overflow_rows >= 1);
@@ -174,8 +178,8 @@ TEST_CASE("overflow layout: code.json fields, row timing, ports only when the ta
     CHECK(from_json.overflow_rows == t.overflow_rows);
     CHECK(code_hash(from_json) == code_hash(rtl_code_of(t)));
 
-    // Flagged rows have no codes: row_code_lengths is empty and the table timing uses the contract's
-    // overflow timing for them; the other rows skip the flag before the selector.
+    // Flagged rows have no codes: row_code_lengths is empty and the table timing uses the
+    // contract's overflow timing for them; the other rows skip the flag before the selector.
     DecoderConfig c;
     c.bus_bits = 8;
     uint64_t flagged = 0;
@@ -199,13 +203,15 @@ TEST_CASE("overflow layout: code.json fields, row timing, ports only when the ta
     CHECK(m["ports"].back()["name"] == "out_ovf_index");
     CHECK(m["ports"].back()["width"] == 3);
 
-    // Without overflow the port list is exactly the documented one (the SystemC wrapper relies on it).
+    // Without overflow the port list is exactly the documented one (the SystemC wrapper relies on
+    // it).
     const GeneratedRtl plain = generate_decoder(rtl_code_of(small_table({skewed_code()})), c);
     const auto pm = nlohmann::json::parse(plain.manifest);
     std::vector<std::string> names;
     for (const auto& port : pm["ports"]) names.push_back(port["name"]);
-    CHECK(names == std::vector<std::string>{"clk", "rst_n", "in_valid", "in_ready", "in_data", "out_valid", "out_ready",
-                                            "out_data", "out_count", "out_last", "out_err"});
+    CHECK(names == std::vector<std::string>{"clk", "rst_n", "in_valid", "in_ready", "in_data",
+                                            "out_valid", "out_ready", "out_data", "out_count",
+                                            "out_last", "out_err"});
     CHECK(pm["parameters"]["overflow_flag"] == false);
     for (const auto& f : plain.files) CHECK(f.second.find("ovf") == std::string::npos);
 
@@ -218,4 +224,53 @@ TEST_CASE("overflow layout: code.json fields, row timing, ports only when the ta
     nlohmann::json bad = nlohmann::json::parse(code_json(t));
     bad["index_bits"] = 0;
     CHECK_THROWS_WITH(parse_code_json(bad.dump(), "x.json"), Catch::Contains("index_bits"));
+}
+
+TEST_CASE("packaging: prefix, timescale, default_nettype, filelist, SDC", "[rtl]") {
+    const RtlCode code = rtl_code_of(small_table({skewed_code()}));
+    DecoderConfig c;
+    RtlOptions opt;
+    opt.prefix = "tbl7_";
+    opt.clock_mhz = 250;
+    const GeneratedRtl rtl = generate_decoder(code, c, nullptr, opt);
+    CHECK(rtl.top == "tbl7_decoder");
+    std::vector<std::string> names;
+    for (const auto& [name, text] : rtl.files) {
+        names.push_back(name);
+        CHECK(text.find("`timescale 1ns / 1ps\n`default_nettype none\n") != std::string::npos);
+        CHECK(text.find("embzip_") == std::string::npos);  // no module of the default prefix
+    }
+    CHECK(names == std::vector<std::string>{"tbl7_canon.v", "tbl7_lut.v", "tbl7_decoder.v"});
+    REQUIRE(rtl.aux.size() == 2);
+    CHECK(rtl.aux[0].first == "tbl7_decoder.f");
+    CHECK(rtl.aux[0].second.find("tbl7_canon.v\ntbl7_lut.v\ntbl7_decoder.v\n") !=
+          std::string::npos);
+    CHECK(rtl.aux[1].first == "tbl7_decoder.sdc");
+    const std::string& sdc = rtl.aux[1].second;
+    CHECK(sdc.find("set period 4\n") != std::string::npos);
+    CHECK(sdc.find("create_clock -name clk -period $period [get_ports clk]") != std::string::npos);
+    CHECK(sdc.find("[get_ports out_ready]") != std::string::npos);
+    CHECK(sdc.find("[get_ports {rst_n in_valid in_data[*]}]") != std::string::npos);
+    CHECK(sdc.find("{in_ready out_valid out_data[*] out_count[*] out_last out_err}") !=
+          std::string::npos);
+    const auto m = nlohmann::json::parse(rtl.manifest);
+    CHECK(m["top"] == "tbl7_decoder");
+    CHECK(m["prefix"] == "tbl7_");
+    CHECK(m["sdc"] == "tbl7_decoder.sdc");
+    for (const char* bad : {"", "9a", "a-b", "a b"}) {
+        opt.prefix = bad;
+        CHECK_THROWS_WITH(generate_decoder(code, c, nullptr, opt), Catch::Contains("--prefix"));
+    }
+    opt.prefix = "x_";
+    opt.clock_mhz = 0;
+    CHECK_THROWS_WITH(generate_decoder(code, c, nullptr, opt), Catch::Contains("--clock-mhz"));
+}
+
+TEST_CASE("a one-symbol book is refused with a clear error", "[rtl]") {
+    CodeLengths one;
+    one.len[7] = 1;
+    RtlCode code = rtl_code_of(small_table({skewed_code()}));
+    code.books = {one};
+    CHECK_THROWS_WITH(check_supported(code, DecoderConfig{}),
+                      Catch::Contains("book 0 has 1 symbol(s)"));
 }
