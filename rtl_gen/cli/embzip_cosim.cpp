@@ -44,8 +44,14 @@ int main(int argc, char** argv) {
             "module name prefix of the decoder")(
             "companion", po::value<std::vector<std::string>>(),
             "RTL_DIR of another decoder (embzip-rtl, another --prefix) to put in the same netlist, "
-            "idle; repeatable");
+            "idle; repeatable")(
+            "programmable", po::bool_switch(),
+            "co-simulate the programmable decoder, the code loaded through its configuration port")(
+            "reload", po::value<std::string>(),
+            "programmable: then load this coded table's code into the same netlist, without a "
+            "reset, and co-simulate its rows");
         add_decoder_options(d);
+        add_programmable_options(d);
         d.add_options()("version", "show the version")("help,h", "show this help");
         po::variables_map vm;
         po::store(po::command_line_parser(argc, argv).options(d).run(), vm);
@@ -58,7 +64,12 @@ int main(int argc, char** argv) {
         }
         if (print_version(vm, "embzip-cosim")) return 0;
         po::notify(vm);
-        const DecoderConfig config = decoder_config(vm);
+        const bool programmable = vm["programmable"].as<bool>();
+        if (vm.count("reload") && !programmable) throw InputError("--reload needs --programmable");
+        ProgParams params;
+        if (programmable) params = programmable_params(vm);
+        const DecoderConfig config =
+            programmable ? prog_decoder_config(params) : decoder_config(vm);
         RtlOptions options;
         options.prefix = vm["prefix"].as<std::string>();
         check_options(options);
@@ -67,12 +78,33 @@ int main(int argc, char** argv) {
         const CodedTable table = read_ezt(ezt);
         const RtlCode code = rtl_code_of(table);
         check_supported(code, config);
+        // Programmable: each table's code as configuration writes (refused before any build if it
+        // does not fit the design).
+        std::vector<std::pair<uint32_t, uint32_t>> image, reload_image;
+        CodedTable reload_table;
+        auto writes = [&params](const RtlCode& c) {
+            std::vector<std::pair<uint32_t, uint32_t>> w;
+            for (const ConfigWrite& x : config_image(c, params)) w.emplace_back(x.addr, x.data);
+            return w;
+        };
+        if (programmable) image = writes(code);
+        if (vm.count("reload")) {
+            const std::string r = vm["reload"].as<std::string>();
+            reload_table = read_ezt(fs::is_directory(r) ? (fs::path(r) / "table.ezt").string() : r);
+            const RtlCode reload_code = rtl_code_of(reload_table);
+            check_supported(reload_code, config);
+            reload_image = writes(reload_code);
+        }
         std::string trace, trace_kind = "none";
         if (vm.count("trace")) {
             trace = fs::absolute(vm["trace"].as<std::string>()).string();
             trace_kind = fs::path(trace).extension() == ".fst" ? "fst" : "vcd";
         }
-        ModelBuild spec = model_spec(Adapter::Cosim, code, config);
+        ModelBuild spec = programmable ? model_spec(Adapter::Cosim,
+                                                    "prog-k" + std::to_string(params.books) + "-l" +
+                                                        std::to_string(params.max_code_len) + "-n" +
+                                                        std::to_string(params.bus_bits))
+                                       : model_spec(Adapter::Cosim, code, config);
         spec.cache = vm.count("cache") ? vm["cache"].as<std::string>()
                                        : default_model_cache("EMBZIP_COSIM_CACHE", "embzip-cosim");
         spec.key += "-" + trace_kind;
@@ -81,7 +113,8 @@ int main(int argc, char** argv) {
         spec.jobs = vm["jobs"].as<unsigned>();
         spec.verbose = vm["verbose"].as<bool>();
         spec.tool = "embzip-cosim";
-        GeneratedRtl rtl = generate_decoder(code, config, nullptr, options);
+        GeneratedRtl rtl = programmable ? generate_programmable(params, options)
+                                        : generate_decoder(code, config, nullptr, options);
         if (vm.count("companion"))
             rtl = with_companions(rtl, vm["companion"].as<std::vector<std::string>>());
         const std::string model = build_model(rtl, spec);
@@ -98,16 +131,28 @@ int main(int argc, char** argv) {
         opt.seed = vm["seed"].as<uint64_t>();
         opt.stalls = vm["stalls"].as<bool>();
         opt.corrupt = vm["corrupt"].as<bool>();
-        CosimResult result;
+        opt.config = image;
+        CosimResult result, reload_result;
+        CosimOptions reload_opt = opt;
+        reload_opt.reset = false;  // the same netlist, mid-run: only new configuration writes
+        reload_opt.config = reload_image;
         {
             std::unique_ptr<IDecoderDut> dut(make(trace.c_str()));
             result = run_cosim(*dut, table, config, opt);
+            if (result.ok && vm.count("reload"))
+                reload_result = run_cosim(*dut, reload_table, config, reload_opt);
         }  // closes the trace before the library goes
         dlclose(so);
         const std::string line = cosim_summary(result, config, opt);
         (result.ok ? std::cout : std::cerr) << line << "\n";
+        bool ok = result.ok;
+        if (result.ok && vm.count("reload")) {
+            const std::string second = cosim_summary(reload_result, config, reload_opt);
+            (reload_result.ok ? std::cout : std::cerr) << "reloaded: " << second << "\n";
+            ok = reload_result.ok;
+        }
         if (!trace.empty()) std::cout << "waveform: " << trace << "\n";
-        return result.ok ? 0 : 1;
+        return ok ? 0 : 1;
     } catch (const std::exception& e) {
         std::cerr << "embzip-cosim: " << e.what() << "\n";
         return 1;

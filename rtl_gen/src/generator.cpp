@@ -20,8 +20,10 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "design_files.hpp"
 #include "embzip/errors.hpp"
 #include "embzip/file_util.hpp"
+#include "verilog_text.hpp"
 
 namespace embzip::rtl {
 
@@ -32,70 +34,7 @@ static_assert(kDecoderLongCodeCycles == 2,
 namespace {
 
 namespace fs = std::filesystem;
-
-// SDC budgets, as shares of the clock period spent outside the decoder: data inputs and
-// outputs get a generous share (they meet flip-flops right at the port); out_ready a small one,
-// because inside it gates the whole decode step (accumulator shift and refill).
-constexpr double kSdcIoShare = 0.3;
-constexpr double kSdcReadyShare = 0.1;
-
-// Bits needed to hold the values 0..n.
-unsigned bits_for(uint64_t n) {
-    unsigned b = 1;
-    while (b < 64 && (uint64_t(1) << b) <= n) ++b;
-    return b;
-}
-
-std::string str(uint64_t v) { return std::to_string(v); }
-
-std::string lit(unsigned width, uint64_t value) { return str(width) + "'d" + str(value); }
-
-// "[w-1:0]", the range of a w-bit vector.
-std::string range(unsigned w) { return "[" + str(w - 1) + ":0]"; }
-
-// name[hi:lo]
-std::string slice(const std::string& name, unsigned hi, unsigned lo) {
-    return name + "[" + str(hi) + ":" + str(lo) + "]";
-}
-
-// Zero-extends (or keeps) an expression of width `from` to width `to`.
-std::string zext(const std::string& expr, unsigned from, unsigned to) {
-    if (to == from) return expr;
-    if (to < from) throw std::logic_error("zext narrows");
-    return "{" + str(to - from) + "'d0, " + expr + "}";
-}
-
-// A plain identifier resized to `to` bits (truncation keeps the low bits).
-std::string resize(const std::string& name, unsigned from, unsigned to) {
-    if (to == from) return name;
-    if (to > from) return zext(name, from, to);
-    return slice(name, to - 1, 0);
-}
-
-// Wide constant as a Verilog hex literal; bits[i] is bit i (LSB first).
-std::string wide_hex(const std::vector<bool>& bits) {
-    std::string digits;
-    const size_t n = bits.size();
-    for (size_t top = (n + 3) / 4; top-- > 0;) {
-        unsigned d = 0;
-        for (unsigned k = 0; k < 4; ++k) {
-            const size_t i = top * 4 + k;
-            if (i < n && bits[i]) d |= 1u << k;
-        }
-        digits += "0123456789abcdef"[d];
-    }
-    return str(n) + "'h" + digits;
-}
-
-void put_bits(std::vector<bool>& v, size_t offset, unsigned width, uint64_t value) {
-    for (unsigned i = 0; i < width; ++i) v[offset + i] = (value >> i) & 1;
-}
-
-// Every generated file starts and ends the same way: the time unit for simulators that mix
-// files, and no implicit nets (a typo is an error, not a new 1-bit wire) -- restored at the end
-// so files of other projects compiled after ours keep their default.
-const char* kFileHead = "`timescale 1ns / 1ps\n`default_nettype none\n\n";
-const char* kFileTail = "\n`default_nettype wire\n";
+using namespace vtext;
 
 std::string banner(const RtlCode& code, const DecoderConfig& cfg, const std::string& what) {
     std::ostringstream o;
@@ -307,8 +246,6 @@ struct Top {
     std::ostringstream comb;  // combinational logic, in dependency order
     std::ostringstream seq;   // clocked blocks
 };
-
-const char* kRegIndent = "            ";
 
 // Control: the row's state machine, the word counter, the book register, the symbols left,
 // the row bits consumed and the error flag. Only state, words (and out_valid, long_pending in
@@ -697,12 +634,6 @@ RowTiming uniform_row(const RtlCode& code, const DecoderConfig& cfg, unsigned le
     return row_timing(cfg, code.pitch_bits, lens.data(), lens.size());
 }
 
-struct Port {
-    std::string name;
-    bool input;
-    unsigned width;
-};
-
 std::vector<Port> top_ports(const RtlCode& code, const DecoderConfig& cfg, const RtlDims& d) {
     std::vector<Port> p = {{"clk", true, 1},
                            {"rst_n", true, 1},
@@ -720,57 +651,6 @@ std::vector<Port> top_ports(const RtlCode& code, const DecoderConfig& cfg, const
         p.push_back({"out_ovf_index", false, code.index_bits});
     }
     return p;
-}
-
-// Timing constraints for synthesis and STA (plain SDC: OpenSTA, Yosys-based flows, commercial
-// tools). Inputs and outputs get a share of the period as external delay; out_ready is the one
-// input whose path runs through the decode step (it enables every decode-step register), so
-// its external delay is budgeted small: the consumer must drive it from a flip-flop.
-std::string sdc(const RtlCode& code, const DecoderConfig& cfg, const RtlDims& d, const Names& names,
-                const RtlOptions& opt) {
-    const double period = 1000.0 / opt.clock_mhz;
-    auto ns = [](double v) {
-        std::ostringstream s;
-        s.precision(4);
-        s << std::fixed << v;
-        std::string r = s.str();
-        while (r.back() == '0') r.pop_back();
-        if (r.back() == '.') r.pop_back();
-        return r;
-    };
-    auto ports = [&](bool input, bool ready) {
-        std::string list;
-        for (const Port& p : top_ports(code, cfg, d)) {
-            if (p.input != input || p.name == "clk" || (p.name == "out_ready") != ready) continue;
-            list += (list.empty() ? "" : " ") + p.name + (p.width > 1 ? "[*]" : "");
-        }
-        return list;
-    };
-    std::ostringstream o;
-    o << "# SPDX-License-Identifier: MIT\n# Timing constraints of " << names.top()
-      << ", generated by " << kGeneratorVersion << " (--clock-mhz " << ns(opt.clock_mhz)
-      << ").\n# Units: ns. Budgets: " << ns(100 * kSdcIoShare)
-      << " % of the period outside for data inputs and outputs,\n# " << ns(100 * kSdcReadyShare)
-      << " % for out_ready, whose path runs through the decode step.\n"
-      << "set period " << ns(period) << "\n"
-      << "create_clock -name clk -period $period [get_ports clk]\n"
-      << "set_input_delay  [expr {$period * " << kSdcIoShare << "}] -clock clk [get_ports {"
-      << ports(true, false) << "}]\n"
-      << "set_input_delay  [expr {$period * " << kSdcReadyShare
-      << "}] -clock clk [get_ports out_ready]\n"
-      << "set_output_delay [expr {$period * " << kSdcIoShare << "}] -clock clk [get_ports {"
-      << ports(false, false) << "}]\n";
-    return o.str();
-}
-
-// Filelist: leaf modules first, names relative to the filelist (use -F, which resolves them
-// against the filelist's folder, in Verilator and the usual commercial simulators).
-std::string filelist(const std::vector<std::string>& verilog) {
-    std::ostringstream o;
-    o << "// Generated by " << kGeneratorVersion << ": use with -F (paths are relative to this "
-      << "file)\n";
-    for (const std::string& f : verilog) o << f << "\n";
-    return o.str();
 }
 
 nlohmann::ordered_json manifest(const RtlCode& code, const DecoderConfig& cfg, const RtlDims& d,
@@ -815,11 +695,7 @@ nlohmann::ordered_json manifest(const RtlCode& code, const DecoderConfig& cfg, c
     p["store_bits"] = d.store;
     if (cfg.arch == DecoderArch::Lut) p["lut_entries"] = d.books << cfg.lut_bits;
     j["parameters"] = p;
-    nlohmann::ordered_json ports = nlohmann::ordered_json::array();
-    for (const Port& port : top_ports(code, cfg, d))
-        ports.push_back(
-            {{"name", port.name}, {"dir", port.input ? "in" : "out"}, {"width", port.width}});
-    j["ports"] = ports;
+    j["ports"] = ports_json(top_ports(code, cfg, d));
     const RowTiming best = uniform_row(code, cfg, [&] {
         unsigned m = RtlGeometry::kMaxCodeLen;
         for (const CodeLengths& b : code.books)
@@ -947,8 +823,8 @@ GeneratedRtl generate_decoder(const RtlCode& code, const DecoderConfig& cfg,
     out.files.emplace_back(names.top() + ".v", top_module(code, cfg, d, names));
     std::vector<std::string> verilog;
     for (const auto& f : out.files) verilog.push_back(f.first);
-    out.aux.emplace_back(out.top + ".f", filelist(verilog));
-    out.aux.emplace_back(out.top + ".sdc", sdc(code, cfg, d, names, opt));
+    out.aux.emplace_back(out.top + ".f", filelist_text(verilog));
+    out.aux.emplace_back(out.top + ".sdc", sdc_text(out.top, top_ports(code, cfg, d), opt));
     out.manifest = manifest(code, cfg, d, out, opt, stats).dump(2) + "\n";
     return out;
 }

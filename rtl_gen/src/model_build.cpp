@@ -122,14 +122,11 @@ std::string rtl_data_dir() {
                   "; install embzip (cmake --install) or set EMBZIP_RTL_DATA_DIR");
 }
 
-ModelBuild model_spec(Adapter adapter, const RtlCode& code, const DecoderConfig& config) {
+ModelBuild model_spec(Adapter adapter, const std::string& key) {
     const std::string dir = rtl_data_dir();
     const bool sc = adapter == Adapter::SystemC;
     ModelBuild spec;
-    spec.key = std::string(sc ? "sc-" : "") + hex64(code_hash(code)) + "-" +
-               decoder_arch_name(config.arch) + "-s" + std::to_string(config.symbols_per_cycle) +
-               "-b" + std::to_string(config.arch == DecoderArch::Canonical ? 0 : config.lut_bits) +
-               "-n" + std::to_string(config.bus_bits);
+    spec.key = std::string(sc ? "sc-" : "") + key;
     spec.mode = sc ? "--sc" : "--cc";
     spec.vc_file = dir + "/verilator.vc";
     spec.adapter_dir = dir;
@@ -139,6 +136,14 @@ ModelBuild model_spec(Adapter adapter, const RtlCode& code, const DecoderConfig&
                         dir + (sc ? "/sc_lane_abi.hpp" : "/dut_abi.hpp"), spec.vc_file};
     spec.library = sc ? "libsclane.so" : "libdut.so";
     return spec;
+}
+
+ModelBuild model_spec(Adapter adapter, const RtlCode& code, const DecoderConfig& config) {
+    return model_spec(
+        adapter, hex64(code_hash(code)) + "-" + decoder_arch_name(config.arch) + "-s" +
+                     std::to_string(config.symbols_per_cycle) + "-b" +
+                     std::to_string(config.arch == DecoderArch::Canonical ? 0 : config.lut_bits) +
+                     "-n" + std::to_string(config.bus_bits));
 }
 
 void* load_model_symbol(const std::string& path, const char* symbol, void** handle) {

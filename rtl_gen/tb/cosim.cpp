@@ -162,15 +162,32 @@ CosimResult run_cosim(IDecoderDut& dut, const CodedTable& source, const DecoderC
     };
 
     // Reset for two cycles.
-    dut.set_reset_n(false);
     std::vector<uint32_t> zeros((cfg.bus_bits + 31) / 32, 0);
     dut.set_in(false, zeros.data(), zeros.size());
     dut.set_out_ready(false);
-    for (int i = 0; i < 2; ++i) {
+    if (opt.reset) {
+        dut.set_reset_n(false);
+        for (int i = 0; i < 2; ++i) {
+            dut.eval();
+            dut.tick();
+        }
+        dut.set_reset_n(true);
+    }
+    // Load the code: one write a cycle, each taken only while the lane is idle (cfg_ready).
+    if (!opt.config.empty() && !dut.has_config_port()) {
+        fail("a configuration image was given but the design has no configuration port");
+        return res;
+    }
+    for (const auto& [addr, data] : opt.config) {
+        dut.set_cfg(true, addr, data);
         dut.eval();
+        if (!dut.cfg_ready()) {
+            fail("configuration write refused (cfg_ready = 0) with the lane idle");
+            return res;
+        }
         dut.tick();
     }
-    dut.set_reset_n(true);
+    dut.set_cfg(false, 0, 0);
 
     uint64_t in_row = 0, in_word = 0;  // next word to send
     uint64_t out_row = 0;              // row being received

@@ -28,6 +28,10 @@ class IDecoderPorts {
     // carrying an overflowed row's index.
     virtual bool out_ovf() const { return false; }
     virtual uint64_t out_ovf_index() const { return 0; }
+    // Programmable designs only: the configuration port (valid, address, data; ready).
+    virtual bool has_config_port() const { return false; }
+    virtual void set_cfg(bool /*valid*/, uint32_t /*addr*/, uint32_t /*data*/) {}
+    virtual bool cfg_ready() const { return false; }
 };
 
 }  // namespace embzip::rtl

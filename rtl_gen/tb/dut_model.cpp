@@ -64,6 +64,29 @@ uint64_t ovf_index_of(const T& top) {
         return 0;
 }
 
+// The configuration port exists only in programmable designs.
+template <class T, class = void>
+struct HasConfigPort : std::false_type {};
+template <class T>
+struct HasConfigPort<
+    T, std::void_t<decltype(std::declval<T&>().cfg_valid), decltype(std::declval<T&>().cfg_ready)>>
+    : std::true_type {};
+template <class T>
+void set_cfg_of(T& top, bool valid, uint32_t addr, uint32_t data) {
+    if constexpr (HasConfigPort<T>::value) {
+        top.cfg_valid = valid;
+        top.cfg_addr = addr;
+        top.cfg_data = data;
+    }
+}
+template <class T>
+bool cfg_ready_of(const T& top) {
+    if constexpr (HasConfigPort<T>::value)
+        return top.cfg_ready;
+    else
+        return false;
+}
+
 class VerilatedDut final : public embzip::rtl::IDecoderDut {
   public:
     explicit VerilatedDut(const std::string& trace) {
@@ -103,6 +126,11 @@ class VerilatedDut final : public embzip::rtl::IDecoderDut {
     bool out_err() const override { return m_top->out_err; }
     bool out_ovf() const override { return ovf_of(*m_top); }
     uint64_t out_ovf_index() const override { return ovf_index_of(*m_top); }
+    bool has_config_port() const override { return HasConfigPort<Vembzip_decoder>::value; }
+    void set_cfg(bool valid, uint32_t addr, uint32_t data) override {
+        set_cfg_of(*m_top, valid, addr, data);
+    }
+    bool cfg_ready() const override { return cfg_ready_of(*m_top); }
     void tick() override {
         m_top->clk = 1;
         m_top->eval();

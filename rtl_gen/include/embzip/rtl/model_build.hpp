@@ -42,6 +42,8 @@ std::string rtl_data_dir();
 // the key (code hash, arch, S, B, bus width; build_model adds a hash of the Verilog and the
 // adapter files). The caller sets cache, tool, verbosity and extra flags.
 ModelBuild model_spec(Adapter adapter, const RtlCode& code, const DecoderConfig& config);
+// The same for a design that is not one code's (the programmable decoder): `key` names it.
+ModelBuild model_spec(Adapter adapter, const std::string& key);
 
 // Path of the shared object for `rtl`, built if the cache does not hold it. The key adds a
 // hash of the generated Verilog and the stamp files to spec.key, so a changed generator or
