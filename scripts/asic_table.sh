@@ -6,7 +6,8 @@
 # DESIGN: "name:embzip-rtl options", default the four below. Binaries from $B (default
 # build/release). Writes OUT_DIR/<code>_<design>/{*.v,asic.json}, OUT_DIR/asic_table.md and
 # prints it. Gbit/s per lane = decoded bits/cycle (manifest, whole table) x fmax after
-# synthesis; per mm^2 = that / cell area. Each design takes 1-5 minutes (qflow synthesis + STA).
+# synthesis; per mm^2 = that / cell area. Each design takes 1-5 minutes (qflow synthesis + STA);
+# REUSE=1 keeps the results of designs already run in OUT_DIR.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 B="${B:-build/release}"
@@ -34,8 +35,12 @@ for code in "${CODES[@]}"; do
         read -r -a opts <<< "${d#*:}"
         dir="$OUT/${name}_$design"
         echo "asic_table.sh: $name $design (${opts[*]})" >&2
-        "$B/rtl_gen/embzip-rtl" --code "$code/code.json" --out "$dir" "${opts[@]}" >&2
-        "$HERE/asic.sh" "$dir" --out "$dir/asic.json" > /dev/null
+        if [ "${REUSE:-0}" = 1 ] && [ -f "$dir/asic.json" ]; then
+            echo "asic_table.sh: reusing $dir/asic.json (REUSE=1)" >&2
+        else
+            "$B/rtl_gen/embzip-rtl" --code "$code/code.json" --out "$dir" "${opts[@]}" >&2
+            "$HERE/asic.sh" "$dir" --out "$dir/asic.json" > /dev/null
+        fi
         ROWS+=("$name" "$design" "$dir")
     done
 done
