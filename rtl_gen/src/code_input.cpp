@@ -18,7 +18,8 @@ using Json = nlohmann::json;
     throw FormatError(name + ": " + what);
 }
 
-const Json& field(const Json& j, const char* key, const std::string& name, const std::string& path) {
+const Json& field(const Json& j, const char* key, const std::string& name,
+                  const std::string& path) {
     if (!j.is_object() || !j.contains(key)) bad(name, "missing field " + path + key);
     return j.at(key);
 }
@@ -29,7 +30,8 @@ uint64_t number(const Json& j, const char* key, const std::string& name, const s
     if (!v.is_number_unsigned() && !(v.is_number_integer() && v.get<int64_t>() >= 0))
         bad(name, path + key + ": expected a non-negative integer");
     const uint64_t x = v.get<uint64_t>();
-    if (x > max) bad(name, path + key + ": " + std::to_string(x) + " exceeds " + std::to_string(max));
+    if (x > max)
+        bad(name, path + key + ": " + std::to_string(x) + " exceeds " + std::to_string(max));
     return x;
 }
 
@@ -63,7 +65,8 @@ RtlCode parse_code_json(const std::string& text, const std::string& name) {
     if (!method.is_string()) bad(name, "method: expected a string");
     c.method = method.get<std::string>();
     const uint64_t bits = number(j, "symbol_bits", name, "", 8);
-    if (bits != 4 && bits != 8) bad(name, "symbol_bits: must be 4 or 8, got " + std::to_string(bits));
+    if (bits != 4 && bits != 8)
+        bad(name, "symbol_bits: must be 4 or 8, got " + std::to_string(bits));
     c.spec.bits = uint8_t(bits);
     const Json& split = field(j, "split", name, "");
     if (!split.is_string()) bad(name, "split: expected a string");
@@ -82,9 +85,11 @@ RtlCode parse_code_json(const std::string& text, const std::string& name) {
     c.selector_bits = uint32_t(number(j, "selector_bits", name, "", 8));
     c.row_bits = uint32_t(number(j, "row_bits", name, "", UINT32_MAX));
     c.pitch_bits = uint32_t(number(j, "pitch_bits", name, "", UINT32_MAX));
-    if (c.pitch_bits < c.row_bits || c.pitch_bits == 0) bad(name, "pitch_bits: must be >= row_bits and >= 1");
+    if (c.pitch_bits < c.row_bits || c.pitch_bits == 0)
+        bad(name, "pitch_bits: must be >= row_bits and >= 1");
     const Json& order = field(j, "bit_order", name, "");
-    if (!order.is_string() || order.get<std::string>() != "msb_first") bad(name, "bit_order: only msb_first is supported");
+    if (!order.is_string() || order.get<std::string>() != "msb_first")
+        bad(name, "bit_order: only msb_first is supported");
 
     const Json& books = field(j, "books", name, "");
     if (!books.is_array() || books.empty()) bad(name, "books: expected a non-empty array");
@@ -95,7 +100,8 @@ RtlCode parse_code_json(const std::string& text, const std::string& name) {
     for (size_t b = 0; b < books.size(); ++b) {
         const std::string path = "books[" + std::to_string(b) + "].";
         const Json& symbols = field(books[b], "symbols", name, path);
-        if (!symbols.is_array() || symbols.empty()) bad(name, path + "symbols: expected a non-empty array");
+        if (!symbols.is_array() || symbols.empty())
+            bad(name, path + "symbols: expected a non-empty array");
         CodeLengths len;
         len.alphabet = c.spec.alphabet();
         std::vector<std::string> codes(len.alphabet);
@@ -139,9 +145,11 @@ RtlCode parse_code_json(const std::string& text, const std::string& name) {
         if (c.index_bits == 0) bad(name, "index_bits: must be >= 1 with overflow");
         c.overflow_rows = number(j, "overflow_rows", name, "", uint64_t(1) << c.index_bits);
         // A table may overflow rows of any length, but a slot holds at least flag + index.
-        if (c.row_bits < 1 + c.index_bits) bad(name, "row_bits: too small for the overflow flag and index");
+        if (c.row_bits < 1 + c.index_bits)
+            bad(name, "row_bits: too small for the overflow flag and index");
     } else {
-        if (c.row_bits < c.selector_bits + c.symbols_per_row) bad(name, "row_bits: too small for the row's symbols");
+        if (c.row_bits < c.selector_bits + c.symbols_per_row)
+            bad(name, "row_bits: too small for the row's symbols");
     }
     return c;
 }
@@ -204,26 +212,43 @@ std::string hex64(uint64_t v) {
 void check_supported(const RtlCode& code, const DecoderConfig& config) {
     validate(config);
     if (config.arch == DecoderArch::Lut && config.lut_bits > RtlGeometry::kMaxLutBits)
-        throw InputError("--lut-bits: the generator supports up to " + std::to_string(RtlGeometry::kMaxLutBits) +
+        throw InputError("--lut-bits: the generator supports up to " +
+                         std::to_string(RtlGeometry::kMaxLutBits) +
                          " (a 2^B-entry ROM per book), got " + std::to_string(config.lut_bits));
     if (code.books.empty() || code.books.size() > RtlGeometry::kMaxBooks)
-        throw InputError("code: 1.." + std::to_string(RtlGeometry::kMaxBooks) + " code books, got " +
-                         std::to_string(code.books.size()));
+        throw InputError("code: 1.." + std::to_string(RtlGeometry::kMaxBooks) +
+                         " code books, got " + std::to_string(code.books.size()));
     if (code.max_code_len() > RtlGeometry::kMaxCodeLen)
-        throw InputError("code length " + std::to_string(code.max_code_len()) + " exceeds the " +
-                         std::to_string(RtlGeometry::kMaxCodeLen) +
-                         " bits the generated decoder supports; re-encode with embzip encode --max-code-len " +
-                         std::to_string(RtlGeometry::kMaxCodeLen));
+        throw InputError(
+            "code length " + std::to_string(code.max_code_len()) + " exceeds the " +
+            std::to_string(RtlGeometry::kMaxCodeLen) +
+            " bits the generated decoder supports; re-encode with embzip encode --max-code-len " +
+            std::to_string(RtlGeometry::kMaxCodeLen));
     if (code.pitch_bits > RtlGeometry::kMaxPitchBits)
-        throw InputError("row pitch " + std::to_string(code.pitch_bits) + " bits: the decoder buffers a row in "
-                         "flip-flops and supports up to " + std::to_string(RtlGeometry::kMaxPitchBits));
+        throw InputError("row pitch " + std::to_string(code.pitch_bits) +
+                         " bits: the decoder buffers a row in "
+                         "flip-flops and supports up to " +
+                         std::to_string(RtlGeometry::kMaxPitchBits));
+    // A one-symbol book is an incomplete code (Kraft sum 1/2): half of the 1-bit words decode to
+    // nothing, and a book with one value needs no decoder at all.
+    for (size_t b = 0; b < code.books.size(); ++b) {
+        unsigned used = 0;
+        for (unsigned s = 0; s < code.books[b].alphabet; ++s) used += code.books[b].len[s] != 0;
+        if (used < 2)
+            throw InputError("code: book " + std::to_string(b) + " has " + std::to_string(used) +
+                             " symbol(s); the generated decoder needs at least 2 per book (a "
+                             "one-symbol book is an incomplete code, and a column of one value "
+                             "needs no decoder)");
+    }
     if (code.selector_bits != ceil_log2(code.books.size()))
         throw InputError("code: selector bits do not match the number of books");
     if (code.overflow &&
-        (code.index_bits < 1 || code.index_bits > RtlGeometry::kMaxIndexBits || code.pitch_bits < 1 + code.index_bits ||
+        (code.index_bits < 1 || code.index_bits > RtlGeometry::kMaxIndexBits ||
+         code.pitch_bits < 1 + code.index_bits ||
          (code.index_bits < 64 && code.overflow_rows > (uint64_t(1) << code.index_bits))))
-        throw InputError("code: overflow index of " + std::to_string(code.index_bits) + " bits must be 1.." +
-                         std::to_string(RtlGeometry::kMaxIndexBits) + ", fit the slot and address every overflow row");
+        throw InputError("code: overflow index of " + std::to_string(code.index_bits) +
+                         " bits must be 1.." + std::to_string(RtlGeometry::kMaxIndexBits) +
+                         ", fit the slot and address every overflow row");
 }
 
 }  // namespace embzip::rtl

@@ -19,9 +19,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-bool get_bit(const std::vector<uint8_t>& bytes, uint64_t p) { return (bytes[p >> 3] >> (7 - (p & 7))) & 1; }
+bool get_bit(const std::vector<uint8_t>& bytes, uint64_t p) {
+    return (bytes[p >> 3] >> (7 - (p & 7))) & 1;
+}
 
-// Row slot r as bus words: slot bit k*N + i (MSB first) is bit N-1-i of word k; zero past the pitch.
+// Row slot r as bus words: slot bit k*N + i (MSB first) is bit N-1-i of word k; zero past the
+// pitch.
 std::vector<std::vector<uint32_t>> row_words(const CodedTable& t, uint64_t r, unsigned bus) {
     const uint64_t words = (t.pitch_bits + bus - 1) / bus;
     std::vector<std::vector<uint32_t>> out(words, std::vector<uint32_t>((bus + 31) / 32, 0));
@@ -49,8 +52,8 @@ struct Expected {
     uint64_t index = 0;
     std::vector<uint8_t> bytes;
     Status status = Status::Ok;
-    uint64_t latency = 0;  // 0: not timed (malformed row)
-    bool overflow = false;    // flag 1: one beat with out_ovf and this index, no symbols
+    uint64_t latency = 0;   // 0: not timed (malformed row)
+    bool overflow = false;  // flag 1: one beat with out_ovf and this index, no symbols
     uint64_t ovf_index = 0;
 };
 
@@ -73,7 +76,8 @@ RtlManifest read_manifest(const std::string& dir) {
         const auto& p = j.at("parameters");
         m.config.arch = parse_decoder_arch(p.at("arch").get<std::string>());
         m.config.symbols_per_cycle = p.at("symbols_per_cycle").get<unsigned>();
-        if (m.config.arch != DecoderArch::Canonical) m.config.lut_bits = p.at("lut_bits").get<unsigned>();
+        if (m.config.arch != DecoderArch::Canonical)
+            m.config.lut_bits = p.at("lut_bits").get<unsigned>();
         m.config.bus_bits = p.at("bus_bits").get<unsigned>();
         m.symbol_bits = p.at("symbol_bits").get<unsigned>();
         m.symbols_per_row = p.at("symbols_per_row").get<unsigned>();
@@ -85,9 +89,12 @@ RtlManifest read_manifest(const std::string& dir) {
     }
 }
 
-CosimResult run_cosim(IDecoderDut& dut, const CodedTable& source, const DecoderConfig& cfg, const CosimOptions& opt) {
+CosimResult run_cosim(IDecoderDut& dut, const CodedTable& source, const DecoderConfig& cfg,
+                      const CosimOptions& opt) {
     CosimResult res;
-    if (opt.first_row >= source.rows) throw InputError("--first " + std::to_string(opt.first_row) + " is past the table's " + std::to_string(source.rows) + " rows");
+    if (opt.first_row >= source.rows)
+        throw InputError("--first " + std::to_string(opt.first_row) + " is past the table's " +
+                         std::to_string(source.rows) + " rows");
     const uint64_t rows = std::min(opt.rows, source.rows - opt.first_row);
     const unsigned per_byte = source.spec.per_byte(), sym_bits = source.spec.bits;
     const unsigned D = source.dim * per_byte;
@@ -108,7 +115,8 @@ CosimResult run_cosim(IDecoderDut& dut, const CodedTable& source, const DecoderC
             // Every ninth row: all ones after the selector, the longest codes (or invalid ones)
             // back to back, which runs past the row width for any code that compresses.
             if (k % 9 == 0)
-                for (uint64_t p = start + (table.overflow ? 1 : 0) + table.selector_bits; p < start + table.row_bits; ++p)
+                for (uint64_t p = start + (table.overflow ? 1 : 0) + table.selector_bits;
+                     p < start + table.row_bits; ++p)
                     table.payload[p >> 3] |= uint8_t(0x80u >> (p & 7));
         }
 
@@ -129,9 +137,11 @@ CosimResult run_cosim(IDecoderDut& dut, const CodedTable& source, const DecoderC
             e.ovf_index = get_bits(table.payload, start + 1, table.index_bits);
             if (e.status == Status::Ok &&
                 (e.ovf_index >= table.overflow_rows ||
-                 !std::equal(e.bytes.begin(), e.bytes.end(), table.overflow_region.begin() + e.ovf_index * table.dim)))
-                throw Error("row " + std::to_string(e.index) + ": the testbench reads overflow index " +
-                            std::to_string(e.ovf_index) + " but the library decodes another row");
+                 !std::equal(e.bytes.begin(), e.bytes.end(),
+                             table.overflow_region.begin() + e.ovf_index * table.dim)))
+                throw Error("row " + std::to_string(e.index) +
+                            ": the testbench reads overflow index " + std::to_string(e.ovf_index) +
+                            " but the library decodes another row");
             e.latency = overflow_row_timing(cfg, table.pitch_bits).latency_cycles;
             budget += e.latency;
         } else if (e.status == Status::Ok) {
@@ -152,43 +162,66 @@ CosimResult run_cosim(IDecoderDut& dut, const CodedTable& source, const DecoderC
     };
 
     // Reset for two cycles.
-    dut.set_reset_n(false);
-    dut.set_in(false, words.empty() ? std::vector<uint32_t>{} : words[0][0]);
+    std::vector<uint32_t> zeros((cfg.bus_bits + 31) / 32, 0);
+    dut.set_in(false, zeros.data(), zeros.size());
     dut.set_out_ready(false);
-    for (int i = 0; i < 2; ++i) {
+    if (opt.reset) {
+        dut.set_reset_n(false);
+        for (int i = 0; i < 2; ++i) {
+            dut.eval();
+            dut.tick();
+        }
+        dut.set_reset_n(true);
+    }
+    // Load the code: one write a cycle, each taken only while the lane is idle (cfg_ready).
+    if (!opt.config.empty() && !dut.has_config_port()) {
+        fail("a configuration image was given but the design has no configuration port");
+        return res;
+    }
+    for (const auto& [addr, data] : opt.config) {
+        dut.set_cfg(true, addr, data);
         dut.eval();
+        if (!dut.cfg_ready()) {
+            fail("configuration write refused (cfg_ready = 0) with the lane idle");
+            return res;
+        }
         dut.tick();
     }
-    dut.set_reset_n(true);
+    dut.set_cfg(false, 0, 0);
 
     uint64_t in_row = 0, in_word = 0;  // next word to send
-    uint64_t out_row = 0;               // row being received
-    std::vector<uint8_t> symbols;       // symbols of the row being received
+    uint64_t out_row = 0;              // row being received
+    std::vector<uint8_t> symbols;      // symbols of the row being received
     std::vector<uint64_t> first_in(rows, 0);
     uint64_t last_out_cycle = 0;
     double latency_sum = 0;
-    std::vector<uint32_t> chunks;
-    std::vector<uint32_t> zeros((cfg.bus_bits + 31) / 32, 0);
+    std::vector<uint32_t> chunks((cfg.symbols_per_cycle * sym_bits + 31) / 32, 0);
     uint64_t cycle = 0;
     for (; out_row < rows && res.ok; ++cycle) {
         if (cycle > budget) {
-            fail("timeout after " + std::to_string(cycle) + " cycles waiting for row " + std::to_string(opt.first_row + out_row));
+            fail("timeout after " + std::to_string(cycle) + " cycles waiting for row " +
+                 std::to_string(opt.first_row + out_row));
             break;
         }
         const bool in_valid = in_row < rows && (!opt.stalls || rng() % 4 != 0);
         const bool out_ready = !opt.stalls || rng() % 3 != 0;
-        dut.set_in(in_valid, in_valid ? words[in_row][in_word] : zeros);
+        const std::vector<uint32_t>& word = in_valid ? words[in_row][in_word] : zeros;
+        dut.set_in(in_valid, word.data(), word.size());
         dut.set_out_ready(out_ready);
         dut.eval();
         if (in_valid && dut.in_ready()) {
             if (in_word == 0) {
                 first_in[in_row] = cycle;
-                // One row at a time: the lane takes a row the cycle after the previous row's last beat.
+                // One row at a time: the lane takes a row the cycle after the previous row's last
+                // beat.
                 if (!opt.stalls && in_row > 0 && in_row == out_row && cycle != last_out_cycle + 1)
-                    fail("row " + std::to_string(opt.first_row + in_row) + ": first word accepted " +
-                         std::to_string(cycle - last_out_cycle) + " cycles after the previous row's last symbol, expected 1");
+                    fail("row " + std::to_string(opt.first_row + in_row) +
+                         ": first word accepted " + std::to_string(cycle - last_out_cycle) +
+                         " cycles after the previous row's last symbol, expected 1");
             }
-            if (in_row > out_row) fail("row " + std::to_string(opt.first_row + in_row) + " accepted before the previous row was decoded");
+            if (in_row > out_row)
+                fail("row " + std::to_string(opt.first_row + in_row) +
+                     " accepted before the previous row was decoded");
             if (++in_word == words[in_row].size()) {
                 in_word = 0;
                 ++in_row;
@@ -201,41 +234,57 @@ CosimResult run_cosim(IDecoderDut& dut, const CodedTable& source, const DecoderC
             const bool ovf = table.overflow && dut.out_ovf();
             if (out_row >= in_row) fail(row_name + ": symbols out before the row was received");
             if (ovf != e.overflow)
-                fail(row_name + (ovf ? ": out_ovf but the slot's flag is 0" : ": symbols out but the slot's overflow flag is 1"));
+                fail(row_name + (ovf ? ": out_ovf but the slot's flag is 0"
+                                     : ": symbols out but the slot's overflow flag is 1"));
             if (!ovf && (count < 1 || count > cfg.symbols_per_cycle))
-                fail(row_name + ": out_count " + std::to_string(count) + " outside 1.." + std::to_string(cfg.symbols_per_cycle));
+                fail(row_name + ": out_count " + std::to_string(count) + " outside 1.." +
+                     std::to_string(cfg.symbols_per_cycle));
             if (!ovf) {
-                dut.out_data(chunks);
-                for (unsigned j = 0; j < count; ++j) symbols.push_back(uint8_t(lane(chunks, j, sym_bits)));
+                dut.out_data(chunks.data(), chunks.size());
+                for (unsigned j = 0; j < count; ++j)
+                    symbols.push_back(uint8_t(lane(chunks, j, sym_bits)));
             }
             const bool last = dut.out_last();
-            if (!last && symbols.size() >= D) fail(row_name + ": " + std::to_string(symbols.size()) + " symbols without out_last");
+            if (!last && symbols.size() >= D)
+                fail(row_name + ": " + std::to_string(symbols.size()) +
+                     " symbols without out_last");
             if (ovf) {
                 // The overflow beat: the row's only one.
                 if (count != 0 || !last || !symbols.empty())
-                    fail(row_name + ": overflow beat with out_count " + std::to_string(count) + ", out_last " +
-                         std::to_string(last) + " after " + std::to_string(symbols.size()) + " symbols; expected 0, 1, 0");
+                    fail(row_name + ": overflow beat with out_count " + std::to_string(count) +
+                         ", out_last " + std::to_string(last) + " after " +
+                         std::to_string(symbols.size()) + " symbols; expected 0, 1, 0");
                 const uint64_t index = dut.out_ovf_index();
                 if (index != e.ovf_index)
-                    fail(row_name + ": out_ovf_index " + std::to_string(index) + ", the slot holds " + std::to_string(e.ovf_index));
+                    fail(row_name + ": out_ovf_index " + std::to_string(index) +
+                         ", the slot holds " + std::to_string(e.ovf_index));
                 const bool err = dut.out_err();
                 if (err != (e.status != Status::Ok))
-                    fail(row_name + ": out_err " + std::to_string(err) + " on the overflow beat but the library says '" +
-                         status_message(e.status) + "'");
-                if (e.status == Status::Ok) ++res.overflow_rows;
-                else ++res.bad_rows;
+                    fail(row_name + ": out_err " + std::to_string(err) +
+                         " on the overflow beat but the library says '" + status_message(e.status) +
+                         "'");
+                if (e.status == Status::Ok)
+                    ++res.overflow_rows;
+                else
+                    ++res.bad_rows;
             } else if (last) {
                 if (symbols.size() != D)
-                    fail(row_name + ": out_last after " + std::to_string(symbols.size()) + " symbols, expected " + std::to_string(D));
+                    fail(row_name + ": out_last after " + std::to_string(symbols.size()) +
+                         " symbols, expected " + std::to_string(D));
                 const bool err = dut.out_err();
                 if (err != (e.status != Status::Ok))
-                    fail(row_name + ": out_err " + std::to_string(err) + " but the library says '" + status_message(e.status) + "'");
+                    fail(row_name + ": out_err " + std::to_string(err) + " but the library says '" +
+                         status_message(e.status) + "'");
                 if (e.status == Status::Ok && symbols.size() == D) {
                     for (uint32_t c = 0; c < table.dim && res.ok; ++c) {
-                        const uint8_t got = per_byte == 1 ? symbols[c]
-                                                          : split_inverse(table.spec.split, uint8_t(symbols[2 * c] << 4 | symbols[2 * c + 1]));
+                        const uint8_t got =
+                            per_byte == 1
+                                ? symbols[c]
+                                : split_inverse(table.spec.split,
+                                                uint8_t(symbols[2 * c] << 4 | symbols[2 * c + 1]));
                         if (got != e.bytes[c])
-                            fail(row_name + " byte " + std::to_string(c) + ": RTL " + std::to_string(got) + ", library " + std::to_string(e.bytes[c]));
+                            fail(row_name + " byte " + std::to_string(c) + ": RTL " +
+                                 std::to_string(got) + ", library " + std::to_string(e.bytes[c]));
                     }
                     res.bytes += table.dim;
                 } else if (e.status != Status::Ok) {
@@ -246,8 +295,10 @@ CosimResult run_cosim(IDecoderDut& dut, const CodedTable& source, const DecoderC
                 const uint64_t latency = cycle - first_in[out_row] + 1;
                 if (!opt.stalls && e.latency) {
                     if (latency != e.latency)
-                        fail(row_name + ": " + std::to_string(latency) + " cycles from first word to last beat, " +
-                             (e.overflow ? "overflow_row_timing" : "row_timing") + " says " + std::to_string(e.latency));
+                        fail(row_name + ": " + std::to_string(latency) +
+                             " cycles from first word to last beat, " +
+                             (e.overflow ? "overflow_row_timing" : "row_timing") + " says " +
+                             std::to_string(e.latency));
                     ++res.timed_rows;
                 }
                 latency_sum += double(latency);
@@ -271,11 +322,13 @@ std::string cosim_summary(const CosimResult& r, const DecoderConfig& c, const Co
     cfg << " bus=" << c.bus_bits;
     if (!r.ok) return "cosim FAILED (" + cfg.str() + "): " + r.failure;
     std::ostringstream o;
-    o << "cosim OK: " << r.rows << " rows from row " << opt.first_row << ", " << r.bytes << " bytes bit-exact";
+    o << "cosim OK: " << r.rows << " rows from row " << opt.first_row << ", " << r.bytes
+      << " bytes bit-exact";
     if (r.bad_rows) o << ", " << r.bad_rows << " corrupted rows flagged by out_err";
     if (r.timed_rows) o << ", " << r.timed_rows << " rows with cycles equal to row_timing";
     if (r.overflow_rows) o << ", " << r.overflow_rows << " overflow rows with the slot's index";
-    o << " (" << cfg.str() << "); mean latency " << r.mean_latency << " cycles, " << r.cycles << " cycles in all";
+    o << " (" << cfg.str() << "); mean latency " << r.mean_latency << " cycles, " << r.cycles
+      << " cycles in all";
     return o.str();
 }
 

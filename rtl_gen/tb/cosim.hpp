@@ -7,11 +7,12 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "dut_abi.hpp"
 #include "embzip/decoder_timing.hpp"
 #include "embzip/layout.hpp"
-#include "dut_abi.hpp"
 
 namespace embzip::rtl {
 
@@ -31,6 +32,10 @@ struct CosimOptions {
     bool stalls = false;   // random in_valid / out_ready: data is checked, cycles are not
     bool corrupt = false;  // flip bits in every third row: out_err must equal RowDecoder's status
     uint64_t seed = 1;
+    bool reset = true;  // reset the decoder first (false: go on from where the last run left it)
+    // Programmable designs: configuration writes (address, data) issued through the
+    // configuration port after the reset and before the first row.
+    std::vector<std::pair<uint32_t, uint32_t>> config;
 };
 
 struct CosimResult {
@@ -49,6 +54,7 @@ CosimResult run_cosim(IDecoderDut& dut, const CodedTable& table, const DecoderCo
                       const CosimOptions& options);
 
 // One line: "cosim OK: ..." or "cosim FAILED (...): ...".
-std::string cosim_summary(const CosimResult& result, const DecoderConfig& config, const CosimOptions& options);
+std::string cosim_summary(const CosimResult& result, const DecoderConfig& config,
+                          const CosimOptions& options);
 
 }  // namespace embzip::rtl

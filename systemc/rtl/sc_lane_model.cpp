@@ -38,7 +38,7 @@ void get(const sc_dt::sc_bv<W>& v, uint32_t* c, size_t n) {
 template <class Port>
 using ValueOf = typename std::remove_reference_t<Port>::data_type;
 
-class ScLane final : public sc_core::sc_module, public embzip::sim::IScLane {
+class ScLane final : public sc_core::sc_module, public embzip::rtl::IDecoderPorts {
   public:
     using InData = ValueOf<decltype(std::declval<Vembzip_decoder>().in_data)>;
     using OutData = ValueOf<decltype(std::declval<Vembzip_decoder>().out_data)>;
@@ -95,7 +95,7 @@ class ScLane final : public sc_core::sc_module, public embzip::sim::IScLane {
 
 }  // namespace
 
-extern "C" embzip::sim::IScLane* embzip_make_sc_lane(const char* name,
+extern "C" embzip::rtl::IDecoderPorts* embzip_make_sc_lane(const char* name,
                                                      sc_core::sc_signal_in_if<bool>* clk) {
     // Data registers are not reset: start them random (--x-initial unique), as embzip-cosim does.
     Verilated::randReset(2);

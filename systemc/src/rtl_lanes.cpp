@@ -15,10 +15,6 @@ namespace embzip::sim {
 namespace {
 
 
-// Fixed when embzip_sim is built (systemc/CMakeLists.txt).
-constexpr const char* kLaneDir = EMBZIP_SC_LANE_DIR;
-constexpr const char* kVerilatorFlags = EMBZIP_RTL_VC_FILE;
-
 bool slot_bit(const CodedTable& t, uint64_t p) { return (t.payload[p >> 3] >> (7 - (p & 7))) & 1; }
 
 }  // namespace
@@ -32,19 +28,8 @@ RtlLaneLibrary load_rtl_lanes(const CodedTable& table, const DecoderConfig& conf
     rtl::RtlCode code = rtl::rtl_code_of(table);
     code.pitch_bits = pitch_bits;  // the lanes take the slot the simulator reads
     rtl::check_supported(code, config);
-    rtl::ModelBuild spec;
+    rtl::ModelBuild spec = rtl::model_spec(rtl::Adapter::SystemC, code, config);
     spec.cache = cache;
-    spec.key = "sc-" + rtl::hex64(rtl::code_hash(code)) + "-" + decoder_arch_name(config.arch) + "-s" +
-               std::to_string(config.symbols_per_cycle) + "-b" +
-               std::to_string(config.arch == DecoderArch::Canonical ? 0 : config.lut_bits) + "-n" +
-               std::to_string(config.bus_bits);
-    spec.mode = "--sc";
-    spec.vc_file = kVerilatorFlags;
-    spec.adapter_dir = kLaneDir;
-    spec.adapter_sources = {std::string(kLaneDir) + "/sc_lane_model.cpp"};
-    spec.stamp_files = {std::string(kLaneDir) + "/sc_lane_model.cpp", std::string(kLaneDir) + "/sc_lane_abi.hpp",
-                        std::string(kVerilatorFlags)};
-    spec.library = "libsclane.so";
     spec.quiet = quiet;
     spec.tool = "embzip-sim";
     RtlLaneLibrary lib;

@@ -40,15 +40,16 @@ void write(const fs::path& dir, const Table& table, std::vector<CodeLengths> boo
     fs::create_directories(dir);
     write_ezt((dir / "table.ezt").string(), coded);
     write_file_atomic((dir / "code.json").string(), code_json(coded));
-    std::cout << dir.string() << ": " << coded.rows << " rows, " << coded.books.size() << " book(s), W = " << coded.row_bits
-              << " bits\n";
+    std::cout << dir.string() << ": " << coded.rows << " rows, " << coded.books.size()
+              << " book(s), W = " << coded.row_bits << " bits\n";
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
     try {
-        if (argc != 2 && argc != 3) throw InputError("usage: embzip_rtl_fixtures OUT_DIR [DEFAULT_TABLE.npy]");
+        if (argc != 2 && argc != 3)
+            throw InputError("usage: embzip_rtl_fixtures OUT_DIR [DEFAULT_TABLE.npy]");
         const fs::path out = argv[1];
         std::mt19937_64 rng(7);
 
@@ -72,7 +73,9 @@ int main(int argc, char** argv) {
             const unsigned k = unsigned(r % 4);
             std::normal_distribution<double> normal(0.0, k == 0 ? 1.0 : k == 1 ? 3.0 : 9.0);
             for (uint32_t c = 0; c < mixed.dim; ++c) {
-                const uint8_t b = k == 3 ? uint8_t(rng()) : uint8_t(int8_t(std::clamp(std::lround(normal(rng)), -127L, 127L)));
+                const uint8_t b =
+                    k == 3 ? uint8_t(rng())
+                           : uint8_t(int8_t(std::clamp(std::lround(normal(rng)), -127L, 127L)));
                 mixed.bytes[r * mixed.dim + c] = b;
                 ++freq[k][b];
             }
@@ -93,10 +96,12 @@ int main(int argc, char** argv) {
             for (uint64_t i = kRows * t.dim; i < t.bytes.size(); ++i) t.bytes[i] = uint8_t(rng());
             // Spread the outliers: rows 7, 60, 150 ... so overflow rows sit between coded ones.
             for (uint64_t k = 0; k < kOutliers; ++k)
-                std::swap_ranges(t.bytes.begin() + (kRows + k) * t.dim, t.bytes.begin() + (kRows + k + 1) * t.dim,
+                std::swap_ranges(t.bytes.begin() + (kRows + k) * t.dim,
+                                 t.bytes.begin() + (kRows + k + 1) * t.dim,
                                  t.bytes.begin() + (7 + 53 * k) * t.dim);
             save_table_npy((out / "ovf_input.npy").string(), t);
-            std::cout << (out / "ovf_input.npy").string() << ": " << t.rows << " rows, " << kOutliers << " outliers\n";
+            std::cout << (out / "ovf_input.npy").string() << ": " << t.rows << " rows, "
+                      << kOutliers << " outliers\n";
         }
         return 0;
     } catch (const std::exception& e) {

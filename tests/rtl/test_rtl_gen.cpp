@@ -3,12 +3,14 @@
 // cycle contract's greedy rule, the manifest. Co-simulation runs as CTest tests (CMakeLists.txt).
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <random>
 
 #include "embzip/errors.hpp"
 #include "embzip/histogram.hpp"
 #include "embzip/rtl/generator.hpp"
+#include "embzip/rtl/programmable.hpp"
 
 using namespace embzip;
 using namespace embzip::rtl;
@@ -64,7 +66,8 @@ TEST_CASE("code.json that the hardware would decode wrongly is rejected", "[rtl]
     SECTION("code longer than the generator supports names --max-code-len") {
         j["books"][0]["symbols"][8]["length"] = 33;
         CHECK_THROWS_AS(parse_code_json(j.dump(), "x.json"), InputError);
-        CHECK_THROWS_WITH(parse_code_json(j.dump(), "x.json"), Catch::Contains("--max-code-len 32"));
+        CHECK_THROWS_WITH(parse_code_json(j.dump(), "x.json"),
+                          Catch::Contains("--max-code-len 32"));
     }
 }
 
@@ -107,7 +110,8 @@ TEST_CASE("lut entries are the contract's greedy runs", "[rtl]") {
                     bits = bits << lens[i] | code.code[syms[i]];
                     n += lens[i];
                 }
-                const uint32_t window = n >= B ? uint32_t(bits >> (n - B)) : uint32_t(bits << (B - n));
+                const uint32_t window =
+                    n >= B ? uint32_t(bits >> (n - B)) : uint32_t(bits << (B - n));
                 const LutEntry e = lut_entry(code, B, S, window);
                 unsigned k = 0, sum = 0;
                 while (k < S && k < syms.size() && sum + lens[k] <= B) sum += lens[k++];
@@ -136,7 +140,8 @@ TEST_CASE("manifest states the contract's numbers", "[rtl]") {
     // Three books: selector value 3 is invalid and must be flagged.
     bool flagged = false;
     for (const auto& f : rtl.files)
-        if (f.first == "embzip_decoder.v") flagged = f.second.find("selector >= 2'd3") != std::string::npos;
+        if (f.first == "embzip_decoder.v")
+            flagged = f.second.find("selector >= 2'd3") != std::string::npos;
     CHECK(flagged);
 }
 
@@ -164,7 +169,8 @@ CodedTable small_overflow_table() {
 
 }  // namespace
 
-TEST_CASE("overflow layout: code.json fields, row timing, ports only when the table has overflow", "[rtl]") {
+TEST_CASE("overflow layout: code.json fields, row timing, ports only when the table has overflow",
+          "[rtl]") {
     const CodedTable t = small_overflow_table();
     REQUIRE(t.overflow);
     REQUIRE(t.overflow_rows >= 1);
@@ -174,8 +180,8 @@ TEST_CASE("overflow layout: code.json fields, row timing, ports only when the ta
     CHECK(from_json.overflow_rows == t.overflow_rows);
     CHECK(code_hash(from_json) == code_hash(rtl_code_of(t)));
 
-    // Flagged rows have no codes: row_code_lengths is empty and the table timing uses the contract's
-    // overflow timing for them; the other rows skip the flag before the selector.
+    // Flagged rows have no codes: row_code_lengths is empty and the table timing uses the
+    // contract's overflow timing for them; the other rows skip the flag before the selector.
     DecoderConfig c;
     c.bus_bits = 8;
     uint64_t flagged = 0;
@@ -199,13 +205,15 @@ TEST_CASE("overflow layout: code.json fields, row timing, ports only when the ta
     CHECK(m["ports"].back()["name"] == "out_ovf_index");
     CHECK(m["ports"].back()["width"] == 3);
 
-    // Without overflow the port list is exactly the documented one (the SystemC wrapper relies on it).
+    // Without overflow the port list is exactly the documented one (the SystemC wrapper relies on
+    // it).
     const GeneratedRtl plain = generate_decoder(rtl_code_of(small_table({skewed_code()})), c);
     const auto pm = nlohmann::json::parse(plain.manifest);
     std::vector<std::string> names;
     for (const auto& port : pm["ports"]) names.push_back(port["name"]);
-    CHECK(names == std::vector<std::string>{"clk", "rst_n", "in_valid", "in_ready", "in_data", "out_valid", "out_ready",
-                                            "out_data", "out_count", "out_last", "out_err"});
+    CHECK(names == std::vector<std::string>{"clk", "rst_n", "in_valid", "in_ready", "in_data",
+                                            "out_valid", "out_ready", "out_data", "out_count",
+                                            "out_last", "out_err"});
     CHECK(pm["parameters"]["overflow_flag"] == false);
     for (const auto& f : plain.files) CHECK(f.second.find("ovf") == std::string::npos);
 
@@ -218,4 +226,137 @@ TEST_CASE("overflow layout: code.json fields, row timing, ports only when the ta
     nlohmann::json bad = nlohmann::json::parse(code_json(t));
     bad["index_bits"] = 0;
     CHECK_THROWS_WITH(parse_code_json(bad.dump(), "x.json"), Catch::Contains("index_bits"));
+}
+
+TEST_CASE("packaging: prefix, timescale, default_nettype, filelist, SDC", "[rtl]") {
+    const RtlCode code = rtl_code_of(small_table({skewed_code()}));
+    DecoderConfig c;
+    RtlOptions opt;
+    opt.prefix = "tbl7_";
+    opt.clock_mhz = 250;
+    const GeneratedRtl rtl = generate_decoder(code, c, nullptr, opt);
+    CHECK(rtl.top == "tbl7_decoder");
+    std::vector<std::string> names;
+    for (const auto& [name, text] : rtl.files) {
+        names.push_back(name);
+        CHECK(text.find("`timescale 1ns / 1ps\n`default_nettype none\n") != std::string::npos);
+        CHECK(text.find("embzip_") == std::string::npos);  // no module of the default prefix
+    }
+    CHECK(names == std::vector<std::string>{"tbl7_canon.v", "tbl7_lut.v", "tbl7_decoder.v"});
+    REQUIRE(rtl.aux.size() == 2);
+    CHECK(rtl.aux[0].first == "tbl7_decoder.f");
+    CHECK(rtl.aux[0].second.find("tbl7_canon.v\ntbl7_lut.v\ntbl7_decoder.v\n") !=
+          std::string::npos);
+    CHECK(rtl.aux[1].first == "tbl7_decoder.sdc");
+    const std::string& sdc = rtl.aux[1].second;
+    CHECK(sdc.find("set period 4\n") != std::string::npos);
+    CHECK(sdc.find("create_clock -name clk -period $period [get_ports clk]") != std::string::npos);
+    CHECK(sdc.find("[get_ports out_ready]") != std::string::npos);
+    CHECK(sdc.find("[get_ports {rst_n in_valid in_data[*]}]") != std::string::npos);
+    CHECK(sdc.find("{in_ready out_valid out_data[*] out_count[*] out_last out_err}") !=
+          std::string::npos);
+    const auto m = nlohmann::json::parse(rtl.manifest);
+    CHECK(m["top"] == "tbl7_decoder");
+    CHECK(m["prefix"] == "tbl7_");
+    CHECK(m["sdc"] == "tbl7_decoder.sdc");
+    for (const char* bad : {"", "9a", "a-b", "a b"}) {
+        opt.prefix = bad;
+        CHECK_THROWS_WITH(generate_decoder(code, c, nullptr, opt), Catch::Contains("--prefix"));
+    }
+    opt.prefix = "x_";
+    opt.clock_mhz = 0;
+    CHECK_THROWS_WITH(generate_decoder(code, c, nullptr, opt), Catch::Contains("--clock-mhz"));
+}
+
+TEST_CASE("a one-symbol book is refused with a clear error", "[rtl]") {
+    CodeLengths one;
+    one.len[7] = 1;
+    RtlCode code = rtl_code_of(small_table({skewed_code()}));
+    code.books = {one};
+    CHECK_THROWS_WITH(check_supported(code, DecoderConfig{}),
+                      Catch::Contains("book 0 has 1 symbol(s)"));
+}
+
+namespace {
+
+// The programmable decoder's read of its registers, in software: the shortest length whose
+// prefix is <= the length's last code (with its enable bit), then symbol[book][prefix + offset].
+struct ProgModel {
+    std::map<uint32_t, uint32_t> regs;
+    ProgMap map;
+    unsigned symbol_bits;
+    bool decode(unsigned book, uint64_t window, unsigned L, unsigned& len, unsigned& sym) const {
+        for (unsigned l = 1; l <= L; ++l) {
+            const uint32_t last = regs.at(map.book_entry(book, l, 0));
+            const uint32_t meta = regs.at(map.book_entry(book, l, 1));
+            const uint64_t prefix = window >> (L - l);
+            if (!(meta >> 31) || prefix > last) continue;
+            const uint32_t mask = (1u << symbol_bits) - 1;
+            const uint32_t idx = (uint32_t(prefix) + meta) & mask;
+            len = l;
+            sym = regs.at(map.region(2) | (book << symbol_bits) | idx);
+            return true;
+        }
+        return false;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("programmable: the configuration image decodes every code word", "[rtl]") {
+    ProgParams p;
+    p.books = 4;
+    p.max_code_len = 12;
+    const CodedTable t = small_table({skewed_code(), skewed_code(), skewed_code()}, 8, 30);
+    const RtlCode code = rtl_code_of(t);
+    const std::vector<ConfigWrite> image = config_image(code, p);
+    ProgModel m{{}, prog_map(p), p.symbol_bits};
+    for (const ConfigWrite& w : image) m.regs[w.addr] = w.data;
+    CHECK(m.regs.at(kCfgWordsM1) == (t.pitch_bits + p.bus_bits - 1) / p.bus_bits - 1);
+    CHECK(m.regs.at(kCfgRowBits) == t.row_bits);
+    CHECK(m.regs.at(kCfgSymbols) == 8);
+    CHECK(m.regs.at(kCfgBooks) == 3);
+    CHECK(m.regs.at(kCfgSelector) == 2);
+    const CanonicalCode c = make_canonical(skewed_code());
+    for (unsigned b = 0; b < 3; ++b)
+        for (unsigned s = 0; s < 9; ++s) {
+            const unsigned l = skewed_code().len[s];
+            // The code word left-aligned in the L-bit window, then any bits.
+            const uint64_t window = (uint64_t(c.code[s]) << (p.max_code_len - l)) | 1;
+            unsigned len = 0, sym = 0;
+            REQUIRE(m.decode(b, window, p.max_code_len, len, sym));
+            CHECK(len == l);
+            CHECK(sym == s);
+        }
+    // The all-ones word of length 8 is the last code; past it nothing is valid (a complete code
+    // here, so take a window that no code starts: none exists, check an incomplete one instead).
+    CodeLengths incomplete;
+    incomplete.len[3] = 1;
+    incomplete.len[4] = 2;  // "0", "10"; "11" is invalid
+    RtlCode ic = code;
+    ic.books = {incomplete};
+    ic.selector_bits = 0;
+    ProgModel mi{{}, prog_map(p), p.symbol_bits};
+    for (const ConfigWrite& w : config_image(ic, p)) mi.regs[w.addr] = w.data;
+    unsigned len = 0, sym = 0;
+    CHECK_FALSE(mi.decode(0, uint64_t(3) << (p.max_code_len - 2), p.max_code_len, len, sym));
+    REQUIRE(mi.decode(0, uint64_t(2) << (p.max_code_len - 2), p.max_code_len, len, sym));
+    CHECK(len == 2);
+    CHECK(sym == 4);
+
+    // Codes that do not fit are refused naming what.
+    p.max_code_len = 7;
+    CHECK_THROWS_WITH(config_image(code, p), Catch::Contains("codes up to 8 bits"));
+    p.max_code_len = 12;
+    p.books = 2;
+    CHECK_THROWS_WITH(config_image(code, p), Catch::Contains("3 books"));
+    p.books = 3;
+    CHECK_THROWS_WITH(generate_programmable(p), Catch::Contains("--books"));
+    // The netlist's manifest names its parameters and port.
+    p.books = 4;
+    const GeneratedRtl rtl = generate_programmable(p);
+    const auto mf = nlohmann::json::parse(rtl.manifest);
+    CHECK(mf["programmable"] == true);
+    CHECK(mf["config"]["addr_bits"] == prog_map(p).addr_bits);
+    CHECK(mf["ports"].back()["name"] == "cfg_data");
 }

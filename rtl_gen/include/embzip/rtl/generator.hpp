@@ -48,7 +48,9 @@ struct RtlCode {
     uint64_t overflow_rows = 0;
 
     unsigned max_code_len() const;
-    unsigned header_bits() const { return (overflow ? 1u : 0u) + selector_bits; }  // flag + selector
+    unsigned header_bits() const {
+        return (overflow ? 1u : 0u) + selector_bits;
+    }  // flag + selector
 };
 
 // @throws FormatError (malformed JSON, inconsistent fields, code strings that are not the
@@ -69,24 +71,24 @@ void check_supported(const RtlCode& code, const DecoderConfig& config);
 struct RtlDims {
     unsigned symbol_bits = 8;
     unsigned books = 1;
-    unsigned book_bits = 0;     // register holding the selector (0: one book)
-    unsigned header = 0;        // H: overflow flag + selector bits at the start of a slot
-    unsigned max_len = 1;       // L: longest code over all books
-    unsigned window = 1;        // P: bits the decode step looks at (L, or max(B, L) for lut)
-    unsigned refill = 1;        // F = P + H: bits moved from the row store a refill
-    unsigned acc = 2;           // A = P + F: bit accumulator
-    unsigned words = 1;         // I = ceil(pitch / bus): input words per row
-    unsigned store = 8;         // I * bus: row store
-    unsigned count_bits = 1;    // out_count width
-    unsigned out_bits = 8;      // S * symbol bits
+    unsigned book_bits = 0;   // register holding the selector (0: one book)
+    unsigned header = 0;      // H: overflow flag + selector bits at the start of a slot
+    unsigned max_len = 1;     // L: longest code over all books
+    unsigned window = 1;      // P: bits the decode step looks at (L, or max(B, L) for lut)
+    unsigned refill = 1;      // F = P + H: bits moved from the row store a refill
+    unsigned acc = 2;         // A = P + F: bit accumulator
+    unsigned words = 1;       // I = ceil(pitch / bus): input words per row
+    unsigned store = 8;       // I * bus: row store
+    unsigned count_bits = 1;  // out_count width
+    unsigned out_bits = 8;    // S * symbol bits
 };
 RtlDims rtl_dims(const RtlCode& code, const DecoderConfig& config);
 
 // One multi-symbol lookup entry: what the lut design decodes from a B-bit window.
 struct LutEntry {
-    unsigned count = 0;              // symbols decoded (0: first code longer than B, or invalid)
-    std::vector<uint8_t> symbols;    // count symbols
-    std::vector<uint8_t> cum_bits;   // cum_bits[j] = bits of the first j+1 codes
+    unsigned count = 0;             // symbols decoded (0: first code longer than B, or invalid)
+    std::vector<uint8_t> symbols;   // count symbols
+    std::vector<uint8_t> cum_bits;  // cum_bits[j] = bits of the first j+1 codes
 };
 // Greedy, as the contract: decode while fewer than S symbols and the next code fits in B bits.
 LutEntry lut_entry(const CanonicalCode& code, unsigned lut_bits, unsigned symbols_per_cycle,
@@ -102,20 +104,41 @@ struct TableTiming {
 };
 TableTiming table_timing(const CodedTable& table, const DecoderConfig& config, uint64_t max_rows);
 
+constexpr const char* kDefaultPrefix = "embzip_";
+constexpr const char* kGeneratorVersion = "embzip-rtl 2";
+
+// Packaging options: they change names and constraints, never the logic.
+struct RtlOptions {
+    // Module and file names start with it (PREFIXdecoder, PREFIXcanon, PREFIXlut): decoders of
+    // different codes in one chip get different prefixes.
+    std::string prefix = kDefaultPrefix;
+    double clock_mhz = 200.0;  // the SDC's clock
+};
+// @throws InputError for a prefix that is not the start of a Verilog identifier, or a clock
+// outside 1..10000 MHz.
+void check_options(const RtlOptions& options);
+
 struct GeneratedRtl {
-    std::vector<std::pair<std::string, std::string>> files;  // file name -> Verilog text
-    std::string manifest;                                     // manifest.json text
+    std::string top;                                         // top module name
+    std::vector<std::pair<std::string, std::string>> files;  // Verilog: name -> text, leaves first
+    std::vector<std::pair<std::string, std::string>> aux;    // filelist (.f) and constraints (.sdc)
+    std::string manifest;                                    // manifest.json text
 };
 
 // @param table_stats timing over a real table for the manifest, or nullptr.
 GeneratedRtl generate_decoder(const RtlCode& code, const DecoderConfig& config,
-                              const TableTiming* table_stats = nullptr);
+                              const TableTiming* table_stats = nullptr,
+                              const RtlOptions& options = {});
 
-// Writes every file atomically into dir (created if missing) and removes generated files a
-// previous run left there that this design does not have. @throws IoError
+// Several codes in one netlist: `main` plus the designs embzip-rtl wrote into `dirs` (each with
+// its own --prefix), under a wrapper PREFIXmulti (PREFIX: main's) sharing clk and rst_n; main's
+// ports keep their names, the others' are prefixed with their module prefix. The result's
+// files are all the designs' Verilog and the wrapper; its top is the wrapper.
+// @throws InputError (a prefix used twice), FormatError, IoError
+GeneratedRtl with_companions(const GeneratedRtl& main, const std::vector<std::string>& dirs);
+
+// Writes every file atomically into dir (created if missing) and removes the generated files
+// a previous run's manifest names that this design does not have. @throws IoError
 void write_rtl(const std::string& dir, const GeneratedRtl& rtl);
-
-constexpr const char* kTopModule = "embzip_decoder";
-constexpr const char* kGeneratorVersion = "embzip-rtl 1";
 
 }  // namespace embzip::rtl
