@@ -105,19 +105,52 @@ TEST_CASE("decode kernel: every path round-trips long and short codes, 8 and 4 b
     }
 }
 
-TEST_CASE("decode kernel: the lookup table has two-byte entries and long codes take the slow path",
-          "[encoder]") {
-    const Table t = geometric_table(200, 40, 0.3, 3);
-    const CodeResult r = huffman_result(t, {8, Split::Twos});
-    REQUIRE(r.books[0].max_len() > kernel::kLutBits);  // the slow path is exercised
-    const kernel::BookTables b = kernel::build_book(r.books[0], r.spec);
-    size_t pairs = 0, slow = 0;
-    for (const uint32_t e : b.lut) {
-        pairs += ((e >> 24) & 3) == 2;
-        slow += ((e >> 24) & 3) == 0;
+// A code with lengths 1, 2, 3, ... (symbol k: k + 1 bits, the last two equal): both
+// two-byte lookups and codes far longer than the lookup table. Bytes are mapped onto the used
+// symbols so that every byte is codable.
+CodeResult staircase_result(Table& t, SymbolSpec spec) {
+    const unsigned used = spec.bits == 8 ? 31 : 16;
+    CodeLengths lengths;
+    lengths.alphabet = spec.alphabet();
+    for (unsigned k = 0; k < used; ++k) lengths.len[k] = uint8_t(std::min(k + 1, used - 1));
+    if (spec.bits == 8)
+        for (uint8_t& b : t.bytes) b = uint8_t(__builtin_ctz(b | 0x40000000u) % used);
+    CodeResult r;
+    r.method = Method::Huffman8;
+    r.spec = spec;
+    r.books = {lengths};
+    uint8_t syms[2];
+    for (uint64_t row = 0; row < t.rows; ++row) {
+        uint64_t bits = 0;
+        for (uint32_t c = 0; c < t.dim; ++c) {
+            row_symbols(t.row(row) + c, 1, spec, syms);
+            for (unsigned k = 0; k < spec.per_byte(); ++k) bits += lengths.len[syms[k]];
+        }
+        r.row_bits = std::max(r.row_bits, bits);
     }
-    CHECK(pairs > 0);
-    CHECK(slow > 0);
+    return r;
+}
+
+TEST_CASE("decode kernel: two-byte lookups and the slow path for long codes round-trip",
+          "[encoder]") {
+    for (const SymbolSpec spec : {SymbolSpec{8, Split::Twos}, SymbolSpec{4, Split::Twos},
+                                  SymbolSpec{4, Split::SignMagnitude}}) {
+        for (const uint32_t dim : {1u, 5u, 8u, 9u, 64u, 131u}) {
+            Table t = test::random_table(150, dim, 0.0, dim + spec.bits);
+            const CodeResult r = staircase_result(t, spec);
+            REQUIRE(r.books[0].max_len() > kernel::kLutBits);
+            const kernel::BookTables b = kernel::build_book(r.books[0], r.spec);
+            size_t pairs = 0, slow = 0;
+            for (const uint32_t e : b.lut) {
+                pairs += ((e >> 6) & 3) == 2;
+                slow += ((e >> 6) & 3) == 0;
+            }
+            INFO("bits " << int(spec.bits) << " dim " << dim);
+            CHECK(pairs > 0);
+            CHECK(slow > 0);
+            for (const unsigned align : {1u, 8u}) check_all_paths(encode_table(t, r, align), t);
+        }
+    }
 }
 
 TEST_CASE("decode kernel: methods with books, overflow rows and float planes round-trip",

@@ -18,14 +18,16 @@ namespace embzip::kernel {
 
 namespace {
 
-// Entry fields (see BookTables::lut).
+// Entry fields (see BookTables::lut): the low byte is what the loop needs first (the shift
+// by the bits consumed uses the low 6 bits of the count register as they are).
 constexpr uint32_t entry(uint32_t bytes, unsigned total_len, unsigned count, unsigned first_len) {
-    return bytes | uint32_t(total_len) << 16 | uint32_t(count) << 24 | uint32_t(first_len) << 26;
+    return uint32_t(total_len) | uint32_t(count) << 6 | uint32_t(first_len) << 8 | bytes << 16;
 }
-inline unsigned entry_len(uint32_t e) { return (e >> 16) & 0xFF; }
-inline unsigned entry_count(uint32_t e) { return (e >> 24) & 3; }
-inline unsigned entry_first_len(uint32_t e) { return e >> 26; }
-static_assert(kLutBits < 64, "first_len has 6 bits");
+inline unsigned entry_len(uint32_t e) { return e & 63; }
+inline unsigned entry_count(uint32_t e) { return (e >> 6) & 3; }
+inline unsigned entry_first_len(uint32_t e) { return (e >> 8) & 63; }
+inline uint16_t entry_bytes(uint32_t e) { return uint16_t(e >> 16); }
+static_assert(kLutBits < 64, "lengths have 6 bits");
 
 inline uint64_t load_be64(const uint8_t* p) {
     uint64_t v;
@@ -43,29 +45,29 @@ inline uint64_t window_at(const uint8_t* payload, uint64_t pos, uint64_t end) {
 struct RowState {
     uint64_t pos;
     uint64_t end;
-    const BookTables* book;
+    const uint32_t* lut;
     uint8_t* out;
     uint32_t j;  // output bytes written
+    const BookTables* book;
 };
 
 // Four lookups from one refill. @pre s.j + kLookupsPerRefill * kMaxBytesPerLookup <= dim.
 // Returns the last entry: a count of 0 means the row stalled on a long (or bad) code.
+// The bits consumed are not summed per lookup: a marker bit at the bottom of the window
+// (below the 57 valid bits, never looked up) ends up shifted left by exactly their total.
 inline uint32_t group(const uint8_t* payload, RowState& s) {
-    uint64_t bits = window_at(payload, s.pos, s.end);
-    const uint32_t* lut = s.book->lut.data();
+    uint64_t bits = window_at(payload, s.pos, s.end) | 1;
+    const uint32_t* lut = s.lut;
     uint8_t* op = s.out + s.j;
-    uint64_t pos = s.pos;
     uint32_t e = 0;
     for (unsigned k = 0; k < kLookupsPerRefill; ++k) {
         e = lut[bits >> (64 - kLutBits)];
-        const uint16_t bytes = uint16_t(e);
+        const uint16_t bytes = entry_bytes(e);
         std::memcpy(op, &bytes, 2);  // the second byte is overwritten when it is not output
-        const unsigned len = entry_len(e);
-        bits <<= len;
-        pos += len;
+        bits <<= entry_len(e);
         op += entry_count(e);
     }
-    s.pos = pos;
+    s.pos += unsigned(__builtin_ctzll(bits));
     s.j = uint32_t(op - s.out);
     return e;
 }
@@ -107,17 +109,17 @@ RowStatus finish_row(const uint8_t* payload, RowState& s, KernelSpec k) {
             return RowStatus::BadCode;
     }
     while (s.j < k.dim) {
-        const uint32_t e = s.book->lut[window_at(payload, s.pos, s.end) >> (64 - kLutBits)];
+        const uint32_t e = s.lut[window_at(payload, s.pos, s.end) >> (64 - kLutBits)];
         const unsigned n = entry_count(e);
         if (n == 0) {
             if (!slow_byte(payload, s, k.spec)) return RowStatus::BadCode;
         } else if (n == 2 && s.j + 2 <= k.dim) {
-            s.out[s.j] = uint8_t(e);
-            s.out[s.j + 1] = uint8_t(e >> 8);
+            s.out[s.j] = uint8_t(entry_bytes(e));
+            s.out[s.j + 1] = uint8_t(entry_bytes(e) >> 8);
             s.j += 2;
             s.pos += entry_len(e);
         } else {  // the last byte alone: its own code length
-            s.out[s.j++] = uint8_t(e);
+            s.out[s.j++] = uint8_t(entry_bytes(e));
             s.pos += entry_first_len(e);
         }
     }
@@ -171,7 +173,7 @@ BookTables build_book(const CodeLengths& lengths, SymbolSpec spec) {
 }
 
 RowStatus decode_row(const uint8_t* payload, const RowJob& job, KernelSpec k) {
-    RowState s{job.pos, job.end, job.book, job.out, 0};
+    RowState s{job.pos, job.end, job.book->lut.data(), job.out, 0, job.book};
     return finish_row(payload, s, k);
 }
 
@@ -185,7 +187,9 @@ size_t decode_rows(const uint8_t* payload, const RowJob* jobs, size_t count, Ker
     for (; i + kWays <= count; i += kWays) {
         RowState s[kWays];
         for (size_t w = 0; w < kWays; ++w)
-            s[w] = RowState{jobs[i + w].pos, jobs[i + w].end, jobs[i + w].book, jobs[i + w].out, 0};
+            s[w] = RowState{
+                jobs[i + w].pos, jobs[i + w].end, jobs[i + w].book->lut.data(), jobs[i + w].out, 0,
+                jobs[i + w].book};
         bool bad = false;
         // All rows start at byte 0 and each group writes at most kGroupBytes, so the rows
         // can run together while the furthest one still has a whole group left.

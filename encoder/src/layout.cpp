@@ -15,36 +15,38 @@ namespace embzip {
 
 namespace {
 
-// MSB-first bit writer into a pre-sized buffer. Holds fewer than 32 pending bits between
-// calls, so a put of up to 32 bits never overflows the 64-bit accumulator.
+// MSB-first bit writer into a pre-sized buffer with >= 8 bytes of room past the last bit.
+// Branch-free: every flush stores 8 bytes at the current byte (the bits not yet final are
+// rewritten by the next flush) and keeps fewer than 8 pending bits, so puts of up to 56 bits
+// between flushes never overflow the 64-bit accumulator.
 class BitWriter {
   public:
+    static constexpr unsigned kMaxPut = 56;
     explicit BitWriter(uint8_t* out) : m_out(out) {}
-    void put(uint64_t value, unsigned len) {
-        m_acc = (m_acc << len) | value;
+    // @pre the bits pending since the last flush plus len <= kMaxPut; value < 2^len.
+    void add(uint64_t value, unsigned len) {
+        m_acc = (m_acc << (len & 63)) | value;
         m_bits += len;
-        if (m_bits >= 32) {
-            m_bits -= 32;
-            const uint32_t word = uint32_t(m_acc >> m_bits);
-            m_out[m_pos] = uint8_t(word >> 24);
-            m_out[m_pos + 1] = uint8_t(word >> 16);
-            m_out[m_pos + 2] = uint8_t(word >> 8);
-            m_out[m_pos + 3] = uint8_t(word);
-            m_pos += 4;
-        }
+    }
+    void flush() {
+        const uint64_t word = __builtin_bswap64(m_acc << (63 - m_bits) << 1);
+        std::memcpy(m_out + m_pos, &word, 8);
+        m_pos += m_bits >> 3;
+        m_bits &= 7;
+    }
+    void put(uint64_t value, unsigned len) {  // @pre len <= 56
+        add(value, len);
+        flush();
+    }
+    void put_wide(uint64_t value, unsigned len) {  // any len <= 64
+        if (len > 32) put(value >> 32, len - 32);
+        put(value & 0xFFFFFFFFu, std::min(len, 32u));
     }
     void zeros(uint64_t count) {
         for (; count >= 32; count -= 32) put(0, 32);
-        if (count) put(0, unsigned(count));
+        put(0, unsigned(count));
     }
-    void flush() {
-        while (m_bits >= 8) {
-            m_bits -= 8;
-            m_out[m_pos++] = uint8_t(m_acc >> m_bits);
-        }
-        if (m_bits) m_out[m_pos++] = uint8_t(m_acc << (8 - m_bits));
-        m_bits = 0;
-    }
+    void finish() { flush(); }  // the last partial byte is already stored, zero padded
 
   private:
     uint8_t* m_out;
@@ -78,7 +80,6 @@ std::vector<ByteCode> byte_codes(const CanonicalCode& code, SymbolSpec spec) {
     }
     return table;
 }
-
 
 inline uint64_t load_be64(const uint8_t* p) {
     uint64_t v;
@@ -147,6 +148,9 @@ CodedTable encode_table(const Table& table, const CodeResult& result, unsigned a
     std::vector<std::array<uint16_t, 256>> byte_len(codes.size());
     for (size_t b = 0; b < codes.size(); ++b)
         for (unsigned v = 0; v < 256; ++v) byte_len[b][v] = codes[b][v].len;
+    std::vector<bool> short_codes(codes.size(), true);
+    for (size_t b = 0; b < codes.size(); ++b)
+        for (unsigned v = 0; v < 256; ++v) short_codes[b] = short_codes[b] && byte_len[b][v] <= 28;
     BitWriter writer(out.payload.data());
     for (uint64_t r = 0; r < table.rows; ++r) {
         const uint8_t* row = table.row(r);
@@ -158,16 +162,23 @@ CodedTable encode_table(const Table& table, const CodeResult& result, unsigned a
             const ByteCode* bc = codes[0].data();
             uint64_t bits = 0;
             bool ok = true;
-            for (uint32_t c = 0; c < table.dim; ++c) {
+            uint32_t c = 0;
+            if (short_codes[0]) {
+                // Two bytes' codes (<= 28 bits each) per flush: half the stores.
+                for (; c + 2 <= table.dim; c += 2) {
+                    const ByteCode a = bc[row[c]], b = bc[row[c + 1]];
+                    bits += a.len + b.len;
+                    ok &= (a.len != 0) & (b.len != 0);
+                    writer.add(a.bits, a.len);
+                    writer.add(b.bits, b.len);
+                    writer.flush();
+                }
+            }
+            for (; c < table.dim; ++c) {
                 const ByteCode& code = bc[row[c]];
                 bits += code.len;
                 ok &= code.len != 0;
-                if (code.len <= 32) {
-                    writer.put(code.bits, code.len);
-                } else {
-                    writer.put(code.bits >> 32, code.len - 32u);
-                    writer.put(code.bits & 0xFFFFFFFFu, 32);
-                }
+                writer.put_wide(code.bits, code.len);
             }
             if (!ok)
                 throw InputError("row " + std::to_string(r) +
@@ -198,8 +209,7 @@ CodedTable encode_table(const Table& table, const CodeResult& result, unsigned a
                 throw InputError("more overflow rows than " + std::to_string(out.index_bits) +
                                  " index bits can address");
             writer.put(1, 1);
-            writer.put(out.overflow_rows >> 32, out.index_bits > 32 ? out.index_bits - 32 : 0);
-            writer.put(out.overflow_rows & 0xFFFFFFFFu, std::min(out.index_bits, 32u));
+            writer.put_wide(out.overflow_rows, out.index_bits);
             out.overflow_region.insert(out.overflow_region.end(), row, row + table.dim);
             ++out.overflow_rows;
             writer.zeros(out.pitch_bits - 1 - out.index_bits);
@@ -213,18 +223,10 @@ CodedTable encode_table(const Table& table, const CodeResult& result, unsigned a
         if (out.overflow) writer.put(0, 1);
         if (out.selector_bits) writer.put(book, out.selector_bits);
         const ByteCode* bc = codes[book].data();
-        for (uint32_t c = 0; c < table.dim; ++c) {
-            const ByteCode& code = bc[row[c]];
-            if (code.len <= 32) {
-                writer.put(code.bits, code.len);
-            } else {
-                writer.put(code.bits >> 32, code.len - 32u);
-                writer.put(code.bits & 0xFFFFFFFFu, 32);
-            }
-        }
+        for (uint32_t c = 0; c < table.dim; ++c) writer.put_wide(bc[row[c]].bits, bc[row[c]].len);
         writer.zeros(out.pitch_bits - flag_bits - out.selector_bits - bits);
     }
-    writer.flush();
+    writer.finish();
     out.payload.resize(out.payload_bytes() + CodedTable::kPayloadSlack);
     std::fill(out.payload.begin() + long(out.payload_bytes()), out.payload.end(), 0);
     return out;
@@ -344,8 +346,8 @@ Status RowDecoder::decode_batched(IndexFn index_of, size_t count, uint8_t* out) 
         size_t coded = 0;
         Status header = Status::Ok;
         for (size_t k = 0; k < n && header == Status::Ok; ++k) {
-            const Start how = start(index_of(i + k), out + (i + k) * m_table.dim, jobs[coded],
-                                    &header);
+            const Start how =
+                start(index_of(i + k), out + (i + k) * m_table.dim, jobs[coded], &header);
             coded += how == Start::Decode;
         }
         // The rows before a bad header come first: the first error in row order is returned.
@@ -372,7 +374,8 @@ SlotHeader slot_header(const CodedTable& t, uint64_t row) {
     SlotHeader h;
     if (t.overflow && bit(p++)) {
         h.overflowed = true;
-        for (unsigned b = 0; b < t.index_bits; ++b) h.overflow_index = h.overflow_index << 1 | bit(p++);
+        for (unsigned b = 0; b < t.index_bits; ++b)
+            h.overflow_index = h.overflow_index << 1 | bit(p++);
         return h;
     }
     for (unsigned b = 0; b < t.selector_bits; ++b) h.book = h.book << 1 | bit(p++);
@@ -386,7 +389,8 @@ CodedTable encode_float_planes(const FloatPlanes& planes, FloatKind kind, const 
     return out;
 }
 
-CodedTable encode_float_table(const FloatTable& table, const CodeResult& result, unsigned align_bits) {
+CodedTable encode_float_table(const FloatTable& table, const CodeResult& result,
+                              unsigned align_bits) {
     return encode_float_planes(split_planes(table), table.kind, result, align_bits);
 }
 
@@ -437,8 +441,7 @@ void decode_rows_into(const CodedTable& table, uint8_t* out, unsigned threads) {
     auto work = [&] {
         for (uint64_t c; (c = next.fetch_add(1)) < chunks;) {
             const uint64_t first = c * kChunk, count = std::min(kChunk, table.rows - first);
-            if (decoder.decode_range(first, count, out + first * table.dim) == Status::Ok)
-                continue;
+            if (decoder.decode_range(first, count, out + first * table.dim) == Status::Ok) continue;
             uint64_t seen = first_bad.load();
             while (c < seen && !first_bad.compare_exchange_weak(seen, c)) {
             }

@@ -13,19 +13,22 @@
 namespace embzip::kernel {
 
 // One lookup reads kLutBits bits. Four lookups follow each refill, which leaves >= 57 valid
-// bits (8 bytes loaded at a byte boundary), so 4 x kLutBits must stay within 57.
-constexpr unsigned kLutBits = 12;
+// bits (8 bytes loaded at a byte boundary), so 4 x kLutBits must stay within 56 (the lowest
+// bit is the kernel's marker). 14 bits (a 64 KiB table) makes two 7-bit codes one lookup:
+// the common case of int8 embeddings, whose codes are mostly 6-8 bits.
+constexpr unsigned kLutBits = 14;
 constexpr unsigned kLookupsPerRefill = 4;
-static_assert(kLookupsPerRefill * kLutBits <= 57, "a refill must cover every lookup of a group");
+static_assert(kLookupsPerRefill * kLutBits <= 56, "a refill must cover every lookup of a group");
 // Output bytes one lookup may produce (the entry's low 16 bits are stored as they are).
 constexpr unsigned kMaxBytesPerLookup = 2;
 
 // Decoding tables of one code book.
 struct BookTables {
-    // Per kLutBits-bit window, the whole output bytes whose codes fit in it:
-    // bits 0..15 the bytes (first in bits 0..7), 16..23 the bits they take, 24..31 how many
-    // bytes (0: the first byte needs a code longer than kLutBits, or the window is not a
-    // code; the entry then consumes nothing and the row takes the slow path).
+    // Per kLutBits-bit window, the whole output bytes whose codes fit in it: bits 0..5 the
+    // bits they take, 6..7 how many bytes (0: the first byte needs a code longer than
+    // kLutBits, or the window is not a code; the entry then consumes nothing and the row
+    // takes the slow path), 8..13 the bits of the first byte alone, 16..31 the bytes (first
+    // in bits 16..23).
     std::vector<uint32_t> lut;
     CanonicalCode code;
     unsigned max_len = 0;
