@@ -707,6 +707,11 @@ void apply_override(json& tree, const std::string& a) {
             start = dot + 1;
             continue;
         }
+        // A scalar where a section is expected (a config whose root is not an object, or a key
+        // set to a value above): an error naming the path, not the JSON library's type_error.
+        if (!node->is_object())
+            throw InputError((walked == part ? std::string("the config") : walked.substr(0, walked.size() - part.size() - 1)) +
+                             ": is not an object, cannot --set " + key);
         if (dot == std::string::npos) {
             (*node)[part] = value;
             break;

@@ -95,6 +95,13 @@ TEST_CASE("overrides (--set) reach any key, creates sections and re-reads sub-co
     CHECK(parse_config(tree).memory.channels == 8);
     CHECK_THROWS_WITH(apply_override(tree, "decoder"), Contains("expected key=value"));
     CHECK_THROWS_WITH(apply_override(tree, "table.rows.x=1"), Contains("table.rows: is not an object"));
+    // Found by the sim_json fuzz target: a root or a list element that is not an object let the
+    // JSON library's type_error escape instead of a config error naming the path.
+    json scalar_root = 5;
+    CHECK_THROWS_AS(apply_override(scalar_root, "decoder.lanes=4"), InputError);
+    CHECK_THROWS_WITH(apply_override(scalar_root, "decoder.lanes=4"), Contains("the config: is not an object"));
+    json scalar_element = json::parse(R"({"tiers": [3]})");
+    CHECK_THROWS_WITH(apply_override(scalar_element, "tiers.0.capacity_mb=4"), Contains("tiers.0: is not an object"));
 }
 
 TEST_CASE("DRAMsim3 .ini files give the same memory as the JSON preset", "[systemc][config]") {
