@@ -23,6 +23,7 @@
 #include "design_files.hpp"
 #include "embzip/errors.hpp"
 #include "embzip/file_util.hpp"
+#include "row_control.hpp"
 #include "verilog_text.hpp"
 
 namespace embzip::rtl {
@@ -490,37 +491,18 @@ void emit_control(Top& t) {
         w.SELB && w.K < (1u << w.SELB) ? "selector >= " + lit(w.SELB, w.K) : "1'b0";
     const std::string step_remaining =
         w.RW >= w.KW ? zext("step_count", w.KW, w.RW) : slice("step_count", w.RW - 1, 0);
-    t.seq << "\n    // Row control.\n"
-          << "    always @(posedge clk) begin\n"
-          << "        if (!rst_n) begin\n"
-          << "            state <= ST_LOAD;\n"
-          << "            words <= " << lit(w.WC, 0) << ";\n"
-          << "        end else begin\n"
-          << "            case (state)\n"
-          << "            ST_LOAD: if (in_valid) begin\n"
-          << "                words <= words == " << lit(w.WC, w.I - 1) << " ? " << lit(w.WC, 0)
-          << " : words + " << lit(w.WC, 1) << ";\n"
-          << "                if (words == " << lit(w.WC, w.I - 1) << ") state <= ST_PRIME;\n"
-          << "            end\n"
-          << "            ST_PRIME: begin\n"
-          << "                pos       <= " << lit(w.PW, w.H) << ";\n"
-          << "                remaining <= " << lit(w.RW, w.D) << ";\n";
-    if (w.SELB) t.seq << "                book      <= selector;\n";
-    t.seq << "                err       <= " << bad_selector << ";\n";
-    if (w.ov)
-        t.seq << "                // An overflowed row: the index beat, no decode step.\n"
-              << "                state     <= flag ? ST_DRAIN : ST_DECODE;\n";
-    else
-        t.seq << "                state     <= ST_DECODE;\n";
-    t.seq << "            end\n"
-          << "            ST_DECODE: if (fire) begin\n"
-          << "                err       <= err || step_bad || overrun;\n"
-          << "                remaining <= remaining - " << step_remaining << ";\n"
-          << "                pos       <= pos_next;\n"
-          << "                if (last) state <= ST_DRAIN;\n"
-          << "            end\n"
-          << "            default: if (out_ready) state <= ST_LOAD;  // ST_DRAIN\n"
-          << "            endcase\n        end\n    end\n";
+    RowControlText r;
+    r.words_bits = w.WC;
+    r.last_word = lit(w.WC, w.I - 1);
+    r.first_pos = lit(w.PW, w.H);
+    r.symbols = lit(w.RW, w.D);
+    r.has_book = w.SELB != 0;
+    r.bad_selector = bad_selector;
+    r.overflow = w.ov;
+    r.fire = "fire";
+    r.step_error = "step_bad || overrun";
+    r.step_symbols = step_remaining;
+    t.seq << "\n" << row_control(r);
 }
 
 // Output register: every output is a flip-flop, so the decoder composes without combinational

@@ -16,6 +16,7 @@
 #include "design_files.hpp"
 #include "embzip/errors.hpp"
 #include "embzip/file_util.hpp"
+#include "row_control.hpp"
 #include "verilog_text.hpp"
 
 namespace embzip::rtl {
@@ -275,33 +276,17 @@ std::string top_module(const ProgParams& p, const ProgWidths& w, const std::stri
     // A selector naming no loaded book; with one book in the design, a configuration of none.
     const std::string bad_selector = w.BB ? "{" + str(w.KBW - w.BB) + "'d0, selector} >= g_books"
                                           : "g_books == " + lit(w.KBW, 0);
-    o << "    // Row control.\n    always @(posedge clk) begin\n"
-      << "        if (!rst_n) begin\n"
-      << "            state <= ST_LOAD;\n"
-      << "            words <= " << lit(w.WC, 0) << ";\n"
-      << "        end else begin\n"
-      << "            case (state)\n"
-      << "            ST_LOAD: if (in_valid) begin\n"
-      << "                words <= words == g_words_m1 ? " << lit(w.WC, 0) << " : words + "
-      << lit(w.WC, 1) << ";\n"
-      << "                if (words == g_words_m1) state <= ST_PRIME;\n"
-      << "            end\n"
-      << "            ST_PRIME: begin\n"
-      << "                pos       <= " << zext("g_selector", w.HW, w.PW) << ";\n"
-      << "                remaining <= g_symbols;\n";
-    if (w.BB) o << "                book      <= selector;\n";
-    o << "                err       <= " << bad_selector << ";\n"
-      << "                state     <= ST_DECODE;\n"
-      << "            end\n"
-      << "            ST_DECODE: if (advance) begin\n"
-      << "                err       <= err || !c_ok || overrun;\n"
-      << "                remaining <= remaining - " << lit(w.RW, 1) << ";\n"
-      << "                pos       <= pos_next;\n"
-      << "                if (last) state <= ST_DRAIN;\n"
-      << "            end\n"
-      << "            default: if (out_ready) state <= ST_LOAD;  // ST_DRAIN\n"
-      << "            endcase\n"
-      << "        end\n    end\n\n";
+    RowControlText r;
+    r.words_bits = w.WC;
+    r.last_word = "g_words_m1";
+    r.first_pos = zext("g_selector", w.HW, w.PW);
+    r.symbols = "g_symbols";
+    r.has_book = w.BB != 0;
+    r.bad_selector = bad_selector;
+    r.fire = "advance";
+    r.step_error = "!c_ok || overrun";
+    r.step_symbols = lit(w.RW, 1);
+    o << row_control(r) << "\n";
     o << "    // Output register.\n    always @(posedge clk) begin\n"
       << "        if (!rst_n) begin\n"
       << "            out_valid <= 1'b0;\n"
