@@ -83,12 +83,17 @@ void code_lengths_into(const CodedTable& table, const RowDecoder& decoder, uint6
 
 }  // namespace
 
-std::vector<uint8_t> row_code_lengths(const CodedTable& table, uint64_t index) {
+std::vector<uint8_t> row_code_lengths(const CodedTable& table, const RowDecoder& decoder,
+                                      uint64_t index) {
     const size_t per_row = size_t(table.dim) * table.spec.per_byte();
     std::vector<uint8_t> lens(per_row), row(table.dim), syms(per_row);
-    code_lengths_into(table, RowDecoder(borrow(table)), index, row.data(), syms.data(), lens.data());
+    code_lengths_into(table, decoder, index, row.data(), syms.data(), lens.data());
     if (slot_header(table, index).overflowed) return {};
     return lens;
+}
+
+std::vector<uint8_t> row_code_lengths(const CodedTable& table, uint64_t index) {
+    return row_code_lengths(table, RowDecoder(borrow(table)), index);
 }
 
 std::vector<uint8_t> all_row_code_lengths(const CodedTable& table) {

@@ -777,9 +777,10 @@ TableTiming table_timing(const CodedTable& table, const DecoderConfig& cfg, uint
     if (t.rows == 0) return t;
     t.min_latency = UINT64_MAX;
     double sum = 0;
+    const RowDecoder decoder(borrow(table));
     for (uint64_t r = 0; r < t.rows; ++r) {
         // An overflowed row has no codes: its timing is overflow_row_timing.
-        const std::vector<uint8_t> lens = row_code_lengths(table, r);
+        const std::vector<uint8_t> lens = row_code_lengths(table, decoder, r);
         const RowTiming rt = lens.empty()
                                  ? overflow_row_timing(cfg, table.pitch_bits)
                                  : row_timing(cfg, table.pitch_bits, lens.data(), lens.size());

@@ -100,27 +100,31 @@ CosimResult run_cosim(IDecoderDut& dut, const CodedTable& source, const DecoderC
     const unsigned D = source.dim * per_byte;
     std::mt19937_64 rng(opt.seed);
 
-    // With --corrupt, every third row gets a few flipped bits (inside its row width).
-    CodedTable table = source;
+    // With --corrupt, a copy of the table in which every third row gets a few flipped bits
+    // (inside its row width); without it the source itself, not a copy.
+    CodedTable mutated;
     std::vector<bool> corrupted(rows, false);
-    if (opt.corrupt)
+    if (opt.corrupt) {
+        mutated = source;
         for (uint64_t k = 0; k < rows; k += 3) {
             corrupted[k] = true;
-            const uint64_t start = (opt.first_row + k) * table.pitch_bits;
+            const uint64_t start = (opt.first_row + k) * mutated.pitch_bits;
             const unsigned flips = 1 + unsigned(rng() % 3);
             for (unsigned f = 0; f < flips; ++f) {
-                const uint64_t p = start + rng() % table.row_bits;
-                table.payload[p >> 3] ^= uint8_t(0x80u >> (p & 7));
+                const uint64_t p = start + rng() % mutated.row_bits;
+                mutated.payload[p >> 3] ^= uint8_t(0x80u >> (p & 7));
             }
             // Every ninth row: all ones after the selector, the longest codes (or invalid ones)
             // back to back, which runs past the row width for any code that compresses.
             if (k % 9 == 0)
-                for (uint64_t p = start + (table.overflow ? 1 : 0) + table.selector_bits;
-                     p < start + table.row_bits; ++p)
-                    table.payload[p >> 3] |= uint8_t(0x80u >> (p & 7));
+                for (uint64_t p = start + (mutated.overflow ? 1 : 0) + mutated.selector_bits;
+                     p < start + mutated.row_bits; ++p)
+                    mutated.payload[p >> 3] |= uint8_t(0x80u >> (p & 7));
         }
+    }
 
-    const RowDecoder reference(table);
+    const CodedTable& table = opt.corrupt ? mutated : source;
+    const RowDecoder reference(borrow(table));
     std::deque<Expected> expected;
     std::vector<std::vector<std::vector<uint32_t>>> words(rows);
     uint64_t budget = 1000;
@@ -145,7 +149,7 @@ CosimResult run_cosim(IDecoderDut& dut, const CodedTable& source, const DecoderC
             e.latency = overflow_row_timing(cfg, table.pitch_bits).latency_cycles;
             budget += e.latency;
         } else if (e.status == Status::Ok) {
-            const std::vector<uint8_t> lens = row_code_lengths(table, e.index);
+            const std::vector<uint8_t> lens = row_code_lengths(table, reference, e.index);
             e.latency = row_timing(cfg, table.pitch_bits, lens.data(), lens.size()).latency_cycles;
             budget += e.latency;
         } else {

@@ -60,6 +60,10 @@ RowTiming overflow_row_timing(const DecoderConfig& config, uint32_t pitch_bits);
 // overflowed row, which holds no codes (row_timing of it is overflow_row_timing).
 // @throws FormatError if the row does not decode.
 std::vector<uint8_t> row_code_lengths(const CodedTable& table, uint64_t index);
+// The same with a decoder of `table` the caller keeps: building one builds every book's lookup
+// tables, so a loop over rows builds it once.
+std::vector<uint8_t> row_code_lengths(const CodedTable& table, const RowDecoder& decoder,
+                                      uint64_t index);
 
 // Code lengths of every row, row-major (dim * spec.per_byte() a row): row_code_lengths for all
 // rows with one decoder for the whole table. The selector is read after the overflow flag when
