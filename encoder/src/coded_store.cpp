@@ -153,8 +153,15 @@ std::shared_ptr<const CodedStore> CodedStore::adopt(CodedTable table, std::strin
                                               std::move(dir));
 }
 
+const std::shared_ptr<const Table>& CodedStore::decoded() const {
+    std::call_once(m_decoded_once,
+                   [this] { m_decoded = std::make_shared<const Table>(decode_table(*m_table)); });
+    return m_decoded;
+}
+
 const std::vector<uint8_t>& CodedStore::code_lengths() const {
-    std::call_once(m_lengths_once, [this] { m_lengths = all_row_code_lengths(*m_table); });
+    std::call_once(m_lengths_once,
+                   [this] { m_lengths = all_row_code_lengths(*m_table, *decoded()); });
     return m_lengths;
 }
 

@@ -96,13 +96,21 @@ std::vector<uint8_t> row_code_lengths(const CodedTable& table, uint64_t index) {
     return row_code_lengths(table, RowDecoder(borrow(table)), index);
 }
 
-std::vector<uint8_t> all_row_code_lengths(const CodedTable& table) {
-    const RowDecoder decoder(borrow(table));
+std::vector<uint8_t> all_row_code_lengths(const CodedTable& table, const Table& decoded) {
     const size_t per_row = size_t(table.dim) * table.spec.per_byte();
-    std::vector<uint8_t> lens(table.rows * per_row, 0), row(table.dim), syms(per_row);
-    for (uint64_t i = 0; i < table.rows; ++i)
-        code_lengths_into(table, decoder, i, row.data(), syms.data(), lens.data() + i * per_row);
+    std::vector<uint8_t> lens(table.rows * per_row, 0), syms(per_row);
+    for (uint64_t i = 0; i < table.rows; ++i) {
+        const SlotHeader h = slot_header(table, i);
+        if (h.overflowed) continue;  // stored raw: no codes
+        row_symbols(decoded.row(i), table.dim, table.spec, syms.data());
+        uint8_t* out = lens.data() + i * per_row;
+        for (size_t k = 0; k < per_row; ++k) out[k] = table.books[h.book].len[syms[k]];
+    }
     return lens;
+}
+
+std::vector<uint8_t> all_row_code_lengths(const CodedTable& table) {
+    return all_row_code_lengths(table, decode_table(table));
 }
 
 }  // namespace embzip

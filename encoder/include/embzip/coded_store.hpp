@@ -51,6 +51,10 @@ class CodedStore {
     const std::shared_ptr<const CodedTable>& shared_table() const { return m_table; }
     const std::string& dir() const { return m_dir; }  // empty for an adopted table
     const RowDecoder& decoder() const { return m_decoder; }
+    // The rows decoded (decode_table), computed on first use and shared: the simulator's
+    // pooled sums and code_lengths() both read them, so a table is decoded once.
+    // @throws FormatError naming the first row that does not decode.
+    const std::shared_ptr<const Table>& decoded() const;
     // Every row's code lengths (all_row_code_lengths), computed on first use.
     // @throws FormatError naming the first row that does not decode.
     const std::vector<uint8_t>& code_lengths() const;
@@ -62,7 +66,8 @@ class CodedStore {
     std::shared_ptr<const CodedTable> m_table;
     std::string m_dir;
     RowDecoder m_decoder;
-    mutable std::once_flag m_lengths_once, m_overflow_once;
+    mutable std::once_flag m_decoded_once, m_lengths_once, m_overflow_once;
+    mutable std::shared_ptr<const Table> m_decoded;
     mutable std::vector<uint8_t> m_lengths;
     mutable std::vector<OverflowEntry> m_overflow;
 };

@@ -70,6 +70,9 @@ std::vector<uint8_t> row_code_lengths(const CodedTable& table, const RowDecoder&
 // the table has one; an overflowed row (flag 1) holds no codes, so its lengths are all 0.
 // @throws FormatError naming the first row that does not decode.
 std::vector<uint8_t> all_row_code_lengths(const CodedTable& table);
+// The same from the table's rows already decoded (decode_table(table)), which the lengths are
+// read from: a tool that needs both decodes once.
+std::vector<uint8_t> all_row_code_lengths(const CodedTable& table, const Table& decoded);
 
 void validate(const DecoderConfig& config);
 
