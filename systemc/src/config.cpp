@@ -402,6 +402,7 @@ template <class V>
 void schema(V& v, BaselineSpec& b) {
     v("enabled", b.enabled);
     v("pitch", b.pitch);
+    v("burst", b.burst);
 }
 
 template <class V>
@@ -587,7 +588,6 @@ SimConfig parse_config(const json& tree) {
     json base = tree;
     if (base.is_object()) {
         for (const char* k : {"tables", "table_defaults", "tiers", "placement"}) base.erase(k);
-        if (base.contains("baseline") && base["baseline"].is_object()) base["baseline"].erase("burst");
         if (tree.contains("tables") && !base.contains("table")) base["table"] = {{"rows", 1}, {"dim", 1}, {"row_bits", 8}};
         if (tree.contains("tiers") && !base.contains("memory") && tree["tiers"].is_array())
             for (const json& t : tree["tiers"])

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: MIT
-// The many-table and memory-tier keys of a config (`tables`, `tiers`, `placement`,
-// `baseline.burst`). Each table and each DRAM tier is validated by the single-table parser
+// The many-table and memory-tier keys of a config (`tables`, `tiers`, `placement`). Each table and each DRAM tier is validated by the single-table parser
 // (parse_config on a one-table tree), so every key keeps one set of rules; its errors are
 // re-labelled with the entry's key path ("tables.3.rows: must be >= 1, got 0").
 #include <cmath>
@@ -324,11 +323,6 @@ void parse_tiers(const json& tree, SimConfig& c) {
         c.tables.push_back(e);
     }
     if (tree.contains("table_defaults") && !tree.contains("tables")) fail("table_defaults", "needs tables");
-    if (tree.contains("baseline") && tree["baseline"].is_object() && tree["baseline"].contains("burst")) {
-        const json& v = tree["baseline"]["burst"];
-        if (!v.is_boolean()) fail("baseline.burst", "must be true or false, got " + v.dump());
-        c.burst_baseline = v.get<bool>();
-    }
 }
 
 json resolved_config_json(const SimConfig& c, const json& tree) {
@@ -337,7 +331,6 @@ json resolved_config_json(const SimConfig& c, const json& tree) {
     if (tree.contains("tiers")) j.erase("memory");
     for (const char* k : {"tables", "table_defaults", "tiers", "placement"})
         if (tree.contains(k)) j[k] = tree[k];
-    j["baseline"]["burst"] = c.burst_baseline;
     return j;
 }
 

@@ -493,6 +493,11 @@ Cycle MemoryCore::next_event() {
 }
 
 void MemoryCore::run_until(Cycle limit, const DoneFn& done) {
+    // The tags of the burst being completed: done() may submit reads, and the next issue()
+    // refills the scratch vector, so they are swapped out rather than copied. The spare buffer
+    // is borrowed for the call (a nested call would just start with an empty one), so in the
+    // steady state a burst costs no allocation.
+    std::vector<uint64_t> tags = std::move(m_spare_tags);
     for (;;) {
         Cycle tc = kNever;
         size_t ci = 0;
@@ -510,13 +515,12 @@ void MemoryCore::run_until(Cycle limit, const DoneFn& done) {
             admit(a);
             continue;
         }
-        if (tc >= limit) return;
+        if (tc >= limit) break;
         Cycle end = 0;
         if (!m_ch[ci].issue(m_tags, end)) continue;
         Busy& busy = m_busy[ci];
         busy.end = std::max(busy.end, end);
-        // Copied: done() may submit reads, and the next issue() reuses the scratch vector.
-        const std::vector<uint64_t> tags = m_tags;
+        tags.swap(m_tags);
         for (const uint64_t id : tags) {
             --busy.pending;
             Txn& x = m_txns[id];
@@ -529,6 +533,7 @@ void MemoryCore::run_until(Cycle limit, const DoneFn& done) {
             }
         }
     }
+    m_spare_tags = std::move(tags);
 }
 
 void MemoryCore::finish(Cycle end) {

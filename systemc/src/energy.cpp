@@ -51,11 +51,10 @@ nlohmann::json dram_energy_json(const DramEnergy& e) {
 }
 
 nlohmann::json system_energy_json(const SystemEnergy& e, uint64_t lookups) {
-    const double total = (e.dram ? e.dram->total() : 0.0) + e.sram + e.decoder;
     nlohmann::json j;
     if (e.dram) {
-        j["per_lookup_pj"] = lookups ? total / double(lookups) : 0.0;
-        j["total_pj"] = total;
+        j["per_lookup_pj"] = e.per_lookup(lookups).value_or(0.0);
+        j["total_pj"] = *e.total();
         j["dram_pj"] = dram_energy_json(*e.dram);
     }
     j["sram_pj"] = e.sram;

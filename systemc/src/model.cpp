@@ -342,6 +342,7 @@ void PipelineCore::row_decoded(uint64_t slot, Ps start, Ps done, const uint8_t* 
         ++m_overflow_reads;
         m_read(slot * 2 + 1, m_router->overflow(m_table_of[slot], r), done);
     } else {
+        m_symbols_decoded += table.symbols;
         pool(slot, done, row ? row : table.row_data(r));
     }
 }
@@ -351,6 +352,7 @@ void PipelineCore::pool(uint64_t slot, Ps at, const uint8_t* row) {
     const Ps start = align_up(std::max(at, m_pool_free), m_timing.pooling_period);
     m_pool_free = start + m_timing.pooling_period;
     m_pool_busy += m_timing.pooling_period;
+    m_bytes_pooled += table_of(slot).dim;
     const Ps out = start + Ps(m_timing.pooling_latency_cycles) * m_timing.pooling_period;
     const uint32_t c = m_class_of[slot];
     if (c >= m_classes.size()) m_classes.resize(c + 1);

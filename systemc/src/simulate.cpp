@@ -172,15 +172,7 @@ SystemResult collect(SimSystem& s, const SimConfig& cfg, const MemoryMap* map) {
         r.tables.push_back(tr);
     }
     // Decoded bytes: every lookup yields its table's row (dim bytes).
-    double dec_bytes = 0;
-    if (s.tables.size() == 1) {
-        dec_bytes = double(r.lookups) * t.dim;
-    } else {
-        const uint64_t samples = s.source->sample_latencies_ns().size();
-        for (size_t i = 0; i < s.tables.size(); ++i)
-            dec_bytes += double(samples) * s.source->pooling(i) * s.tables[i]->dim;
-    }
-    r.decoded_bytes_per_s = dec_bytes / sec;
+    r.decoded_bytes_per_s = double(pipe.bytes_pooled()) / sec;
     if (cache) {
         r.has_cache = true;
         r.cache_hits = map->cache()->hits();
@@ -204,23 +196,10 @@ SystemResult collect(SimSystem& s, const SimConfig& cfg, const MemoryMap* map) {
                 all_power = false;
                 continue;
             }
-            const DramEnergy e = dram_energy(spec.dram, mem);
-            dram.activate += e.activate;
-            dram.read += e.read;
-            dram.refresh += e.refresh;
-            dram.background += e.background;
-            if (e.io) dram.io = dram.io.value_or(0.0) + *e.io;
+            dram += dram_energy(spec.dram, mem);
         }
         if (all_power) r.energy.dram = dram;
-        double symbols = 0;
-        if (s.tables.size() == 1) {
-            symbols = double(s.tables[0]->symbols) * double(r.lookups - std::min(r.lookups, r.overflow_reads));
-        } else {
-            const uint64_t samples = s.source->sample_latencies_ns().size();
-            for (size_t i = 0; i < s.tables.size(); ++i)
-                symbols += double(samples) * s.source->pooling(i) * s.tables[i]->symbols;
-        }
-        r.energy.decoder = cfg.energy.decoder_pj_per_symbol * symbols;
+        r.energy.decoder = cfg.energy.decoder_pj_per_symbol * double(pipe.symbols_decoded());
     }
     return r;
 }
@@ -408,7 +387,7 @@ TableModel build_coded_table(const TableEntry& e, const DecoderConfig& dec, uint
         }
         t.decode_cycles = coded_row_cycles(*t.store, dec, t.pitch_bits);
         t.symbols = ct.dim * ct.spec.per_byte();
-        t.data = std::make_shared<const Table>(decode_table(ct));
+        t.data = t.store->decoded();  // the rows code_lengths() above were read from
     } else {
         t.name = legacy ? "declared " + std::to_string(spec.rows) + " x " + std::to_string(spec.dim) +
                               " B, W = " + std::to_string(spec.row_bits)
@@ -437,11 +416,12 @@ TableModel build_plain_table(const TableEntry& e, const PitchSpec& pitch, uint32
     t.coded = false;
     if (!e.spec.coded_dir.empty()) {
         if (!store) store = CodedStore::open(e.spec.coded_dir);
+        t.store = store;  // the baselines of this table open it no more
         const CodedTable& ct = store->table();
         t.rows = ct.rows;
         t.dim = ct.dim;
         // The same rows, read plain (simulate() shares the compressed table's decode instead).
-        if (with_data) t.data = std::make_shared<const Table>(decode_table(ct));
+        if (with_data) t.data = store->decoded();
     } else {
         t.rows = e.spec.rows;
         t.dim = e.spec.dim * value_bits(e.value_type) / 8;
@@ -586,7 +566,7 @@ SimResult simulate(const SimConfig& c, const RunOptions& o) {
             burst_same = burst_same && burst.tables.back().pitch_bits == plain.tables.back().pitch_bits;
         }
         systems.push_back(std::move(plain));
-        if (c.burst_baseline && !burst_same) systems.push_back(std::move(burst));
+        if (c.baseline.burst && !burst_same) systems.push_back(std::move(burst));
     }
 
     std::vector<RankModel> ranks;
@@ -688,11 +668,8 @@ nlohmann::json to_json(const SimResult& r) {
     j["name"] = r.name;
     j["memory"] = r.memory;
     // Per lookup, all parts (energy.per_lookup_pj); null when a DRAM tier has no power figures.
-    const SystemEnergy& e = r.compressed.energy;
-    if (e.dram && r.compressed.lookups)
-        j["energy_per_lookup"] = (e.dram->total() + e.sram + e.decoder) / double(r.compressed.lookups);
-    else
-        j["energy_per_lookup"] = nullptr;
+    const std::optional<double> e = r.compressed.energy.per_lookup(r.compressed.lookups);
+    j["energy_per_lookup"] = e ? nlohmann::json(*e) : nlohmann::json(nullptr);
     if (r.baseline) {
         j["baseline"] = system_json(*r.baseline);
         j["speedup"] = r.compressed.lookups_per_s / r.baseline->lookups_per_s;
@@ -764,8 +741,8 @@ std::string summary_text(const SimResult& r) {
     });
     if (c.energy.dram)
         row("energy per lookup pJ", [&](const SystemResult& x) {
-            if (!x.energy.dram) return std::string("-");
-            return num((x.energy.dram->total() + x.energy.sram + x.energy.decoder) / double(x.lookups), "%.0f");
+            const std::optional<double> e = x.energy.per_lookup(x.lookups);
+            return e ? num(*e, "%.0f") : std::string("-");
         });
     row("bottleneck", [&](const SystemResult& s) {
         for (const StageUtil& st : s.stages)

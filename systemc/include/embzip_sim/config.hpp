@@ -73,8 +73,10 @@ struct PoolingSpec {
 
 struct BaselineSpec {
     static constexpr bool kEnabled = true;
+    static constexpr bool kBurst = true;
     bool enabled = kEnabled;
-    PitchSpec pitch;  // of the plain table: byte (= dim bytes) by default
+    PitchSpec pitch;     // of the plain table: byte (= dim bytes) by default
+    bool burst = kBurst;  // also the plain table at burst-aligned pitch (unless that is `pitch`)
 };
 
 struct RunSpec {
@@ -96,7 +98,6 @@ struct SimConfig {
     std::vector<TableEntry> tables;
     std::vector<TierSpec> tiers;
     PlacementSpec placement;
-    bool burst_baseline = true;  // baseline.burst: also the plain table at burst-aligned pitch
     EnergySpec energy;
 };
 

@@ -266,6 +266,7 @@ private:
     std::vector<Txn> m_txns;
     std::vector<uint64_t> m_free_txns;
     std::vector<uint64_t> m_tags;  // scratch for DramChannel::issue
+    std::vector<uint64_t> m_spare_tags;  // run_until's second buffer (see there)
     uint64_t m_seq = 0, m_bursts = 0;
 };
 

@@ -34,6 +34,15 @@ struct DramEnergy {
     double activate = 0, read = 0, refresh = 0, background = 0;
     std::optional<double> io;  // absent without memory.power.io_pj_per_bit
     double total() const { return activate + read + refresh + background + io.value_or(0.0); }
+    // Several DRAM tiers: the parts add (io stays absent unless some tier has it).
+    DramEnergy& operator+=(const DramEnergy& o) {
+        activate += o.activate;
+        read += o.read;
+        refresh += o.refresh;
+        background += o.background;
+        if (o.io) io = io.value_or(0.0) + *o.io;
+        return *this;
+    }
 };
 
 // Per-command energies of one rank (all its devices), in pJ.
@@ -53,6 +62,16 @@ nlohmann::json dram_energy_json(const DramEnergy& energy);
 struct SystemEnergy {
     std::optional<DramEnergy> dram;  // absent without memory.power
     double sram = 0, decoder = 0;
+    // Every part, pJ; absent without the DRAM figures (a total without them would mislead).
+    std::optional<double> total() const {
+        if (!dram) return std::nullopt;
+        return dram->total() + sram + decoder;
+    }
+    std::optional<double> per_lookup(uint64_t lookups) const {
+        const std::optional<double> t = total();
+        if (!t || lookups == 0) return std::nullopt;
+        return *t / double(lookups);
+    }
 };
 // {"per_lookup_pj", "total_pj", "dram_pj": {...} (when known), "sram_pj", "decoder_pj"}.
 nlohmann::json system_energy_json(const SystemEnergy& energy, uint64_t lookups);

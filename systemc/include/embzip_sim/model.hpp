@@ -205,6 +205,10 @@ public:
     uint64_t lane_busy_ps() const { return m_lane_busy; }
     uint64_t pool_busy_ps() const { return m_pool_busy; }
     uint64_t overflow_reads() const { return m_overflow_reads; }
+    // Code symbols the lanes decoded (an overflowed row decodes none) and bytes pooled (every
+    // lookup's row): the decoder energy and the decoded bandwidth, for any number of tables.
+    uint64_t symbols_decoded() const { return m_symbols_decoded; }
+    uint64_t bytes_pooled() const { return m_bytes_pooled; }
     uint64_t fifo_occupancy() const { return m_timing.fifo_rows - m_credits; }
     uint64_t fetch_waiting() const { return m_waiting.size() - m_wait_head; }
     unsigned lanes() const { return m_any_coded ? m_timing.lanes : 0; }
@@ -242,6 +246,7 @@ private:
     unsigned m_credits;
     Ps m_pool_free = 0;
     uint64_t m_lane_busy = 0, m_pool_busy = 0, m_overflow_reads = 0;
+    uint64_t m_symbols_decoded = 0, m_bytes_pooled = 0;
 };
 
 inline Ps align_up(Ps t, Ps period) { return (t + period - 1) / period * period; }
