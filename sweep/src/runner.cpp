@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <regex>
@@ -168,6 +169,8 @@ struct Context {
     const Tools& tools;
     std::string cache;
     std::map<std::string, std::string> hashes;  // tool -> content hash
+    // Flow script -> what its cache keys hash (its text, or "missing:PATH"), read once per sweep.
+    std::map<std::string, std::string> flow_scripts;
     nlohmann::json base_tree;
     StepCache steps;
 };
@@ -267,7 +270,7 @@ StepResult hardware_step(Context& c, const ojson& s, const StepResult& enc, cons
     for (size_t i = 1; i < rtl_args.size(); ++i)
         if (i != 2) h.add(rtl_args[i]);
     for (const auto& a : flow_extra) h.add(a);
-    h.add_file(script);
+    h.add(c.flow_scripts.at(script));
     const std::string key = h.hex();
     const std::string dir = c.cache + "/hw/" + key;
     return c.steps.get("hw", key, [&] {
@@ -516,7 +519,7 @@ std::pair<size_t, size_t> chunk_range(size_t points, size_t index, size_t count)
 RunSummary run_sweep(const Spec& spec, const Tools& tools, const RunOptions& o) {
     const auto start = std::chrono::steady_clock::now();
     fs::create_directories(o.out_dir + "/cache");
-    Context c{spec, tools, fs::absolute(o.out_dir + "/cache").string(), {}, {}, {}};
+    Context c{spec, tools, fs::absolute(o.out_dir + "/cache").string(), {}, {}, {}, {}};
     // Only the tools this sweep runs must exist.
     std::vector<std::pair<std::string, std::string>> used;
     if (spec.encode) used.push_back({"embzip", tools.embzip});
@@ -531,6 +534,13 @@ RunSummary run_sweep(const Spec& spec, const Tools& tools, const RunOptions& o) 
         versions[name] = tool_version(path, c.cache, c.hashes[name]);
     }
     if (spec.simulate) c.base_tree = sim::load_config_tree(spec.base, {});
+    // The same bytes Hasher::add_file would hash, so cache keys do not change.
+    if (spec.hardware)
+        for (const std::string& script : {tools.synth_sh, tools.asic_sh}) {
+            std::ifstream in(script, std::ios::binary);
+            c.flow_scripts[script] = in ? std::string(std::istreambuf_iterator<char>(in), {})
+                                        : "missing:" + script;
+        }
 
     if (o.chunk) {
         const std::string meta_path = o.out_dir + "/sweep.json";

@@ -9,6 +9,7 @@
 
 #include "embzip/decoder_timing.hpp"
 #include "embzip/errors.hpp"
+#include "embzip/layout.hpp"
 #include "embzip/methods.hpp"
 #include "embzip/table_io.hpp"
 #include "embzip_sim/config.hpp"
@@ -99,11 +100,11 @@ void check_value(const std::string& key, const ojson& v) {
                 fail(key, e.what());
             }
         } else if (k == "books") {
-            want_int(key, v, 1, 16);
+            want_int(key, v, 1, CodeGeometry::kMaxBooks);
         } else if (k == "overflow") {
             want_number(key, v, 0.0, 1.0, true);
         } else if (k == "max_code_len") {
-            want_int(key, v, 1, 32);
+            want_int(key, v, 1, CodeGeometry::kMaxCodeLen);
         } else if (k == "quantize") {
             want_string(key, v);
             try {
@@ -114,15 +115,15 @@ void check_value(const std::string& key, const ojson& v) {
         } else if (k == "dtype") {
             want_choice(key, v, {"", "bf16"});
         } else if (k == "align") {
-            want_int(key, v, 1, 4096);
+            want_int(key, v, 1, kMaxAlignBits);
         } else if (k == "seed" || k == "iterations") {
             want_int(key, v, 0, int64_t(1) << 53);
         } else if (k == "mwu_iterations") {
-            want_int(key, v, 1, 1 << 30);
+            want_int(key, v, 0, 1 << 30);  // 0: no weighting rounds (the encoder's meaning)
         } else if (k == "time_limit") {
             want_number(key, v, 0.0, 1e9, false);
         } else if (k == "eta") {
-            want_number(key, v, 1e-12, 1e9, false);
+            want_number(key, v, 1e-12, MethodOptions::kMaxEta, false);
         } else if (k == "start") {
             want_choice(key, v, {"balanced", "huffman"});
         } else if (k == "tensor") {

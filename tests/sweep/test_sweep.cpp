@@ -154,6 +154,13 @@ TEST_CASE("spec: unknown keys and bad values are rejected naming the key path", 
                Catch::Contains("encode.bookz: unknown encoder key"));
     CHECK_THAT(error_of(R"J({"base": "../default.json", "axes": {"encode.books": [1, 17]}})J"),
                Catch::Contains("encode.books: expected an integer in [1, 16], got 17"));
+    // The encoder's own bounds, not a copy of them: eta above MethodOptions::kMaxEta would pass
+    // here and fail at run time; mwu_iterations 0 is a valid encoder setting.
+    CHECK_THAT(error_of(R"J({"base": "../default.json", "fixed": {"encode.table": "../../data/glove100_int8_50k.npy"},
+                          "axes": {"encode.eta": [0.05, 20]}})J"),
+               Catch::Contains("encode.eta: expected a number in") && Catch::Contains("got 20"));
+    CHECK(error_of(R"J({"base": "../default.json", "fixed": {"encode.table": "../../data/glove100_int8_50k.npy"},
+                      "axes": {"encode.mwu_iterations": [0]}})J") == "no error");
     CHECK_THAT(error_of(R"J({"base": "../default.json", "axes": {"rtl.flow": ["yosys"]}})J"),
                Catch::Contains("rtl.flow: expected one of none, synth, asic"));
     CHECK_THAT(error_of(R"J({"base": "../default.json", "axes": {"lanes": [1], "decoder.lanes": [2]}})J"),
