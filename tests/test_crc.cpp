@@ -6,7 +6,7 @@
 
 #include "embzip/file_util.hpp"
 #include "embzip/layout.hpp"
-#include "embzip/table_io.hpp"
+#include "default_table.hpp"
 
 using namespace embzip;
 
@@ -23,9 +23,7 @@ TEST_CASE("a table written with the byte-at-a-time CRC still opens and decodes",
     // written before the checksum moved to zlib.
     const CodedTable coded = read_ezt(EMBZIP_TEST_DATA "/ezt_v1_crc/table.ezt");
     REQUIRE(coded.rows == 200);
-    LoadOptions o;
-    o.path = EMBZIP_SOURCE_DIR "/data/glove100_int8_50k.npy";
-    const Table full = load_table(o);
+    const Table& full = test::default_table();
     const Table decoded = decode_table(coded);
     REQUIRE(decoded.bytes.size() == 200u * full.dim);
     CHECK(std::memcmp(decoded.bytes.data(), full.bytes.data(), decoded.bytes.size()) == 0);
