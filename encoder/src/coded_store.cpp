@@ -70,20 +70,8 @@ bool read_file_at(int dir_fd, const char* name, const std::string& path,
         if (errno == ENOENT) return false;
         throw IoError(path + ": cannot open: " + std::strerror(errno));
     }
-    bytes.clear();
-    uint8_t buf[1 << 16];
-    for (;;) {
-        const ssize_t n = ::read(fd, buf, sizeof buf);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-            const std::string why = std::strerror(errno);
-            ::close(fd);
-            throw IoError(path + ": read failed: " + why);
-        }
-        if (n == 0) break;
-        bytes.insert(bytes.end(), buf, buf + n);
-    }
-    ::close(fd);
+    const FdCloser closer{fd};
+    bytes = read_fd(fd, path);
     return true;
 }
 
@@ -134,10 +122,7 @@ std::shared_ptr<const CodedStore> CodedStore::open(const std::string& dir) {
             throw InputError(dir + ": not a coded table directory (from 'embzip encode')");
         throw IoError(dir + ": cannot open: " + std::strerror(errno));
     }
-    struct Closer {
-        int fd;
-        ~Closer() { ::close(fd); }
-    } closer{dfd};
+    const FdCloser closer{dfd};
     const std::string ezt = table_path(dir);
     std::vector<uint8_t> bytes;
     if (!read_file_at(dfd, kTableFile, ezt, bytes))

@@ -37,11 +37,17 @@ struct Writer {
         const auto* c = static_cast<const uint8_t*>(p);
         bytes.insert(bytes.end(), c, c + n);
     }
-    void section(uint32_t t, const std::vector<uint8_t>& body) {
+    void section(uint32_t t, const std::vector<uint8_t>& body) { section(t, body.data(), body.size()); }
+    // A body of `n` bytes, written from where it lies (the payload and the raw planes are the
+    // bulk of a file: no temporary copy of them).
+    void section(uint32_t t, const uint8_t* body, size_t n) { section(t, nullptr, 0, body, n); }
+    // A body in two parts (a count, then a region): CRC-32 over both, as if one.
+    void section(uint32_t t, const uint8_t* head, size_t head_n, const uint8_t* body, size_t n) {
         u32(t);
-        u32(crc32(body.data(), body.size()));
-        u64(body.size());
-        raw(body.data(), body.size());
+        u32(crc32(body, n, crc32(head, head_n)));
+        u64(head_n + n);
+        raw(head, head_n);
+        raw(body, n);
     }
 };
 
@@ -71,6 +77,7 @@ struct Reader {
 
 std::vector<uint8_t> ezt_bytes(const CodedTable& t) {
     Writer w;
+    w.bytes.reserve(t.stored_bytes());  // the exact size (stored_bytes mirrors this layout)
     w.raw(kMagic, 8);
     w.u16(kVersion);
     w.u8(t.spec.bits);
@@ -99,8 +106,7 @@ std::vector<uint8_t> ezt_bytes(const CodedTable& t) {
     for (const CodeLengths& b : t.books)
         books.insert(books.end(), b.len.begin(), b.len.begin() + t.spec.alphabet());
     w.section(kTagBooks, books);
-    w.section(kTagRows,
-              std::vector<uint8_t>(t.payload.begin(), t.payload.begin() + long(t.payload_bytes())));
+    w.section(kTagRows, t.payload.data(), t.payload_bytes());
     if (t.quant.kind == QuantKind::Symmetric) {
         std::vector<uint8_t> q(8);
         std::memcpy(q.data(), &t.quant.scale, 8);
@@ -115,10 +121,9 @@ std::vector<uint8_t> ezt_bytes(const CodedTable& t) {
     }
     if (t.is_float()) w.section(kTagRawPlane, t.floats->bytes);
     if (t.overflow) {
-        std::vector<uint8_t> o(8);
-        std::memcpy(o.data(), &t.overflow_rows, 8);
-        o.insert(o.end(), t.overflow_region.begin(), t.overflow_region.end());
-        w.section(kTagOverflow, o);
+        uint8_t count[8];
+        std::memcpy(count, &t.overflow_rows, 8);
+        w.section(kTagOverflow, count, 8, t.overflow_region.data(), t.overflow_region.size());
     }
     return std::move(w.bytes);
 }

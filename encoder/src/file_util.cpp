@@ -91,17 +91,32 @@ std::string temp_name(const std::string& path) {
     return path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
 }
 
-std::vector<uint8_t> read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw IoError(path + ": cannot open: " + std::strerror(errno));
-    in.seekg(0, std::ios::end);
-    const std::streamoff size = in.tellg();
-    if (size < 0) throw IoError(path + ": cannot determine size");
-    in.seekg(0, std::ios::beg);
-    std::vector<uint8_t> bytes(static_cast<size_t>(size));
-    if (size > 0 && !in.read(reinterpret_cast<char*>(bytes.data()), size))
-        throw IoError(path + ": read failed");
+FdCloser::~FdCloser() { ::close(fd); }
+
+std::vector<uint8_t> read_fd(int fd, const std::string& path) {
+    // Sized from fstat (one more byte, so the final read that returns 0 needs no growth); grows
+    // if the file is not regular or grew meanwhile.
+    struct stat st {};
+    const bool sized = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+    std::vector<uint8_t> bytes(sized ? size_t(st.st_size) + 1 : size_t(1) << 16);
+    size_t used = 0;
+    for (;;) {
+        if (used == bytes.size()) bytes.resize(bytes.size() * 2);
+        const ssize_t n = ::read(fd, bytes.data() + used, bytes.size() - used);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw IoError(path + ": read failed: " + std::strerror(errno));
+        if (n == 0) break;
+        used += size_t(n);
+    }
+    bytes.resize(used);
     return bytes;
+}
+
+std::vector<uint8_t> read_file(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw IoError(path + ": cannot open: " + std::strerror(errno));
+    const FdCloser closer{fd};
+    return read_fd(fd, path);
 }
 
 void write_file(const std::string& path, const void* data, size_t size) {
@@ -138,6 +153,9 @@ void write_file_atomic(const std::string& path, const std::string& text) {
 // CRC-32 (IEEE 802.3) by zlib, so a file can be checked with standard tools; zlib's is
 // table-sliced and several times faster than a byte-at-a-time loop over a whole file.
 uint32_t crc32(const uint8_t* data, size_t size, uint32_t crc) {
+    // zlib returns its initial value for a null buffer whatever crc is: an empty part (an empty
+    // vector's data() may be null) must leave crc as it is.
+    if (size == 0) return crc;
     return uint32_t(::crc32_z(crc, data, size));
 }
 

@@ -8,6 +8,14 @@ namespace embzip {
 
 // @throws IoError
 std::vector<uint8_t> read_file(const std::string& path);
+// Closes a file descriptor at the end of its scope.
+struct FdCloser {
+    int fd;
+    ~FdCloser();
+};
+
+// The rest of an open file descriptor (not closed); path names it in errors. @throws IoError
+std::vector<uint8_t> read_fd(int fd, const std::string& path);
 
 // A temporary name next to path, "<path>.tmp.<pid>.<n>" with n unique in the process, so that
 // neither two processes nor two threads of one process ever share a temporary.
