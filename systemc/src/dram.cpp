@@ -118,13 +118,17 @@ DramAddress AddressMapper::map(uint64_t byte_address) const {
 DramChannel::DramChannel(const DramConfig& c) : m_cfg(c), m_t(c.timing) {
     m_banks.resize(size_t(c.ranks) * c.banks_per_rank());
     m_active_pos.assign(m_banks.size(), 0);
+    for (size_t i = 0; i < m_banks.size(); ++i) {
+        m_bank_rank.push_back(static_cast<uint16_t>(i / c.banks_per_rank()));
+        m_bank_bg.push_back(static_cast<uint16_t>(i % c.banks_per_rank() / c.banks_per_group));
+    }
     m_ranks.resize(c.ranks);
     for (unsigned r = 0; r < c.ranks; ++r) {
         Rank& k = m_ranks[r];
         k.last_act_bg.assign(c.bankgroups, 0);
         k.last_col_bg.assign(c.bankgroups, 0);
-        k.any_act_bg.assign(c.bankgroups, false);
-        k.any_col_bg.assign(c.bankgroups, false);
+        k.any_act_bg.assign(c.bankgroups, 0);
+        k.any_col_bg.assign(c.bankgroups, 0);
         // Staggered: rank r refreshes first at (r + 1) / ranks of tREFI (DRAMsim3's
         // RANK_LEVEL_STAGGERED).
         k.refresh_due = c.refresh ? Cycle(m_t.tREFI) * (r + 1) / c.ranks : kNever;
@@ -268,7 +272,8 @@ void DramChannel::select() {
         Kind kind;
         size_t pos;
         const Cycle t = bank_candidate(i, kind, pos);
-        const uint32_t rr = (i + nbanks - m_last_bank - 1) % nbanks;  // round-robin order
+        // Round-robin order from the bank after the last one that issued.
+        const uint32_t rr = i > m_last_bank ? i - m_last_bank - 1 : i + nbanks - m_last_bank - 1;
         if (t < m_next || (t == m_next && rr < best_rr)) {
             m_next = t;
             best_rr = rr;
@@ -367,7 +372,7 @@ bool DramChannel::issue(std::vector<uint64_t>& tags, Cycle& data_end) {
         r.last_act = t;
         r.any_act = true;
         r.last_act_bg[bg] = t;
-        r.any_act_bg[bg] = true;
+        r.any_act_bg[bg] = 1;
         r.faw[r.faw_i] = t;
         r.faw_i = (r.faw_i + 1) % 4;
         r.faw_n = std::min(4u, r.faw_n + 1);
@@ -414,7 +419,7 @@ bool DramChannel::issue(std::vector<uint64_t>& tags, Cycle& data_end) {
     r.last_col = t;
     r.any_col = true;
     r.last_col_bg[bg] = t;
-    r.any_col_bg[bg] = true;
+    r.any_col_bg[bg] = 1;
     b.pre_ok = std::max(b.pre_ok, t + m_t.tRTP);
     ++m_stats.reads;
     m_stats.data_cycles += beats;

@@ -275,6 +275,11 @@ void PipelineCore::issue_read(uint64_t slot, Ps at) {
     const uint32_t t = m_table_of[slot];
     const ByteSpan span = m_router->row(t, m_rows[slot]);
     m_class_of[slot] = tier_of(span.address) * 2 + (m_tables[t]->coded ? 1 : 0);
+    // The row's values are summed when it is pooled, many simulated events later: start
+    // loading them now (the decoded table is far larger than the CPU's caches).
+    if (const uint8_t* data = m_tables[t]->row_data(m_rows[slot]))
+        for (uint32_t b = 0; b < std::min<uint32_t>(m_tables[t]->dim, 256); b += 64)
+            __builtin_prefetch(data + b);
     m_read(slot * 2, span, at);
 }
 

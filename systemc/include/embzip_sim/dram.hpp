@@ -164,7 +164,7 @@ private:
         Cycle last_act = 0, last_col = 0;
         bool any_act = false, any_col = false;
         std::vector<Cycle> last_act_bg, last_col_bg;
-        std::vector<bool> any_act_bg, any_col_bg;
+        std::vector<uint8_t> any_act_bg, any_col_bg;  // not vector<bool>: read per candidate
         std::array<Cycle, 4> faw{};  // last four ACT cycles (ring)
         unsigned faw_n = 0, faw_i = 0;
         Cycle refresh_due = 0;
@@ -182,13 +182,15 @@ private:
     void refresh_rank(unsigned rank, Cycle due);
     void catch_up_refresh(Cycle now);
     void set_open(unsigned bank, bool open, Cycle t);
-    unsigned rank_of(unsigned bank) const { return bank / m_cfg.banks_per_rank(); }
-    unsigned bg_of(unsigned bank) const { return (bank % m_cfg.banks_per_rank()) / m_cfg.banks_per_group; }
+    // Tabulated: select() asks for every active bank after every command (no divisions there).
+    unsigned rank_of(unsigned bank) const { return m_bank_rank[bank]; }
+    unsigned bg_of(unsigned bank) const { return m_bank_bg[bank]; }
 
     DramConfig m_cfg;
     DramTiming m_t;
     std::vector<Bank> m_banks;
     std::vector<Rank> m_ranks;
+    std::vector<uint16_t> m_bank_rank, m_bank_bg;
     std::vector<uint32_t> m_active;  // banks with queued commands: select() looks at these only
     std::vector<uint32_t> m_active_pos;
     std::vector<Request> m_txq;      // transaction queue, arrival order (at most queue_size)
