@@ -4,6 +4,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 #include <systemc>
 
 #include "embzip_sim/config.hpp"
@@ -22,8 +23,12 @@ inline DramConfig memory(const std::string& name, const std::vector<std::string>
 }
 
 // A fresh SystemC kernel, so that every test case can elaborate its own design even when the
-// whole binary runs in one process (DRAMSys tests/util/SystemCTest.h does the same).
+// whole binary runs in one process (DRAMSys tests/util/SystemCTest.h does the same). A context
+// cannot be deleted safely once it has elaborated (its registries outlive the modules), so every
+// one is kept until exit: reachable from here, LeakSanitizer does not count them as leaks.
 inline void fresh_systemc() {
+    static auto* kept = new std::vector<sc_core::sc_simcontext*>;  // never destroyed, on purpose
+    if (sc_core::sc_curr_simcontext) kept->push_back(sc_core::sc_curr_simcontext);
     sc_core::sc_curr_simcontext = new sc_core::sc_simcontext();
     sc_core::sc_default_global_context = sc_core::sc_curr_simcontext;
 }
