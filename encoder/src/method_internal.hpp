@@ -20,6 +20,7 @@ struct MinimaxOptions {
     unsigned mwu_iterations = 300;
     double eta = 0.05;
     uint64_t search_iterations = 200000;
+    unsigned threads = 0;  // 0: every core; the result does not depend on it
     ProgressFn progress;
     const char* stage = "minimax";
 };
