@@ -294,8 +294,8 @@ CodeResult run_minimax(const Table& table, unsigned bits, const MethodOptions& o
                                           ? std::vector<Split>{Split::Twos}
                                           : std::vector<Split>{Split::Twos, Split::SignMagnitude};
     for (const Split split : splits) {
-        const RowHistograms hist =
-            build_histograms(table, {uint8_t(bits), split}, options.progress);
+        const auto held = table_histograms(table, {uint8_t(bits), split}, options);
+        const RowHistograms& hist = *held;
         MinimaxOptions mo;
         mo.max_len = options.max_code_len;
         mo.seed = options.seed;
@@ -303,6 +303,7 @@ CodeResult run_minimax(const Table& table, unsigned bits, const MethodOptions& o
         mo.mwu_iterations = options.mwu_iterations;
         mo.eta = options.eta;
         mo.search_iterations = options.iterations ? options.iterations : 1000000;
+        mo.threads = options.threads;
         mo.progress = options.progress;
         mo.stage = bits == 8 ? "minimax8" : "minimax4";
         auto fit = [&](const std::vector<uint32_t>& rows, double* bound) {
@@ -318,12 +319,12 @@ CodeResult run_minimax(const Table& table, unsigned bits, const MethodOptions& o
         OverflowPlan plan;
         uint64_t bytes = 0;
         if (options.overflow > 0) {
-            plan = plan_overflow(hist, books, table, options.overflow, &bytes);
+            plan = plan_overflow(hist, books, table, options.overflow, &bytes, options.threads);
             // First refit drops the longest rows the budget allows; later ones drop the rows
             // the current plan overflows.
             const uint64_t allowed = uint64_t(options.overflow * double(table.rows));
             for (int round = 0; round < 4; ++round) {
-                const std::vector<uint64_t> lens = unique_lengths(hist, books);
+                const std::vector<uint64_t> lens = unique_lengths(hist, books, options.threads);
                 std::vector<uint32_t> kept;
                 if (round == 0 || !plan.enabled) {
                     std::vector<uint32_t> order(lens.size());
@@ -343,14 +344,15 @@ CodeResult run_minimax(const Table& table, unsigned bits, const MethodOptions& o
                 const std::vector<CodeLengths> refit = fit(kept, nullptr);
                 uint64_t refit_bytes = 0;
                 const OverflowPlan refit_plan =
-                    plan_overflow(hist, refit, table, options.overflow, &refit_bytes);
+                    plan_overflow(hist, refit, table, options.overflow, &refit_bytes,
+                                  options.threads);
                 if (refit_bytes >= bytes) break;
                 books = refit;
                 plan = refit_plan;
                 bytes = refit_bytes;
             }
         }
-        const uint64_t row_bits = plan_row_bits(plan, hist, books);
+        const uint64_t row_bits = plan_row_bits(plan, hist, books, options.threads);
         if (!plan.enabled)
             bytes = stored_bytes(table.rows, table.dim, hist.spec, books.size(),
                                  uint32_t((row_bits + 7) / 8 * 8), table.quant.kind, false, 0);
@@ -362,7 +364,7 @@ CodeResult run_minimax(const Table& table, unsigned bits, const MethodOptions& o
             best.row_bits = row_bits;
             best.overflow = plan;
             best.order = options.books > 1 ? "minimax+books" : "minimax";
-            best.second_book_rows = books.size() > 1 ? evaluate(hist, books).second_book_rows : 0;
+            best.second_book_rows = books.size() > 1 ? evaluate(hist, books, options.threads).second_book_rows : 0;
         }
         // The bound (one shared code, no overflow) is the least over the splits tried.
         // A split whose search proved nothing (bound 0) makes the least 0: no certificate.

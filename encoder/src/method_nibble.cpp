@@ -211,7 +211,8 @@ namespace detail {
 CodeResult run_nibble4(const Table& table, const MethodOptions& options) {
     CodeResult best;
     for (const Split split : {Split::Twos, Split::SignMagnitude}) {
-        const RowHistograms hist = build_histograms(table, {4, split}, options.progress);
+        const auto held = table_histograms(table, {4, split}, options);
+        const RowHistograms& hist = *held;
         std::string order;
         const CodeLengths code =
             best_nibble_code(hist, {}, nullptr, &order, true, options.max_code_len);
@@ -235,7 +236,8 @@ CodeResult run_nibble4x2(const Table& table, const MethodOptions& options) {
     // re-split of the table, which the Lloyd rounds of smaller starts already explore.
     for (uint64_t k = 1; k <= table.rows / 8; k *= 2) starts_total += 4;  // 2 splits x 2 families
     for (const Split split : {Split::Twos, Split::SignMagnitude}) {
-        const RowHistograms hist = build_histograms(table, {4, split}, options.progress);
+        const auto held = table_histograms(table, {4, split}, options);
+        const RowHistograms& hist = *held;
         std::string order;
         const CodeLengths a =
             best_nibble_code(hist, {}, nullptr, &order, true, options.max_code_len);
