@@ -86,6 +86,13 @@ class PackedRows {
     std::vector<uint64_t> m_tail_offset;     // per row, into m_tail_symbol / m_tail_count
     std::vector<uint8_t> m_tail_symbol;
     std::vector<uint32_t> m_tail_count;
+    // The tail again by symbol (rows ascending), for the mixture: a symbol's sum then stays in a
+    // register, and four symbols are summed at once, instead of a scattered add that waits for
+    // the same symbol's add of the row before.
+    std::vector<uint8_t> m_col_symbol;
+    std::vector<uint64_t> m_col_offset;  // per tail symbol, into m_col_row / m_col_count
+    std::vector<uint32_t> m_col_row;
+    std::vector<uint32_t> m_col_count;
 };
 
 }  // namespace embzip::detail
