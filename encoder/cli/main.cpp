@@ -62,6 +62,20 @@ void add_input_options(po::options_description& d) {
                                                                     "raw input: bytes per row");
 }
 
+void add_threads_option(po::options_description& d) {
+    d.add_options()("threads,j", po::value<unsigned>()->default_value(0),
+                    "threads (0 = every core); the output does not depend on it");
+}
+
+unsigned threads_option(const po::variables_map& vm) {
+    const unsigned threads = vm["threads"].as<unsigned>();
+    if (threads > MethodOptions::kMaxThreads)
+        throw InputError("--threads must be 0 (every core) .. " +
+                         std::to_string(MethodOptions::kMaxThreads) + ", got " +
+                         std::to_string(threads));
+    return threads;
+}
+
 void add_method_options(po::options_description& d) {
     d.add_options()("seed", po::value<uint64_t>()->default_value(1), "sa8: random seed")(
         "time-limit", po::value<double>()->default_value(0.0), "sa8: seconds (0 = no limit)")(
@@ -79,6 +93,7 @@ void add_method_options(po::options_description& d) {
         "minimax: code books, 1..16 (selector bits per row)")(
         "overflow", po::value<double>()->default_value(0.0),
         "largest fraction of rows stored raw in an overflow region (0 = none)");
+    add_threads_option(d);
 }
 
 LoadOptions load_options(const po::variables_map& vm, const std::string& path) {
@@ -121,6 +136,7 @@ MethodOptions method_options(const po::variables_map& vm) {
     if (!(o.eta > 0 && o.eta <= MethodOptions::kMaxEta))
         throw InputError("--eta must be in (0, " + std::to_string(int(MethodOptions::kMaxEta)) +
                          "]");
+    o.threads = threads_option(vm);
     o.progress = stderr_progress(vm["quiet"].as<bool>());
     return o;
 }
@@ -273,15 +289,17 @@ int cmd_decode(int argc, char** argv) {
     po::options_description d("decode options");
     d.add_options()("in", po::value<std::string>()->required(), "coded table directory")(
         "out,o", po::value<std::string>()->required(), "output .npy");
+    add_threads_option(d);
     po::variables_map vm;
     if (!parse(argc, argv, d, vm, "usage: embzip decode --in DIR --out T.npy")) return 0;
+    const unsigned threads = threads_option(vm);
     check_output_file("--out", vm["out"].as<std::string>());
     const auto store = CodedStore::open(vm["in"].as<std::string>());
     const CodedTable& coded = store->table();
     if (coded.is_float())
-        save_float_npy(vm["out"].as<std::string>(), decode_float_table(coded));
+        save_float_npy(vm["out"].as<std::string>(), decode_float_table(coded, threads));
     else
-        save_table_npy(vm["out"].as<std::string>(), decode_table(coded));
+        save_table_npy(vm["out"].as<std::string>(), decode_table(coded, threads));
     std::printf("decoded %llu rows x %llu bytes to %s\n", (unsigned long long)coded.rows,
                 (unsigned long long)coded.dim * coded.value_bytes(),
                 vm["out"].as<std::string>().c_str());

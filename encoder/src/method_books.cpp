@@ -7,14 +7,37 @@
 
 #include "embzip/layout.hpp"
 #include "method_internal.hpp"
+#include "packed_rows.hpp"
 
 namespace embzip::detail {
 
 void shortest_books(const RowHistograms& hist, const std::vector<CodeLengths>& books,
-                    std::vector<uint64_t>* lens, std::vector<uint32_t>* book) {
+                    std::vector<uint64_t>* lens, std::vector<uint32_t>* book, unsigned threads) {
     const unsigned selector = selector_bits_for(books.size());
     if (lens) lens->assign(hist.unique_rows(), UINT64_MAX);
     if (book) book->assign(hist.unique_rows(), 0);
+    // Books that code every symbol of the table cover every row: then lengths come from the
+    // packed rows, book by book (the same sums, the same ties: the lower index wins).
+    bool all_cover = true;
+    for (const CodeLengths& b : books)
+        for (unsigned s = 0; s < hist.spec.alphabet(); ++s)
+            all_cover &= hist.frequency[s] == 0 || b.len[s] != 0;
+    if (all_cover && !books.empty()) {
+        std::vector<uint32_t> rows(hist.unique_rows());
+        std::iota(rows.begin(), rows.end(), 0u);
+        const PackedRows packed(hist, rows);
+        std::vector<uint64_t> best(rows.size(), UINT64_MAX), l(rows.size());
+        for (size_t b = 0; b < books.size(); ++b) {
+            packed.lengths(books[b].len.data(), l.data(), threads);
+            for (size_t u = 0; u < rows.size(); ++u)
+                if (l[u] + selector < best[u]) {
+                    best[u] = l[u] + selector;
+                    if (book) (*book)[u] = uint32_t(b);
+                }
+        }
+        if (lens) *lens = std::move(best);
+        return;
+    }
     for (size_t u = 0; u < hist.unique_rows(); ++u) {
         uint64_t best = UINT64_MAX;
         for (size_t b = 0; b < books.size(); ++b) {
@@ -33,9 +56,9 @@ void shortest_books(const RowHistograms& hist, const std::vector<CodeLengths>& b
 }
 
 std::vector<uint64_t> unique_lengths(const RowHistograms& hist,
-                                     const std::vector<CodeLengths>& books) {
+                                     const std::vector<CodeLengths>& books, unsigned threads) {
     std::vector<uint64_t> lens;
-    shortest_books(hist, books, &lens, nullptr);
+    shortest_books(hist, books, &lens, nullptr, threads);
     return lens;
 }
 
@@ -43,8 +66,9 @@ std::vector<uint64_t> unique_lengths(const RowHistograms& hist,
 // bytes among those that overflow at most `fraction` of the rows. Slots are byte-aligned here,
 // as `embzip encode` lays them out by default.
 OverflowPlan plan_overflow(const RowHistograms& hist, const std::vector<CodeLengths>& books,
-                           const Table& table, double fraction, uint64_t* total_bytes) {
-    const std::vector<uint64_t> lens = unique_lengths(hist, books);
+                           const Table& table, double fraction, uint64_t* total_bytes,
+                           unsigned threads) {
+    const std::vector<uint64_t> lens = unique_lengths(hist, books, threads);
     std::vector<uint32_t> order(lens.size());
     std::iota(order.begin(), order.end(), 0u);
     std::sort(order.begin(), order.end(),
@@ -76,9 +100,9 @@ OverflowPlan plan_overflow(const RowHistograms& hist, const std::vector<CodeLeng
 }
 
 uint64_t plan_row_bits(const OverflowPlan& plan, const RowHistograms& hist,
-                       const std::vector<CodeLengths>& books) {
+                       const std::vector<CodeLengths>& books, unsigned threads) {
     if (plan.enabled) return 1 + std::max<uint64_t>(plan.threshold_bits, plan.index_bits);
-    const std::vector<uint64_t> lens = unique_lengths(hist, books);
+    const std::vector<uint64_t> lens = unique_lengths(hist, books, threads);
     return *std::max_element(lens.begin(), lens.end());
 }
 
@@ -116,21 +140,24 @@ std::vector<CodeLengths> train_books(const RowHistograms& hist, const std::vecto
         for (uint8_t s : symbols) f[s] += 1;
         return huffman_lengths(f.data(), alphabet, options.max_len);
     };
+    // Every row's length under each book, on the packed rows; best[i] is row i's length
+    // under its chosen (shortest, lower index on ties) book.
+    const PackedRows packed(hist, rows);
+    std::vector<uint64_t> best(rows.size()), lens(rows.size());
     auto assign_rows = [&](const std::vector<CodeLengths>& b, std::vector<uint32_t>* choice) {
         const unsigned selector = selector_bits_for(b.size());
-        uint64_t worst = 0;
         choice->assign(rows.size(), 0);
-        for (size_t i = 0; i < rows.size(); ++i) {
-            uint64_t best = UINT64_MAX;
-            for (size_t k = 0; k < b.size(); ++k) {
-                const uint64_t l = hist.row_bits(rows[i], b[k].len.data());
-                if (l < best) {
-                    best = l;
+        std::fill(best.begin(), best.end(), UINT64_MAX);
+        for (size_t k = 0; k < b.size(); ++k) {
+            packed.lengths(b[k].len.data(), lens.data(), options.threads);
+            for (size_t i = 0; i < rows.size(); ++i)
+                if (lens[i] < best[i]) {
+                    best[i] = lens[i];
                     (*choice)[i] = uint32_t(k);
                 }
-            }
-            worst = std::max(worst, best + selector);
         }
+        uint64_t worst = 0;
+        for (size_t i = 0; i < rows.size(); ++i) worst = std::max(worst, best[i] + selector);
         return worst;
     };
     auto members_of = [&](const std::vector<uint32_t>& choice, size_t books) {
@@ -149,7 +176,7 @@ std::vector<CodeLengths> train_books(const RowHistograms& hist, const std::vecto
         size_t far = 0;
         uint64_t far_len = 0;
         for (size_t i = 0; i < rows.size(); ++i) {
-            const uint64_t l = hist.row_bits(rows[i], books[choice[i]].len.data());
+            const uint64_t l = best[i];  // the row's length under books[choice[i]]
             if (l > far_len) {
                 far_len = l;
                 far = i;

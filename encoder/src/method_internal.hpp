@@ -20,6 +20,7 @@ struct MinimaxOptions {
     unsigned mwu_iterations = 300;
     double eta = 0.05;
     uint64_t search_iterations = 200000;
+    unsigned threads = 0;  // 0: every core; the result does not depend on it
     ProgressFn progress;
     const char* stage = "minimax";
 };
@@ -38,13 +39,15 @@ CodeResult run_minimax(const Table& table, unsigned bits, const MethodOptions& o
 // no book codes all its symbols), and which book that is (ties: the lower index, as the
 // encoder chooses). Either output may be null.
 void shortest_books(const RowHistograms& hist, const std::vector<CodeLengths>& books,
-                    std::vector<uint64_t>* lens, std::vector<uint32_t>* book);
+                    std::vector<uint64_t>* lens, std::vector<uint32_t>* book,
+                    unsigned threads = 0);
 std::vector<uint64_t> unique_lengths(const RowHistograms& hist,
-                                     const std::vector<CodeLengths>& books);
+                                     const std::vector<CodeLengths>& books, unsigned threads = 0);
 OverflowPlan plan_overflow(const RowHistograms& hist, const std::vector<CodeLengths>& books,
-                           const Table& table, double fraction, uint64_t* total_bytes);
+                           const Table& table, double fraction, uint64_t* total_bytes,
+                           unsigned threads = 0);
 uint64_t plan_row_bits(const OverflowPlan& plan, const RowHistograms& hist,
-                       const std::vector<CodeLengths>& books);
+                       const std::vector<CodeLengths>& books, unsigned threads = 0);
 std::vector<CodeLengths> train_books(const RowHistograms& hist, const std::vector<uint32_t>& rows,
                                      unsigned count, const MinimaxOptions& options);
 

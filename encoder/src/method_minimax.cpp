@@ -16,6 +16,7 @@
 #include "embzip/errors.hpp"
 #include "embzip/layout.hpp"
 #include "method_internal.hpp"
+#include "packed_rows.hpp"
 #include "row_tracker.hpp"
 
 namespace embzip::detail {
@@ -28,17 +29,11 @@ double seconds_since(Clock::time_point t) {
     return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-// Row lengths of the subset under a code.
-uint64_t worst_row(const RowHistograms& hist, const std::vector<uint32_t>& rows,
-                   const CodeLengths& code, std::vector<uint64_t>* lens = nullptr) {
-    uint64_t worst = 0;
-    if (lens) lens->resize(rows.size());
-    for (size_t i = 0; i < rows.size(); ++i) {
-        const uint64_t l = hist.row_bits(rows[i], code.len.data());
-        worst = std::max(worst, l);
-        if (lens) (*lens)[i] = l;
-    }
-    return worst;
+// Row lengths of the subset (in the order the packed rows hold it) under a code.
+uint64_t worst_row(const PackedRows& packed, const CodeLengths& code, std::vector<uint64_t>* lens,
+                   unsigned threads) {
+    lens->resize(packed.rows());
+    return packed.lengths(code.len.data(), lens->data(), threads);
 }
 
 // The lambda-mixture's optimal code (package-merge, lengths <= max_len) and the lower bound it
@@ -50,15 +45,11 @@ struct MixtureCode {
     double bound = 0;
 };
 
-MixtureCode mixture_code(const RowHistograms& hist, const std::vector<uint32_t>& rows,
+MixtureCode mixture_code(const RowHistograms& hist, const PackedRows& packed,
                          const std::vector<double>& lambda, const std::vector<uint8_t>& symbols,
-                         unsigned max_len) {
+                         unsigned max_len, unsigned threads) {
     std::array<double, 256> f{};
-    for (size_t i = 0; i < rows.size(); ++i) {
-        if (lambda[i] == 0) continue;
-        for (uint64_t e = hist.offset[rows[i]]; e < hist.offset[rows[i] + 1]; ++e)
-            f[hist.symbol[e]] += lambda[i] * hist.count[e];
-    }
+    packed.mixture(lambda.data(), f.data(), threads);
     const double scale = std::ldexp(1.0, 44) / double(hist.symbols_per_row);
     std::array<uint64_t, 256> fi{};
     for (uint8_t s : symbols) {
@@ -84,8 +75,10 @@ MixtureCode mixture_code(const RowHistograms& hist, const std::vector<uint32_t>&
 struct LengthSearch {
     const RowHistograms& hist;
     const std::vector<uint32_t>& rows;
+    const PackedRows& packed;
     const std::vector<uint8_t>& symbols;
     unsigned max_len;
+    unsigned threads;
 
     CodeLengths run(CodeLengths start, uint64_t iterations, double seconds, uint64_t seed,
                     uint64_t* worst_out) {
@@ -97,7 +90,7 @@ struct LengthSearch {
 
         std::vector<uint64_t> lens;
         CodeLengths best = start, cur = start;
-        uint64_t best_worst = worst_row(hist, rows, start, &lens);
+        uint64_t best_worst = worst_row(packed, start, &lens, threads);
         ActiveRows active(hist, identity, 256);
         auto add_longest = [&](size_t count, uint64_t above) {
             for (uint32_t i : longest(lens, count))
@@ -184,7 +177,7 @@ struct LengthSearch {
                 worst_at = next_worst_at;
                 lengths_changed = true;
                 if (uint64_t(worst) < best_worst) {
-                    const uint64_t true_worst = worst_row(hist, rows, cur, &lens);
+                    const uint64_t true_worst = worst_row(packed, cur, &lens, threads);
                     if (true_worst > uint64_t(worst)) {
                         add_longest(64, uint64_t(worst));
                         as_vec.assign(cur.len.begin(), cur.len.end());
@@ -221,6 +214,7 @@ MinimaxOutcome minimax_code(const RowHistograms& hist, const std::vector<uint32_
         if (hist.frequency[s]) symbols.push_back(uint8_t(s));
     check_max_code_len(options.max_len, unsigned(symbols.size()));
     const auto start = Clock::now();
+    const PackedRows packed(hist, rows);
 
     MinimaxOutcome out;
     out.worst = UINT64_MAX;
@@ -229,17 +223,18 @@ MinimaxOutcome minimax_code(const RowHistograms& hist, const std::vector<uint32_
     if (options.mwu_iterations == 0) {
         // No multiplicative weights: the local search starts from the Huffman code of the
         // rows' average histogram, and no bound is claimed (one round would prove one).
-        out.code = mixture_code(hist, rows, lambda, symbols, options.max_len).code;
-        out.worst = worst_row(hist, rows, out.code);
+        out.code = mixture_code(hist, packed, lambda, symbols, options.max_len, options.threads).code;
+        out.worst = worst_row(packed, out.code, &lens, options.threads);
     }
     // Weights are kept as logarithms and normalised against the largest, so that however
     // large eta is, the heaviest row keeps weight 1 before normalisation: lambda never
     // underflows to all zeros (0/0 would make the mixture, and so the bound, meaningless).
     std::vector<double> log_weight(rows.size(), 0.0);
     for (unsigned t = 0; t < options.mwu_iterations; ++t) {
-        const MixtureCode m = mixture_code(hist, rows, lambda, symbols, options.max_len);
+        const MixtureCode m =
+            mixture_code(hist, packed, lambda, symbols, options.max_len, options.threads);
         out.bound = std::max(out.bound, m.bound);
-        const uint64_t w = worst_row(hist, rows, m.code, &lens);
+        const uint64_t w = worst_row(packed, m.code, &lens, options.threads);
         if (w < out.worst) {
             out.worst = w;
             out.code = m.code;
@@ -263,7 +258,7 @@ MinimaxOutcome minimax_code(const RowHistograms& hist, const std::vector<uint32_
         if (options.seconds > 0 && seconds_since(start) > 0.5 * options.seconds) break;
     }
     if (options.search_iterations > 0 && out.worst > uint64_t(std::ceil(out.bound - 1e-9))) {
-        LengthSearch search{hist, rows, symbols, options.max_len};
+        LengthSearch search{hist, rows, packed, symbols, options.max_len, options.threads};
         uint64_t w = 0;
         const double left =
             options.seconds > 0 ? std::max(0.1, options.seconds - seconds_since(start)) : 0.0;
@@ -299,8 +294,8 @@ CodeResult run_minimax(const Table& table, unsigned bits, const MethodOptions& o
                                           ? std::vector<Split>{Split::Twos}
                                           : std::vector<Split>{Split::Twos, Split::SignMagnitude};
     for (const Split split : splits) {
-        const RowHistograms hist =
-            build_histograms(table, {uint8_t(bits), split}, options.progress);
+        const auto held = table_histograms(table, {uint8_t(bits), split}, options);
+        const RowHistograms& hist = *held;
         MinimaxOptions mo;
         mo.max_len = options.max_code_len;
         mo.seed = options.seed;
@@ -308,6 +303,7 @@ CodeResult run_minimax(const Table& table, unsigned bits, const MethodOptions& o
         mo.mwu_iterations = options.mwu_iterations;
         mo.eta = options.eta;
         mo.search_iterations = options.iterations ? options.iterations : 1000000;
+        mo.threads = options.threads;
         mo.progress = options.progress;
         mo.stage = bits == 8 ? "minimax8" : "minimax4";
         auto fit = [&](const std::vector<uint32_t>& rows, double* bound) {
@@ -323,12 +319,12 @@ CodeResult run_minimax(const Table& table, unsigned bits, const MethodOptions& o
         OverflowPlan plan;
         uint64_t bytes = 0;
         if (options.overflow > 0) {
-            plan = plan_overflow(hist, books, table, options.overflow, &bytes);
+            plan = plan_overflow(hist, books, table, options.overflow, &bytes, options.threads);
             // First refit drops the longest rows the budget allows; later ones drop the rows
             // the current plan overflows.
             const uint64_t allowed = uint64_t(options.overflow * double(table.rows));
             for (int round = 0; round < 4; ++round) {
-                const std::vector<uint64_t> lens = unique_lengths(hist, books);
+                const std::vector<uint64_t> lens = unique_lengths(hist, books, options.threads);
                 std::vector<uint32_t> kept;
                 if (round == 0 || !plan.enabled) {
                     std::vector<uint32_t> order(lens.size());
@@ -348,14 +344,15 @@ CodeResult run_minimax(const Table& table, unsigned bits, const MethodOptions& o
                 const std::vector<CodeLengths> refit = fit(kept, nullptr);
                 uint64_t refit_bytes = 0;
                 const OverflowPlan refit_plan =
-                    plan_overflow(hist, refit, table, options.overflow, &refit_bytes);
+                    plan_overflow(hist, refit, table, options.overflow, &refit_bytes,
+                                  options.threads);
                 if (refit_bytes >= bytes) break;
                 books = refit;
                 plan = refit_plan;
                 bytes = refit_bytes;
             }
         }
-        const uint64_t row_bits = plan_row_bits(plan, hist, books);
+        const uint64_t row_bits = plan_row_bits(plan, hist, books, options.threads);
         if (!plan.enabled)
             bytes = stored_bytes(table.rows, table.dim, hist.spec, books.size(),
                                  uint32_t((row_bits + 7) / 8 * 8), table.quant.kind, false, 0);
@@ -367,7 +364,7 @@ CodeResult run_minimax(const Table& table, unsigned bits, const MethodOptions& o
             best.row_bits = row_bits;
             best.overflow = plan;
             best.order = options.books > 1 ? "minimax+books" : "minimax";
-            best.second_book_rows = books.size() > 1 ? evaluate(hist, books).second_book_rows : 0;
+            best.second_book_rows = books.size() > 1 ? evaluate(hist, books, options.threads).second_book_rows : 0;
         }
         // The bound (one shared code, no overflow) is the least over the splits tried.
         // A split whose search proved nothing (bound 0) makes the least 0: no certificate.

@@ -136,12 +136,12 @@ std::vector<std::pair<std::vector<uint8_t>, std::string>> candidate_orders(
 }
 
 CodeResult nibble_result(const RowHistograms& hist, std::vector<CodeLengths> books,
-                         const std::string& order) {
+                         const std::string& order, unsigned threads) {
     CodeResult r;
     r.spec = hist.spec;
     r.books = std::move(books);
     r.selector_bits = r.books.size() > 1 ? 1 : 0;
-    const Evaluation e = evaluate(hist, r.books);
+    const Evaluation e = evaluate(hist, r.books, threads);
     r.row_bits = e.row_bits;
     r.second_book_rows = e.second_book_rows;
     r.order = order;
@@ -211,11 +211,12 @@ namespace detail {
 CodeResult run_nibble4(const Table& table, const MethodOptions& options) {
     CodeResult best;
     for (const Split split : {Split::Twos, Split::SignMagnitude}) {
-        const RowHistograms hist = build_histograms(table, {4, split}, options.progress);
+        const auto held = table_histograms(table, {4, split}, options);
+        const RowHistograms& hist = *held;
         std::string order;
         const CodeLengths code =
             best_nibble_code(hist, {}, nullptr, &order, true, options.max_code_len);
-        CodeResult r = nibble_result(hist, {code}, order);
+        CodeResult r = nibble_result(hist, {code}, order, options.threads);
         if (best.books.empty() || r.row_bits < best.row_bits) best = r;
     }
     return best;
@@ -229,18 +230,50 @@ CodeResult run_nibble4(const Table& table, const MethodOptions& options) {
 // them while the width shrinks. The best width over all starts wins; one tree wins if two
 // cannot pay for the selector bit.
 CodeResult run_nibble4x2(const Table& table, const MethodOptions& options) {
+    // The best single tree of each split first (nibble4's search): it is each split's
+    // fallback, and with the per-row Huffman limit it decides which two-tree searches can
+    // matter at all (see "nibble4x2 stops early" in encoder/README.md).
+    const Split splits[2] = {Split::Twos, Split::SignMagnitude};
+    std::shared_ptr<const RowHistograms> hists[2];
+    CodeResult singles[2];
+    std::string orders[2];
+    uint64_t limits[2];
+    for (int x = 0; x < 2; ++x) {
+        hists[x] = table_histograms(table, {4, splits[x]}, options);
+        const CodeLengths a =
+            best_nibble_code(*hists[x], {}, nullptr, &orders[x], true, options.max_code_len);
+        singles[x] = nibble_result(*hists[x], {a}, orders[x], options.threads);
+        limits[x] = limit_bits(*hists[x]);
+    }
+    // Two trees cost the selector bit on every row, and no code codes a row shorter than the
+    // row's own Huffman code: every two-tree result of split x is >= 1 + limits[x]. Such a
+    // result replaces x's single tree only if narrower, and wins over split y only if narrower
+    // (or equal with x first). Whenever neither can happen, the search is skipped: the result
+    // is the one the full search returns.
+    bool search[2];
+    for (int x = 0; x < 2; ++x) {
+        const int y = 1 - x;
+        const uint64_t floor2 = 1 + limits[x];
+        search[x] = floor2 < singles[x].row_bits &&
+                    (x < y ? floor2 <= singles[y].row_bits : floor2 < singles[y].row_bits);
+    }
+
     CodeResult best;
     size_t starts_done = 0, starts_total = 0;
     // Starts move at most an eighth of the rows: a second tree for more rows than that is a
     // re-split of the table, which the Lloyd rounds of smaller starts already explore.
-    for (uint64_t k = 1; k <= table.rows / 8; k *= 2) starts_total += 4;  // 2 splits x 2 families
-    for (const Split split : {Split::Twos, Split::SignMagnitude}) {
-        const RowHistograms hist = build_histograms(table, {4, split}, options.progress);
-        std::string order;
-        const CodeLengths a =
-            best_nibble_code(hist, {}, nullptr, &order, true, options.max_code_len);
-        CodeResult split_best = nibble_result(hist, {a}, order);
-
+    for (int x = 0; x < 2; ++x)
+        if (search[x])
+            for (uint64_t k = 1; k <= table.rows / 8; k *= 2) starts_total += 2;  // 2 families
+    for (int x = 0; x < 2; ++x) {
+        const RowHistograms& hist = *hists[x];
+        const std::string& order = orders[x];
+        const CodeLengths& a = singles[x].books[0];
+        CodeResult split_best = singles[x];
+        if (!search[x]) {
+            if (best.books.empty() || split_best.row_bits < best.row_bits) best = split_best;
+            continue;
+        }
         std::vector<uint64_t> len_a(hist.unique_rows());
         for (size_t u = 0; u < len_a.size(); ++u) len_a[u] = hist.row_bits(u, a.len.data());
         std::vector<uint32_t> by_len = all_rows(hist);
@@ -264,7 +297,8 @@ CodeResult run_nibble4x2(const Table& table, const MethodOptions& options) {
                     best_nibble_code(hist, s2, nullptr, nullptr, false, options.max_code_len)};
                 uint64_t width = UINT64_MAX;
                 for (int round = 0; round < 4; ++round) {
-                    CodeResult r = nibble_result(hist, {books[0], books[1]}, order + "+two_trees");
+                    CodeResult r = nibble_result(hist, {books[0], books[1]}, order + "+two_trees",
+                                                 options.threads);
                     if (r.row_bits < split_best.row_bits) split_best = r;
                     if (r.row_bits >= width) break;
                     width = r.row_bits;

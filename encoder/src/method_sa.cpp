@@ -120,7 +120,8 @@ SaRun anneal(const RowHistograms& hist, const std::vector<uint8_t>& order, const
 }  // namespace
 
 CodeResult run_sa8(const Table& table, const MethodOptions& options) {
-    const RowHistograms hist = build_histograms(table, {8, Split::Twos}, options.progress);
+    const auto held = table_histograms(table, {8, Split::Twos}, options);
+    const RowHistograms& hist = *held;
     check_max_code_len(options.max_code_len, hist.used_symbols());
     const uint64_t iterations = options.iterations ? options.iterations : 400000;
     CodeResult best;

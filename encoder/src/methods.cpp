@@ -15,13 +15,13 @@ namespace embzip {
 namespace {
 
 CodeResult single_book(Method method, const RowHistograms& hist, CodeLengths code,
-                       const char* order) {
+                       const char* order, unsigned threads) {
     CodeResult r;
     r.method = method;
     r.spec = hist.spec;
     r.books = {code};
     r.order = order;
-    const Evaluation e = evaluate(hist, r.books);
+    const Evaluation e = evaluate(hist, r.books, threads);
     r.row_bits = e.row_bits;
     return r;
 }
@@ -34,8 +34,7 @@ CodeResult run_limit(Method method, const Table& table, const MethodOptions& opt
             ? std::vector<SymbolSpec>{{8, Split::Twos}}
             : std::vector<SymbolSpec>{{4, Split::Twos}, {4, Split::SignMagnitude}};
     for (const SymbolSpec spec : specs) {
-        const RowHistograms hist = build_histograms(table, spec, options.progress);
-        const uint64_t bits = limit_bits(hist);
+        const uint64_t bits = limit_bits(*table_histograms(table, spec, options));
         if (best.row_bits == 0 || bits < best.row_bits) {
             best.row_bits = bits;
             best.spec = spec;
@@ -45,19 +44,22 @@ CodeResult run_limit(Method method, const Table& table, const MethodOptions& opt
 }
 
 CodeResult run_huffman8(const Table& table, const MethodOptions& options) {
-    const RowHistograms hist = build_histograms(table, {8, Split::Twos}, options.progress);
+    const auto held = table_histograms(table, {8, Split::Twos}, options);
+    const RowHistograms& hist = *held;
     check_max_code_len(options.max_code_len, hist.used_symbols());
     return single_book(Method::Huffman8, hist,
                        huffman_lengths(hist.frequency.data(), 256, options.max_code_len),
-                       "frequency");
+                       "frequency", options.threads);
 }
 
 CodeResult run_balanced8(const Table& table, const MethodOptions& options) {
-    const RowHistograms hist = build_histograms(table, {8, Split::Twos}, options.progress);
+    const auto held = table_histograms(table, {8, Split::Twos}, options);
+    const RowHistograms& hist = *held;
     check_max_code_len(options.max_code_len, hist.used_symbols());
     const std::vector<uint8_t> order = detail::symbol_order(hist, detail::OrderKey::Frequency);
     return single_book(Method::Balanced8, hist,
-                       assign(balanced_shape(unsigned(order.size())), order, 256), "frequency");
+                       assign(balanced_shape(unsigned(order.size())), order, 256), "frequency",
+                       options.threads);
 }
 
 CodeResult run_minimax8(const Table& table, const MethodOptions& options) {
@@ -193,10 +195,11 @@ void check_max_code_len(unsigned max_len, unsigned used_symbols) {
 
 double saving(uint64_t row_bits, uint32_t dim) { return 1.0 - double(row_bits) / (8.0 * dim); }
 
-Evaluation evaluate(const RowHistograms& hist, const std::vector<CodeLengths>& books) {
+Evaluation evaluate(const RowHistograms& hist, const std::vector<CodeLengths>& books,
+                    unsigned threads) {
     std::vector<uint64_t> lens;
     std::vector<uint32_t> book;
-    detail::shortest_books(hist, books, &lens, &book);
+    detail::shortest_books(hist, books, &lens, &book, threads);
     Evaluation e;
     for (size_t u = 0; u < lens.size(); ++u) {
         if (lens[u] == UINT64_MAX) throw InputError("no code book covers every symbol of a row");
@@ -265,9 +268,20 @@ void apply_raw_fallback(const Table& table, CodeResult& r) {
 
 }  // namespace
 
+std::shared_ptr<const RowHistograms> table_histograms(const Table& table, SymbolSpec spec,
+                                                      const MethodOptions& options) {
+    if (options.histograms && options.histograms->is_for(table))
+        return options.histograms->get(spec, options.progress);
+    return std::make_shared<const RowHistograms>(build_histograms(table, spec, options.progress));
+}
+
 CodeResult run_method(Method method, const Table& table, const MethodOptions& options) {
     const auto start = std::chrono::steady_clock::now();
     const MethodInfo& info = method_info(method);
+    if (options.threads > MethodOptions::kMaxThreads)
+        throw InputError("--threads must be 0 (every core) .. " +
+                         std::to_string(MethodOptions::kMaxThreads) + ", got " +
+                         std::to_string(options.threads));
     if (options.books != 1 && !(info.options & kOptBooks))
         throw InputError(std::string("--books applies to minimax8 and minimax4, not ") + info.name);
     CodeResult r = info.run(table, options);
@@ -275,10 +289,11 @@ CodeResult run_method(Method method, const Table& table, const MethodOptions& op
     if (!info.reference) {
         if (options.overflow > 0 && !info.plans_overflow) {
             // The method's own books, with the best overflow threshold for them.
-            const RowHistograms hist = build_histograms(table, r.spec);
+            const auto hist = table_histograms(table, r.spec, options);
             uint64_t bytes = 0;
-            r.overflow = detail::plan_overflow(hist, r.books, table, options.overflow, &bytes);
-            r.row_bits = detail::plan_row_bits(r.overflow, hist, r.books);
+            r.overflow = detail::plan_overflow(*hist, r.books, table, options.overflow, &bytes,
+                                               options.threads);
+            r.row_bits = detail::plan_row_bits(r.overflow, *hist, r.books, options.threads);
         }
         apply_raw_fallback(table, r);
     }

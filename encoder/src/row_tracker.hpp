@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "embzip/code.hpp"
 #include "embzip/histogram.hpp"
 
 namespace embzip::detail {
@@ -13,17 +14,27 @@ namespace embzip::detail {
 // Coded lengths of a working set of rows, kept up to date as single ranks change length.
 // Annealing only needs the worst row; the rows that can be worst are few, so it tracks the
 // rows that were longest so far and checks every candidate best against the whole table.
+// Counts are stored densely per rank (a rank no row uses has no column), so a rank's change
+// and the scan for the worst row are straight loops over the working set that vectorize.
 class ActiveRows {
+    static_assert(2ull * CodeGeometry::kMaxDim * CodeGeometry::kMaxCodeLen < (1ull << 31),
+                  "a row's length (at most 2 symbols a byte, kMaxCodeLen bits each) fits int32");
+
   public:
     ActiveRows(const RowHistograms& hist, const std::array<int, 256>& rank_of, unsigned ranks)
         : m_hist(hist), m_rank_of(rank_of), m_cols(ranks) {}
 
     void add(uint32_t unique_row) {
-        const uint32_t local = uint32_t(m_len.size());
+        const size_t local = m_len.size();
         m_rows.push_back(unique_row);
         m_len.push_back(0);
-        for (uint64_t e = m_hist.offset[unique_row]; e < m_hist.offset[unique_row + 1]; ++e)
-            m_cols[size_t(m_rank_of[m_hist.symbol[e]])].push_back({local, m_hist.count[e]});
+        for (auto& col : m_cols)
+            if (!col.empty()) col.push_back(0);
+        for (uint64_t e = m_hist.offset[unique_row]; e < m_hist.offset[unique_row + 1]; ++e) {
+            auto& col = m_cols[size_t(m_rank_of[m_hist.symbol[e]])];
+            if (col.empty()) col.assign(local + 1, 0);
+            col[local] += int32_t(m_hist.count[e]);
+        }
     }
     bool contains(uint32_t unique_row) const {
         return std::find(m_rows.begin(), m_rows.end(), unique_row) != m_rows.end();
@@ -33,39 +44,52 @@ class ActiveRows {
     uint32_t unique_row(size_t local) const { return m_rows[local]; }
     void reset(const std::vector<uint8_t>& rank_len) {
         std::fill(m_len.begin(), m_len.end(), 0);
-        for (size_t k = 0; k < m_cols.size(); ++k)
-            for (const auto& [i, c] : m_cols[k]) m_len[i] += int64_t(c) * rank_len[k];
+        for (size_t k = 0; k < m_cols.size(); ++k) change(k, rank_len[k]);
     }
     void change(size_t rank, int delta) {
-        for (const auto& [i, c] : m_cols[rank]) m_len[i] += int64_t(c) * delta;
+        const std::vector<int32_t>& col = m_cols[rank];
+        if (col.empty()) return;
+        int32_t* len = m_len.data();
+        const int32_t* c = col.data();
+        const size_t n = m_len.size();
+        // Most moves change a length by one; SSE2 has no 32-bit multiply.
+        if (delta == 1)
+            for (size_t i = 0; i < n; ++i) len[i] += c[i];
+        else if (delta == -1)
+            for (size_t i = 0; i < n; ++i) len[i] -= c[i];
+        else
+            for (size_t i = 0; i < n; ++i) len[i] += c[i] * delta;
     }
     // Worst row, with the number of rows at it as a fraction below one bit: fewer rows at
     // the maximum is progress even when the maximum has not moved yet.
-    // worst_at: the local index of the first row at the maximum. One pass: this is the
-    // annealing loops' hot path.
+    // worst_at: the local index of the first row at the maximum. This is the annealing loops'
+    // hot path: a max pass and a count pass, both branch-free.
     double energy(int64_t* worst_out = nullptr, size_t* worst_at = nullptr) const {
-        int64_t worst = -1;
-        size_t at = 0, first = 0;
-        for (size_t i = 0; i < m_len.size(); ++i) {
-            if (m_len[i] > worst) {
-                worst = m_len[i];
-                at = 0;
-                first = i;
-            }
-            at += m_len[i] == worst;
+        const int32_t* len = m_len.data();
+        const size_t n = m_len.size();
+        int32_t worst = -1;
+        for (size_t i = 0; i < n; ++i) worst = std::max(worst, len[i]);
+        size_t at = 0;
+        for (size_t i = 0; i < n; ++i) at += len[i] == worst;
+        if (worst_at) {
+            size_t first = 0;
+            while (first < n && len[first] != worst) ++first;
+            *worst_at = first < n ? first : 0;
         }
-        if (worst < 0) worst = 0;
+        if (worst < 0) {
+            worst = 0;
+            if (n == 0) at = 0;
+        }
         if (worst_out) *worst_out = worst;
-        if (worst_at) *worst_at = first;
-        return double(worst) + double(at) / double(m_len.size() + 1);
+        return double(worst) + double(at) / double(n + 1);
     }
 
   private:
     const RowHistograms& m_hist;
     const std::array<int, 256>& m_rank_of;
-    std::vector<std::vector<std::pair<uint32_t, uint32_t>>> m_cols;
+    std::vector<std::vector<int32_t>> m_cols;  // [rank][local row], empty: rank unused
     std::vector<uint32_t> m_rows;
-    std::vector<int64_t> m_len;
+    std::vector<int32_t> m_len;
 };
 
 // Indices of `len` sorted longest first, at most `count` of them.

@@ -12,6 +12,7 @@
 
 #include <map>
 #include <random>
+#include <string>
 
 #include "embzip/file_util.hpp"
 #include "embzip/layout.hpp"
@@ -219,4 +220,16 @@ BENCHMARK(BM_DecodeRandomRows)
 
 }  // namespace
 
-BENCHMARK_MAIN();
+// `embzip_bench --write-full-table PATH` writes the synthetic full-size table as .npy (and
+// exits), so that the CLI can be timed on the same table the benchmarks use.
+int main(int argc, char** argv) {
+    if (argc == 3 && std::string(argv[1]) == "--write-full-table") {
+        save_table_npy(argv[2], synthetic_full_table());
+        return 0;
+    }
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}

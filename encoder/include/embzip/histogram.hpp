@@ -3,6 +3,9 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <vector>
 
 #include "embzip/symbols.hpp"
@@ -42,6 +45,22 @@ using ProgressFn = std::function<void(const char* stage, double fraction)>;
 
 RowHistograms build_histograms(const Table& table, SymbolSpec spec,
                                const ProgressFn& progress = nullptr);
+
+// The histograms of one table, built once per symbol spec and then shared: `embzip report`
+// runs every method on the same table, and 8-bit methods all use the same 8-bit histograms,
+// 4-bit methods the same two splits. Safe to use from several threads. The table must outlive
+// the cache and not change.
+class HistogramCache {
+  public:
+    explicit HistogramCache(const Table& table) : m_table(&table) {}
+    bool is_for(const Table& table) const { return &table == m_table; }
+    std::shared_ptr<const RowHistograms> get(SymbolSpec spec, const ProgressFn& progress = nullptr);
+
+  private:
+    const Table* m_table;
+    std::mutex m_mutex;
+    std::map<std::pair<unsigned, unsigned>, std::shared_ptr<const RowHistograms>> m_built;
+};
 
 // Symbol sequence of one row: dim symbols (8-bit) or 2*dim (high nibble first).
 void row_symbols(const uint8_t* row, uint32_t dim, SymbolSpec spec, uint8_t* out);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -83,8 +84,20 @@ struct MethodOptions {
     static constexpr double kMaxEta = 10.0;
     unsigned books = 1;                                 // minimax: code books (1..16)
     double overflow = 0.0;  // largest fraction of rows allowed to overflow (0: none)
+    // Threads for the code searches' row loops (0: every core). Every split of the work is
+    // fixed by the data, not by the thread count, so results are identical for any value.
+    unsigned threads = 0;
+    static constexpr unsigned kMaxThreads = 1024;
+    // Histograms shared by the methods run on one table (run_report sets it); a method whose
+    // table is not the cache's builds its own.
+    std::shared_ptr<HistogramCache> histograms;
     ProgressFn progress;
 };
+
+// The histograms of `table` for `spec`: from options.histograms when it is this table's cache,
+// else built now.
+std::shared_ptr<const RowHistograms> table_histograms(const Table& table, SymbolSpec spec,
+                                                      const MethodOptions& options);
 
 // Overflow rows: rows whose coded length exceeds `threshold_bits` (selector + codes) are
 // stored raw in an overflow region; their slot holds a flag and an index instead.
@@ -121,7 +134,8 @@ struct Evaluation {
     uint64_t row_bits = 0;
     uint64_t second_book_rows = 0;
 };
-Evaluation evaluate(const RowHistograms& hist, const std::vector<CodeLengths>& books);
+Evaluation evaluate(const RowHistograms& hist, const std::vector<CodeLengths>& books,
+                    unsigned threads = 0);
 // Worst per-row Huffman length (the paper's limit).
 uint64_t limit_bits(const RowHistograms& hist);
 // Best 16-leaf nibble code over a subset of unique rows (all when empty): every shape with

@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: MIT
+#include "packed_rows.hpp"
+
+#include <algorithm>
+#include <numeric>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define EMBZIP_AVX2_KERNELS 1
+#endif
+
+namespace embzip::detail {
+
+namespace {
+
+// Rows per task when lengths() splits rows over threads: big enough that a task is much longer
+// than starting it, small enough that two threads share the work evenly.
+constexpr size_t kRowsPerTask = 16384;
+
+// A dense column costs one multiply-add per row; a sparse tail entry about eight (load the
+// symbol, look up its length or weight, scattered add that often waits for the previous row's).
+constexpr uint64_t kTailCost = 16;
+
+}  // namespace
+
+PackedRows::PackedRows(const RowHistograms& hist, const std::vector<uint32_t>& rows)
+    : m_rows(rows.size()), m_wide(hist.symbols_per_row > 255) {
+    // Symbols by how many of these rows use them, most first; the head is the prefix that
+    // minimises dense work + tail work.
+    std::array<uint64_t, 256> users{};
+    for (uint32_t u : rows)
+        for (uint64_t e = hist.offset[u]; e < hist.offset[u + 1]; ++e) ++users[hist.symbol[e]];
+    std::array<uint8_t, 256> by_users;
+    std::iota(by_users.begin(), by_users.end(), 0);
+    std::stable_sort(by_users.begin(), by_users.end(),
+                     [&](uint8_t a, uint8_t b) { return users[a] > users[b]; });
+    unsigned used = 0;
+    while (used < 256 && users[by_users[used]] > 0) ++used;
+    uint64_t tail_entries = 0;
+    for (unsigned k = 0; k < used; ++k) tail_entries += users[by_users[k]];
+    unsigned head = 0;
+    uint64_t best_cost = kTailCost * tail_entries;
+    for (unsigned h = kBlock; h < used + kBlock; h += kBlock) {
+        for (unsigned k = h - kBlock; k < std::min(h, used); ++k) tail_entries -= users[by_users[k]];
+        const uint64_t cost = uint64_t(h) * m_rows + kTailCost * tail_entries;
+        if (cost < best_cost) {
+            best_cost = cost;
+            head = std::min(h, used);
+        }
+    }
+    m_blocks = (head + kBlock - 1) / kBlock;
+    std::array<int, 256> column;
+    column.fill(-1);
+    for (unsigned k = 0; k < head; ++k) {
+        m_head_symbol[k] = by_users[k];
+        column[by_users[k]] = int(k);
+    }
+    m_head = head;
+
+    const size_t dense = size_t(m_blocks) * m_rows * kBlock;
+    if (m_wide)
+        m_dense16.assign(dense, 0);
+    else
+        m_dense8.assign(dense, 0);
+    m_tail_offset.reserve(m_rows + 1);
+    m_tail_offset.push_back(0);
+    for (size_t i = 0; i < m_rows; ++i) {
+        const uint32_t u = rows[i];
+        for (uint64_t e = hist.offset[u]; e < hist.offset[u + 1]; ++e) {
+            const int k = column[hist.symbol[e]];
+            if (k < 0) {
+                m_tail_symbol.push_back(hist.symbol[e]);
+                m_tail_count.push_back(hist.count[e]);
+                continue;
+            }
+            const size_t at = (size_t(k / kBlock) * m_rows + i) * kBlock + size_t(k % kBlock);
+            if (m_wide)
+                m_dense16[at] = uint16_t(hist.count[e]);  // a count is at most symbols_per_row
+            else
+                m_dense8[at] = uint8_t(hist.count[e]);
+        }
+        m_tail_offset.push_back(m_tail_symbol.size());
+    }
+    std::array<uint64_t, 256> col_size{};
+    for (uint8_t sym : m_tail_symbol) ++col_size[sym];
+    std::array<uint64_t, 256> col_at{};
+    m_col_offset.push_back(0);
+    for (unsigned sym = 0; sym < 256; ++sym) {
+        if (!col_size[sym]) continue;
+        col_at[sym] = m_col_offset.back();
+        m_col_symbol.push_back(uint8_t(sym));
+        m_col_offset.push_back(m_col_offset.back() + col_size[sym]);
+    }
+    m_col_row.resize(m_tail_symbol.size());
+    m_col_count.resize(m_tail_symbol.size());
+    for (size_t i = 0; i < m_rows; ++i)
+        for (uint64_t e = m_tail_offset[i]; e < m_tail_offset[i + 1]; ++e) {
+            const uint64_t at = col_at[m_tail_symbol[e]]++;
+            m_col_row[at] = uint32_t(i);
+            m_col_count[at] = m_tail_count[e];
+        }
+}
+
+namespace {
+
+// Sum over one block of 16 columns of count * length (lengths fit in 16 bits, so do products).
+inline uint32_t block_dot(const uint8_t* c, const uint16_t* l) {
+#if defined(__SSE2__)
+    const __m128i zero = _mm_setzero_si128();
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(c));
+    const __m128i lo = _mm_madd_epi16(_mm_unpacklo_epi8(v, zero),
+                                      _mm_loadu_si128(reinterpret_cast<const __m128i*>(l)));
+    const __m128i hi = _mm_madd_epi16(_mm_unpackhi_epi8(v, zero),
+                                      _mm_loadu_si128(reinterpret_cast<const __m128i*>(l + 8)));
+    __m128i s = _mm_add_epi32(lo, hi);
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
+    return uint32_t(_mm_cvtsi128_si32(s));
+#else
+    uint32_t s = 0;
+    for (unsigned j = 0; j < 16; ++j) s += uint32_t(c[j]) * l[j];
+    return s;
+#endif
+}
+
+inline uint64_t block_dot(const uint16_t* c, const uint16_t* l) {
+    uint64_t s = 0;
+    for (unsigned j = 0; j < 16; ++j) s += uint64_t(c[j]) * l[j];
+    return s;
+}
+
+#if defined(EMBZIP_AVX2_KERNELS)
+// AVX2 versions of the two byte-count kernels, chosen at run time (the library is built for
+// baseline x86-64). They do the same integer sums, and for the mixture the same double
+// multiply and add per element in the same row order (no fused multiply-add: the target is
+// avx2 only), so results do not depend on which version ran.
+bool have_avx2() {
+    static const bool yes = __builtin_cpu_supports("avx2");
+    return yes;
+}
+
+// Rows [first, last): dense blocks, then the tail; returns the largest length.
+__attribute__((target("avx2"))) uint64_t lengths_avx2(const uint8_t* dense, size_t rows,
+                                                      unsigned blocks, const uint16_t* block_len,
+                                                      const uint64_t* tail_offset,
+                                                      const uint8_t* tail_symbol,
+                                                      const uint32_t* tail_count,
+                                                      const uint8_t* len, size_t first,
+                                                      size_t last, uint64_t* out) {
+    uint64_t worst = 0;
+    for (size_t i = first; i < last; ++i) {
+        __m256i acc = _mm256_setzero_si256();
+        for (unsigned b = 0; b < blocks; ++b) {
+            const __m256i c = _mm256_cvtepu8_epi16(_mm_loadu_si128(
+                reinterpret_cast<const __m128i*>(dense + (size_t(b) * rows + i) * 16)));
+            const __m256i l =
+                _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block_len + b * 16));
+            acc = _mm256_add_epi32(acc, _mm256_madd_epi16(c, l));
+        }
+        __m128i s = _mm_add_epi32(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
+        s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
+        s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
+        uint64_t bits = uint32_t(_mm_cvtsi128_si32(s));
+        for (uint64_t e = tail_offset[i]; e < tail_offset[i + 1]; ++e)
+            bits += uint64_t(tail_count[e]) * len[tail_symbol[e]];
+        out[i] = bits;
+        worst = std::max(worst, bits);
+    }
+    return worst;
+}
+
+__attribute__((target("avx2"))) void mixture_block_avx2(const uint8_t* c, size_t rows,
+                                                        const double* lambda, double* acc_out) {
+    __m256d a0 = _mm256_setzero_pd(), a1 = a0, a2 = a0, a3 = a0;
+    for (size_t i = 0; i < rows; ++i, c += 16) {
+        const __m256d l = _mm256_broadcast_sd(lambda + i);
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(c));
+        const __m256i lo = _mm256_cvtepu8_epi32(v);
+        const __m256i hi = _mm256_cvtepu8_epi32(_mm_srli_si128(v, 8));
+        a0 = _mm256_add_pd(a0, _mm256_mul_pd(l, _mm256_cvtepi32_pd(_mm256_castsi256_si128(lo))));
+        a1 = _mm256_add_pd(a1, _mm256_mul_pd(l, _mm256_cvtepi32_pd(_mm256_extracti128_si256(lo, 1))));
+        a2 = _mm256_add_pd(a2, _mm256_mul_pd(l, _mm256_cvtepi32_pd(_mm256_castsi256_si128(hi))));
+        a3 = _mm256_add_pd(a3, _mm256_mul_pd(l, _mm256_cvtepi32_pd(_mm256_extracti128_si256(hi, 1))));
+    }
+    _mm256_storeu_pd(acc_out, a0);
+    _mm256_storeu_pd(acc_out + 4, a1);
+    _mm256_storeu_pd(acc_out + 8, a2);
+    _mm256_storeu_pd(acc_out + 12, a3);
+}
+#endif
+
+}  // namespace
+
+template <class CountT>
+uint64_t PackedRows::lengths_range(size_t first, size_t last, const uint16_t* block_len,
+                                   const uint8_t* len, uint64_t* out) const {
+    const CountT* dense = dense_data<CountT>();
+#if defined(EMBZIP_AVX2_KERNELS)
+    if constexpr (sizeof(CountT) == 1)
+        if (have_avx2())
+            return lengths_avx2(dense, m_rows, m_blocks, block_len, m_tail_offset.data(),
+                                m_tail_symbol.data(), m_tail_count.data(), len, first, last, out);
+#endif
+    uint64_t worst = 0;
+    for (size_t i = first; i < last; ++i) {
+        uint64_t bits = 0;
+        for (unsigned b = 0; b < m_blocks; ++b)
+            bits += block_dot(dense + (size_t(b) * m_rows + i) * kBlock, block_len + b * kBlock);
+        for (uint64_t e = m_tail_offset[i]; e < m_tail_offset[i + 1]; ++e)
+            bits += uint64_t(m_tail_count[e]) * len[m_tail_symbol[e]];
+        out[i] = bits;
+        worst = std::max(worst, bits);
+    }
+    return worst;
+}
+
+uint64_t PackedRows::lengths(const uint8_t* len, uint64_t* out, unsigned threads) const {
+    const size_t tasks = (m_rows + kRowsPerTask - 1) / kRowsPerTask;
+    std::vector<uint64_t> task_max(tasks, 0);
+    alignas(16) std::array<uint16_t, 256> block_len{};  // [block][16], padding columns 0
+    for (unsigned k = 0; k < m_head; ++k) block_len[k] = len[m_head_symbol[k]];
+    parallel_tasks(tasks, threads, [&](size_t t) {
+        const size_t first = t * kRowsPerTask, last = std::min(m_rows, first + kRowsPerTask);
+        task_max[t] = m_wide ? lengths_range<uint16_t>(first, last, block_len.data(), len, out)
+                             : lengths_range<uint8_t>(first, last, block_len.data(), len, out);
+    });
+    uint64_t worst = 0;
+    for (uint64_t w : task_max) worst = std::max(worst, w);
+    return worst;
+}
+
+template <class CountT>
+void PackedRows::mixture_block(unsigned b, const double* lambda, double* f) const {
+    const CountT* c = dense_data<CountT>() + size_t(b) * m_rows * kBlock;
+    double acc[kBlock] = {};
+#if defined(EMBZIP_AVX2_KERNELS)
+    if constexpr (sizeof(CountT) == 1)
+        if (have_avx2()) {
+            mixture_block_avx2(c, m_rows, lambda, acc);
+            c = nullptr;
+        }
+#endif
+    for (size_t i = 0; c && i < m_rows; ++i, c += kBlock) {
+        const double l = lambda[i];
+        for (unsigned j = 0; j < kBlock; ++j) acc[j] += l * double(c[j]);
+    }
+    for (unsigned j = 0; j < kBlock && b * kBlock + j < m_head; ++j)
+        f[m_head_symbol[b * kBlock + j]] = acc[j];
+}
+
+void PackedRows::mixture(const double* lambda, double* f, unsigned threads) const {
+    std::fill(f, f + 256, 0.0);
+    // Tasks: one per dense block, and the tail (whose symbols are not in the head).
+    parallel_tasks(m_blocks + 1, threads, [&](size_t t) {
+        if (t < m_blocks) {
+            if (m_wide)
+                mixture_block<uint16_t>(unsigned(t), lambda, f);
+            else
+                mixture_block<uint8_t>(unsigned(t), lambda, f);
+            return;
+        }
+        // Four symbols at a time, each summed in row order: the same additions as row by row.
+        const size_t cols = m_col_symbol.size();
+        for (size_t g = 0; g < cols; g += 4) {
+            const size_t n = std::min<size_t>(4, cols - g);
+            double acc[4] = {0, 0, 0, 0};
+            uint64_t at[4] = {0, 0, 0, 0}, end[4] = {0, 0, 0, 0};
+            uint64_t common = UINT64_MAX;
+            for (size_t k = 0; k < n; ++k) {
+                at[k] = m_col_offset[g + k];
+                end[k] = m_col_offset[g + k + 1];
+                common = std::min(common, end[k] - at[k]);
+            }
+            if (n == 4)
+                for (uint64_t j = 0; j < common; ++j)
+                    for (size_t k = 0; k < 4; ++k)
+                        acc[k] += lambda[m_col_row[at[k] + j]] * m_col_count[at[k] + j];
+            const uint64_t done = n == 4 ? common : 0;
+            for (size_t k = 0; k < n; ++k) {
+                for (uint64_t e = at[k] + done; e < end[k]; ++e)
+                    acc[k] += lambda[m_col_row[e]] * m_col_count[e];
+                f[m_col_symbol[g + k]] = acc[k];
+            }
+        }
+    });
+}
+
+}  // namespace embzip::detail

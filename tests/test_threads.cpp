@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: MIT
+// Issue 14: the code searches split their row loops over threads, and report shares one
+// table's histograms between its methods; neither may change a result.
+#include <catch2/catch.hpp>
+
+#include "default_table.hpp"
+#include "embzip/errors.hpp"
+#include "embzip/layout.hpp"
+#include "embzip/report.hpp"
+#include "helpers.hpp"
+
+using namespace embzip;
+
+namespace {
+
+// Everything a method decides: the books, W, the bound, the overflow plan.
+void check_same(const CodeResult& a, const CodeResult& b) {
+    REQUIRE(a.books.size() == b.books.size());
+    for (size_t k = 0; k < a.books.size(); ++k) CHECK(a.books[k].len == b.books[k].len);
+    CHECK(a.spec.bits == b.spec.bits);
+    CHECK(a.spec.split == b.spec.split);
+    CHECK(a.row_bits == b.row_bits);
+    CHECK(a.bound_bits == b.bound_bits);
+    CHECK(a.second_book_rows == b.second_book_rows);
+    CHECK(a.overflow.enabled == b.overflow.enabled);
+    CHECK(a.overflow.threshold_bits == b.overflow.threshold_bits);
+    CHECK(a.overflow.rows == b.overflow.rows);
+    CHECK(a.total_bytes == b.total_bytes);
+}
+
+}  // namespace
+
+TEST_CASE("code searches give identical results for 1, 2 and 3 threads", "[encoder]") {
+    // 50,000 rows: more than one row task (16,384 rows each, the last one short), several
+    // dense symbol blocks and a sparse tail, so every split is exercised, unevenly for 3.
+    const Table& t = test::default_table();
+    struct Case {
+        Method method;
+        unsigned books;
+        double overflow;
+    };
+    for (const Case c : {Case{Method::Minimax8, 1, 0.0}, Case{Method::Minimax8, 2, 0.0},
+                         Case{Method::Minimax8, 1, 0.005}, Case{Method::Minimax4, 1, 0.0}}) {
+        MethodOptions o;
+        o.mwu_iterations = 12;
+        o.iterations = 4000;
+        o.books = c.books;
+        o.overflow = c.overflow;
+        o.threads = 1;
+        const CodeResult one = run_method(c.method, t, o);
+        for (const unsigned threads : {2u, 3u}) {
+            INFO(method_name(c.method) << " books " << c.books << " overflow " << c.overflow
+                                       << " threads " << threads);
+            o.threads = threads;
+            check_same(one, run_method(c.method, t, o));
+        }
+    }
+}
+
+TEST_CASE("wide rows (counts above 255) give identical results for 1 and 3 threads",
+          "[encoder]") {
+    // 600 bytes a row of few distinct values: byte counts do not fit the packed rows' bytes.
+    Table t = test::random_table(300, 600, 1.5, 3);
+    MethodOptions o;
+    o.mwu_iterations = 20;
+    o.iterations = 3000;
+    o.threads = 1;
+    const CodeResult one = run_method(Method::Minimax8, t, o);
+    o.threads = 3;
+    check_same(one, run_method(Method::Minimax8, t, o));
+    const CodedTable coded = encode_table(t, one);
+    CHECK(decode_table(coded, 3).bytes == t.bytes);
+}
+
+TEST_CASE("report shares histograms without changing any method's result", "[encoder]") {
+    const Table t = test::random_table(2000, 32, 6.0, 17);
+    MethodOptions o;
+    o.mwu_iterations = 10;
+    o.iterations = 2000;
+    const std::vector<Method> methods = {Method::Huffman8, Method::Minimax8, Method::Nibble4,
+                                         Method::Limit8, Method::Minimax4};
+    const std::vector<ReportEntry> report = run_report("t", t, methods, o);
+    REQUIRE(report.size() == methods.size());
+    for (size_t i = 0; i < methods.size(); ++i) {
+        INFO(method_name(methods[i]));
+        check_same(report[i].result, run_method(methods[i], t, o));
+    }
+}
+
+TEST_CASE("a thread count above the limit is an input error", "[encoder]") {
+    MethodOptions o;
+    o.threads = MethodOptions::kMaxThreads + 1;
+    CHECK_THROWS_AS(run_method(Method::Huffman8, test::random_table(10, 4, 3.0, 1), o),
+                    InputError);
+}
