@@ -42,6 +42,17 @@ const char* const kSections[] = {"memory", "table",    "decoder", "pooling",
 
 std::string show(const json& v) { return v.dump(); }
 
+// A --set argument has not been through the JSON parser, so it may not be UTF-8; messages quote
+// values with dump(), which throws the JSON library's type_error on invalid UTF-8 instead of the
+// config error (sim_json fuzz finding: `--set memory.channels=<byte 0xA8>` ended in terminate).
+void require_utf8(const std::string& text, const std::string& what) {
+    try {
+        (void)json(text).dump();
+    } catch (const json::type_error&) {
+        throw InputError(what + ": not valid UTF-8 text");
+    }
+}
+
 // ---- leaves ----------------------------------------------------------------------------------
 
 // Required: no default. Derived: the default depends on other keys (README says on which); the
@@ -672,6 +683,7 @@ void resolve_sections(json& tree, const fs::path& dir) {
 
 void apply_override(json& tree, const std::string& a) {
     const size_t eq = a.find('=');
+    require_utf8(a, "--set");
     if (eq == std::string::npos || eq == 0) throw InputError("--set '" + a + "': expected key=value");
     const std::string key = a.substr(0, eq), text = a.substr(eq + 1);
     json value;

@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: MIT
 // Losslessness on arbitrary tables: bytes -> a table -> a method's code -> a layout -> .ezt bytes
 // -> decode, which must give the table back bit-exact, in bulk and row by row.
-// Input: byte 0 picks the method, byte 1 the row width (1..64 values), byte 2 the value type
-// (int8, uint8, bf16, fp16, fp32), the alignment (1, 8, 32 or 512 bits), the books (1..4,
-// minimax) and overflow rows; byte 3 the longest code (8..32 bits); the rest are the values.
+// Input: byte 0 picks the method and the search budget, byte 1 the row width (1..64 values),
+// byte 2 the value type (int8, uint8, bf16, fp16, fp32), the alignment (1, 8, 32 or 512 bits),
+// the books (1..4, minimax) and overflow rows; byte 3 the longest code (8..32 bits; nibble4: 4 or
+// 5) and whether the .ezt goes through a file; the rest are the values.
+// Cost per input (tests/fuzz/README.md): search budgets are small and chosen by the input (any
+// budget gives a valid code, and a different one tests the layout with other lengths), and the
+// .ezt goes through ezt_bytes/parse_ezt in memory, through write_ezt/read_ezt for ~1 input in 8
+// (the file adds only the write and read around the same bytes).
 #include <cstring>
 
 #include "embzip/errors.hpp"
@@ -18,12 +23,15 @@ namespace {
 
 // Not nibble4x2: its tree-pair search takes seconds even on a one-row table (libFuzzer would
 // see a timeout, not a finding); tests/test_methods.cpp round-trips it on the corner cases.
+// nibble4 enumerates every 16-leaf tree shape within the longest code: 406 shapes at 8 bits
+// (1.3 s an input under the sanitizers), 12 at 5 bits, 1 at 4, hence its 4- or 5-bit limit.
 constexpr Method kMethods[] = {Method::Huffman8, Method::Balanced8, Method::Sa8,
                                Method::Nibble4,  Method::Minimax8,  Method::Minimax4};
 constexpr unsigned kAligns[] = {1, 8, 32, 512};
 constexpr uint64_t kMaxRows = 16;  // keeps one run short under the sanitizers
 
-CodedTable through_file(const CodedTable& coded) {
+CodedTable through_ezt(const CodedTable& coded, bool file) {
+    if (!file) return parse_ezt(ezt_bytes(coded), "fuzz.ezt");
     const std::string path = fuzz::scratch_file(".ezt");
     write_ezt(path, coded);
     CodedTable back = read_ezt(path);
@@ -48,15 +56,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const bool minimax = method == Method::Minimax8 || method == Method::Minimax4;
     const unsigned books = minimax ? 1 + (data[2] / 20) % 4 : 1;
     const bool overflow = (data[2] / 80) % 2;
-    const unsigned max_code_len = 8 + data[3] % 25;
+    const unsigned max_code_len =
+        method == Method::Nibble4 ? 4 + (data[3] % 8 == 0) : 8 + data[3] % 25;
+    const bool file = data[3] / 25 % 10 == 0;
+    const unsigned budget = data[0] / std::size(kMethods);  // 0..42
     const unsigned value_bytes = kind <= 1 ? 1 : kind == 4 ? 4 : 2;
     const uint64_t rows = std::min<uint64_t>(kMaxRows, (size - 4) / (uint64_t(dim) * value_bytes));
     if (rows == 0) return 0;
     const uint8_t* values = data + 4;
 
     MethodOptions o;
-    o.iterations = 100;
-    o.mwu_iterations = 4;
+    o.iterations = 1 + budget / 4 * 3;  // 1..31 sa8 anneal / minimax local-search steps
+    o.mwu_iterations = budget % 4;       // 0..3; 0 starts the local search from Huffman
     o.books = books;
     o.overflow = overflow ? 0.25 : 0.0;
     o.max_code_len = max_code_len;
@@ -73,7 +84,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         } catch (const InputError& e) {
             return refused(e);
         }
-        const CodedTable back = through_file(encode_table(t, r, align));
+        const CodedTable back = through_ezt(encode_table(t, r, align), file);
         EMBZIP_FUZZ_EXPECT(back.row_bits == r.row_bits);
         EMBZIP_FUZZ_EXPECT(decode_table(back).bytes == t.bytes);
         const RowDecoder d(back);
@@ -96,7 +107,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     } catch (const InputError& e) {
         return refused(e);
     }
-    const CodedTable back = through_file(encode_float_table(t, r, align));
+    const CodedTable back = through_ezt(encode_float_table(t, r, align), file);
     EMBZIP_FUZZ_EXPECT(decode_float_table(back).bytes == t.bytes);
     const RowDecoder d(back);
     const size_t row_bytes = size_t(dim) * value_bytes;
