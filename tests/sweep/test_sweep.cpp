@@ -163,6 +163,11 @@ TEST_CASE("spec: unknown keys and bad values are rejected naming the key path", 
                       "axes": {"encode.mwu_iterations": [0]}})J") == "no error");
     CHECK_THAT(error_of(R"J({"base": "../default.json", "axes": {"rtl.flow": ["yosys"]}})J"),
                Catch::Contains("rtl.flow: expected one of none, synth, asic"));
+    CHECK_THAT(error_of(R"J({"base": "../default.json", "fixed": {"encode.table": "../../data/glove100_int8_50k.npy",
+                          "rtl.flow": "synth", "rtl.clock_from_flow": true}})J"),
+               Catch::Contains("rtl.clock_from_flow: only rtl.flow asic reports a maximum clock"));
+    CHECK_THAT(error_of(R"J({"base": "../default.json", "fixed": {"rtl.clock_mhz": 100}})J"),
+               Catch::Contains("rtl.clock_mhz: only rtl.flow asic reads it"));
     CHECK_THAT(error_of(R"J({"base": "../default.json", "axes": {"lanes": [1], "decoder.lanes": [2]}})J"),
                Catch::Contains("set more than once"));
     CHECK_THAT(error_of(R"J({"base": "../default.json", "axes": {"lanes": {"from": 4, "to": 1, "step": 1}}})J"),
@@ -284,4 +289,45 @@ TEST_CASE("runner: Slurm chunks merged equal one local run", "[sweep][e2e]") {
         return rows;
     };
     CHECK(figures(out + "/results.jsonl") == figures(out + "/local/results.jsonl"));
+}
+
+TEST_CASE("runner: the ASIC flow's area and fmax per point, and the decoder clock from it", "[sweep][asic]") {
+    // scripts/asic.sh (qflow synthesis to OSU 0.18 um cells, vesta, OpenSTA) on the default
+    // table's nibble4 code, canonical: 16 symbols, the smallest decoder (~15 s of qflow), shared
+    // by both points; each point simulates its lanes at the flow's fmax.
+    const std::string out = std::string(SWEEP_TEST_OUT) + "/asic";
+    fs::remove_all(out);
+    const Spec spec = parse(R"J({"base": "../default.json",
+        "fixed": {"encode.table": "../../data/glove100_int8_50k.npy", "encode.method": "nibble4",
+                  "arch": "canonical", "S": 1, "rtl.flow": "asic", "rtl.clock_from_flow": true,
+                  "stream.batches": 1, "stream.batch_size": 16},
+        "axes": {"lanes": [1, 4]}})J");
+    RunOptions o;
+    o.out_dir = out;
+    o.progress = false;
+    const RunSummary r = run_sweep(spec, test_tools(), o);
+    CHECK(r.failed == 0);
+    CHECK(r.computed_steps == 1 + 1 + 2);  // one encode, one flow run, two simulations
+    const auto rows = read_jsonl(out + "/results.jsonl");
+    REQUIRE(rows.size() == 2);
+    for (const auto& row : rows) {
+        INFO(row.dump());
+        REQUIRE(row["status"] == "ok");
+        const ojson& f = row["figures"];
+        CHECK(f["hw.cell_area_um2"].get<double>() > 1000);
+        CHECK(f["hw.cells"].get<int>() > 100);
+        CHECK(f["hw.flip_flops"].get<int>() > 0);
+        CHECK(f["hw.worst_path_synth.delay_ps"].get<double>() > 0);
+        CHECK(f.contains("hw.sdc.slack_ns"));
+        const double mhz = f["hw.fmax_mhz_synth"].get<double>();
+        CHECK(mhz > 10);
+        // fmax and the path agree (vesta: fmax = 1 / worst path, zero margin).
+        CHECK(mhz == Approx(1e6 / f["hw.worst_path_synth.delay_ps"].get<double>()).epsilon(0.01));
+        CHECK(f["sim.config.decoder.clock_ghz"].get<double>() == Approx(mhz / 1000));
+        CHECK(f["hw.gbit_s_per_lane"].get<double>() ==
+              Approx(f["hw.bits_per_cycle"].get<double>() * mhz / 1000));
+    }
+    const std::string header = read(out + "/results.csv").substr(0, read(out + "/results.csv").find('\n'));
+    for (const char* col : {"hw.cell_area_um2", "hw.fmax_mhz_synth", "hw.flip_flops", "hw.gbit_s_per_mm2"})
+        CHECK_THAT("," + header + ",", Catch::Contains("," + std::string(col) + ","));
 }
