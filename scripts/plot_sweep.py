@@ -68,6 +68,12 @@ def code_label(r):
     return " ".join(p for p in parts if p)
 
 
+def design_colours(rows):
+    """One colour per decoder design, the same in every plot of a sweep."""
+    designs = list(dict.fromkeys(design_label(r) for r in rows))
+    return {d: plt.get_cmap("tab10")(i % 10) for i, d in enumerate(designs)}
+
+
 def varies(rows, key):
     return len({json.dumps(r.get(key)) for r in rows}) > 1
 
@@ -118,7 +124,7 @@ def pareto(rows, out):
     by_saving = varies(rows, "code.saving")
     savings = [100 * r.get("code.saving", 0) for r in rows]
     designs = list(dict.fromkeys(design_label(r) for r in rows))
-    colours = {d: plt.get_cmap("tab10")(i % 10) for i, d in enumerate(designs)}
+    colours = design_colours(rows)
     summary = []
     sc = None
     for ax, mem in zip(axes[0], mems):
@@ -192,6 +198,9 @@ def speedup_lanes(rows, out):
     if len(rows) < 2 or not varies(rows, LANES):
         return
     mems = list(dict.fromkeys(memory_label(r) for r in rows))
+    colours = design_colours(rows)
+    codes = list(dict.fromkeys(code_label(r) for r in rows))
+    code_styles = ["-", "--", ":", "-."]
     fig, axes = plt.subplots(1, len(mems), figsize=(6.2 * len(mems), 4.2), squeeze=False, sharey=True)
     for ax, mem in zip(axes[0], mems):
         pts = [r for r in rows if memory_label(r) == mem]
@@ -202,6 +211,8 @@ def speedup_lanes(rows, out):
             g.sort(key=lambda r: r[LANES])
             x = [r[LANES] / r.get("sim.config.memory.channels", 1) for r in g]
             ax.plot(x, [r["sim.speedup"] for r in g], marker="o", ms=3, lw=1,
+                    color=colours[design] if len(colours) > 1 else None,
+                    ls=code_styles[codes.index(code) % 4] if len(colours) > 1 else "-",
                     label=", ".join(p for p in (design, code) if p))
         ax.axhline(1.0, color="gray", ls="--", lw=1)
         ax.set_xscale("log", base=2)
