@@ -21,7 +21,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 PLAIN = FuncFormatter(lambda v, _: f"{v:g}")
 
@@ -249,7 +249,9 @@ def saving(rows, out):
                 ax.plot(xs, [seen[x][1] for x in xs], marker="s", ls="--", color=line.get_color(),
                         label=f"{m}: total bytes")
         ax.set_xlabel(labels[key])
-        ax.set_ylabel("saving (%)")
+        if key != "encode.overflow":
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_ylabel("saving (% of the plain row)")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
     fig.tight_layout()
