@@ -2,11 +2,13 @@
 # SPDX-License-Identifier: MIT
 """Plots of an embzip-sweep output folder (DIR/results.jsonl) into DIR/plots/.
 
-  pareto.png        decoder area x lanes vs lookups/s, coloured by saving, Pareto front per memory
+  pareto.png        decoder area (lanes x ASIC-flow mm2, or NAND2 eq.) vs lookups/s per memory:
+                    Pareto front, plain table, the cheapest point at least as fast as plain
   speedup_lanes.png speedup over the plain table vs decoder lanes per memory channel
   saving.png        saving vs books / overflow fraction / max code length (those the sweep varies)
-  methods.png       saving and speedup per encoding method (when the method varies)
-  energy.png        energy per lookup vs lanes (when the simulator reports energy)
+  break_even.txt    per memory: the cheapest decoder (lanes x area) at least as fast as plain
+  methods.png       saving, speedup and energy per lookup per encoding method (method varies)
+  energy.png        energy per lookup vs lanes (when lanes vary and the simulator reports it)
   speedup.png       speedup vs the sweep's axes (declared-table sweeps: dim, saving, pitch, memory)
 Only the plots whose columns exist and vary are drawn. Usage: scripts/plot_sweep.py DIR
 """
@@ -19,7 +21,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 PLAIN = FuncFormatter(lambda v, _: f"{v:g}")
 
@@ -66,6 +68,12 @@ def code_label(r):
     return " ".join(p for p in parts if p)
 
 
+def design_colours(rows):
+    """One colour per decoder design, the same in every plot of a sweep."""
+    designs = list(dict.fromkeys(design_label(r) for r in rows))
+    return {d: plt.get_cmap("tab10")(i % 10) for i, d in enumerate(designs)}
+
+
 def varies(rows, key):
     return len({json.dumps(r.get(key)) for r in rows}) > 1
 
@@ -79,20 +87,58 @@ def save(fig, out, name):
     print(f"plot_sweep: wrote {os.path.join(out, 'plots', name)}")
 
 
+def area_of(r):
+    """(decoder area of all lanes, unit) from the ASIC flow (mm2) or the NAND2 estimate."""
+    lanes = r.get(LANES, 1)
+    if "hw.cell_area_um2" in r:
+        return lanes * r["hw.cell_area_um2"] / 1e6, "mm²"
+    return lanes * r["hw.nand2_equivalents"] / 1000, "thousand NAND2 eq."
+
+
+def break_even(pts):
+    """The cheapest point whose lookups/s are at least the plain table's (speedup >= 1)."""
+    ok = [r for r in pts if r.get("sim.speedup", 0) >= 1.0]
+    return min(ok, key=lambda r: area_of(r)[0]) if ok else None
+
+
+def describe(r):
+    """One point in words: design x lanes, then area, lane clock and speedup."""
+    area, unit = area_of(r)
+    clock = r.get("sim.config.decoder.clock_ghz")
+    parts = [f"{area:.3g} {unit}"]
+    if clock:
+        parts.append(f"{1000 * clock:.0f} MHz")
+    parts.append(f"speedup {r['sim.speedup']:.3f}x")
+    return f"{design_label(r)} x{r.get(LANES)} lanes,\n" + ", ".join(parts)
+
+
 def pareto(rows, out):
-    rows = [r for r in rows if "hw.nand2_equivalents" in r and "sim.lookups_per_s" in r]
+    rows = [r for r in rows if ("hw.cell_area_um2" in r or "hw.nand2_equivalents" in r)
+            and "sim.lookups_per_s" in r]
     if len(rows) < 2:
         return
+    unit = area_of(rows[0])[1]
+    rows = [r for r in rows if area_of(r)[1] == unit]
     mems = list(dict.fromkeys(memory_label(r) for r in rows))
-    fig, axes = plt.subplots(1, len(mems), figsize=(6.2 * len(mems), 4.6), squeeze=False)
+    fig, axes = plt.subplots(1, len(mems), figsize=(6.4 * len(mems), 5.0), squeeze=False)
+    by_saving = varies(rows, "code.saving")
     savings = [100 * r.get("code.saving", 0) for r in rows]
-    vmin, vmax = min(savings), max(savings)
+    designs = list(dict.fromkeys(design_label(r) for r in rows))
+    colours = design_colours(rows)
+    summary = []
+    sc = None
     for ax, mem in zip(axes[0], mems):
         pts = [r for r in rows if memory_label(r) == mem]
-        xs = [r[LANES] * r["hw.nand2_equivalents"] / 1000 for r in pts]
+        xs = [area_of(r)[0] for r in pts]
         ys = [r["sim.lookups_per_s"] / 1e6 for r in pts]
-        sc = ax.scatter(xs, ys, c=[100 * r.get("code.saving", 0) for r in pts], cmap="viridis",
-                        vmin=vmin, vmax=vmax + 1e-9, s=28, edgecolors="none")
+        if by_saving:
+            sc = ax.scatter(xs, ys, c=[100 * r.get("code.saving", 0) for r in pts], cmap="viridis",
+                            vmin=min(savings), vmax=max(savings) + 1e-9, s=28, edgecolors="none")
+        else:
+            for d in designs:
+                sel = [i for i, r in enumerate(pts) if design_label(r) == d]
+                ax.scatter([xs[i] for i in sel], [ys[i] for i in sel], color=colours[d], s=26,
+                           label=d, zorder=2)
         # Pareto front: no other point has less area and more lookups/s.
         order = sorted(range(len(pts)), key=lambda i: (xs[i], -ys[i]))
         front, best = [], -1.0
@@ -101,21 +147,50 @@ def pareto(rows, out):
                 front.append(i)
                 best = ys[i]
         ax.plot([xs[i] for i in front], [ys[i] for i in front], color="tab:red", lw=1.2,
-                drawstyle="steps-post", label="Pareto front")
-        for i in front[-4:]:
-            ax.annotate(f"{design_label(pts[i])} x{pts[i][LANES]}", (xs[i], ys[i]), fontsize=7,
-                        xytext=(4, -10), textcoords="offset points")
+                drawstyle="steps-post", zorder=1)
+        ax.scatter([xs[i] for i in front], [ys[i] for i in front], s=70, facecolors="none",
+                   edgecolors="tab:red", lw=1.2, label="Pareto front", zorder=3)
         base = [r["sim.baseline.lookups_per_s"] / 1e6 for r in pts if "sim.baseline.lookups_per_s" in r]
         if base:
             ax.axhline(sum(base) / len(base), color="gray", ls="--", lw=1, label="plain table")
+        even = break_even(pts)
+        if even is not None:
+            i = pts.index(even)
+            ax.scatter([xs[i]], [ys[i]], marker="*", s=220, color="gold", edgecolors="black",
+                       zorder=4, label="cheapest at least as fast as plain")
+            text = "cheapest at least as fast as plain:\n" + describe(even)
+        else:
+            top = max(pts, key=lambda r: r["sim.speedup"])
+            text = "never as fast as plain; best:\n" + describe(top)
+            if top.get("sim.baseline.bottleneck"):
+                text += f"\n(the plain table is bound by {top['sim.baseline.bottleneck']})"
+        ax.text(0.02, 0.82, text, transform=ax.transAxes, fontsize=8, va="top",
+                bbox=dict(boxstyle="round", fc="white", ec="0.7", alpha=0.9))
+        summary.append(f"{mem}: {text}")
         ax.set_xscale("log")
-        ax.set_xlabel("decoder area: lanes x NAND2 equivalents (thousands, log)")
+        ax.xaxis.set_major_formatter(PLAIN)
+        ax.set_xlabel(f"decoder area, all lanes ({unit}, log scale)")
         ax.set_ylabel("lookups per second (millions)")
         ax.set_title(mem, fontsize=10)
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8, loc="lower right")
-    fig.colorbar(sc, ax=axes[0].tolist(), label="saving (% of row width)")
+        ax.grid(alpha=0.3, which="both")
+        ax.legend(fontsize=7, loc="lower right")
+    codes = list(dict.fromkeys(code_label(r) for r in rows))
+    clocked = all(r.get("rtl.clock_from_flow") for r in rows)
+    fig.suptitle((", ".join(codes) if len(codes) <= 3 else f"{len(codes)} codes") +
+                 (": each design's lanes at its ASIC-flow fmax" if clocked else ""), fontsize=10)
+    if sc is not None:
+        fig.colorbar(sc, ax=axes[0].tolist(), label="saving (% of row width)")
+    else:
+        fig.tight_layout()
     save(fig, out, "pareto.png")
+    # The answer in words, computed from the same points as the plot.
+    text = "".join(" ".join(line.split("\n")) + "\n" for line in summary)
+    tmp = os.path.join(out, "plots", "break_even.txt.tmp")
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.replace(tmp, os.path.join(out, "plots", "break_even.txt"))
+    for line in summary:
+        print("plot_sweep: " + line.replace("\n", " "))
 
 
 def speedup_lanes(rows, out):
@@ -123,6 +198,9 @@ def speedup_lanes(rows, out):
     if len(rows) < 2 or not varies(rows, LANES):
         return
     mems = list(dict.fromkeys(memory_label(r) for r in rows))
+    colours = design_colours(rows)
+    codes = list(dict.fromkeys(code_label(r) for r in rows))
+    code_styles = ["-", "--", ":", "-."]
     fig, axes = plt.subplots(1, len(mems), figsize=(6.2 * len(mems), 4.2), squeeze=False, sharey=True)
     for ax, mem in zip(axes[0], mems):
         pts = [r for r in rows if memory_label(r) == mem]
@@ -133,6 +211,8 @@ def speedup_lanes(rows, out):
             g.sort(key=lambda r: r[LANES])
             x = [r[LANES] / r.get("sim.config.memory.channels", 1) for r in g]
             ax.plot(x, [r["sim.speedup"] for r in g], marker="o", ms=3, lw=1,
+                    color=colours[design] if len(colours) > 1 else None,
+                    ls=code_styles[codes.index(code) % 4] if len(colours) > 1 else "-",
                     label=", ".join(p for p in (design, code) if p))
         ax.axhline(1.0, color="gray", ls="--", lw=1)
         ax.set_xscale("log", base=2)
@@ -169,11 +249,16 @@ def saving(rows, out):
                 ax.plot(xs, [seen[x][1] for x in xs], marker="s", ls="--", color=line.get_color(),
                         label=f"{m}: total bytes")
         ax.set_xlabel(labels[key])
-        ax.set_ylabel("saving (%)")
+        if key != "encode.overflow":
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_ylabel("saving (% of the plain row)")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
     fig.tight_layout()
     save(fig, out, "saving.png")
+
+
+ENERGY = "sim.energy.per_lookup_pj"
 
 
 def methods(rows, out):
@@ -184,44 +269,69 @@ def methods(rows, out):
         seen.setdefault(r["encode.method"], r)
     names = list(seen)
     has_sim = all("sim.speedup" in seen[m] for m in names)
-    fig, axes = plt.subplots(1, 2 if has_sim else 1, figsize=(11 if has_sim else 6, 3.8), squeeze=False)
-    ax = axes[0][0]
-    ax.bar(names, [100 * seen[m]["code.saving"] for m in names], color="tab:blue")
-    ax.set_ylabel("saving (% of row width)")
-    ax.tick_params(axis="x", rotation=30)
-    ax.grid(axis="y", alpha=0.3)
-    if has_sim:
-        ax = axes[0][1]
-        ax.bar(names, [seen[m]["sim.speedup"] for m in names], color="tab:orange")
-        ax.axhline(1.0, color="gray", ls="--", lw=1)
-        ax.set_ylabel("speedup over the plain table (x)")
-        ax.set_title(memory_label(seen[names[0]]) + f", {seen[names[0]].get(LANES)} lanes", fontsize=10)
+    has_energy = has_sim and all(ENERGY in seen[m] for m in names)
+    panels = 1 + has_sim + has_energy
+    fig, axes = plt.subplots(1, panels, figsize=(5.2 * panels, 4.0), squeeze=False)
+    def bars(ax, values, colour, fmt, ylabel):
+        b = ax.bar(names, values, color=colour)
+        ax.bar_label(b, labels=[fmt(v) for v in values], fontsize=7, padding=2)
+        ax.set_ylabel(ylabel)
         ax.tick_params(axis="x", rotation=30)
         ax.grid(axis="y", alpha=0.3)
+        ax.margins(y=0.12)
+    ax = axes[0][0]
+    bars(ax, [100 * seen[m]["code.saving"] for m in names], "tab:blue", lambda v: f"{v:.1f}",
+         "saving (% of row width)")
+    ax.set_title("row width saved (0 = stored raw)", fontsize=10)
+    if has_sim:
+        ax = axes[0][1]
+        bars(ax, [seen[m]["sim.speedup"] for m in names], "tab:orange", lambda v: f"{v:.3f}",
+             "speedup over the plain table (x)")
+        ax.axhline(1.0, color="gray", ls="--", lw=1)
+        first = seen[names[0]]
+        ax.set_title(f"{memory_label(first)}, {first.get(LANES)} lanes at "
+                     f"{first.get('sim.config.decoder.clock_ghz', 0):g} GHz", fontsize=10)
+    if has_energy:
+        ax = axes[0][2]
+        bars(ax, [seen[m][ENERGY] / 1000 for m in names], "tab:green", lambda v: f"{v:.1f}",
+             "energy per lookup (nJ)")
+        plain = seen[names[0]].get(ENERGY.replace("sim.", "sim.baseline.", 1))
+        if plain:
+            ax.axhline(plain / 1000, color="gray", ls="--", lw=1)
+        ax.set_title("DRAM + decoder + SRAM energy (dashed: plain table)", fontsize=10)
     fig.tight_layout()
     save(fig, out, "methods.png")
 
 
 def energy(rows, out):
-    keys = sorted({k for r in rows for k in r if k.startswith("sim.") and "energy" in k and
-                   "baseline" not in k and isinstance(r[k], (int, float))})
-    if not keys or not any(LANES in r for r in rows):
+    """Energy per lookup against lanes (sweeps that vary lanes; methods.png covers methods)."""
+    pts = [r for r in rows if ENERGY in r and LANES in r]
+    if len(pts) < 2 or not varies(pts, LANES):
         return
-    key = next((k for k in keys if "per_lookup" in k), keys[0])
-    pts = [r for r in rows if key in r]
-    fig, ax = plt.subplots(figsize=(6.5, 4))
-    for mem in dict.fromkeys(memory_label(r) for r in pts):
-        g = sorted((r for r in pts if memory_label(r) == mem), key=lambda r: r[LANES])
-        ax.plot([r[LANES] for r in g], [r[key] for r in g], marker="o", label=mem)
-        bkey = key.replace("sim.", "sim.baseline.", 1)
-        if bkey in g[0]:
-            ax.axhline(g[0][bkey], ls="--", lw=1, color=ax.lines[-1].get_color(), label=mem + " plain")
+    fig, ax = plt.subplots(figsize=(7, 4.3))
+    groups = {}
+    for r in pts:
+        groups.setdefault((memory_label(r), design_label(r), code_label(r)), []).append(r)
+    mems = list(dict.fromkeys(k[0] for k in groups))
+    styles = ["-", "--", ":", "-."]
+    for (mem, design, code), g in sorted(groups.items()):
+        g.sort(key=lambda r: r[LANES])
+        label = ", ".join(p for p in (mem, design, code) if p)
+        line, = ax.plot([r[LANES] for r in g], [r[ENERGY] / 1000 for r in g], marker="o", ms=3,
+                        ls=styles[mems.index(mem) % 4], label=label)
+    for mem in mems:
+        plain = [r[ENERGY.replace("sim.", "sim.baseline.", 1)] for r in pts
+                 if memory_label(r) == mem and ENERGY.replace("sim.", "sim.baseline.", 1) in r]
+        if plain:
+            ax.axhline(sum(plain) / len(plain) / 1000, color="gray", lw=1,
+                       ls=styles[mems.index(mem) % 4], label=f"{mem}: plain table")
     ax.set_xscale("log", base=2)
     ax.xaxis.set_major_formatter(PLAIN)
-    ax.set_xlabel("decoder lanes")
-    ax.set_ylabel(key.replace("sim.", ""))
+    ax.set_xlabel("decoder lanes (log scale)")
+    ax.set_ylabel("energy per lookup (nJ)")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+    if len(groups) <= 14:
+        ax.legend(fontsize=7)
     fig.tight_layout()
     save(fig, out, "energy.png")
 

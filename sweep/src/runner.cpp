@@ -246,6 +246,14 @@ DecoderConfig geometry(const Context& c, const ojson& s, const nlohmann::json& t
     return g;
 }
 
+// The flow's maximum clock in MHz, if it reports one: after routing when it routed (wire delays
+// included), else after synthesis (scripts/asic.sh: vesta's zero-margin fmax).
+std::optional<double> flow_clock_mhz(const ojson& hw) {
+    for (const char* k : {"hw.fmax_mhz_routed", "hw.fmax_mhz_synth"})
+        if (hw.contains(k) && hw[k].is_number()) return hw[k].get<double>();
+    return std::nullopt;
+}
+
 StepResult hardware_step(Context& c, const ojson& s, const StepResult& enc, const DecoderConfig& g) {
     const std::string flow = s.value("rtl.flow", std::string("none"));
     std::vector<std::string> rtl_args = {c.tools.rtl,
@@ -262,9 +270,12 @@ StepResult hardware_step(Context& c, const ojson& s, const StepResult& enc, cons
     if (s.contains("rtl.stats_rows"))
         rtl_args.insert(rtl_args.end(), {"--stats-rows", s["rtl.stats_rows"].dump()});
     const std::string script = flow == "asic" ? c.tools.asic_sh : c.tools.synth_sh;
+    // The flows' interfaces: synth.sh RTL OUT.json; asic.sh RTL [--clock-mhz F] [--route] --out
+    // OUT.json (its target clock only sets the SDC's period: slack, not fmax).
     std::vector<std::string> flow_extra;
     if (flow == "asic" && s.contains("rtl.clock_mhz"))
         flow_extra = {"--clock-mhz", s["rtl.clock_mhz"].dump()};
+    if (flow == "asic" && s.value("rtl.route", false)) flow_extra.push_back("--route");
     Hasher h;
     h.add(kCacheFormat).add("hw").add(fs::path(enc.dir).filename().string()).add(c.hashes["embzip-rtl"]).add(flow);
     for (size_t i = 1; i < rtl_args.size(); ++i)
@@ -289,8 +300,13 @@ StepResult hardware_step(Context& c, const ojson& s, const StepResult& enc, cons
             fs::remove_all(tmp);
             return r;
         }
-        std::vector<std::string> flow_args = {"/bin/bash", script, tmp + "/rtl", tmp + "/flow.json"};
-        flow_args.insert(flow_args.end(), flow_extra.begin(), flow_extra.end());
+        std::vector<std::string> flow_args = {"/bin/bash", script, tmp + "/rtl"};
+        if (flow == "asic") {
+            flow_args.insert(flow_args.end(), flow_extra.begin(), flow_extra.end());
+            flow_args.insert(flow_args.end(), {"--out", tmp + "/flow.json"});
+        } else {
+            flow_args.push_back(tmp + "/flow.json");
+        }
         const ProcessResult q = run_process(flow_args, tmp + "/flow.out", tmp + "/flow.err");
         if (q.exit_code != 0) {
             r.error = failure(fs::path(script).filename().string(), q, tmp + "/flow.err");
@@ -311,22 +327,24 @@ StepResult hardware_step(Context& c, const ojson& s, const StepResult& enc, cons
             f["hw.bits_per_cycle"] = manifest["table"]["decoded_bits_per_cycle"];
         const ojson flow_json = read_json(tmp + "/flow.json");
         for (auto it = flow_json.begin(); it != flow_json.end(); ++it)
-            if (it.value().is_number()) f["hw." + it.key()] = it.value();
+            if (it.key() == "seconds") continue;  // the step's wall_s already counts it
+            else if (it.value().is_number()) f["hw." + it.key()] = it.value();
             else if (it.value().is_object() && it.key() != "cell_types" && it.key() != "weights")
                 flatten(it.value(), "hw." + it.key(), f);
+        // What a lane decodes at the flow's clock (issue 12's per-lane and per-area figures):
+        // bits per cycle over the table's rows (manifest) x fmax, per mm2 of cell area.
+        if (const auto mhz = flow_clock_mhz(f); mhz && f.contains("hw.bits_per_cycle")) {
+            const double gbit_s = f["hw.bits_per_cycle"].get<double>() * *mhz / 1000.0;
+            f["hw.gbit_s_per_lane"] = gbit_s;
+            if (f.contains("hw.cell_area_um2") && f["hw.cell_area_um2"].get<double>() > 0)
+                f["hw.gbit_s_per_mm2"] = gbit_s / (f["hw.cell_area_um2"].get<double>() * 1e-6);
+        }
         r.ok = true;
         r.wall_s = p.wall_s + q.wall_s;
         publish_step(tmp, dir, r);
         r.dir = dir;
         return r;
     });
-}
-
-// The flow's maximum clock in MHz, if it reports one.
-std::optional<double> flow_clock_mhz(const ojson& hw) {
-    for (const char* k : {"hw.fmax_mhz", "hw.max_clock_mhz", "hw.clock_mhz"})
-        if (hw.contains(k) && hw[k].is_number()) return hw[k].get<double>();
-    return std::nullopt;
 }
 
 StepResult sim_step(Context& c, const ojson& s, const std::vector<std::string>& sets,
@@ -437,7 +455,14 @@ ojson run_point(Context& c, const Point& pt) {
                                           "(rtl.flow asic does)");
                     throw std::runtime_error("");
                 }
+                // Only the lanes run at the flow's fmax: the pooling adder (and with it the plain
+                // baseline, which has no decoder) keeps the clock the config gives it, so the
+                // comparison with the plain table stays fair.
                 char buf[64];
+                std::snprintf(buf, sizeof buf, "pooling.clock_ghz=%.17g",
+                              sim::parse_config(tree).pooling.clock_ghz);
+                sets.push_back(buf);
+                sim::apply_override(tree, buf);
                 std::snprintf(buf, sizeof buf, "decoder.clock_ghz=%.6g", *mhz / 1000.0);
                 sets.push_back(buf);
                 sim::apply_override(tree, buf);

@@ -143,10 +143,11 @@ void check_value(const std::string& key, const ojson& v) {
             want_number(key, v, 1e-3, 1e6, false);
         } else if (k == "stats_rows") {
             want_int(key, v, 1, int64_t(1) << 40);
-        } else if (k == "clock_from_flow") {
+        } else if (k == "clock_from_flow" || k == "route") {
             if (!v.is_boolean()) fail(key, "expected true or false, got " + show(v));
         } else {
-            fail(key, "unknown RTL key (rtl.* keys: flow, clock_mhz, stats_rows, clock_from_flow)");
+            fail(key, "unknown RTL key (rtl.* keys: flow, clock_mhz, route, stats_rows, "
+                      "clock_from_flow)");
         }
     }
 }
@@ -458,6 +459,15 @@ Spec parse_spec(const ojson& doc, const std::string& path, const std::string& di
             }))
             continue;
         if (s.contains("rtl.flow") && s["rtl.flow"] != "none") spec.hardware = true;
+        // Settings only the ASIC flow reads would otherwise be silently ignored.
+        const bool asic = s.value("rtl.flow", std::string("none")) == "asic";
+        for (const char* k : {"rtl.clock_mhz", "rtl.route", "rtl.clock_from_flow"})
+            if (!asic && s.contains(k) && s[k] != false)
+                fail(k, std::string("only rtl.flow asic ") +
+                            (std::string(k) == "rtl.clock_from_flow" ? "reports a maximum clock"
+                                                                    : "reads it") +
+                            " (point " + std::to_string(spec.points.size()) + ": rtl.flow " +
+                            show(s.value("rtl.flow", ojson("none"))) + ")");
         Point p;
         p.index = spec.points.size();
         p.settings = std::move(s);

@@ -7,6 +7,7 @@
 
 #include "embzip/errors.hpp"
 #include "embzip_sweep/expr.hpp"
+#include "embzip_sweep/process.hpp"
 #include "embzip_sweep/runner.hpp"
 #include "embzip_sweep/spec.hpp"
 
@@ -163,6 +164,11 @@ TEST_CASE("spec: unknown keys and bad values are rejected naming the key path", 
                       "axes": {"encode.mwu_iterations": [0]}})J") == "no error");
     CHECK_THAT(error_of(R"J({"base": "../default.json", "axes": {"rtl.flow": ["yosys"]}})J"),
                Catch::Contains("rtl.flow: expected one of none, synth, asic"));
+    CHECK_THAT(error_of(R"J({"base": "../default.json", "fixed": {"encode.table": "../../data/glove100_int8_50k.npy",
+                          "rtl.flow": "synth", "rtl.clock_from_flow": true}})J"),
+               Catch::Contains("rtl.clock_from_flow: only rtl.flow asic reports a maximum clock"));
+    CHECK_THAT(error_of(R"J({"base": "../default.json", "fixed": {"rtl.clock_mhz": 100}})J"),
+               Catch::Contains("rtl.clock_mhz: only rtl.flow asic reads it"));
     CHECK_THAT(error_of(R"J({"base": "../default.json", "axes": {"lanes": [1], "decoder.lanes": [2]}})J"),
                Catch::Contains("set more than once"));
     CHECK_THAT(error_of(R"J({"base": "../default.json", "axes": {"lanes": {"from": 4, "to": 1, "step": 1}}})J"),
@@ -284,4 +290,83 @@ TEST_CASE("runner: Slurm chunks merged equal one local run", "[sweep][e2e]") {
         return rows;
     };
     CHECK(figures(out + "/results.jsonl") == figures(out + "/local/results.jsonl"));
+}
+
+TEST_CASE("runner: an encode-only method sweep reproduces embzip report", "[sweep][e2e]") {
+    // paper_methods.json's claim on the three fastest methods: the sweep's code figures equal
+    // `embzip report --format json`'s (row width after the raw fallback, saving, stored bytes).
+    const std::string out = std::string(SWEEP_TEST_OUT) + "/report";
+    fs::remove_all(out);
+    fs::create_directories(out);
+    const Spec spec = parse(R"J({"fixed": {"encode.table": "../../data/glove100_int8_50k.npy"},
+        "axes": {"method": ["huffman8", "balanced8", "sa8"]}})J");
+    RunOptions o;
+    o.out_dir = out;
+    o.progress = false;
+    REQUIRE(run_sweep(spec, test_tools(), o).failed == 0);
+    const ProcessResult p = run_process({SWEEP_EMBZIP, "report", "--input", kSrc + "/data/glove100_int8_50k.npy",
+                                         "--methods", "huffman8,balanced8,sa8", "--format", "json", "-q"},
+                                        out + "/report.json", out + "/report.err");
+    REQUIRE(p.exit_code == 0);
+    const ojson report = ojson::parse(read(out + "/report.json"));
+    const auto rows = read_jsonl(out + "/results.jsonl");
+    REQUIRE(rows.size() == 3);
+    REQUIRE(report.size() == 3);
+    for (size_t i = 0; i < 3; ++i) {
+        const ojson& f = rows[i]["figures"];
+        INFO(report[i].dump());
+        CHECK(f["code.method"] == report[i]["method"]);
+        CHECK(f["code.row_bits"] == report[i]["row_bits"]);
+        CHECK(f["code.saving"].get<double>() == Approx(report[i]["saving"].get<double>()).margin(1e-12));
+        CHECK(f["code.total_bytes"] == report[i]["total_bytes"]);
+        CHECK(f["code.total_saving"].get<double>() == Approx(report[i]["total_saving"].get<double>()).margin(1e-12));
+    }
+}
+
+TEST_CASE("runner: the ASIC flow's area and fmax per point, and the decoder clock from it", "[sweep][asic]") {
+    // scripts/asic.sh (qflow synthesis to OSU 0.18 um cells, vesta, OpenSTA) on the default
+    // table's nibble4 code, canonical: 16 symbols, the smallest decoder (~15 s of qflow), shared
+    // by all points; clock_from_flow points simulate their lanes at the flow's fmax.
+    const std::string out = std::string(SWEEP_TEST_OUT) + "/asic";
+    fs::remove_all(out);
+    const Spec spec = parse(R"J({"base": "../default.json",
+        "fixed": {"encode.table": "../../data/glove100_int8_50k.npy", "encode.method": "nibble4",
+                  "arch": "canonical", "S": 1, "rtl.flow": "asic",
+                  "stream.batches": 1, "stream.batch_size": 16},
+        "axes": {"lanes": [1, 4], "rtl.clock_from_flow": [true, false]}})J");
+    RunOptions o;
+    o.out_dir = out;
+    o.progress = false;
+    const RunSummary r = run_sweep(spec, test_tools(), o);
+    CHECK(r.failed == 0);
+    CHECK(r.computed_steps == 1 + 1 + 4);  // one encode, one flow run, four simulations
+    const auto rows = read_jsonl(out + "/results.jsonl");
+    REQUIRE(rows.size() == 4);
+    for (const auto& row : rows) {
+        INFO(row.dump());
+        REQUIRE(row["status"] == "ok");
+        const ojson& f = row["figures"];
+        CHECK(f["hw.cell_area_um2"].get<double>() > 1000);
+        CHECK(f["hw.cells"].get<int>() > 100);
+        CHECK(f["hw.flip_flops"].get<int>() > 0);
+        CHECK(f["hw.worst_path_synth.delay_ps"].get<double>() > 0);
+        CHECK(f.contains("hw.sdc.slack_ns"));
+        const double mhz = f["hw.fmax_mhz_synth"].get<double>();
+        CHECK(mhz > 10);
+        // fmax and the path agree (vesta: fmax = 1 / worst path, zero margin).
+        CHECK(mhz == Approx(1e6 / f["hw.worst_path_synth.delay_ps"].get<double>()).epsilon(0.01));
+        CHECK(f["sim.config.decoder.clock_ghz"].get<double>() ==
+              Approx(row["inputs"]["rtl.clock_from_flow"] == true ? mhz / 1000 : 1.0));
+        CHECK(f["hw.gbit_s_per_lane"].get<double>() ==
+              Approx(f["hw.bits_per_cycle"].get<double>() * mhz / 1000));
+    }
+    // Only the lanes slow down: the plain table (pooling at the base config's clock) does not.
+    for (size_t i : {0, 2}) {
+        CHECK(rows[i]["figures"]["sim.baseline.lookups_per_s"] == rows[i + 1]["figures"]["sim.baseline.lookups_per_s"]);
+        CHECK(rows[i]["figures"]["sim.lookups_per_s"].get<double>() < rows[i + 1]["figures"]["sim.lookups_per_s"].get<double>());
+    }
+    const std::string csv = read(out + "/results.csv");
+    const std::string header = csv.substr(0, csv.find('\n'));
+    for (const char* col : {"hw.cell_area_um2", "hw.fmax_mhz_synth", "hw.flip_flops", "hw.gbit_s_per_mm2"})
+        CHECK_THAT("," + header + ",", Catch::Contains("," + std::string(col) + ","));
 }
