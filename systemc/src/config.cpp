@@ -583,8 +583,6 @@ void to_json(json& j, const RunSpec& r) { write(j, r); }
 
 void from_json(const json& j, SimConfig& c) {
     read_checked(j, c, [&](const Reader&) {
-        const auto p = j.find("pooling");
-        if (p == j.end() || !p->contains("clock_ghz")) c.pooling.clock_ghz = c.decoder.clock_ghz;
         // One decoder FIFO slot per request in flight unless told otherwise: a coded row holds
         // its slot from the memory request on, so a smaller FIFO silently caps the coded system.
         const auto d = j.find("decoder");

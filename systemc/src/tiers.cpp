@@ -12,14 +12,15 @@ namespace embzip::sim {
 namespace {
 
 __extension__ typedef unsigned __int128 U128;
+__extension__ typedef __int128 I128;
 
 // Inverse of a modulo n (gcd(a, n) = 1), by the extended Euclidean algorithm.
 uint64_t mod_inverse(uint64_t a, uint64_t n) {
     if (n <= 1) return 0;
-    __extension__ __int128 t = 0, nt = 1, r = n, nr = a % n;
+    I128 t = 0, nt = 1, r = n, nr = a % n;
     while (nr != 0) {
-        const __int128 q = r / nr;
-        const __int128 t2 = t - q * nt, r2 = r - q * nr;
+        const I128 q = r / nr;
+        const I128 t2 = t - q * nt, r2 = r - q * nr;
         t = nt, nt = t2, r = nr, nr = r2;
     }
     if (t < 0) t += n;
@@ -280,7 +281,7 @@ ByteSpan MemoryMap::home(uint32_t t, RowId row) const {
         const uint64_t rank = m_ranks[t]->rank(slot);
         while (k + 1 < pl.parts.size() && rank >= pl.parts[k + 1].first) ++k;
         const uint64_t local = rank - pl.parts[k].first;
-        slot = m_ranks[t]->zipf() ? static_cast<uint64_t>((static_cast<unsigned __int128>(local) * m_mult[t][k]) %
+        slot = m_ranks[t]->zipf() ? static_cast<uint64_t>((static_cast<U128>(local) * m_mult[t][k]) %
                                                           pl.parts[k].rows)
                                   : local;
     }

@@ -67,7 +67,10 @@ struct DecoderSpec {
 
 struct PoolingSpec {
     static constexpr unsigned kLatencyCycles = 1;
-    double clock_ghz = DecoderSpec::kClockGhz;  // the decoder clock unless given
+    // Its own clock, not the decoder's: the plain baselines pool too, and a slow decoder clock
+    // (e.g. a hardware flow's fmax) must not slow them.
+    static constexpr double kClockGhz = 1.0;
+    double clock_ghz = kClockGhz;
     unsigned latency_cycles = kLatencyCycles;
 };
 
