@@ -342,25 +342,37 @@ def speedup_by_axes(rows, out):
     if len(rows) < 2 or any("hw.nand2_equivalents" in r for r in rows) or varies(rows, LANES):
         return  # pareto.png and speedup_lanes.png cover those
     inputs = [k for k in rows[0] if not k.startswith(("sim.", "code.", "hw.")) and varies(rows, k)]
+    # Derived settings (the spec's `let`, e.g. table.row_bits from dim and saving) are fixed by the
+    # other inputs: they are not dimensions of the plot.
+    # Looked at from the last key back (derived keys come after the axes), one at a time, since
+    # a derived key and its source determine each other.
+    for k in reversed(list(inputs)):
+        others = [o for o in inputs if o != k]
+        key = lambda r: json.dumps([r.get(o) for o in others])  # noqa: E731
+        if len({key(r) for r in rows}) == len({key(r) + json.dumps(r.get(k)) for r in rows}):
+            inputs.remove(k)
     numeric = [k for k in inputs if all(isinstance(r.get(k), (int, float)) for r in rows)]
     if not numeric:
         return
     distinct = lambda k: sorted({json.dumps(r.get(k)) for r in rows})  # noqa: E731
     x = max(numeric, key=lambda k: len(distinct(k)))
-    rest = [k for k in inputs if k != x and not k.startswith("table.row_bits") and k != "table.dim"]
+    rest = [k for k in inputs if k != x]
     colour = min((k for k in rest if k in numeric), key=lambda k: len(distinct(k)), default=None)
     rest = [k for k in rest if k != colour]
     style = min((k for k in rest if len(distinct(k)) <= 3), key=lambda k: len(distinct(k)), default=None)
     panels_keys = [k for k in rest if k != style]
     panels = list(itertools.product(*[distinct(k) for k in panels_keys])) or [()]
-    if len(panels) > 16:
+    if len(panels) > 24:
+        print(f"plot_sweep: speedup.png left out: {len(panels)} panels (over 24)", file=sys.stderr)
         return
-    ncol = min(4, len(panels))
+    ncol = min(6 if len(panels) > 16 else 4, len(panels))
     nrow = (len(panels) + ncol - 1) // ncol
     fig, axes = plt.subplots(nrow, ncol, figsize=(max(7.0, 4.4 * ncol), 3.4 * nrow + 0.6), squeeze=False,
                              sharex=True, sharey=True)
     styles = ["-", "--", ":"]
-    short = lambda k: k.split(".")[-1]  # noqa: E731
+    # The last component of a key, unless two keys share it (table.pitch, baseline.pitch).
+    lasts = [k.split(".")[-1] for k in inputs]
+    short = lambda k: k.split(".")[-1] if lasts.count(k.split(".")[-1]) == 1 else k  # noqa: E731
     def show(k, v):
         v = json.loads(v)
         return os.path.basename(v).replace(".json", "") if isinstance(v, str) else v
@@ -386,7 +398,7 @@ def speedup_by_axes(rows, out):
             ax.xaxis.set_major_formatter(PLAIN)
         ax.grid(alpha=0.3)
         if n // ncol == nrow - 1:
-            ax.set_xlabel(short(x))
+            ax.set_xlabel(short(x) + (" (log scale)" if ax.get_xscale() == "log" else ""))
         if n % ncol == 0:
             ax.set_ylabel("speedup over plain (x)")
     fig.legend(loc="lower center", ncol=4, fontsize=8, frameon=False)

@@ -326,11 +326,13 @@ StepResult hardware_step(Context& c, const ojson& s, const StepResult& enc, cons
         if (manifest.contains("table"))
             f["hw.bits_per_cycle"] = manifest["table"]["decoded_bits_per_cycle"];
         const ojson flow_json = read_json(tmp + "/flow.json");
-        for (auto it = flow_json.begin(); it != flow_json.end(); ++it)
+        for (auto it = flow_json.begin(); it != flow_json.end(); ++it) {
             if (it.key() == "seconds") continue;  // the step's wall_s already counts it
-            else if (it.value().is_number()) f["hw." + it.key()] = it.value();
+            if (it.value().is_number())
+                f["hw." + it.key()] = it.value();
             else if (it.value().is_object() && it.key() != "cell_types" && it.key() != "weights")
                 flatten(it.value(), "hw." + it.key(), f);
+        }
         // What a lane decodes at the flow's clock (issue 12's per-lane and per-area figures):
         // bits per cycle over the table's rows (manifest) x fmax, per mm2 of cell area.
         if (const auto mhz = flow_clock_mhz(f); mhz && f.contains("hw.bits_per_cycle")) {

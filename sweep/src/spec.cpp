@@ -146,8 +146,9 @@ void check_value(const std::string& key, const ojson& v) {
         } else if (k == "clock_from_flow" || k == "route") {
             if (!v.is_boolean()) fail(key, "expected true or false, got " + show(v));
         } else {
-            fail(key, "unknown RTL key (rtl.* keys: flow, clock_mhz, route, stats_rows, "
-                      "clock_from_flow)");
+            fail(key,
+                 "unknown RTL key (rtl.* keys: flow, clock_mhz, route, stats_rows, "
+                 "clock_from_flow)");
         }
     }
 }
@@ -465,7 +466,7 @@ Spec parse_spec(const ojson& doc, const std::string& path, const std::string& di
             if (!asic && s.contains(k) && s[k] != false)
                 fail(k, std::string("only rtl.flow asic ") +
                             (std::string(k) == "rtl.clock_from_flow" ? "reports a maximum clock"
-                                                                    : "reads it") +
+                                                                     : "reads it") +
                             " (point " + std::to_string(spec.points.size()) + ": rtl.flow " +
                             show(s.value("rtl.flow", ojson("none"))) + ")");
         Point p;

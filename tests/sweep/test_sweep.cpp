@@ -164,9 +164,11 @@ TEST_CASE("spec: unknown keys and bad values are rejected naming the key path", 
                       "axes": {"encode.mwu_iterations": [0]}})J") == "no error");
     CHECK_THAT(error_of(R"J({"base": "../default.json", "axes": {"rtl.flow": ["yosys"]}})J"),
                Catch::Contains("rtl.flow: expected one of none, synth, asic"));
-    CHECK_THAT(error_of(R"J({"base": "../default.json", "fixed": {"encode.table": "../../data/glove100_int8_50k.npy",
+    CHECK_THAT(
+        error_of(
+            R"J({"base": "../default.json", "fixed": {"encode.table": "../../data/glove100_int8_50k.npy",
                           "rtl.flow": "synth", "rtl.clock_from_flow": true}})J"),
-               Catch::Contains("rtl.clock_from_flow: only rtl.flow asic reports a maximum clock"));
+        Catch::Contains("rtl.clock_from_flow: only rtl.flow asic reports a maximum clock"));
     CHECK_THAT(error_of(R"J({"base": "../default.json", "fixed": {"rtl.clock_mhz": 100}})J"),
                Catch::Contains("rtl.clock_mhz: only rtl.flow asic reads it"));
     CHECK_THAT(error_of(R"J({"base": "../default.json", "axes": {"lanes": [1], "decoder.lanes": [2]}})J"),
@@ -304,9 +306,10 @@ TEST_CASE("runner: an encode-only method sweep reproduces embzip report", "[swee
     o.out_dir = out;
     o.progress = false;
     REQUIRE(run_sweep(spec, test_tools(), o).failed == 0);
-    const ProcessResult p = run_process({SWEEP_EMBZIP, "report", "--input", kSrc + "/data/glove100_int8_50k.npy",
-                                         "--methods", "huffman8,balanced8,sa8", "--format", "json", "-q"},
-                                        out + "/report.json", out + "/report.err");
+    const ProcessResult p =
+        run_process({SWEEP_EMBZIP, "report", "--input", kSrc + "/data/glove100_int8_50k.npy",
+                     "--methods", "huffman8,balanced8,sa8", "--format", "json", "-q"},
+                    out + "/report.json", out + "/report.err");
     REQUIRE(p.exit_code == 0);
     const ojson report = ojson::parse(read(out + "/report.json"));
     const auto rows = read_jsonl(out + "/results.jsonl");
@@ -317,13 +320,16 @@ TEST_CASE("runner: an encode-only method sweep reproduces embzip report", "[swee
         INFO(report[i].dump());
         CHECK(f["code.method"] == report[i]["method"]);
         CHECK(f["code.row_bits"] == report[i]["row_bits"]);
-        CHECK(f["code.saving"].get<double>() == Approx(report[i]["saving"].get<double>()).margin(1e-12));
+        CHECK(f["code.saving"].get<double>() ==
+              Approx(report[i]["saving"].get<double>()).margin(1e-12));
         CHECK(f["code.total_bytes"] == report[i]["total_bytes"]);
-        CHECK(f["code.total_saving"].get<double>() == Approx(report[i]["total_saving"].get<double>()).margin(1e-12));
+        CHECK(f["code.total_saving"].get<double>() ==
+              Approx(report[i]["total_saving"].get<double>()).margin(1e-12));
     }
 }
 
-TEST_CASE("runner: the ASIC flow's area and fmax per point, and the decoder clock from it", "[sweep][asic]") {
+TEST_CASE("runner: the ASIC flow's area and fmax per point, and the decoder clock from it",
+          "[sweep][asic]") {
     // scripts/asic.sh (qflow synthesis to OSU 0.18 um cells, vesta, OpenSTA) on the default
     // table's nibble4 code, canonical: 16 symbols, the smallest decoder (~15 s of qflow), shared
     // by all points; clock_from_flow points simulate their lanes at the flow's fmax.
@@ -362,11 +368,14 @@ TEST_CASE("runner: the ASIC flow's area and fmax per point, and the decoder cloc
     }
     // Only the lanes slow down: the plain table (pooling at the base config's clock) does not.
     for (size_t i : {0, 2}) {
-        CHECK(rows[i]["figures"]["sim.baseline.lookups_per_s"] == rows[i + 1]["figures"]["sim.baseline.lookups_per_s"]);
-        CHECK(rows[i]["figures"]["sim.lookups_per_s"].get<double>() < rows[i + 1]["figures"]["sim.lookups_per_s"].get<double>());
+        CHECK(rows[i]["figures"]["sim.baseline.lookups_per_s"] ==
+              rows[i + 1]["figures"]["sim.baseline.lookups_per_s"]);
+        CHECK(rows[i]["figures"]["sim.lookups_per_s"].get<double>() <
+              rows[i + 1]["figures"]["sim.lookups_per_s"].get<double>());
     }
     const std::string csv = read(out + "/results.csv");
     const std::string header = csv.substr(0, csv.find('\n'));
-    for (const char* col : {"hw.cell_area_um2", "hw.fmax_mhz_synth", "hw.flip_flops", "hw.gbit_s_per_mm2"})
+    for (const char* col :
+         {"hw.cell_area_um2", "hw.fmax_mhz_synth", "hw.flip_flops", "hw.gbit_s_per_mm2"})
         CHECK_THAT("," + header + ",", Catch::Contains("," + std::string(col) + ","));
 }
