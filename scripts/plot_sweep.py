@@ -14,6 +14,7 @@ Only the plots whose columns exist and vary are drawn. Usage: scripts/plot_sweep
 """
 import itertools
 import json
+import math
 import os
 import sys
 
@@ -365,7 +366,7 @@ def speedup_by_axes(rows, out):
     if len(panels) > 24:
         print(f"plot_sweep: speedup.png left out: {len(panels)} panels (over 24)", file=sys.stderr)
         return
-    ncol = min(6 if len(panels) > 16 else 4, len(panels))
+    ncol = min(len(panels), max(1, math.ceil(math.sqrt(len(panels)))))  # near-square grid
     nrow = (len(panels) + ncol - 1) // ncol
     fig, axes = plt.subplots(nrow, ncol, figsize=(max(7.0, 4.4 * ncol), 3.4 * nrow + 0.6), squeeze=False,
                              sharex=True, sharey=True)
