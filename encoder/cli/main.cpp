@@ -267,9 +267,8 @@ int cmd_encode(int argc, char** argv) {
     }
     const CodedTable coded = input.is_float ? encode_float_planes(planes, input.floats.kind, result, align)
                                             : encode_table(table, result, align);
-    const uint64_t original = input.is_float ? input.floats.size_bytes() : table.size_bytes();
-    const uint64_t row_bits =
-        coded.row_bits + (coded.floats ? uint64_t(coded.dim) * coded.floats->raw_bits : 0);
+    const uint64_t original = coded.original_bytes();
+    const uint64_t row_bits = coded.stored_row_bits();
     CodedStore::write(dir, coded);
     std::printf(
         "%s: %s, W = %llu bits (saving %.2f%%), pitch %u bits, %llu stored bytes (%.2f%% of "

@@ -282,34 +282,23 @@ RowDecoder::Start RowDecoder::start(uint64_t index, uint8_t* out, kernel::RowJob
         *status = Status::OutOfRange;
         return Start::Failed;
     }
-    uint64_t pos = index * t.pitch_bits;
+    const uint64_t pos = index * t.pitch_bits;
     job.end = pos + t.row_bits;
-    // Header fields are at most 1 + 40 bits, within the 57 bits one load gives.
-    const uint64_t bits = load_be64(t.payload.data() + (pos >> 3)) << (pos & 7);
-    unsigned used = 0;
-    if (t.overflow) {
-        used = 1;
-        if (bits >> 63) {
-            const uint64_t k = (bits << 1) >> (64 - t.index_bits);
-            if (k >= t.overflow_rows) {
-                *status = Status::BadOverflowIndex;
-                return Start::Failed;
-            }
-            std::memcpy(out, t.overflow_region.data() + k * t.dim, t.dim);
-            return Start::Done;
-        }
-    }
-    size_t book = 0;
-    if (t.selector_bits) {
-        book = size_t((bits << used) >> (64 - t.selector_bits));
-        used += t.selector_bits;
-        if (book >= m_books.size()) {
-            *status = Status::BadSelector;
+    const SlotHeader h = slot_header(t, index);
+    if (h.overflowed) {
+        if (h.overflow_index >= t.overflow_rows) {
+            *status = Status::BadOverflowIndex;
             return Start::Failed;
         }
+        std::memcpy(out, t.overflow_region.data() + h.overflow_index * t.dim, t.dim);
+        return Start::Done;
     }
-    job.pos = pos + used;
-    job.book = &m_books[book];
+    if (h.book >= m_books.size()) {
+        *status = Status::BadSelector;
+        return Start::Failed;
+    }
+    job.pos = pos + h.bits;
+    job.book = &m_books[h.book];
     job.out = out;
     return Start::Decode;
 }
@@ -369,16 +358,23 @@ Status RowDecoder::decode_range(uint64_t first, uint64_t count, uint8_t* out) co
 }
 
 SlotHeader slot_header(const CodedTable& t, uint64_t row) {
-    uint64_t p = row * t.pitch_bits;
-    auto bit = [&t](uint64_t q) { return unsigned(t.payload[q >> 3] >> (7 - (q & 7))) & 1u; };
+    const uint64_t pos = row * t.pitch_bits;
+    // Header fields are at most 1 + 40 bits, within the 57 bits one load gives.
+    const uint64_t bits = load_be64(t.payload.data() + (pos >> 3)) << (pos & 7);
     SlotHeader h;
-    if (t.overflow && bit(p++)) {
-        h.overflowed = true;
-        for (unsigned b = 0; b < t.index_bits; ++b)
-            h.overflow_index = h.overflow_index << 1 | bit(p++);
-        return h;
+    if (t.overflow) {
+        h.bits = 1;
+        if (bits >> 63) {
+            h.overflowed = true;
+            h.overflow_index = (bits << 1) >> (64 - t.index_bits);  // index_bits is 1..40
+            h.bits += t.index_bits;
+            return h;
+        }
     }
-    for (unsigned b = 0; b < t.selector_bits; ++b) h.book = h.book << 1 | bit(p++);
+    if (t.selector_bits) {
+        h.book = unsigned((bits << h.bits) >> (64 - t.selector_bits));
+        h.bits += t.selector_bits;
+    }
     return h;
 }
 

@@ -13,10 +13,10 @@
 #include <iterator>
 #include <map>
 #include <mutex>
-#include <regex>
 #include <sstream>
 #include <thread>
 
+#include "embzip/coded_store.hpp"
 #include "embzip/errors.hpp"
 #include "embzip/file_util.hpp"
 #include "embzip_sim/config.hpp"
@@ -212,19 +212,14 @@ StepResult encode_step(Context& c, const ojson& s) {
         for (const auto& b : code.at("books")) max_len = std::max(max_len, b.at("max_len").get<unsigned>());
         f["code.max_len"] = max_len;
         // W of the whole row (raw float bits included) and the total stored bytes (payload,
-        // overflow region, raw float planes) as the encoder reports them on stdout.
-        const std::string said = last_line(tmp + "/stdout.txt", 4096);
-        std::smatch m;
-        if (std::regex_search(said, m, std::regex(R"(W = (\d+) bits.* (\d+) stored bytes \([0-9.]+% of (\d+)\))"))) {
-            const uint64_t wide = std::stoull(m[1]);
-            const double stored = std::stod(m[2]), original = std::stod(m[3]);
-            const double row_bytes = original / code.at("rows").get<double>();
-            f["code.row_bits"] = wide;
-            f["code.saving"] = 1.0 - double(wide) / (8.0 * row_bytes);
-            f["code.original_bytes"] = std::stoull(m[3]);
-            f["code.total_bytes"] = std::stoull(m[2]);
-            f["code.total_saving"] = 1.0 - stored / original;
-        }
+        // overflow region, raw float planes), from the table as written.
+        const auto store = CodedStore::open(tmp);
+        const CodedTable& t = store->table();
+        f["code.row_bits"] = t.stored_row_bits();
+        f["code.saving"] = 1.0 - double(t.stored_row_bits()) / (8.0 * t.dim * t.value_bytes());
+        f["code.original_bytes"] = t.original_bytes();
+        f["code.total_bytes"] = t.stored_bytes();
+        f["code.total_saving"] = 1.0 - double(t.stored_bytes()) / double(t.original_bytes());
         r.ok = true;
         r.wall_s = p.wall_s;
         publish_step(tmp, dir, r);

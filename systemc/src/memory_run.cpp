@@ -6,7 +6,7 @@
 namespace embzip::sim {
 
 MemoryRunResult run_memory_only(const SimConfig& c) {
-    const TableModel table = build_compressed_table(c);
+    const TableModel table = build_compressed_table(c, /*with_timing=*/false);  // addresses only
     RequestProducer producer(c.stream, table.rows);
     MemoryCore mem(c.memory);
     const uint64_t total = producer.total();

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
+#include <map>
+#include <memory>
+#include <mutex>
 
 #include "embzip/errors.hpp"
 #include "embzip/file_util.hpp"
@@ -166,7 +170,8 @@ RequestProducer::RequestProducer(const StreamSpec& s, uint64_t rows)
     if (s.distribution == Distribution::Trace) m_trace = read_trace(s, rows);
 }
 
-std::vector<uint64_t> read_trace(const StreamSpec& s, uint64_t rows) {
+namespace {
+std::vector<uint64_t> parse_trace(const StreamSpec& s, uint64_t rows) {
     std::vector<uint64_t> m_trace;
     const std::string key = s.trace_key.empty() ? "stream.trace_file" : s.trace_key;
     if (s.trace_format == TraceFormat::Text) {
@@ -210,13 +215,38 @@ std::vector<uint64_t> read_trace(const StreamSpec& s, uint64_t rows) {
     if (m_trace.empty()) throw InputError(key + ": no row indices in '" + s.trace_file + "'");
     return m_trace;
 }
+}  // namespace
+
+std::shared_ptr<const std::vector<uint64_t>> read_trace(const StreamSpec& s, uint64_t rows) {
+    // Keyed by what the parse depends on; a file that changed on disk is read again. An error
+    // is not cached: the next caller gets the same message from its own parse.
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(s.trace_file, ec);
+    const auto mtime = ec ? std::filesystem::file_time_type{} : std::filesystem::last_write_time(s.trace_file, ec);
+    const std::string id = s.trace_file + '\0' + std::to_string(int(s.trace_format)) + '\0' + std::to_string(rows) +
+                           '\0' + std::to_string(ec ? 0 : size) + '\0' +
+                           std::to_string(mtime.time_since_epoch().count());
+    static std::mutex lock;
+    static std::map<std::string, std::shared_ptr<const std::vector<uint64_t>>> cache;
+    {
+        const std::lock_guard<std::mutex> hold(lock);
+        const auto it = cache.find(id);
+        if (!ec && it != cache.end()) return it->second;
+    }
+    auto trace = std::make_shared<const std::vector<uint64_t>>(parse_trace(s, rows));
+    if (!ec) {
+        const std::lock_guard<std::mutex> hold(lock);
+        cache[id] = trace;
+    }
+    return trace;
+}
 
 RowId RequestProducer::next() {
     const uint64_t i = m_i++;
     switch (m_spec.distribution) {
         case Distribution::Uniform: return RowId{m_uniform(m_rng)};
         case Distribution::Sequential: return RowId{i % m_rows};
-        case Distribution::Trace: return RowId{m_trace[i % m_trace.size()]};
+        case Distribution::Trace: return RowId{(*m_trace)[i % m_trace->size()]};
         case Distribution::Zipf: {
             const uint64_t rank = m_zipf(m_rng) - 1;
             return RowId{static_cast<uint64_t>((static_cast<U128>(rank) * m_mult) % m_rows)};

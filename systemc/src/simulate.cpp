@@ -355,7 +355,7 @@ PipelineTiming pipeline_timing(const SimConfig& c) {
     return p;
 }
 
-TableModel build_coded_table(const TableEntry& e, const DecoderConfig& dec, uint32_t bb) {
+TableModel build_coded_table(const TableEntry& e, const DecoderConfig& dec, uint32_t bb, bool with_timing) {
     const TableSpec& spec = e.spec;
     const std::string key = e.key;
     const bool legacy = key == "table";
@@ -385,9 +385,11 @@ TableModel build_coded_table(const TableEntry& e, const DecoderConfig& dec, uint
             t.stored_overflow = true;
             t.overflow_index = t.store->overflow_rows();
         }
-        t.decode_cycles = coded_row_cycles(*t.store, dec, t.pitch_bits);
         t.symbols = ct.dim * ct.spec.per_byte();
-        t.data = t.store->decoded();  // the rows code_lengths() above were read from
+        if (with_timing) {
+            t.decode_cycles = coded_row_cycles(*t.store, dec, t.pitch_bits);
+            t.data = t.store->decoded();  // the rows code_lengths() above were read from
+        }
     } else {
         t.name = legacy ? "declared " + std::to_string(spec.rows) + " x " + std::to_string(spec.dim) +
                               " B, W = " + std::to_string(spec.row_bits)
@@ -443,8 +445,8 @@ TableEntry first_entry(const SimConfig& c) {
 }
 }  // namespace
 
-TableModel build_compressed_table(const SimConfig& c) {
-    return build_coded_table(first_entry(c), c.decoder.timing, c.memory.burst_bytes());
+TableModel build_compressed_table(const SimConfig& c, bool with_timing) {
+    return build_coded_table(first_entry(c), c.decoder.timing, c.memory.burst_bytes(), with_timing);
 }
 
 TableModel build_plain_table(const SimConfig& c, bool with_data) {

@@ -55,7 +55,7 @@ RankModel::RankModel(const StreamSpec& s, uint64_t rows)
         m_inverse = mod_inverse(zipf_multiplier(rows), rows);
     } else if (s.distribution == Distribution::Trace) {
         m_trace = true;
-        const std::vector<uint64_t> trace = read_trace(s, rows);
+        const std::vector<uint64_t>& trace = *read_trace(s, rows);
         m_trace_lookups = double(trace.size());
         std::map<uint64_t, uint64_t> counts;
         for (uint64_t r : trace) ++counts[r];

@@ -179,6 +179,16 @@ TEST_CASE("lookup streams: zipf is skewed, sequential wraps, traces are checked"
     RequestProducer tr(s, 10);
     CHECK(static_cast<uint64_t>(tr.next()) == 3);
     CHECK(static_cast<uint64_t>(tr.next()) == 5);
+    // A trace is parsed once per process and shared; a file changed on disk is read again.
+    CHECK(read_trace(s, 10) == read_trace(s, 10));
+    {
+        std::ofstream f(path);
+        f << "7\n1\n";
+    }
+    RequestProducer changed(s, 10);
+    CHECK(static_cast<uint64_t>(changed.next()) == 7);
+    CHECK(static_cast<uint64_t>(changed.next()) == 1);
+    CHECK(static_cast<uint64_t>(changed.next()) == 7);
     std::remove(path.c_str());
 }
 

@@ -52,6 +52,13 @@ struct CodedTable {
     unsigned value_bytes() const { return floats ? float_format(floats->kind).bits / 8 : 1; }
     // The element type of the table the rows decode to: int8, uint8, bf16, fp16, fp32.
     const char* element_name() const;
+    // W of a whole row as stored: the slot's row_bits plus, for a float table, the row's raw
+    // sign and mantissa bits (its share of the raw plane).
+    uint64_t stored_row_bits() const {
+        return row_bits + (floats ? uint64_t(dim) * floats->raw_bits : 0);
+    }
+    // Bytes of the table the rows decode to (what a plain table stores).
+    uint64_t original_bytes() const { return rows * dim * value_bytes(); }
 
     static constexpr size_t kPayloadSlack = 8;  // lets the bit reader load 8 bytes at the end
     uint64_t payload_bytes() const { return (rows * pitch_bits + 7) / 8; }
@@ -76,13 +83,16 @@ CodedTable encode_float_table(const FloatTable& table, const CodeResult& result,
 CodedTable encode_float_planes(const FloatPlanes& planes, FloatKind kind, const CodeResult& result,
                                unsigned align_bits = 8);
 
-// A slot's header as the decoder reads it: the overflow flag and index, or the book.
+// A slot's header as the decoder reads it: the overflow flag and index, or the book. The one
+// reader of slot headers: RowDecoder, the timing model and CodedStore all go through it.
 struct SlotHeader {
     bool overflowed = false;
     uint64_t overflow_index = 0;  // valid when overflowed (not range-checked)
     unsigned book = 0;            // valid otherwise (not range-checked)
+    unsigned bits = 0;            // header bits: where the row's codes start in its slot
 };
-// @pre row < table.rows
+// @pre row < table.rows, and the payload carries its kPayloadSlack bytes (every table built
+// by encode_table or read from a file does).
 SlotHeader slot_header(const CodedTable& table, uint64_t row);
 
 // BadExponent: a float table's exponent symbol does not fit its format's exponent field (a

@@ -114,9 +114,12 @@ struct StreamSpec {
 // Zipf ranks are scattered over a table of `rows` rows by rank * multiplier mod rows: an odd
 // multiplier coprime with rows, so rank -> row is a permutation (0 for a one-row table).
 uint64_t zipf_multiplier(uint64_t rows);
-// The row indices of a trace file (StreamSpec::trace_file, trace_format).
+// The row indices of a trace file (StreamSpec::trace_file, trace_format). Read once per process
+// for each file, format and row count (while the file's size and modification time stay the
+// same): every system of a run (coded, two plain baselines) and each tier's rank model share
+// one parse, where each used to read the file itself.
 // @throws InputError for an unreadable trace or an index >= rows (naming the entry).
-std::vector<uint64_t> read_trace(const StreamSpec& spec, uint64_t rows);
+std::shared_ptr<const std::vector<uint64_t>> read_trace(const StreamSpec& spec, uint64_t rows);
 
 // Zipf(alpha) over 1..n by rejection-inversion (Hörmann and Derflinger): O(1) per sample, no
 // table, so 40-million-row tables cost nothing to set up.
@@ -148,7 +151,7 @@ private:
     std::mt19937_64 m_rng;
     std::uniform_int_distribution<uint64_t> m_uniform;
     ZipfSampler m_zipf;
-    std::vector<uint64_t> m_trace;
+    std::shared_ptr<const std::vector<uint64_t>> m_trace;
 };
 
 // Where a lookup's row is read from: a tier-tagged byte range (tier_address()). The flat router

@@ -85,13 +85,16 @@ struct RunOptions {
 
 // Table models as the simulator sees them. @throws InputError / FormatError / IoError.
 // burst_bytes: of the first DRAM tier (pitch "burst").
-TableModel build_coded_table(const TableEntry& entry, const DecoderConfig& decoder, uint32_t burst_bytes);
+// with_timing false: the slots' addresses only (no decode cycles, no decoded rows), which is
+// all a memory-only run reads, so it does not decode the table.
+TableModel build_coded_table(const TableEntry& entry, const DecoderConfig& decoder, uint32_t burst_bytes,
+                             bool with_timing = true);
 // with_data: decode a coded directory's rows for the pooling sums (TableModel::data).
 // store: the coded directory's, already open (nullptr: open spec.coded_dir).
 TableModel build_plain_table(const TableEntry& entry, const PitchSpec& pitch, uint32_t burst_bytes, bool with_data,
                              std::shared_ptr<const CodedStore> store = nullptr);
 // The first table of a config (single-table configs).
-TableModel build_compressed_table(const SimConfig& config);
+TableModel build_compressed_table(const SimConfig& config, bool with_timing = true);
 TableModel build_plain_table(const SimConfig& config, bool with_data = true);
 PipelineTiming pipeline_timing(const SimConfig& config);
 
