@@ -519,17 +519,24 @@ Tools Tools::locate(const std::string& argv0) {
     std::error_code ec;
     fs::path self = fs::read_symlink("/proc/self/exe", ec);
     if (ec) self = fs::absolute(argv0);
-    const fs::path build = self.parent_path().parent_path();
     auto pick = [](const char* env, const fs::path& def) {
         const char* v = std::getenv(env);
         return v && *v ? std::string(v) : def.string();
     };
+    // Build tree (BUILD/sweep/embzip-sweep, tools in their folders, flow scripts in the source
+    // tree) or installed (PREFIX/bin holds every tool, the scripts are in
+    // PREFIX/share/embzip/scripts): told apart by where the encoder is.
+    const fs::path build = self.parent_path().parent_path();
+    const bool in_build = fs::exists(build / "encoder" / "embzip");
+    const fs::path bin = self.parent_path();
+    const fs::path scripts = in_build ? fs::path(EMBZIP_SOURCE_DIR) / "scripts"
+                                      : build / "share" / "embzip" / "scripts";
     Tools t;
-    t.embzip = pick("EMBZIP", build / "encoder" / "embzip");
-    t.sim = pick("EMBZIP_SIM", build / "systemc" / "embzip-sim");
-    t.rtl = pick("EMBZIP_RTL", build / "rtl_gen" / "embzip-rtl");
-    t.synth_sh = (fs::path(EMBZIP_SOURCE_DIR) / "scripts" / "synth.sh").string();
-    t.asic_sh = (fs::path(EMBZIP_SOURCE_DIR) / "scripts" / "asic.sh").string();
+    t.embzip = pick("EMBZIP", in_build ? build / "encoder" / "embzip" : bin / "embzip");
+    t.sim = pick("EMBZIP_SIM", in_build ? build / "systemc" / "embzip-sim" : bin / "embzip-sim");
+    t.rtl = pick("EMBZIP_RTL", in_build ? build / "rtl_gen" / "embzip-rtl" : bin / "embzip-rtl");
+    t.synth_sh = (scripts / "synth.sh").string();
+    t.asic_sh = (scripts / "asic.sh").string();
     return t;
 }
 

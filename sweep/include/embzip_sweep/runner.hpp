@@ -16,8 +16,10 @@ namespace embzip::sweep {
 // so a rebuilt tool never reuses results of the old one).
 struct Tools {
     std::string embzip, sim, rtl, synth_sh, asic_sh;
-    // Defaults: the build tree next to this executable, scripts/ of the source tree; the
-    // environment variables EMBZIP, EMBZIP_SIM, EMBZIP_RTL override each one.
+    // Defaults: run from a build tree, the tools of that build and scripts/ of the source tree;
+    // run from an install prefix, the tools beside it in bin/ and the scripts installed in
+    // share/embzip/scripts. The environment variables EMBZIP, EMBZIP_SIM, EMBZIP_RTL override
+    // each tool.
     static Tools locate(const std::string& argv0);
 };
 
