@@ -25,7 +25,7 @@ struct RtlGeometry {
     // One row is buffered whole in flip-flops: refuse absurd rows rather than emit them.
     static constexpr unsigned kMaxPitchBits = 1u << 20;
     // Overflow index width: the encoder's limit (.ezt allows 1..40), one output port.
-    static constexpr unsigned kMaxIndexBits = 40;
+    static constexpr unsigned kMaxIndexBits = CodeGeometry::kMaxOverflowIndexBits;
 };
 static_assert(RtlGeometry::kMaxCodeLen >= CodeGeometry::kMaxCodeLen,
               "the generator must accept every code length the encoder produces");
