@@ -14,6 +14,8 @@
 
 using namespace embzip;
 using embzip::test::random_table;
+using embzip::test::file_round_trip;
+using embzip::test::quick_options;
 using embzip::test::temp_path;
 
 namespace {
@@ -192,6 +194,50 @@ TEST_CASE("nibble4x2 is never wider than nibble4 and counts its second-tree rows
     CHECK(two.selector_bits == 1);
     CHECK(two.second_book_rows > 0);
     CHECK(two.second_book_rows < t.rows);
+}
+
+TEST_CASE("length-limited codes satisfy Kraft and the limit", "[encoder]") {
+    const Table t = random_table(300, 128, 25.0, 8);  // ~150 symbols: needs 8 bits
+    for (unsigned limit : {8u, 9u, 11u, 14u}) {
+        MethodOptions o = quick_options();
+        o.max_code_len = limit;
+        for (Method m : {Method::Huffman8, Method::Balanced8, Method::Sa8, Method::Minimax8,
+                         Method::Nibble4, Method::Nibble4x2, Method::Minimax4}) {
+            const CodeResult r = run_method(m, t, o);
+            INFO(method_name(m) << " limit " << limit);
+            for (const CodeLengths& b : r.books) {
+                CHECK(b.max_len() <= limit);
+                CHECK(b.kraft_ok());
+            }
+            file_round_trip(t, r);
+        }
+    }
+    MethodOptions o;
+    o.max_code_len = 6;
+    CHECK_THROWS_WITH(run_method(Method::Sa8, t, o), Catch::Contains("cannot code the table's"));
+    o.max_code_len = 33;
+    CHECK_THROWS_WITH(run_method(Method::Minimax8, t, o),
+                      Catch::Contains("--max-code-len must be 1..32"));
+}
+
+TEST_CASE("no method stores a row longer than the raw row", "[encoder]") {
+    // Uniform random bytes: every shared code is at least as wide as raw; Huffman is wider.
+    const Table t = random_table(300, 100, 0.0, 9);
+    for (Method m : all_methods()) {
+        if (is_reference(m)) continue;
+        const CodeResult r = run_method(m, t, quick_options());
+        INFO(method_name(m));
+        CHECK(r.row_bits <= 8u * t.dim);
+        file_round_trip(t, r);
+    }
+    // A skewed table where Huffman's worst row is wider than raw: the fallback kicks in.
+    Table skew = random_table(200, 50, 1.0, 10);
+    for (uint32_t c = 0; c < 50; ++c) skew.bytes[c] = uint8_t(100 + c);  // row 0: 50 rare bytes
+    const CodeResult h = run_method(Method::Huffman8, skew);
+    CHECK(h.row_bits <= 400);
+    REQUIRE(h.raw_fallback);
+    CHECK(h.code_row_bits > 400);
+    file_round_trip(skew, h);
 }
 
 TEST_CASE("method names parse and reject unknown names", "[encoder]") {

@@ -125,7 +125,7 @@ TEST_CASE("every shipped config parses", "[systemc][config]") {
     }
 }
 
-TEST_CASE("batch code lengths equal row_code_lengths; decode cycles follow the lane contract", "[systemc][model]") {
+TEST_CASE("batch code lengths equal row_code_lengths, decode cycles follow the lane contract", "[systemc][model]") {
     Table t;
     t.rows = 300;
     t.dim = 24;
@@ -229,7 +229,7 @@ TEST_CASE("sim_configs/README.md documents exactly the keys of the schema", "[sy
     CHECK(leaves.size() > 50);
 }
 
-TEST_CASE("defaults live in the section structs; the printed config is a config", "[systemc][config]") {
+TEST_CASE("defaults live in the section structs, the printed config is a config", "[systemc][config]") {
     const json d = default_config_json();
     CHECK(d["decoder"]["lanes"] == DecoderSpec::kLanes);
     CHECK(d["decoder"]["fifo_rows"].is_null());  // derived: stream.max_outstanding

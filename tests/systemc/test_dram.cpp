@@ -61,7 +61,7 @@ TEST_CASE("row conflict in open-page mode takes tRP + tRCD + CL + BL/2", "[syste
     CHECK((done[1] - 1000 - kQueueCycle) * c.timing.tCK_ns == Approx(43.75));
 }
 
-TEST_CASE("row hit in open-page mode takes CL + BL/2; closed page re-activates", "[systemc][dram]") {
+TEST_CASE("row hit in open-page mode takes CL + BL/2, closed page re-activates", "[systemc][dram]") {
     DramConfig c = memory("ddr4_3200.json");
     auto done = run(c, {{0, 0}, {64 * 8, 1000}});  // same row, other column (bursts 0 and 8 share bg)
     CHECK(done[1] - 1000 == kQueueCycle + c.timing.CL + 4);

@@ -306,7 +306,7 @@ TEST_CASE("tables and tiers keys: errors name the entry's key path", "[systemc][
     CHECK(c.tiers[1].dram.channels == 2);
 }
 
-TEST_CASE("the shipped DLRM config and the studies parse; the 26 tables are MLPerf DLRM-DCNv2's", "[systemc][tiers]") {
+TEST_CASE("the shipped DLRM config and the studies parse, the 26 tables are MLPerf DLRM-DCNv2's", "[systemc][tiers]") {
     const std::string dir = std::string(EMBZIP_SOURCE_DIR) + "/sim_configs/";
     const SimConfig c = parse_config(load_config_tree(dir + "mlperf_dlrm.json", {}));
     REQUIRE(c.tables.size() == 26);

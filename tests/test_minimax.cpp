@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// minimax options at their edges (issue 8): no multiplicative-weights rounds, and step sizes
-// large enough to break the weights' arithmetic.
+// minimax codes: the proven lower bound, against the paper's methods, and the options at their
+// edges (issue 8): no multiplicative-weights rounds, step sizes that break the weights' arithmetic.
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <limits>
@@ -30,7 +30,7 @@ TEST_CASE("minimax with no multiplicative-weights rounds codes the table, proves
     }
 }
 
-TEST_CASE("minimax rejects a step size outside (0, kMaxEta]", "[encoder]") {
+TEST_CASE("minimax rejects a step size that is not in 0 < eta <= kMaxEta", "[encoder]") {
     const Table t = test::random_table(50, 8, 5.0, 2);
     for (const double eta : {0.0, -1.0, 10.5, 1e308, std::numeric_limits<double>::infinity(),
                              std::numeric_limits<double>::quiet_NaN()}) {
@@ -59,4 +59,30 @@ TEST_CASE("minimax's bound never exceeds the width it achieves, even at the larg
             CHECK(r.bound_bits <= r.row_bits);
         }
     }
+}
+
+TEST_CASE("the proven bound never exceeds the code's width", "[encoder]") {
+    for (uint64_t seed = 1; seed <= 6; ++seed) {
+        const Table t =
+            test::random_table(200 + 50 * seed, 32 + 8 * seed, 2.0 + 4.0 * double(seed), seed);
+        for (Method m : {Method::Minimax8, Method::Minimax4}) {
+            const CodeResult r = run_method(m, t, test::quick_options());
+            INFO("seed " << seed << " " << method_name(m));
+            REQUIRE(r.bound_bits > 0);
+            CHECK(r.bound_bits <= r.row_bits);
+            // Every other single shared code of the same symbol width respects the bound too.
+            const Method other = m == Method::Minimax8 ? Method::Sa8 : Method::Nibble4;
+            CHECK(run_method(other, t, test::quick_options()).row_bits >= r.bound_bits);
+            CHECK(r.books[0].kraft_ok());
+        }
+    }
+}
+
+TEST_CASE("minimax is at least as good as the paper's methods on the same symbols", "[encoder]") {
+    const Table t = test::random_table(500, 64, 10.0, 3);
+    MethodOptions o = test::quick_options();
+    o.mwu_iterations = 200;
+    const uint64_t w = run_method(Method::Minimax8, t, o).row_bits;
+    CHECK(w <= run_method(Method::Balanced8, t).row_bits);
+    CHECK(w <= run_method(Method::Huffman8, t).row_bits);
 }

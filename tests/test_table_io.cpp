@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: MIT
+// Table inputs (table_io, npy): .npy versions and malformed headers, the seed .bin and raw
+// formats, and the documented quantization of float inputs.
+#include <catch2/catch.hpp>
+#include <cstring>
+
+#include "embzip/errors.hpp"
+#include "embzip/file_util.hpp"
+#include "embzip/layout.hpp"
+#include "embzip/npy.hpp"
+#include "embzip/table_io.hpp"
+#include "helpers.hpp"
+
+using namespace embzip;
+using embzip::test::random_table;
+using embzip::test::temp_path;
+
+TEST_CASE("npy round trip and versions", "[encoder]") {
+    const Table t = random_table(5, 3, 20.0, 5);
+    const std::string path = temp_path("rt.npy");
+    save_table_npy(path, t);
+    LoadOptions o;
+    o.path = path;
+    const Table back = load_table(o);
+    CHECK(back.bytes == t.bytes);
+    CHECK(back.rows == 5);
+    CHECK(back.dim == 3);
+    // Version 2.0 header (4-byte length) with the same content.
+    std::vector<uint8_t> v1 = read_file(path);
+    const size_t hlen = v1[8] | (v1[9] << 8);
+    std::vector<uint8_t> v2(v1.size() + 2, 0);
+    std::copy(v1.begin(), v1.begin() + 8, v2.begin());
+    v2[6] = 2;
+    v2[8] = uint8_t(hlen);
+    v2[9] = uint8_t(hlen >> 8);
+    std::copy(v1.begin() + 10, v1.end(), v2.begin() + 12);
+    CHECK(parse_npy(v2, "v2").data == parse_npy(v1, "v1").data);
+    v2[6] = 3;
+    CHECK(parse_npy(v2, "v3").shape == std::vector<uint64_t>{5, 3});
+    std::remove(path.c_str());
+}
+
+TEST_CASE("malformed npy files give clear errors", "[encoder]") {
+    const Table t = random_table(4, 4, 20.0, 6);
+    const std::string path = temp_path("bad.npy");
+    save_table_npy(path, t);
+    const std::vector<uint8_t> good = read_file(path);
+    std::remove(path.c_str());
+    auto header_with = [&](const std::string& from, const std::string& to) {
+        std::vector<uint8_t> b = good;
+        std::string h(b.begin() + 10, b.begin() + 10 + (b[8] | (b[9] << 8)));
+        const size_t at = h.find(from);
+        REQUIRE(at != std::string::npos);
+        h.replace(at, from.size(), to);
+        h.resize(b[8] | (b[9] << 8), ' ');
+        std::copy(h.begin(), h.end(), b.begin() + 10);
+        return b;
+    };
+    std::vector<uint8_t> b = good;
+    b[1] = 'X';
+    CHECK_THROWS_WITH(parse_npy(b, "x"), Catch::Contains("bad magic"));
+    b = good;
+    b.resize(b.size() - 3);
+    CHECK_THROWS_WITH(parse_npy(b, "x"), Catch::Contains("truncated"));
+    CHECK_THROWS_AS(parse_npy(std::vector<uint8_t>(good.begin(), good.begin() + 12), "x"),
+                    FormatError);
+    CHECK_THROWS_WITH(parse_npy(header_with("False", "True "), "x"), Catch::Contains("Fortran"));
+    CHECK_THROWS_WITH(parse_npy(header_with("|i1", ">f4"), "x"), Catch::Contains("big-endian"));
+    CHECK_THROWS_WITH(parse_npy(header_with("(4, 4)", "(4, x)"), "x"), Catch::Contains("shape"));
+    b = good;
+    b[6] = 9;
+    CHECK_THROWS_WITH(parse_npy(b, "x"), Catch::Contains("unsupported .npy version"));
+    // Wrong dtype for a table: an int32 array is a clear InputError from load_table.
+    NpyArray a;
+    a.descr = "<i4";
+    a.shape = {2, 2};
+    a.data.assign(16, 0);
+    write_npy(path, a);
+    LoadOptions o;
+    o.path = path;
+    CHECK_THROWS_WITH(load_table(o), Catch::Contains("dtype '<i4' is not supported"));
+    a.descr = "|i1";
+    a.shape = {2, 2, 1};
+    a.data.assign(4, 0);
+    write_npy(path, a);
+    CHECK_THROWS_WITH(load_table(o), Catch::Contains("expected a 2-D array"));
+    std::remove(path.c_str());
+}
+
+TEST_CASE("seed .bin and raw inputs load, and their sizes are checked", "[encoder]") {
+    const std::string path = temp_path("seed.bin");
+    std::vector<uint8_t> bin = {3, 0, 0, 0, 2, 0, 0, 0, 1, 2, 3, 4, 5, 0xFF};
+    write_file_atomic(path, bin.data(), bin.size());
+    LoadOptions o;
+    o.path = path;
+    const Table t = load_table(o);
+    CHECK(t.rows == 2);
+    CHECK(t.dim == 3);
+    CHECK(t.bytes.back() == 0xFF);
+    bin.pop_back();
+    write_file_atomic(path, bin.data(), bin.size());
+    CHECK_THROWS_WITH(load_table(o), Catch::Contains("header says 6"));
+    bin = {0, 0, 0, 0x80, 2, 0, 0, 0};
+    write_file_atomic(path, bin.data(), bin.size());
+    CHECK_THROWS_WITH(load_table(o), Catch::Contains("must be positive"));
+    o.raw_rows = 2;
+    o.raw_dim = 4;
+    CHECK(load_table(o).rows == 2);
+    o.raw_dim = 3;
+    CHECK_THROWS_WITH(load_table(o), Catch::Contains("--rows x --dim needs 6"));
+    std::remove(path.c_str());
+}
+
+TEST_CASE("float tables quantize by the documented rules", "[encoder]") {
+    const std::vector<double> x = {-1.0, 0.5, 0.25, 1.0, -0.00393700787, 0.0};
+    const Table s = quantize_symmetric(x, 2, 3);
+    CHECK(s.quant.scale == Approx(1.0 / 127));
+    CHECK(int8_t(s.bytes[0]) == -127);
+    CHECK(int8_t(s.bytes[1]) == 64);  // 63.5 rounds half to even
+    CHECK(int8_t(s.bytes[2]) == 32);  // 31.75
+    CHECK(int8_t(s.bytes[3]) == 127);
+    CHECK(int8_t(s.bytes[4]) == 0);  // -0.49999 -> 0
+    const Table r = quantize_rowwise(x, 2, 3);
+    CHECK(r.dtype == Dtype::Uint8);
+    CHECK(r.bytes[0] == 0);
+    CHECK(r.bytes[1] == 255);
+    CHECK(r.quant.row_bias[0] == Approx(-1.0f));
+    // Rowwise tables round-trip with their scales through the file.
+    const Table big = quantize_rowwise(std::vector<double>(600, 0.1), 20, 30);
+    MethodOptions o;
+    o.iterations = 1000;
+    const std::string path = temp_path("rowwise.ezt");
+    write_ezt(path, encode_table(big, run_method(Method::Balanced8, big, o)));
+    const CodedTable back = read_ezt(path);
+    CHECK(back.quant.kind == QuantKind::Rowwise);
+    CHECK(back.quant.row_scale == big.quant.row_scale);
+    CHECK(decode_table(back).bytes == big.bytes);
+    std::remove(path.c_str());
+}
+
+TEST_CASE(".npy dtypes that are not numbers, or whose size digits run on, are rejected", "[encoder]") {
+    // <U1 is a 4-byte unicode character: "unsupported", not a size mismatch.
+    CHECK_THROWS_WITH(read_npy(std::string(EMBZIP_TEST_DATA) + "/unicode_U1.npy"),
+                      Catch::Contains("unsupported .npy dtype '<U1'"));
+    // atoi would have wrapped 4294967297 to 1 and accepted the array.
+    CHECK_THROWS_WITH(read_npy(std::string(EMBZIP_TEST_DATA) + "/npy_long_descr.npy"),
+                      Catch::Contains("unsupported .npy dtype"));
+    NpyArray a;
+    a.descr = "<f99999999999999999999999999";
+    CHECK(a.element_size() == 0);
+}
