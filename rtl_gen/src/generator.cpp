@@ -43,7 +43,8 @@ std::string banner(const RtlCode& code, const DecoderConfig& cfg, const std::str
       << " from code " << hex64(code_hash(code)) << " (" << code.method
       << "): arch=" << decoder_arch_name(cfg.arch) << " S=" << cfg.symbols_per_cycle;
     if (cfg.arch != DecoderArch::Canonical) o << " B=" << cfg.lut_bits;
-    o << " bus=" << cfg.bus_bits << ".\n// Do not edit; regenerate.\n" << kFileHead;
+    o << " bus=" << cfg.bus_bits << (cfg.overlap ? " overlap" : "")
+      << ".\n// Do not edit; regenerate.\n" << kFileHead;
     return o.str();
 }
 
@@ -180,6 +181,7 @@ struct Widths {
     bool lut = false;    // lut or chain: a step takes up to S symbols (an entry)
     bool chain = false;  // the entry comes from chained canonical decoders, not a ROM
     bool ov = false;     // overflow layout: flag + index ports
+    bool overlap = false;  // a load buffer takes the next row while this one decodes
     unsigned S = 1;      // symbols per step
     unsigned N = 64;     // bus bits
     unsigned SB = 8;     // symbol bits
@@ -210,6 +212,7 @@ Widths widths_of(const RtlCode& code, const DecoderConfig& cfg, const RtlDims& d
     w.lut = cfg.arch != DecoderArch::Canonical;
     w.chain = cfg.arch == DecoderArch::Chain;
     w.ov = code.overflow;
+    w.overlap = cfg.overlap;
     w.S = cfg.symbols_per_cycle;
     w.N = cfg.bus_bits;
     w.SB = d.symbol_bits;
@@ -260,8 +263,15 @@ void emit_control_decl(Top& t) {
     if (w.SELB) t.decl << "    reg  " << range(w.SELB) << " book;\n";
     t.decl << "    reg  " << range(w.RW) << " remaining;  // symbols of the row still to emit\n"
            << "    reg  " << range(w.PW) << " pos;        // row bits consumed (header included)\n"
-           << "    reg        err;\n\n"
-           << "    assign in_ready = state == ST_LOAD;\n"
+           << "    reg        err;\n\n";
+    if (w.overlap)
+        t.decl << "    reg        lfull;      // the load buffer holds a whole row\n"
+               << "    assign in_ready = !lfull;\n"
+               << "    wire in_fire = in_valid && !lfull;\n"
+               << "    wire in_last = in_fire && words == " << lit(w.WC, w.I - 1) << ";\n";
+    else
+        t.decl << "    assign in_ready = state == ST_LOAD;\n";
+    t.decl
            // The one path from an input through the decode step: budgeted in the SDC.
            << "    wire advance = !out_valid || out_ready;\n";
 }
@@ -280,15 +290,32 @@ void emit_row_store(Top& t) {
     const std::string shift_out =
         w.LS > w.F ? "{" + slice("store", w.LS - w.F - 1, 0) + ", " + lit(w.F, 0) + "}"
                    : lit(w.LS, 0);
-    const std::string shift_in =
-        w.LS > w.N ? "{" + slice("store", w.LS - w.N - 1, 0) + ", in_data}" : "in_data";
+    const auto shift_in = [&](const std::string& reg) {
+        return w.LS > w.N ? "{" + slice(reg, w.LS - w.N - 1, 0) + ", in_data}" : "in_data";
+    };
+    if (w.overlap) {
+        // The load buffer: the next row's words shift in while the store's row decodes. The
+        // decode side takes a row whole (`start`), straight from the bus on its last word.
+        t.decl << "    reg  [STORE_BITS-1:0] lbuf;   // load buffer: the next row\n"
+               << "    wire row_ready = lfull || in_last;  // a whole row for the decode side\n"
+               << "    wire start = row_ready && (state == ST_LOAD || (state == ST_DRAIN && "
+                  "out_ready));\n"
+               << "    wire [STORE_BITS-1:0] row_in = lfull ? lbuf : " << shift_in("lbuf")
+               << ";\n";
+        t.seq << "\n    // Load buffer.\n    always @(posedge clk) begin\n"
+              << "        if (rst_n && in_fire) lbuf <= " << shift_in("lbuf") << ";\n    end\n";
+    }
     t.seq << "\n    // Row store.\n    always @(posedge clk) begin\n"
           << "        if (rst_n) begin\n"
-          << "            case (state)\n"
-          << "            ST_LOAD:   if (in_valid) store <= " << shift_in << ";\n"
-          << "            ST_PRIME:  store <= " << shift_out << ";\n"
+          << "            case (state)\n";
+    if (w.overlap)
+        t.seq << "            ST_LOAD:   if (start) store <= row_in;\n";
+    else
+        t.seq << "            ST_LOAD:   if (in_valid) store <= " << shift_in("store") << ";\n";
+    t.seq << "            ST_PRIME:  store <= " << shift_out << ";\n"
           << "            ST_DECODE: if (refill) store <= " << shift_out << ";\n"
-          << "            default: ;\n"
+          << (w.overlap ? "            default:   if (start) store <= row_in;  // ST_DRAIN\n"
+                        : "            default: ;\n")
           << "            endcase\n        end\n    end\n";
 }
 
@@ -502,6 +529,7 @@ void emit_control(Top& t) {
     r.fire = "fire";
     r.step_error = "step_bad || overrun";
     r.step_symbols = step_remaining;
+    r.overlap = w.overlap;
     t.seq << "\n" << row_control(r);
 }
 
@@ -595,8 +623,10 @@ std::string top_module(const RtlCode& code, const DecoderConfig& cfg, const RtlD
     o << "// Cycle contract (encoder/include/embzip/decoder_timing.hpp), counted from the cycle "
          "the\n// first word is accepted: "
       << w.I << " input cycles, 2 pipeline cycles (PRIME, output register),\n"
-      << "// then one decode step a cycle; the next row is accepted the cycle after the last "
-         "beat.\n"
+      << (w.overlap ? "// then one decode step a cycle. Overlap: a load buffer takes the next row "
+                      "while this one\n// decodes (schedule_row in the contract).\n"
+                    : "// then one decode step a cycle; the next row is accepted the cycle after "
+                      "the last beat.\n")
       << "// Rows: " << w.D << " symbols of " << w.SB << " bits, " << w.K << " book(s), " << w.SELB
       << " selector bit(s), " << code.row_bits << " row bits, pitch " << code.pitch_bits << ".\n";
     if (w.ov)
@@ -657,6 +687,7 @@ nlohmann::ordered_json manifest(const RtlCode& code, const DecoderConfig& cfg, c
     p["symbols_per_cycle"] = cfg.symbols_per_cycle;
     if (cfg.arch != DecoderArch::Canonical) p["lut_bits"] = cfg.lut_bits;
     p["bus_bits"] = cfg.bus_bits;
+    p["overlap"] = cfg.overlap;
     p["symbol_bits"] = d.symbol_bits;
     p["split"] = code.spec.bits == 4 ? split_name(code.spec.split) : "none";
     p["dim"] = code.dim;
@@ -697,7 +728,10 @@ nlohmann::ordered_json manifest(const RtlCode& code, const DecoderConfig& cfg, c
     t["latency_max"] = worst.latency_cycles;
     if (code.overflow)
         t["overflow_row_latency"] = overflow_row_timing(cfg, code.pitch_bits).latency_cycles;
-    t["row_interval"] = "equal to the row's latency: one row at a time per lane";
+    t["row_interval"] = cfg.overlap ? "max(input_cycles, pipeline_latency + decode steps) on a "
+                                      "busy lane: the next row loads while one decodes "
+                                      "(schedule_row)"
+                                    : "equal to the row's latency: one row at a time per lane";
     t["peak_symbols_per_cycle"] = cfg.symbols_per_cycle;
     j["timing"] = t;
     if (stats) {
@@ -707,6 +741,9 @@ nlohmann::ordered_json manifest(const RtlCode& code, const DecoderConfig& cfg, c
         s["latency_max"] = stats->max_latency;
         s["latency_mean"] = stats->mean_latency;
         s["decoded_bits_per_cycle"] = stats->decoded_bits_per_cycle;
+        s["row_interval_mean"] = stats->mean_row_interval;
+        s["rows_per_cycle"] = stats->rows_per_cycle;
+        s["lane_bits_per_cycle"] = stats->lane_bits_per_cycle;
         j["table"] = s;
     }
     return j;
@@ -776,7 +813,7 @@ TableTiming table_timing(const CodedTable& table, const DecoderConfig& cfg, uint
     t.rows = std::min<uint64_t>(table.rows, max_rows);
     if (t.rows == 0) return t;
     t.min_latency = UINT64_MAX;
-    double sum = 0;
+    double sum = 0, interval_sum = 0;
     const RowDecoder decoder(borrow(table));
     for (uint64_t r = 0; r < t.rows; ++r) {
         // An overflowed row has no codes: its timing is overflow_row_timing.
@@ -787,9 +824,16 @@ TableTiming table_timing(const CodedTable& table, const DecoderConfig& cfg, uint
         t.min_latency = std::min(t.min_latency, rt.latency_cycles);
         t.max_latency = std::max(t.max_latency, rt.latency_cycles);
         sum += double(rt.latency_cycles);
+        // schedule_row on a busy lane: primes max(input, latency - input) cycles apart.
+        interval_sum += double(cfg.overlap ? std::max(rt.input_cycles,
+                                                      rt.latency_cycles - rt.input_cycles)
+                                           : rt.latency_cycles);
     }
     t.mean_latency = sum / double(t.rows);
     t.decoded_bits_per_cycle = 8.0 * table.dim / t.mean_latency;
+    t.mean_row_interval = interval_sum / double(t.rows);
+    t.rows_per_cycle = 1.0 / t.mean_row_interval;
+    t.lane_bits_per_cycle = 8.0 * table.dim * t.rows_per_cycle;
     return t;
 }
 

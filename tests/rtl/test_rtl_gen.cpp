@@ -145,6 +145,37 @@ TEST_CASE("manifest states the contract's numbers", "[rtl]") {
     CHECK(flagged);
 }
 
+TEST_CASE("overlap: manifest throughput is schedule_row's on a busy lane", "[rtl]") {
+    const CodedTable t = small_table({skewed_code()}, 8, 30);
+    DecoderConfig c;
+    c.bus_bits = 8;  // rows of several words
+    for (bool overlap : {false, true}) {
+        c.overlap = overlap;
+        const TableTiming stats = table_timing(t, c, 100);
+        const auto m = nlohmann::json::parse(generate_decoder(rtl_code_of(t), c, &stats).manifest);
+        CHECK(m["parameters"]["overlap"] == overlap);
+        // Every row waiting from cycle 0: the rows' primes are their intervals apart.
+        LaneCycles lane;
+        const RowDecoder dec(borrow(t));
+        uint64_t first_prime = 0, last_prime = 0, last_interval = 0;
+        for (uint64_t r = 0; r < t.rows; ++r) {
+            const std::vector<uint8_t> lens = row_code_lengths(t, dec, r);
+            const RowTiming rt = row_timing(c, t.pitch_bits, lens.data(), lens.size());
+            const RowCycles rc = schedule_row(c, lane, 0, rt);
+            if (r == 0) first_prime = rc.prime;
+            last_prime = rc.prime;
+            last_interval = lane.decode_free - rc.prime;
+            if (overlap) last_interval = std::max(last_interval, rt.input_cycles);
+            else last_interval = rt.latency_cycles;
+        }
+        const double mean = double(last_prime - first_prime + last_interval) / double(t.rows);
+        CHECK(m["table"]["row_interval_mean"].get<double>() == Approx(mean));
+        CHECK(m["table"]["rows_per_cycle"].get<double>() == Approx(1.0 / mean));
+        if (overlap) CHECK(mean < stats.mean_latency);
+        else CHECK(mean == Approx(stats.mean_latency));
+    }
+}
+
 namespace {
 
 // small_table's rows with an overflow plan: the rows longer than the 4th longest go raw.
