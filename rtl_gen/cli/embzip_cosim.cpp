@@ -76,6 +76,7 @@ int main(int argc, char** argv) {
             programmable ? prog_decoder_config(params) : decoder_config(vm);
         RtlOptions options;
         options.prefix = vm["prefix"].as<std::string>();
+        options.speculative = vm["speculative"].as<bool>();
         check_options(options);
         const std::string in = vm["in"].as<std::string>();
         const auto store = fs::is_directory(in) ? CodedStore::open(in) : CodedStore::adopt(read_ezt(in));

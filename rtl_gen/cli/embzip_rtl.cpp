@@ -59,6 +59,7 @@ int main(int argc, char** argv) {
         RtlOptions options;
         options.prefix = vm["prefix"].as<std::string>();
         options.clock_mhz = vm["clock-mhz"].as<double>();
+        options.speculative = vm["speculative"].as<bool>();
         check_options(options);
         if (!vm.count("out")) throw InputError("--out is required");
         const std::string out_path = vm["out"].as<std::string>();

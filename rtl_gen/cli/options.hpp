@@ -23,7 +23,9 @@ inline void add_decoder_options(boost::program_options::options_description& d) 
         "bus-bits", po::value<unsigned>()->default_value(DecoderConfig{}.bus_bits),
         "N: input word width")(
         "overlap", po::bool_switch(),
-        "load the next row into a second buffer while this one decodes (baked designs)");
+        "load the next row into a second buffer while this one decodes (baked designs)")(
+        "speculative", po::bool_switch(),
+        "chain: decoders at every offset a code can end at, one mux per symbol (shorter path)");
 }
 
 // Sizing of the programmable decoder (--programmable).

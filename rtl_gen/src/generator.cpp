@@ -245,6 +245,7 @@ struct Top {
     const DecoderConfig& cfg;
     const RtlDims& d;
     const Names& names;
+    bool speculative;  // chain: RtlOptions::speculative
     Widths w;
     std::ostringstream decl;  // registers and taps of registers
     std::ostringstream comb;  // combinational logic, in dependency order
@@ -414,6 +415,85 @@ void emit_chain_entry(Top& t, const std::string& book_pin) {
     o << "};\n";
 }
 
+// The speculative chain's entry (the same as emit_chain_entry's for every step the entry's count
+// covers): one canonical decoder at each offset o a run of 1..S-1 valid codes can end at (o <=
+// B - shortest code, else no further code fits), all on constant slices of the window; then
+// decoder j's result is a mux of those on the cumulative length of the codes before it. Depth:
+// one decoder, then S - 1 (mux + add) stages, instead of S decoders in series.
+void emit_speculative_entry(Top& t, const std::string& book_pin) {
+    const Widths& w = t.w;
+    std::ostringstream& o = t.comb;
+    const unsigned B = t.cfg.lut_bits;
+    const unsigned XW = bits_for(B + w.L);
+    const LutLayout lay = lut_layout(t.cfg, t.d);
+    const auto n = [](const char* base, unsigned j) { return std::string(base) + str(j); };
+    std::vector<bool> used(w.L + 1, false);  // code lengths of any book
+    unsigned min_len = w.L;
+    for (const CodeLengths& b : t.code.books)
+        for (unsigned s = 0; s < b.alphabet; ++s)
+            if (b.len[s]) {
+                used[b.len[s]] = true;
+                min_len = std::min<unsigned>(min_len, b.len[s]);
+            }
+    const unsigned last_offset = B > min_len ? B - min_len : 0;
+    // ends[j]: offsets the first j codes can end at (<= last_offset).
+    std::vector<std::vector<bool>> ends(w.S, std::vector<bool>(last_offset + 1, false));
+    ends[0][0] = true;
+    for (unsigned j = 1; j < w.S; ++j)
+        for (unsigned a = 0; a <= last_offset; ++a)
+            if (ends[j - 1][a])
+                for (unsigned l = 1; l <= w.L && a + l <= last_offset; ++l)
+                    if (used[l]) ends[j][a + l] = true;
+    std::vector<bool> decoder_at(last_offset + 1, false);
+    for (unsigned j = 1; j < w.S; ++j)
+        for (unsigned a = 1; a <= last_offset; ++a)
+            if (ends[j][a]) decoder_at[a] = true;
+    unsigned decoders = 1;
+    for (bool b : decoder_at) decoders += b;
+    o << "    // Speculative chain: " << decoders << " canonical decoders at the offsets 1.."
+      << w.S - 1 << " codes can end at in the " << B << "-bit window, one mux per symbol.\n"
+      << "    wire " << range(w.SB) << " ch_sym0 = c_sym;\n"
+      << "    wire " << range(XW) << " ch_cum0 = " << zext("c_len", w.LW, XW) << ";\n"
+      << "    wire ch_fit0 = c_ok && ch_cum0 <= " << lit(XW, B) << ";\n";
+    for (unsigned c = 1; c <= last_offset; ++c) {
+        if (!decoder_at[c]) continue;
+        const std::string win = c + w.L <= w.P ? slice("window", w.P - 1 - c, w.P - w.L - c)
+                                               : "{" + slice("window", w.P - 1 - c, 0) + ", " +
+                                                     lit(w.L - (w.P - c), 0) + "}";
+        o << "    wire " << range(w.SB) << " " << n("sp_sym", c) << ";\n    wire " << range(w.LW)
+          << " " << n("sp_len", c) << ";\n    wire " << n("sp_ok", c) << ";\n"
+          << "    " << t.names.canon() << " " << n("u_spec", c) << " (" << book_pin << ".win("
+          << win << "), .sym(" << n("sp_sym", c) << "), .len(" << n("sp_len", c) << "), .ok("
+          << n("sp_ok", c) << "));\n";
+    }
+    for (unsigned j = 1; j < w.S; ++j) {
+        const std::string prev = n("ch_cum", j - 1);
+        o << "    reg  " << range(w.SB) << " " << n("ch_sym", j) << ";\n    reg  " << range(w.LW)
+          << " " << n("ch_len", j) << ";\n    reg  " << n("ch_ok", j) << ";\n"
+          << "    always @* begin\n        case (" << prev << ")\n";
+        for (unsigned c = 1; c <= last_offset; ++c)
+            if (ends[j][c])
+                o << "            " << lit(XW, c) << ": {" << n("ch_sym", j) << ", "
+                  << n("ch_len", j) << ", " << n("ch_ok", j) << "} = {" << n("sp_sym", c) << ", "
+                  << n("sp_len", c) << ", " << n("sp_ok", c) << "};\n";
+        // Past the last offset no code fits; at other offsets no run of valid codes ends.
+        o << "            default: {" << n("ch_sym", j) << ", " << n("ch_len", j) << ", "
+          << n("ch_ok", j) << "} = {" << lit(w.SB, 0) << ", " << lit(w.LW, 0)
+          << ", 1'b0};\n        endcase\n    end\n"
+          << "    wire " << range(XW) << " " << n("ch_cum", j) << " = " << prev << " + "
+          << zext(n("ch_len", j), w.LW, XW) << ";\n"
+          << "    wire " << n("ch_fit", j) << " = " << n("ch_fit", j - 1) << " && " << n("ch_ok", j)
+          << " && " << n("ch_cum", j) << " <= " << lit(XW, B) << ";\n";
+    }
+    std::string count;
+    for (unsigned j = w.S; j-- > 0;) count += n("ch_fit", j) + " ? " + lit(w.KW, j + 1) + " : ";
+    count += lit(w.KW, 0);
+    o << "    assign entry = {(" << count << ")";
+    for (unsigned j = w.S; j-- > 0;) o << ", " << resize(n("ch_cum", j), XW, lay.cum_bits);
+    for (unsigned j = w.S; j-- > 0;) o << ", " << n("ch_sym", j);
+    o << "};\n";
+}
+
 // Decode core: one step's result -- emit a beat of step_count symbols (step_syms), consume
 // step_bits, step_bad for an invalid code. canonical: the canonical decoder on the window;
 // lut: a ROM entry; chain: an entry from chained decoders. lut and chain share the rest: the
@@ -445,7 +525,9 @@ void emit_decode_core(Top& t) {
     const LutLayout lay = lut_layout(t.cfg, t.d);
     const unsigned EW = lay.width(), B = t.cfg.lut_bits;
     o << "    wire " << range(EW) << " entry;\n";
-    if (w.chain)
+    if (w.chain && t.speculative)
+        emit_speculative_entry(t, book_pin);
+    else if (w.chain)
         emit_chain_entry(t, book_pin);
     else
         o << "    " << t.names.lut() << " u_lut (" << book_pin << ".win("
@@ -607,8 +689,8 @@ void emit_ports(Top& t, std::ostringstream& o) {
 }
 
 std::string top_module(const RtlCode& code, const DecoderConfig& cfg, const RtlDims& d,
-                       const Names& names) {
-    Top t{code, cfg, d, names, widths_of(code, cfg, d), {}, {}, {}};
+                       const Names& names, bool speculative) {
+    Top t{code, cfg, d, names, speculative, widths_of(code, cfg, d), {}, {}, {}};
     const Widths& w = t.w;
     emit_control_decl(t);
     emit_row_store(t);
@@ -686,6 +768,7 @@ nlohmann::ordered_json manifest(const RtlCode& code, const DecoderConfig& cfg, c
     p["arch"] = decoder_arch_name(cfg.arch);
     p["symbols_per_cycle"] = cfg.symbols_per_cycle;
     if (cfg.arch != DecoderArch::Canonical) p["lut_bits"] = cfg.lut_bits;
+    if (cfg.arch == DecoderArch::Chain) p["speculative"] = opt.speculative;
     p["bus_bits"] = cfg.bus_bits;
     p["overlap"] = cfg.overlap;
     p["symbol_bits"] = d.symbol_bits;
@@ -847,7 +930,10 @@ GeneratedRtl generate_decoder(const RtlCode& code, const DecoderConfig& cfg,
     out.files.emplace_back(names.canon() + ".v", canon_module(code, cfg, d, names));
     if (cfg.arch == DecoderArch::Lut)
         out.files.emplace_back(names.lut() + ".v", lut_module(code, cfg, d, names));
-    out.files.emplace_back(names.top() + ".v", top_module(code, cfg, d, names));
+    if (opt.speculative && cfg.arch != DecoderArch::Chain)
+        throw InputError("--speculative: only the chain design has a chain to shorten (--arch chain)");
+    out.files.emplace_back(names.top() + ".v",
+                           top_module(code, cfg, d, names, opt.speculative));
     std::vector<std::string> verilog;
     for (const auto& f : out.files) verilog.push_back(f.first);
     out.aux.emplace_back(out.top + ".f", filelist_text(verilog));

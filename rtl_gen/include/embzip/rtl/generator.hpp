@@ -118,6 +118,10 @@ struct RtlOptions {
     // different codes in one chip get different prefixes.
     std::string prefix = kDefaultPrefix;
     double clock_mhz = 200.0;  // the SDC's clock
+    // chain only: decoders at every offset a run of codes can end at, all in parallel, and a mux
+    // per symbol (S = 2: one decoder plus a mux deep, not two decoders). The same entries, so
+    // the same cycle contract; more decoders, shorter path.
+    bool speculative = false;
 };
 // @throws InputError for a prefix that is not the start of a Verilog identifier, or a clock
 // outside 1..10000 MHz.
