@@ -93,6 +93,39 @@ TEST_CASE("generator refuses configurations it cannot build", "[rtl]") {
     CHECK_THROWS_AS(generate_decoder(code, c), InputError);
 }
 
+TEST_CASE("speculative chain: one decoder at each offset a first code can end at", "[rtl]") {
+    const RtlCode code = rtl_code_of(small_table({skewed_code()}));
+    DecoderConfig c;
+    c.arch = DecoderArch::Chain;
+    c.symbols_per_cycle = 2;
+    c.lut_bits = 12;
+    RtlOptions opt;
+    opt.speculative = true;
+    std::vector<bool> used(33, false);
+    unsigned shortest = 32;
+    for (unsigned s = 0; s < code.books[0].alphabet; ++s)
+        if (unsigned l = code.books[0].len[s]) {
+            used[l] = true;
+            shortest = std::min(shortest, l);
+        }
+    // S = 2: the second code starts where the first ends, a code length; past B - shortest no
+    // second code fits.
+    size_t expected = 0;
+    for (unsigned l = 1; l + shortest <= c.lut_bits; ++l) expected += used[l];
+    REQUIRE(expected > 0);
+    const GeneratedRtl rtl = generate_decoder(code, c, nullptr, opt);
+    size_t decoders = 0;
+    for (const auto& f : rtl.files)
+        for (size_t p = f.second.find(" u_spec"); p != std::string::npos;
+             p = f.second.find(" u_spec", p + 1))
+            ++decoders;
+    CHECK(decoders == expected);
+    CHECK(nlohmann::json::parse(rtl.manifest)["parameters"]["speculative"] == true);
+    c.arch = DecoderArch::Lut;
+    c.lut_bits = 10;
+    CHECK_THROWS_WITH(generate_decoder(code, c, nullptr, opt), Catch::Contains("--speculative"));
+}
+
 TEST_CASE("lut entries are the contract's greedy runs", "[rtl]") {
     const CodeLengths lengths = skewed_code();
     const CanonicalCode code = make_canonical(lengths);
