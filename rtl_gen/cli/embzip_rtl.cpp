@@ -137,8 +137,9 @@ int main(int argc, char** argv) {
         std::cout << out << ": " << rtl.top << ", " << decoder_arch_name(config.arch)
                   << " decoder, S=" << config.symbols_per_cycle;
         if (config.arch != DecoderArch::Canonical) std::cout << " B=" << config.lut_bits;
-        std::cout << " bus=" << config.bus_bits << (config.overlap ? " overlap" : "") << ", " << dims.books << " book(s), codes up to "
-                  << dims.max_len << " bits, code " << hex64(code_hash(code));
+        std::cout << " bus=" << config.bus_bits << (config.overlap ? " overlap" : "") << ", "
+                  << dims.books << " book(s), codes up to " << dims.max_len << " bits, code "
+                  << hex64(code_hash(code));
         if (stats_ptr)
             std::cout << "; " << stats.rows << " rows: latency " << stats.min_latency << ".."
                       << stats.max_latency << " cycles (mean " << stats.mean_latency << "), "

@@ -73,8 +73,9 @@ inline DecoderConfig decoder_config(const boost::program_options::variables_map&
     c.bus_bits = vm["bus-bits"].as<unsigned>();
     c.overlap = vm["overlap"].as<bool>();
     if (c.overlap && vm.count("programmable") && vm["programmable"].as<bool>())
-        throw InputError("--overlap: the programmable decoder has no load buffer (not done); "
-                         "use a baked design");
+        throw InputError(
+            "--overlap: the programmable decoder has no load buffer (not done); "
+            "use a baked design");
     return c;
 }
 

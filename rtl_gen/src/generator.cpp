@@ -44,7 +44,8 @@ std::string banner(const RtlCode& code, const DecoderConfig& cfg, const std::str
       << "): arch=" << decoder_arch_name(cfg.arch) << " S=" << cfg.symbols_per_cycle;
     if (cfg.arch != DecoderArch::Canonical) o << " B=" << cfg.lut_bits;
     o << " bus=" << cfg.bus_bits << (cfg.overlap ? " overlap" : "")
-      << ".\n// Do not edit; regenerate.\n" << kFileHead;
+      << ".\n// Do not edit; regenerate.\n"
+      << kFileHead;
     return o.str();
 }
 
@@ -273,8 +274,8 @@ void emit_control_decl(Top& t) {
     else
         t.decl << "    assign in_ready = state == ST_LOAD;\n";
     t.decl
-           // The one path from an input through the decode step: budgeted in the SDC.
-           << "    wire advance = !out_valid || out_ready;\n";
+        // The one path from an input through the decode step: budgeted in the SDC.
+        << "    wire advance = !out_valid || out_ready;\n";
 }
 
 // Row store: LOAD shifts bus words in at the bottom; PRIME and every refill shift F bits out
@@ -301,8 +302,7 @@ void emit_row_store(Top& t) {
                << "    wire row_ready = lfull || in_last;  // a whole row for the decode side\n"
                << "    wire start = row_ready && (state == ST_LOAD || (state == ST_DRAIN && "
                   "out_ready));\n"
-               << "    wire [STORE_BITS-1:0] row_in = lfull ? lbuf : " << shift_in("lbuf")
-               << ";\n";
+               << "    wire [STORE_BITS-1:0] row_in = lfull ? lbuf : " << shift_in("lbuf") << ";\n";
         t.seq << "\n    // Load buffer.\n    always @(posedge clk) begin\n"
               << "        if (rst_n && in_fire) lbuf <= " << shift_in("lbuf") << ";\n    end\n";
     }
@@ -908,9 +908,9 @@ TableTiming table_timing(const CodedTable& table, const DecoderConfig& cfg, uint
         t.max_latency = std::max(t.max_latency, rt.latency_cycles);
         sum += double(rt.latency_cycles);
         // schedule_row on a busy lane: primes max(input, latency - input) cycles apart.
-        interval_sum += double(cfg.overlap ? std::max(rt.input_cycles,
-                                                      rt.latency_cycles - rt.input_cycles)
-                                           : rt.latency_cycles);
+        interval_sum +=
+            double(cfg.overlap ? std::max(rt.input_cycles, rt.latency_cycles - rt.input_cycles)
+                               : rt.latency_cycles);
     }
     t.mean_latency = sum / double(t.rows);
     t.decoded_bits_per_cycle = 8.0 * table.dim / t.mean_latency;
@@ -931,9 +931,9 @@ GeneratedRtl generate_decoder(const RtlCode& code, const DecoderConfig& cfg,
     if (cfg.arch == DecoderArch::Lut)
         out.files.emplace_back(names.lut() + ".v", lut_module(code, cfg, d, names));
     if (opt.speculative && cfg.arch != DecoderArch::Chain)
-        throw InputError("--speculative: only the chain design has a chain to shorten (--arch chain)");
-    out.files.emplace_back(names.top() + ".v",
-                           top_module(code, cfg, d, names, opt.speculative));
+        throw InputError(
+            "--speculative: only the chain design has a chain to shorten (--arch chain)");
+    out.files.emplace_back(names.top() + ".v", top_module(code, cfg, d, names, opt.speculative));
     std::vector<std::string> verilog;
     for (const auto& f : out.files) verilog.push_back(f.first);
     out.aux.emplace_back(out.top + ".f", filelist_text(verilog));

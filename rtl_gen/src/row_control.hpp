@@ -34,8 +34,7 @@ inline std::string row_control(const RowControlText& r) {
       << "    always @(posedge clk) begin\n"
       << "        if (!rst_n) begin\n"
       << "            state <= ST_LOAD;\n";
-    if (!r.overlap)
-        o << "            words <= " << lit(r.words_bits, 0) << ";\n";
+    if (!r.overlap) o << "            words <= " << lit(r.words_bits, 0) << ";\n";
     o << "        end else begin\n"
       << "            case (state)\n";
     if (r.overlap)
@@ -76,8 +75,8 @@ inline std::string row_control(const RowControlText& r) {
           << "            words <= " << lit(r.words_bits, 0) << ";\n"
           << "            lfull <= 1'b0;\n"
           << "        end else begin\n"
-          << "            if (in_fire) words <= in_last ? " << lit(r.words_bits, 0)
-          << " : words + " << lit(r.words_bits, 1) << ";\n"
+          << "            if (in_fire) words <= in_last ? " << lit(r.words_bits, 0) << " : words + "
+          << lit(r.words_bits, 1) << ";\n"
           << "            lfull <= !start && (lfull || in_last);\n"
           << "        end\n    end\n";
     return o.str();

@@ -309,9 +309,9 @@ CosimResult run_cosim(IDecoderDut& dut, const CodedTable& source, const DecoderC
                     // The row's place in the lane's schedule; a malformed row's own length is
                     // not in the contract, so its observed end is taken as its done.
                     const uint64_t arrival = out_row == 0 ? 0 : last_in[out_row - 1] + 1;
-                    const RowTiming rt{input_cycles, 0,
-                                       e.latency ? e.latency
-                                                 : input_cycles + kDecoderPipelineLatency};
+                    const RowTiming rt{
+                        input_cycles, 0,
+                        e.latency ? e.latency : input_cycles + kDecoderPipelineLatency};
                     const RowCycles rc = schedule_row(cfg, lane_cycles, arrival, rt);
                     if (!e.latency) {
                         lane_cycles.decode_free = cycle + 1;

@@ -297,9 +297,10 @@ void PipelineCore::read_done(uint64_t tag, Ps at) {
     // decoder.overlap the next row loads while one decodes.
     const Ps period = m_timing.decoder_period;
     const uint64_t arrival = align_up(at, period) / period;
-    auto lane = std::min_element(m_lanes.begin(), m_lanes.end(), [arrival](const LaneCycles& a, const LaneCycles& b) {
-        return std::max(arrival, a.load_free) < std::max(arrival, b.load_free);
-    });
+    auto lane = std::min_element(
+        m_lanes.begin(), m_lanes.end(), [arrival](const LaneCycles& a, const LaneCycles& b) {
+            return std::max(arrival, a.load_free) < std::max(arrival, b.load_free);
+        });
     const uint64_t input = table.slot_cycles - kDecoderPipelineLatency;
     const RowTiming row{input, 0, table.cycles(m_rows[slot])};
     DecoderConfig lane_cfg;

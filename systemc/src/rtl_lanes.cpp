@@ -107,8 +107,8 @@ void RtlLanes::finish(Lane& lane, Ps done) {
     for (uint32_t c = 0; c < t.dim; ++c)
         d.bytes[c] = t.spec.per_byte() == 1
                          ? r.symbols[c]
-                         : split_inverse(t.spec.split, uint8_t(r.symbols[2 * c] << 4 |
-                                                               r.symbols[2 * c + 1]));
+                         : split_inverse(t.spec.split,
+                                         uint8_t(r.symbols[2 * c] << 4 | r.symbols[2 * c + 1]));
     lane.last_done = done;
     lane.rows.pop_front();
     ++m_rows_decoded;
@@ -166,8 +166,8 @@ void RtlLanes::on_negedge() {
         if (fed) continue;
         // A new row when the lane has room (no row still taking words) and takes a word.
         PipelineCore::Arrival a;
-        const bool room = l.rows.size() < capacity &&
-                          (l.rows.empty() || l.rows.back().next_word == words);
+        const bool room =
+            l.rows.size() < capacity && (l.rows.empty() || l.rows.back().next_word == words);
         if (!room || !l.dut->in_ready() || !m_core.take_row(edge, a)) {
             l.dut->set_in(false, m_zero.data(), m_zero.size());
             continue;

@@ -198,14 +198,18 @@ TEST_CASE("overlap: manifest throughput is schedule_row's on a busy lane", "[rtl
             if (r == 0) first_prime = rc.prime;
             last_prime = rc.prime;
             last_interval = lane.decode_free - rc.prime;
-            if (overlap) last_interval = std::max(last_interval, rt.input_cycles);
-            else last_interval = rt.latency_cycles;
+            if (overlap)
+                last_interval = std::max(last_interval, rt.input_cycles);
+            else
+                last_interval = rt.latency_cycles;
         }
         const double mean = double(last_prime - first_prime + last_interval) / double(t.rows);
         CHECK(m["table"]["row_interval_mean"].get<double>() == Approx(mean));
         CHECK(m["table"]["rows_per_cycle"].get<double>() == Approx(1.0 / mean));
-        if (overlap) CHECK(mean < stats.mean_latency);
-        else CHECK(mean == Approx(stats.mean_latency));
+        if (overlap)
+            CHECK(mean < stats.mean_latency);
+        else
+            CHECK(mean == Approx(stats.mean_latency));
     }
 }
 

@@ -107,7 +107,8 @@ TEST_CASE("RTL lanes with overlapped load: the same sums and latencies as the C+
           "[systemc][rtl]") {
     const std::string dir = coded_dir("overlap", 0.0);
     const SystemResult one_row = same_as_cpp_lanes(dir, {"decoder.lanes=1"});
-    const SystemResult overlap = same_as_cpp_lanes(dir, {"decoder.lanes=1", "decoder.overlap=true"});
+    const SystemResult overlap =
+        same_as_cpp_lanes(dir, {"decoder.lanes=1", "decoder.overlap=true"});
     CHECK(overlap.sim_ns < one_row.sim_ns);
     std::filesystem::remove_all(dir);
 }
