@@ -28,6 +28,8 @@ while [ $# -gt 0 ]; do
     esac
 done
 OUT="${OUT:-$RTL/asic.json}"
+# The flow runs in its work folder: a relative --out is the caller's.
+case "$OUT" in /*) ;; *) OUT="$PWD/$OUT" ;; esac
 [ -f "$RTL/manifest.json" ] || { echo "asic.sh: $RTL/manifest.json not found (run embzip-rtl first)" >&2; exit 1; }
 if [ -n "$CLOCK" ] && ! python3 -c 'import sys; f = float(sys.argv[1]); sys.exit(not 1 <= f <= 10000)' "$CLOCK" 2>/dev/null; then
     echo "asic.sh: --clock-mhz must be a number in 1..10000, got '$CLOCK'" >&2; exit 1

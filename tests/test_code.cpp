@@ -130,6 +130,30 @@ TEST_CASE("balanced shapes are complete trees", "[encoder]") {
 
 #include "embzip/decoder_timing.hpp"
 
+TEST_CASE("lane schedule with and without overlapped load", "[encoder]") {
+    DecoderConfig c;
+    c.arch = DecoderArch::Canonical;
+    c.symbols_per_cycle = 1;
+    const RowTiming decode_bound{3, 10, 15}, load_bound{3, 0, 5};  // 3 words; 10 steps / overflow
+    LaneCycles plain;
+    RowCycles r = schedule_row(c, plain, 0, decode_bound);
+    CHECK((r.first_word == 0 && r.prime == 3 && r.done == 15));
+    r = schedule_row(c, plain, 4, decode_bound);  // waits for the previous row's done
+    CHECK((r.first_word == 15 && r.prime == 18 && r.done == 30));
+    c.overlap = true;
+    LaneCycles lane;
+    r = schedule_row(c, lane, 0, decode_bound);  // an idle lane: row_timing's latency
+    CHECK((r.first_word == 0 && r.prime == 3 && r.done == 15));
+    r = schedule_row(c, lane, 1, decode_bound);  // loads in 3..5, primes when row 0 is done
+    CHECK((r.first_word == 3 && r.prime == 15 && r.done == 27));
+    r = schedule_row(c, lane, 6, load_bound);  // in_ready rises in the previous row's prime
+    CHECK((r.first_word == 15 && r.prime == 27 && r.done == 29));
+    r = schedule_row(c, lane, 16, load_bound);  // the bus is the bound now: prime = last word + 1
+    CHECK((r.first_word == 27 && r.prime == 30 && r.done == 32));
+    r = schedule_row(c, lane, 100, decode_bound);  // late arrival: the lane went idle
+    CHECK((r.first_word == 100 && r.prime == 103 && r.done == 115));
+}
+
 TEST_CASE("decoder timing contract on hand-made rows", "[encoder]") {
     const uint8_t lens[] = {3, 3, 4, 9, 12, 2, 2, 2};
     DecoderConfig c;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "embzip/decoder_timing.hpp"
 
+#include <algorithm>
+
 #include "embzip/errors.hpp"
 #include "embzip/histogram.hpp"
 
@@ -65,6 +67,17 @@ RowTiming row_timing(const DecoderConfig& c, uint32_t pitch_bits, const uint8_t*
 
 RowTiming overflow_row_timing(const DecoderConfig& c, uint32_t pitch_bits) {
     return row_timing(c, pitch_bits, nullptr, 0);
+}
+
+RowCycles schedule_row(const DecoderConfig& c, LaneCycles& lane, uint64_t arrival,
+                       const RowTiming& row) {
+    RowCycles r;
+    r.first_word = std::max(arrival, lane.load_free);
+    r.prime = std::max(r.first_word + row.input_cycles, lane.decode_free);
+    r.done = r.prime + (row.latency_cycles - row.input_cycles);
+    lane.decode_free = r.done;
+    lane.load_free = c.overlap ? r.prime : r.done;
+    return r;
 }
 
 namespace {

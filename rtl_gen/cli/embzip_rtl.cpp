@@ -59,6 +59,7 @@ int main(int argc, char** argv) {
         RtlOptions options;
         options.prefix = vm["prefix"].as<std::string>();
         options.clock_mhz = vm["clock-mhz"].as<double>();
+        options.speculative = vm["speculative"].as<bool>();
         check_options(options);
         if (!vm.count("out")) throw InputError("--out is required");
         const std::string out_path = vm["out"].as<std::string>();
@@ -136,12 +137,15 @@ int main(int argc, char** argv) {
         std::cout << out << ": " << rtl.top << ", " << decoder_arch_name(config.arch)
                   << " decoder, S=" << config.symbols_per_cycle;
         if (config.arch != DecoderArch::Canonical) std::cout << " B=" << config.lut_bits;
-        std::cout << " bus=" << config.bus_bits << ", " << dims.books << " book(s), codes up to "
-                  << dims.max_len << " bits, code " << hex64(code_hash(code));
+        std::cout << " bus=" << config.bus_bits << (config.overlap ? " overlap" : "") << ", "
+                  << dims.books << " book(s), codes up to " << dims.max_len << " bits, code "
+                  << hex64(code_hash(code));
         if (stats_ptr)
             std::cout << "; " << stats.rows << " rows: latency " << stats.min_latency << ".."
                       << stats.max_latency << " cycles (mean " << stats.mean_latency << "), "
-                      << stats.decoded_bits_per_cycle << " decoded bits/cycle";
+                      << stats.decoded_bits_per_cycle << " decoded bits/cycle; a busy lane "
+                      << stats.rows_per_cycle << " rows/cycle (" << stats.lane_bits_per_cycle
+                      << " bits/cycle)";
         std::cout << "\n";
         return 0;
     } catch (const std::exception& e) {

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "embzip/decoder_timing.hpp"
+#include "embzip/errors.hpp"
 #include "embzip/rtl/generator.hpp"
 #include "embzip/rtl/programmable.hpp"
 
@@ -20,7 +21,11 @@ inline void add_decoder_options(boost::program_options::options_description& d) 
         "lut-bits,B", po::value<unsigned>()->default_value(DecoderConfig{}.lut_bits),
         "B: code bits one lut lookup (chain: one step) sees")(
         "bus-bits", po::value<unsigned>()->default_value(DecoderConfig{}.bus_bits),
-        "N: input word width");
+        "N: input word width")(
+        "overlap", po::bool_switch(),
+        "load the next row into a second buffer while this one decodes (baked designs)")(
+        "speculative", po::bool_switch(),
+        "chain: decoders at every offset a code can end at, one mux per symbol (shorter path)");
 }
 
 // Sizing of the programmable decoder (--programmable).
@@ -66,6 +71,11 @@ inline DecoderConfig decoder_config(const boost::program_options::variables_map&
                                                              : DecoderConfig{}.symbols_per_cycle;
     c.lut_bits = vm["lut-bits"].as<unsigned>();
     c.bus_bits = vm["bus-bits"].as<unsigned>();
+    c.overlap = vm["overlap"].as<bool>();
+    if (c.overlap && vm.count("programmable") && vm["programmable"].as<bool>())
+        throw InputError(
+            "--overlap: the programmable decoder has no load buffer (not done); "
+            "use a baked design");
     return c;
 }
 

@@ -43,7 +43,9 @@ std::string banner(const RtlCode& code, const DecoderConfig& cfg, const std::str
       << " from code " << hex64(code_hash(code)) << " (" << code.method
       << "): arch=" << decoder_arch_name(cfg.arch) << " S=" << cfg.symbols_per_cycle;
     if (cfg.arch != DecoderArch::Canonical) o << " B=" << cfg.lut_bits;
-    o << " bus=" << cfg.bus_bits << ".\n// Do not edit; regenerate.\n" << kFileHead;
+    o << " bus=" << cfg.bus_bits << (cfg.overlap ? " overlap" : "")
+      << ".\n// Do not edit; regenerate.\n"
+      << kFileHead;
     return o.str();
 }
 
@@ -180,6 +182,7 @@ struct Widths {
     bool lut = false;    // lut or chain: a step takes up to S symbols (an entry)
     bool chain = false;  // the entry comes from chained canonical decoders, not a ROM
     bool ov = false;     // overflow layout: flag + index ports
+    bool overlap = false;  // a load buffer takes the next row while this one decodes
     unsigned S = 1;      // symbols per step
     unsigned N = 64;     // bus bits
     unsigned SB = 8;     // symbol bits
@@ -210,6 +213,7 @@ Widths widths_of(const RtlCode& code, const DecoderConfig& cfg, const RtlDims& d
     w.lut = cfg.arch != DecoderArch::Canonical;
     w.chain = cfg.arch == DecoderArch::Chain;
     w.ov = code.overflow;
+    w.overlap = cfg.overlap;
     w.S = cfg.symbols_per_cycle;
     w.N = cfg.bus_bits;
     w.SB = d.symbol_bits;
@@ -242,6 +246,7 @@ struct Top {
     const DecoderConfig& cfg;
     const RtlDims& d;
     const Names& names;
+    bool speculative;  // chain: RtlOptions::speculative
     Widths w;
     std::ostringstream decl;  // registers and taps of registers
     std::ostringstream comb;  // combinational logic, in dependency order
@@ -260,10 +265,17 @@ void emit_control_decl(Top& t) {
     if (w.SELB) t.decl << "    reg  " << range(w.SELB) << " book;\n";
     t.decl << "    reg  " << range(w.RW) << " remaining;  // symbols of the row still to emit\n"
            << "    reg  " << range(w.PW) << " pos;        // row bits consumed (header included)\n"
-           << "    reg        err;\n\n"
-           << "    assign in_ready = state == ST_LOAD;\n"
-           // The one path from an input through the decode step: budgeted in the SDC.
-           << "    wire advance = !out_valid || out_ready;\n";
+           << "    reg        err;\n\n";
+    if (w.overlap)
+        t.decl << "    reg        lfull;      // the load buffer holds a whole row\n"
+               << "    assign in_ready = !lfull;\n"
+               << "    wire in_fire = in_valid && !lfull;\n"
+               << "    wire in_last = in_fire && words == " << lit(w.WC, w.I - 1) << ";\n";
+    else
+        t.decl << "    assign in_ready = state == ST_LOAD;\n";
+    t.decl
+        // The one path from an input through the decode step: budgeted in the SDC.
+        << "    wire advance = !out_valid || out_ready;\n";
 }
 
 // Row store: LOAD shifts bus words in at the bottom; PRIME and every refill shift F bits out
@@ -280,15 +292,31 @@ void emit_row_store(Top& t) {
     const std::string shift_out =
         w.LS > w.F ? "{" + slice("store", w.LS - w.F - 1, 0) + ", " + lit(w.F, 0) + "}"
                    : lit(w.LS, 0);
-    const std::string shift_in =
-        w.LS > w.N ? "{" + slice("store", w.LS - w.N - 1, 0) + ", in_data}" : "in_data";
+    const auto shift_in = [&](const std::string& reg) {
+        return w.LS > w.N ? "{" + slice(reg, w.LS - w.N - 1, 0) + ", in_data}" : "in_data";
+    };
+    if (w.overlap) {
+        // The load buffer: the next row's words shift in while the store's row decodes. The
+        // decode side takes a row whole (`start`), straight from the bus on its last word.
+        t.decl << "    reg  [STORE_BITS-1:0] lbuf;   // load buffer: the next row\n"
+               << "    wire row_ready = lfull || in_last;  // a whole row for the decode side\n"
+               << "    wire start = row_ready && (state == ST_LOAD || (state == ST_DRAIN && "
+                  "out_ready));\n"
+               << "    wire [STORE_BITS-1:0] row_in = lfull ? lbuf : " << shift_in("lbuf") << ";\n";
+        t.seq << "\n    // Load buffer.\n    always @(posedge clk) begin\n"
+              << "        if (rst_n && in_fire) lbuf <= " << shift_in("lbuf") << ";\n    end\n";
+    }
     t.seq << "\n    // Row store.\n    always @(posedge clk) begin\n"
           << "        if (rst_n) begin\n"
-          << "            case (state)\n"
-          << "            ST_LOAD:   if (in_valid) store <= " << shift_in << ";\n"
-          << "            ST_PRIME:  store <= " << shift_out << ";\n"
+          << "            case (state)\n";
+    if (w.overlap)
+        t.seq << "            ST_LOAD:   if (start) store <= row_in;\n";
+    else
+        t.seq << "            ST_LOAD:   if (in_valid) store <= " << shift_in("store") << ";\n";
+    t.seq << "            ST_PRIME:  store <= " << shift_out << ";\n"
           << "            ST_DECODE: if (refill) store <= " << shift_out << ";\n"
-          << "            default: ;\n"
+          << (w.overlap ? "            default:   if (start) store <= row_in;  // ST_DRAIN\n"
+                        : "            default: ;\n")
           << "            endcase\n        end\n    end\n";
 }
 
@@ -387,6 +415,85 @@ void emit_chain_entry(Top& t, const std::string& book_pin) {
     o << "};\n";
 }
 
+// The speculative chain's entry (the same as emit_chain_entry's for every step the entry's count
+// covers): one canonical decoder at each offset o a run of 1..S-1 valid codes can end at (o <=
+// B - shortest code, else no further code fits), all on constant slices of the window; then
+// decoder j's result is a mux of those on the cumulative length of the codes before it. Depth:
+// one decoder, then S - 1 (mux + add) stages, instead of S decoders in series.
+void emit_speculative_entry(Top& t, const std::string& book_pin) {
+    const Widths& w = t.w;
+    std::ostringstream& o = t.comb;
+    const unsigned B = t.cfg.lut_bits;
+    const unsigned XW = bits_for(B + w.L);
+    const LutLayout lay = lut_layout(t.cfg, t.d);
+    const auto n = [](const char* base, unsigned j) { return std::string(base) + str(j); };
+    std::vector<bool> used(w.L + 1, false);  // code lengths of any book
+    unsigned min_len = w.L;
+    for (const CodeLengths& b : t.code.books)
+        for (unsigned s = 0; s < b.alphabet; ++s)
+            if (b.len[s]) {
+                used[b.len[s]] = true;
+                min_len = std::min<unsigned>(min_len, b.len[s]);
+            }
+    const unsigned last_offset = B > min_len ? B - min_len : 0;
+    // ends[j]: offsets the first j codes can end at (<= last_offset).
+    std::vector<std::vector<bool>> ends(w.S, std::vector<bool>(last_offset + 1, false));
+    ends[0][0] = true;
+    for (unsigned j = 1; j < w.S; ++j)
+        for (unsigned a = 0; a <= last_offset; ++a)
+            if (ends[j - 1][a])
+                for (unsigned l = 1; l <= w.L && a + l <= last_offset; ++l)
+                    if (used[l]) ends[j][a + l] = true;
+    std::vector<bool> decoder_at(last_offset + 1, false);
+    for (unsigned j = 1; j < w.S; ++j)
+        for (unsigned a = 1; a <= last_offset; ++a)
+            if (ends[j][a]) decoder_at[a] = true;
+    unsigned decoders = 1;
+    for (bool b : decoder_at) decoders += b;
+    o << "    // Speculative chain: " << decoders << " canonical decoders at the offsets 1.."
+      << w.S - 1 << " codes can end at in the " << B << "-bit window, one mux per symbol.\n"
+      << "    wire " << range(w.SB) << " ch_sym0 = c_sym;\n"
+      << "    wire " << range(XW) << " ch_cum0 = " << zext("c_len", w.LW, XW) << ";\n"
+      << "    wire ch_fit0 = c_ok && ch_cum0 <= " << lit(XW, B) << ";\n";
+    for (unsigned c = 1; c <= last_offset; ++c) {
+        if (!decoder_at[c]) continue;
+        const std::string win = c + w.L <= w.P ? slice("window", w.P - 1 - c, w.P - w.L - c)
+                                               : "{" + slice("window", w.P - 1 - c, 0) + ", " +
+                                                     lit(w.L - (w.P - c), 0) + "}";
+        o << "    wire " << range(w.SB) << " " << n("sp_sym", c) << ";\n    wire " << range(w.LW)
+          << " " << n("sp_len", c) << ";\n    wire " << n("sp_ok", c) << ";\n"
+          << "    " << t.names.canon() << " " << n("u_spec", c) << " (" << book_pin << ".win("
+          << win << "), .sym(" << n("sp_sym", c) << "), .len(" << n("sp_len", c) << "), .ok("
+          << n("sp_ok", c) << "));\n";
+    }
+    for (unsigned j = 1; j < w.S; ++j) {
+        const std::string prev = n("ch_cum", j - 1);
+        o << "    reg  " << range(w.SB) << " " << n("ch_sym", j) << ";\n    reg  " << range(w.LW)
+          << " " << n("ch_len", j) << ";\n    reg  " << n("ch_ok", j) << ";\n"
+          << "    always @* begin\n        case (" << prev << ")\n";
+        for (unsigned c = 1; c <= last_offset; ++c)
+            if (ends[j][c])
+                o << "            " << lit(XW, c) << ": {" << n("ch_sym", j) << ", "
+                  << n("ch_len", j) << ", " << n("ch_ok", j) << "} = {" << n("sp_sym", c) << ", "
+                  << n("sp_len", c) << ", " << n("sp_ok", c) << "};\n";
+        // Past the last offset no code fits; at other offsets no run of valid codes ends.
+        o << "            default: {" << n("ch_sym", j) << ", " << n("ch_len", j) << ", "
+          << n("ch_ok", j) << "} = {" << lit(w.SB, 0) << ", " << lit(w.LW, 0)
+          << ", 1'b0};\n        endcase\n    end\n"
+          << "    wire " << range(XW) << " " << n("ch_cum", j) << " = " << prev << " + "
+          << zext(n("ch_len", j), w.LW, XW) << ";\n"
+          << "    wire " << n("ch_fit", j) << " = " << n("ch_fit", j - 1) << " && " << n("ch_ok", j)
+          << " && " << n("ch_cum", j) << " <= " << lit(XW, B) << ";\n";
+    }
+    std::string count;
+    for (unsigned j = w.S; j-- > 0;) count += n("ch_fit", j) + " ? " + lit(w.KW, j + 1) + " : ";
+    count += lit(w.KW, 0);
+    o << "    assign entry = {(" << count << ")";
+    for (unsigned j = w.S; j-- > 0;) o << ", " << resize(n("ch_cum", j), XW, lay.cum_bits);
+    for (unsigned j = w.S; j-- > 0;) o << ", " << n("ch_sym", j);
+    o << "};\n";
+}
+
 // Decode core: one step's result -- emit a beat of step_count symbols (step_syms), consume
 // step_bits, step_bad for an invalid code. canonical: the canonical decoder on the window;
 // lut: a ROM entry; chain: an entry from chained decoders. lut and chain share the rest: the
@@ -418,7 +525,9 @@ void emit_decode_core(Top& t) {
     const LutLayout lay = lut_layout(t.cfg, t.d);
     const unsigned EW = lay.width(), B = t.cfg.lut_bits;
     o << "    wire " << range(EW) << " entry;\n";
-    if (w.chain)
+    if (w.chain && t.speculative)
+        emit_speculative_entry(t, book_pin);
+    else if (w.chain)
         emit_chain_entry(t, book_pin);
     else
         o << "    " << t.names.lut() << " u_lut (" << book_pin << ".win("
@@ -502,6 +611,7 @@ void emit_control(Top& t) {
     r.fire = "fire";
     r.step_error = "step_bad || overrun";
     r.step_symbols = step_remaining;
+    r.overlap = w.overlap;
     t.seq << "\n" << row_control(r);
 }
 
@@ -579,8 +689,8 @@ void emit_ports(Top& t, std::ostringstream& o) {
 }
 
 std::string top_module(const RtlCode& code, const DecoderConfig& cfg, const RtlDims& d,
-                       const Names& names) {
-    Top t{code, cfg, d, names, widths_of(code, cfg, d), {}, {}, {}};
+                       const Names& names, bool speculative) {
+    Top t{code, cfg, d, names, speculative, widths_of(code, cfg, d), {}, {}, {}};
     const Widths& w = t.w;
     emit_control_decl(t);
     emit_row_store(t);
@@ -595,8 +705,10 @@ std::string top_module(const RtlCode& code, const DecoderConfig& cfg, const RtlD
     o << "// Cycle contract (encoder/include/embzip/decoder_timing.hpp), counted from the cycle "
          "the\n// first word is accepted: "
       << w.I << " input cycles, 2 pipeline cycles (PRIME, output register),\n"
-      << "// then one decode step a cycle; the next row is accepted the cycle after the last "
-         "beat.\n"
+      << (w.overlap ? "// then one decode step a cycle. Overlap: a load buffer takes the next row "
+                      "while this one\n// decodes (schedule_row in the contract).\n"
+                    : "// then one decode step a cycle; the next row is accepted the cycle after "
+                      "the last beat.\n")
       << "// Rows: " << w.D << " symbols of " << w.SB << " bits, " << w.K << " book(s), " << w.SELB
       << " selector bit(s), " << code.row_bits << " row bits, pitch " << code.pitch_bits << ".\n";
     if (w.ov)
@@ -656,7 +768,9 @@ nlohmann::ordered_json manifest(const RtlCode& code, const DecoderConfig& cfg, c
     p["arch"] = decoder_arch_name(cfg.arch);
     p["symbols_per_cycle"] = cfg.symbols_per_cycle;
     if (cfg.arch != DecoderArch::Canonical) p["lut_bits"] = cfg.lut_bits;
+    if (cfg.arch == DecoderArch::Chain) p["speculative"] = opt.speculative;
     p["bus_bits"] = cfg.bus_bits;
+    p["overlap"] = cfg.overlap;
     p["symbol_bits"] = d.symbol_bits;
     p["split"] = code.spec.bits == 4 ? split_name(code.spec.split) : "none";
     p["dim"] = code.dim;
@@ -697,7 +811,10 @@ nlohmann::ordered_json manifest(const RtlCode& code, const DecoderConfig& cfg, c
     t["latency_max"] = worst.latency_cycles;
     if (code.overflow)
         t["overflow_row_latency"] = overflow_row_timing(cfg, code.pitch_bits).latency_cycles;
-    t["row_interval"] = "equal to the row's latency: one row at a time per lane";
+    t["row_interval"] = cfg.overlap ? "max(input_cycles, pipeline_latency + decode steps) on a "
+                                      "busy lane: the next row loads while one decodes "
+                                      "(schedule_row)"
+                                    : "equal to the row's latency: one row at a time per lane";
     t["peak_symbols_per_cycle"] = cfg.symbols_per_cycle;
     j["timing"] = t;
     if (stats) {
@@ -707,6 +824,9 @@ nlohmann::ordered_json manifest(const RtlCode& code, const DecoderConfig& cfg, c
         s["latency_max"] = stats->max_latency;
         s["latency_mean"] = stats->mean_latency;
         s["decoded_bits_per_cycle"] = stats->decoded_bits_per_cycle;
+        s["row_interval_mean"] = stats->mean_row_interval;
+        s["rows_per_cycle"] = stats->rows_per_cycle;
+        s["lane_bits_per_cycle"] = stats->lane_bits_per_cycle;
         j["table"] = s;
     }
     return j;
@@ -776,7 +896,7 @@ TableTiming table_timing(const CodedTable& table, const DecoderConfig& cfg, uint
     t.rows = std::min<uint64_t>(table.rows, max_rows);
     if (t.rows == 0) return t;
     t.min_latency = UINT64_MAX;
-    double sum = 0;
+    double sum = 0, interval_sum = 0;
     const RowDecoder decoder(borrow(table));
     for (uint64_t r = 0; r < t.rows; ++r) {
         // An overflowed row has no codes: its timing is overflow_row_timing.
@@ -787,9 +907,16 @@ TableTiming table_timing(const CodedTable& table, const DecoderConfig& cfg, uint
         t.min_latency = std::min(t.min_latency, rt.latency_cycles);
         t.max_latency = std::max(t.max_latency, rt.latency_cycles);
         sum += double(rt.latency_cycles);
+        // schedule_row on a busy lane: primes max(input, latency - input) cycles apart.
+        interval_sum +=
+            double(cfg.overlap ? std::max(rt.input_cycles, rt.latency_cycles - rt.input_cycles)
+                               : rt.latency_cycles);
     }
     t.mean_latency = sum / double(t.rows);
     t.decoded_bits_per_cycle = 8.0 * table.dim / t.mean_latency;
+    t.mean_row_interval = interval_sum / double(t.rows);
+    t.rows_per_cycle = 1.0 / t.mean_row_interval;
+    t.lane_bits_per_cycle = 8.0 * table.dim * t.rows_per_cycle;
     return t;
 }
 
@@ -803,7 +930,10 @@ GeneratedRtl generate_decoder(const RtlCode& code, const DecoderConfig& cfg,
     out.files.emplace_back(names.canon() + ".v", canon_module(code, cfg, d, names));
     if (cfg.arch == DecoderArch::Lut)
         out.files.emplace_back(names.lut() + ".v", lut_module(code, cfg, d, names));
-    out.files.emplace_back(names.top() + ".v", top_module(code, cfg, d, names));
+    if (opt.speculative && cfg.arch != DecoderArch::Chain)
+        throw InputError(
+            "--speculative: only the chain design has a chain to shorten (--arch chain)");
+    out.files.emplace_back(names.top() + ".v", top_module(code, cfg, d, names, opt.speculative));
     std::vector<std::string> verilog;
     for (const auto& f : out.files) verilog.push_back(f.first);
     out.aux.emplace_back(out.top + ".f", filelist_text(verilog));

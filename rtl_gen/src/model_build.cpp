@@ -143,7 +143,7 @@ ModelBuild model_spec(Adapter adapter, const RtlCode& code, const DecoderConfig&
         adapter, hex64(code_hash(code)) + "-" + decoder_arch_name(config.arch) + "-s" +
                      std::to_string(config.symbols_per_cycle) + "-b" +
                      std::to_string(config.arch == DecoderArch::Canonical ? 0 : config.lut_bits) +
-                     "-n" + std::to_string(config.bus_bits));
+                     "-n" + std::to_string(config.bus_bits) + (config.overlap ? "-overlap" : ""));
 }
 
 void* load_model_symbol(const std::string& path, const char* symbol, void** handle) {

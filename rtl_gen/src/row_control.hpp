@@ -21,6 +21,9 @@ struct RowControlText {
     std::string fire;            // a decode step is taken
     std::string step_error;      // the step's own error (bad code, overrun)
     std::string step_symbols;    // symbols the step consumed, at the width of `remaining`
+    // Overlap: words go to a load buffer (its own block, with `words`); the decode side leaves
+    // ST_LOAD / ST_DRAIN for ST_PRIME when `start` (a whole row is there and the side is free).
+    bool overlap = false;
 };
 
 // "    // Row control.\n    always @(posedge clk) ... end\n".
@@ -30,16 +33,19 @@ inline std::string row_control(const RowControlText& r) {
     o << "    // Row control.\n"
       << "    always @(posedge clk) begin\n"
       << "        if (!rst_n) begin\n"
-      << "            state <= ST_LOAD;\n"
-      << "            words <= " << lit(r.words_bits, 0) << ";\n"
-      << "        end else begin\n"
-      << "            case (state)\n"
-      << "            ST_LOAD: if (in_valid) begin\n"
-      << "                words <= words == " << r.last_word << " ? " << lit(r.words_bits, 0)
-      << " : words + " << lit(r.words_bits, 1) << ";\n"
-      << "                if (words == " << r.last_word << ") state <= ST_PRIME;\n"
-      << "            end\n"
-      << "            ST_PRIME: begin\n"
+      << "            state <= ST_LOAD;\n";
+    if (!r.overlap) o << "            words <= " << lit(r.words_bits, 0) << ";\n";
+    o << "        end else begin\n"
+      << "            case (state)\n";
+    if (r.overlap)
+        o << "            ST_LOAD: if (start) state <= ST_PRIME;\n";
+    else
+        o << "            ST_LOAD: if (in_valid) begin\n"
+          << "                words <= words == " << r.last_word << " ? " << lit(r.words_bits, 0)
+          << " : words + " << lit(r.words_bits, 1) << ";\n"
+          << "                if (words == " << r.last_word << ") state <= ST_PRIME;\n"
+          << "            end\n";
+    o << "            ST_PRIME: begin\n"
       << "                pos       <= " << r.first_pos << ";\n"
       << "                remaining <= " << r.symbols << ";\n";
     if (r.has_book) o << "                book      <= selector;\n";
@@ -56,9 +62,23 @@ inline std::string row_control(const RowControlText& r) {
       << "                pos       <= pos_next;\n"
       << "                if (last) state <= ST_DRAIN;\n"
       << "            end\n"
-      << "            default: if (out_ready) state <= ST_LOAD;  // ST_DRAIN\n"
+      << (r.overlap ? "            default: if (out_ready) state <= start ? ST_PRIME : ST_LOAD;"
+                      "  // ST_DRAIN\n"
+                    : "            default: if (out_ready) state <= ST_LOAD;  // ST_DRAIN\n")
       << "            endcase\n"
       << "        end\n    end\n";
+    if (r.overlap)
+        o << "\n    // Load side: words into the load buffer; it is full from the row's last word "
+             "until\n    // the decode side takes it (start).\n"
+          << "    always @(posedge clk) begin\n"
+          << "        if (!rst_n) begin\n"
+          << "            words <= " << lit(r.words_bits, 0) << ";\n"
+          << "            lfull <= 1'b0;\n"
+          << "        end else begin\n"
+          << "            if (in_fire) words <= in_last ? " << lit(r.words_bits, 0) << " : words + "
+          << lit(r.words_bits, 1) << ";\n"
+          << "            lfull <= !start && (lfull || in_last);\n"
+          << "        end\n    end\n";
     return o.str();
 }
 

@@ -79,6 +79,7 @@ RtlManifest read_manifest(const std::string& dir) {
         if (m.config.arch != DecoderArch::Canonical)
             m.config.lut_bits = p.at("lut_bits").get<unsigned>();
         m.config.bus_bits = p.at("bus_bits").get<unsigned>();
+        m.config.overlap = p.value("overlap", false);
         m.symbol_bits = p.at("symbol_bits").get<unsigned>();
         m.symbols_per_row = p.at("symbols_per_row").get<unsigned>();
         m.code_hash = j.at("code_hash").get<std::string>();
@@ -196,7 +197,11 @@ CosimResult run_cosim(IDecoderDut& dut, const CodedTable& source, const DecoderC
     uint64_t in_row = 0, in_word = 0;  // next word to send
     uint64_t out_row = 0;              // row being received
     std::vector<uint8_t> symbols;      // symbols of the row being received
-    std::vector<uint64_t> first_in(rows, 0);
+    std::vector<uint64_t> first_in(rows, 0), last_in(rows, 0);
+    // The lane's schedule (schedule_row), advanced at each row's last beat: rows are offered back
+    // to back, so row k arrives the cycle after row k-1's last word.
+    LaneCycles lane_cycles;
+    const uint64_t input_cycles = (table.pitch_bits + cfg.bus_bits - 1) / cfg.bus_bits;
     uint64_t last_out_cycle = 0;
     double latency_sum = 0;
     std::vector<uint32_t> chunks((cfg.symbols_per_cycle * sym_bits + 31) / 32, 0);
@@ -218,15 +223,18 @@ CosimResult run_cosim(IDecoderDut& dut, const CodedTable& source, const DecoderC
                 first_in[in_row] = cycle;
                 // One row at a time: the lane takes a row the cycle after the previous row's last
                 // beat.
-                if (!opt.stalls && in_row > 0 && in_row == out_row && cycle != last_out_cycle + 1)
+                if (!opt.stalls && !cfg.overlap && in_row > 0 && in_row == out_row &&
+                    cycle != last_out_cycle + 1)
                     fail("row " + std::to_string(opt.first_row + in_row) +
                          ": first word accepted " + std::to_string(cycle - last_out_cycle) +
                          " cycles after the previous row's last symbol, expected 1");
             }
-            if (in_row > out_row)
+            // Overlap: one row may load while the one before it decodes, not two.
+            if (in_row > out_row + (cfg.overlap ? 1 : 0))
                 fail("row " + std::to_string(opt.first_row + in_row) +
                      " accepted before the previous row was decoded");
             if (++in_word == words[in_row].size()) {
+                last_in[in_row] = cycle;
                 in_word = 0;
                 ++in_row;
             }
@@ -297,7 +305,30 @@ CosimResult run_cosim(IDecoderDut& dut, const CodedTable& source, const DecoderC
             }
             if (last || ovf) {
                 const uint64_t latency = cycle - first_in[out_row] + 1;
-                if (!opt.stalls && e.latency) {
+                if (!opt.stalls) {
+                    // The row's place in the lane's schedule; a malformed row's own length is
+                    // not in the contract, so its observed end is taken as its done.
+                    const uint64_t arrival = out_row == 0 ? 0 : last_in[out_row - 1] + 1;
+                    const RowTiming rt{
+                        input_cycles, 0,
+                        e.latency ? e.latency : input_cycles + kDecoderPipelineLatency};
+                    const RowCycles rc = schedule_row(cfg, lane_cycles, arrival, rt);
+                    if (!e.latency) {
+                        lane_cycles.decode_free = cycle + 1;
+                        if (!cfg.overlap) lane_cycles.load_free = cycle + 1;
+                    }
+                    if (first_in[out_row] != rc.first_word ||
+                        last_in[out_row] != rc.first_word + input_cycles - 1)
+                        fail(row_name + ": words accepted in cycles " +
+                             std::to_string(first_in[out_row]) + ".." +
+                             std::to_string(last_in[out_row]) + ", schedule_row says " +
+                             std::to_string(rc.first_word) + ".." +
+                             std::to_string(rc.first_word + input_cycles - 1));
+                    if (cfg.overlap && e.latency && cycle + 1 != rc.done)
+                        fail(row_name + ": last beat in cycle " + std::to_string(cycle) +
+                             ", schedule_row says " + std::to_string(rc.done - 1));
+                }
+                if (!opt.stalls && e.latency && !cfg.overlap) {
                     if (latency != e.latency)
                         fail(row_name + ": " + std::to_string(latency) +
                              " cycles from first word to last beat, " +
@@ -305,6 +336,7 @@ CosimResult run_cosim(IDecoderDut& dut, const CodedTable& source, const DecoderC
                              std::to_string(e.latency));
                     ++res.timed_rows;
                 }
+                if (!opt.stalls && e.latency && cfg.overlap) ++res.timed_rows;
                 latency_sum += double(latency);
                 last_out_cycle = cycle;
                 symbols.clear();
@@ -323,13 +355,15 @@ std::string cosim_summary(const CosimResult& r, const DecoderConfig& c, const Co
     std::ostringstream cfg;
     cfg << "arch=" << decoder_arch_name(c.arch) << " S=" << c.symbols_per_cycle;
     if (c.arch != DecoderArch::Canonical) cfg << " B=" << c.lut_bits;
-    cfg << " bus=" << c.bus_bits;
+    cfg << " bus=" << c.bus_bits << (c.overlap ? " overlap" : "");
     if (!r.ok) return "cosim FAILED (" + cfg.str() + "): " + r.failure;
     std::ostringstream o;
     o << "cosim OK: " << r.rows << " rows from row " << opt.first_row << ", " << r.bytes
       << " bytes bit-exact";
     if (r.bad_rows) o << ", " << r.bad_rows << " corrupted rows flagged by out_err";
-    if (r.timed_rows) o << ", " << r.timed_rows << " rows with cycles equal to row_timing";
+    if (r.timed_rows)
+        o << ", " << r.timed_rows << " rows with cycles equal to "
+          << (c.overlap ? "schedule_row" : "row_timing");
     if (r.overflow_rows) o << ", " << r.overflow_rows << " overflow rows with the slot's index";
     o << " (" << cfg.str() << "); mean latency " << r.mean_latency << " cycles, " << r.cycles
       << " cycles in all";

@@ -385,6 +385,7 @@ void schema(V& v, DecoderSpec& d) {
     v("symbols_per_cycle", d.timing.symbols_per_cycle, Ints{1, 16}, Need::Derived);
     v("lut_bits", d.timing.lut_bits, Ints{1, 64});
     v("bus_bits", d.timing.bus_bits, Ints{8, 1024});
+    v("overlap", d.timing.overlap);
     v("model", d.model);
 }
 

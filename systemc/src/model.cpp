@@ -280,7 +280,7 @@ PipelineCore::PipelineCore(std::vector<const TableModel*> tables, RowRouter* rou
     : m_tables(std::move(tables)), m_router(router), m_timing(timing), m_read(std::move(read)),
       m_pooled(std::move(pooled)), m_external(external_lanes), m_credits(timing.fifo_rows) {
     for (const TableModel* t : m_tables) m_any_coded = m_any_coded || t->coded;
-    m_lane_free.assign(m_any_coded ? timing.lanes : 0, 0);
+    m_lanes.assign(m_any_coded ? timing.lanes : 0, LaneCycles{});
 }
 
 void PipelineCore::lookup(uint64_t slot, uint32_t table, RowId row, Ps at) {
@@ -322,13 +322,24 @@ void PipelineCore::read_done(uint64_t tag, Ps at) {
         return;
     }
     // Rows reach the lanes in arrival order (memory completions come in time order), so giving
-    // each row the earliest-free lane is exactly a FIFO dispatcher.
-    auto lane = std::min_element(m_lane_free.begin(), m_lane_free.end());
-    const Ps start = align_up(std::max(at, *lane), m_timing.decoder_period);
-    const Ps done = start + Ps(table.cycles(m_rows[slot])) * m_timing.decoder_period;
-    *lane = done;
+    // each row the first lane (lowest index) that takes a first word earliest is exactly a FIFO
+    // dispatcher, the RTL lanes' too. The lane's cycles are the contract's (schedule_row): with
+    // decoder.overlap the next row loads while one decodes.
+    const Ps period = m_timing.decoder_period;
+    const uint64_t arrival = align_up(at, period) / period;
+    auto lane = std::min_element(
+        m_lanes.begin(), m_lanes.end(), [arrival](const LaneCycles& a, const LaneCycles& b) {
+            return std::max(arrival, a.load_free) < std::max(arrival, b.load_free);
+        });
+    const uint64_t input = table.slot_cycles - kDecoderPipelineLatency;
+    const RowTiming row{input, 0, table.cycles(m_rows[slot])};
+    DecoderConfig lane_cfg;
+    lane_cfg.overlap = m_timing.lane_overlap;
+    const uint64_t busy_from = lane->decode_free;
+    const RowCycles c = schedule_row(lane_cfg, *lane, arrival, row);
+    const Ps start = Ps(c.first_word) * period, done = Ps(c.done) * period;
     row_started(slot, start);
-    row_decoded(slot, start, done, nullptr);
+    row_decoded(slot, start, done, nullptr, Ps(busy_from) * period);
 }
 
 uint64_t PipelineCore::fifo_wait_ps() const {
@@ -369,8 +380,8 @@ void PipelineCore::row_started(uint64_t, Ps start) {
     }
 }
 
-void PipelineCore::row_decoded(uint64_t slot, Ps start, Ps done, const uint8_t* row) {
-    m_lane_busy += done - start;
+void PipelineCore::row_decoded(uint64_t slot, Ps start, Ps done, const uint8_t* row, Ps busy_from) {
+    m_lane_busy += done - std::max(start, busy_from);
     const RowId r = m_rows[slot];
     const TableModel& table = table_of(slot);
     if (table.overflows(r)) {

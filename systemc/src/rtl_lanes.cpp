@@ -75,52 +75,53 @@ RtlLanes::RtlLanes(sc_core::sc_module_name name, PipelineCore& core,
 
 RtlLanes::~RtlLanes() = default;
 
-void RtlLanes::load_words(Lane& lane, uint64_t row) {
+void RtlLanes::load_words(Row& r) {
     // Slot bit k*N + i (MSB first) is bit N-1-i of word k: the row's W bits, zero to the pitch.
     const unsigned n = m_config.bus_bits;
     const uint64_t words = (m_pitch_bits + n - 1) / n;
-    lane.words.assign(words * m_chunks_per_word, 0);
-    const uint64_t start = row * m_table->pitch_bits;
+    r.words.assign(words * m_chunks_per_word, 0);
+    const uint64_t start = r.row * m_table->pitch_bits;
     for (uint64_t b = 0; b < m_table->row_bits; ++b) {
         if (!slot_bit(*m_table, start + b)) continue;
         const uint64_t k = b / n, bit = n - 1 - b % n;
-        lane.words[k * m_chunks_per_word + bit / 32] |= 1u << (bit % 32);
+        r.words[k * m_chunks_per_word + bit / 32] |= 1u << (bit % 32);
     }
-    lane.next_word = 0;
-    lane.symbols.clear();
 }
 
 void RtlLanes::finish(Lane& lane, Ps done) {
     const CodedTable& t = *m_table;
-    const std::string where = "row " + std::to_string(lane.row);
+    const Row& r = lane.rows.front();
+    const std::string where = "row " + std::to_string(r.row);
     if (lane.dut->out_err())
         SC_REPORT_ERROR(name(), (where + ": the RTL decoder flagged the row malformed").c_str());
-    if (lane.symbols.size() != size_t(t.dim) * t.spec.per_byte())
+    if (r.symbols.size() != size_t(t.dim) * t.spec.per_byte())
         SC_REPORT_ERROR(name(), (where + ": the RTL decoder emitted " +
-                                 std::to_string(lane.symbols.size()) + " symbols")
+                                 std::to_string(r.symbols.size()) + " symbols")
                                     .c_str());
-    Done& d = m_done[lane.seq];
-    d.slot = lane.slot;
-    d.start = lane.start;
+    Done& d = m_done[r.seq];
+    d.slot = r.slot;
+    d.start = r.start;
     d.done = done;
+    d.busy_from = lane.last_done;
     d.bytes.resize(t.dim);
     for (uint32_t c = 0; c < t.dim; ++c)
         d.bytes[c] = t.spec.per_byte() == 1
-                         ? lane.symbols[c]
-                         : split_inverse(t.spec.split, uint8_t(lane.symbols[2 * c] << 4 |
-                                                               lane.symbols[2 * c + 1]));
-    lane.busy = false;
+                         ? r.symbols[c]
+                         : split_inverse(t.spec.split,
+                                         uint8_t(r.symbols[2 * c] << 4 | r.symbols[2 * c + 1]));
+    lane.last_done = done;
+    lane.rows.pop_front();
     ++m_rows_decoded;
 }
 
 void RtlLanes::report_in_order() {
     for (auto it = m_done.find(m_reported); it != m_done.end(); it = m_done.find(m_reported)) {
         const uint64_t slot = it->second.slot;
-        const Ps start = it->second.start, done = it->second.done;
+        const Ps start = it->second.start, done = it->second.done, busy = it->second.busy_from;
         m_bytes.swap(it->second.bytes);
         m_done.erase(it);
         ++m_reported;
-        m_core.row_decoded(slot, start, done, m_bytes.data());
+        m_core.row_decoded(slot, start, done, m_bytes.data(), busy);
     }
 }
 
@@ -133,53 +134,52 @@ void RtlLanes::on_negedge() {
         m_reset_done = true;
     }
     const unsigned sym_bits = m_table->spec.bits;
+    const size_t words = (m_pitch_bits + m_config.bus_bits - 1) / m_config.bus_bits;
+    const size_t capacity = m_config.overlap ? 2 : 1;
     for (Lane& l : m_lanes) {
-        if (!l.busy) continue;
         // Input word taken at `edge` when the lane is ready for it (in_ready is a function of
-        // the lane's state alone, settled here).
-        const size_t words = l.words.size() / m_chunks_per_word;
-        if (l.next_word < words && l.dut->in_ready()) {
-            l.dut->set_in(true, l.words.data() + l.next_word * m_chunks_per_word,
+        // the lane's registers alone, settled here).
+        bool fed = false;
+        if (!l.rows.empty() && l.rows.back().next_word < words && l.dut->in_ready()) {
+            Row& in = l.rows.back();
+            l.dut->set_in(true, in.words.data() + in.next_word * m_chunks_per_word,
                           m_chunks_per_word);
-            ++l.next_word;
-        } else {
-            l.dut->set_in(false, m_zero.data(), m_zero.size());
+            ++in.next_word;
+            fed = true;
         }
         // Output beat taken at `edge` (out_ready is always 1).
-        if (l.dut->out_valid()) {
+        if (!l.rows.empty() && l.dut->out_valid()) {
             const unsigned count = l.dut->out_count();
             l.dut->out_data(m_out.data(), m_out.size());
+            Row& out = l.rows.front();
             for (unsigned j = 0; j < count; ++j) {
                 uint32_t v = 0;
                 for (unsigned i = 0; i < sym_bits; ++i) {
                     const unsigned b = j * sym_bits + i;
                     if ((m_out[b / 32] >> (b % 32)) & 1) v |= 1u << i;
                 }
-                l.symbols.push_back(uint8_t(v));
+                out.symbols.push_back(uint8_t(v));
             }
             // The lane is done one cycle after its last beat, as the contract counts it.
             if (l.dut->out_last()) finish(l, edge + m_period);
         }
-    }
-    for (Lane& l : m_lanes) {
-        if (l.busy) continue;
-        if (!l.dut->in_ready()) {
-            l.dut->set_in(false, m_zero.data(), m_zero.size());
-            continue;  // still draining its last row
-        }
+        if (fed) continue;
+        // A new row when the lane has room (no row still taking words) and takes a word.
         PipelineCore::Arrival a;
-        if (!m_core.take_row(edge, a)) {
+        const bool room =
+            l.rows.size() < capacity && (l.rows.empty() || l.rows.back().next_word == words);
+        if (!room || !l.dut->in_ready() || !m_core.take_row(edge, a)) {
             l.dut->set_in(false, m_zero.data(), m_zero.size());
             continue;
         }
-        l.busy = true;
-        l.seq = m_dispatched++;
-        l.slot = a.slot;
-        l.row = static_cast<uint64_t>(a.row);
-        l.start = edge;
-        load_words(l, l.row);
-        l.dut->set_in(true, l.words.data(), m_chunks_per_word);
-        l.next_word = 1;
+        Row& r = l.rows.emplace_back();
+        r.seq = m_dispatched++;
+        r.slot = a.slot;
+        r.row = static_cast<uint64_t>(a.row);
+        r.start = edge;
+        load_words(r);
+        l.dut->set_in(true, r.words.data(), m_chunks_per_word);
+        r.next_word = 1;
         m_core.row_started(a.slot, edge);
     }
     report_in_order();

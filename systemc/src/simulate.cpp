@@ -352,6 +352,7 @@ PipelineTiming pipeline_timing(const SimConfig& c) {
     p.fifo_rows = c.decoder.fifo_rows;
     p.pooling_period = period_ps(c.pooling.clock_ghz);
     p.pooling_latency_cycles = c.pooling.latency_cycles;
+    p.lane_overlap = c.decoder.timing.overlap;
     return p;
 }
 

@@ -93,6 +93,39 @@ TEST_CASE("generator refuses configurations it cannot build", "[rtl]") {
     CHECK_THROWS_AS(generate_decoder(code, c), InputError);
 }
 
+TEST_CASE("speculative chain: one decoder at each offset a first code can end at", "[rtl]") {
+    const RtlCode code = rtl_code_of(small_table({skewed_code()}));
+    DecoderConfig c;
+    c.arch = DecoderArch::Chain;
+    c.symbols_per_cycle = 2;
+    c.lut_bits = 12;
+    RtlOptions opt;
+    opt.speculative = true;
+    std::vector<bool> used(33, false);
+    unsigned shortest = 32;
+    for (unsigned s = 0; s < code.books[0].alphabet; ++s)
+        if (unsigned l = code.books[0].len[s]) {
+            used[l] = true;
+            shortest = std::min(shortest, l);
+        }
+    // S = 2: the second code starts where the first ends, a code length; past B - shortest no
+    // second code fits.
+    size_t expected = 0;
+    for (unsigned l = 1; l + shortest <= c.lut_bits; ++l) expected += used[l];
+    REQUIRE(expected > 0);
+    const GeneratedRtl rtl = generate_decoder(code, c, nullptr, opt);
+    size_t decoders = 0;
+    for (const auto& f : rtl.files)
+        for (size_t p = f.second.find(" u_spec"); p != std::string::npos;
+             p = f.second.find(" u_spec", p + 1))
+            ++decoders;
+    CHECK(decoders == expected);
+    CHECK(nlohmann::json::parse(rtl.manifest)["parameters"]["speculative"] == true);
+    c.arch = DecoderArch::Lut;
+    c.lut_bits = 10;
+    CHECK_THROWS_WITH(generate_decoder(code, c, nullptr, opt), Catch::Contains("--speculative"));
+}
+
 TEST_CASE("lut entries are the contract's greedy runs", "[rtl]") {
     const CodeLengths lengths = skewed_code();
     const CanonicalCode code = make_canonical(lengths);
@@ -143,6 +176,41 @@ TEST_CASE("manifest states the contract's numbers", "[rtl]") {
         if (f.first == "embzip_decoder.v")
             flagged = f.second.find("selector >= 2'd3") != std::string::npos;
     CHECK(flagged);
+}
+
+TEST_CASE("overlap: manifest throughput is schedule_row's on a busy lane", "[rtl]") {
+    const CodedTable t = small_table({skewed_code()}, 8, 30);
+    DecoderConfig c;
+    c.bus_bits = 8;  // rows of several words
+    for (bool overlap : {false, true}) {
+        c.overlap = overlap;
+        const TableTiming stats = table_timing(t, c, 100);
+        const auto m = nlohmann::json::parse(generate_decoder(rtl_code_of(t), c, &stats).manifest);
+        CHECK(m["parameters"]["overlap"] == overlap);
+        // Every row waiting from cycle 0: the rows' primes are their intervals apart.
+        LaneCycles lane;
+        const RowDecoder dec(borrow(t));
+        uint64_t first_prime = 0, last_prime = 0, last_interval = 0;
+        for (uint64_t r = 0; r < t.rows; ++r) {
+            const std::vector<uint8_t> lens = row_code_lengths(t, dec, r);
+            const RowTiming rt = row_timing(c, t.pitch_bits, lens.data(), lens.size());
+            const RowCycles rc = schedule_row(c, lane, 0, rt);
+            if (r == 0) first_prime = rc.prime;
+            last_prime = rc.prime;
+            last_interval = lane.decode_free - rc.prime;
+            if (overlap)
+                last_interval = std::max(last_interval, rt.input_cycles);
+            else
+                last_interval = rt.latency_cycles;
+        }
+        const double mean = double(last_prime - first_prime + last_interval) / double(t.rows);
+        CHECK(m["table"]["row_interval_mean"].get<double>() == Approx(mean));
+        CHECK(m["table"]["rows_per_cycle"].get<double>() == Approx(1.0 / mean));
+        if (overlap)
+            CHECK(mean < stats.mean_latency);
+        else
+            CHECK(mean == Approx(stats.mean_latency));
+    }
 }
 
 namespace {

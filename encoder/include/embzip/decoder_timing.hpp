@@ -22,6 +22,9 @@ struct DecoderConfig {
     unsigned symbols_per_cycle = 2;  // S: code symbols (bytes, or nibbles for 4-bit codes)
     unsigned lut_bits = 10;  // B (lut, chain): code bits one table lookup / one step looks at
     unsigned bus_bits = 64;  // width of the input word stream
+    // Overlap load and decode: a second row buffer takes the next row's words while the current
+    // row decodes (schedule_row). Off: one row at a time, as row_timing's latency says.
+    bool overlap = false;
 };
 
 // Fixed pipeline cycles from "row fully buffered" to the first decode step.
@@ -37,7 +40,8 @@ constexpr unsigned kDecoderLongCodeCycles = 2;
 //                  at most S consecutive symbols whose code lengths sum to <= B; a symbol longer
 //                  than B costs kDecoderLongCodeCycles on its own.
 //  latency       = input_cycles + kDecoderPipelineLatency + decode_steps (first word in to
-//                  last symbol out). The lane takes the next row only after that.
+//                  last symbol out). Without overlap the lane takes the next row only after
+//                  that; with overlap see schedule_row.
 struct RowTiming {
     uint64_t input_cycles = 0;
     uint64_t decode_steps = 0;
@@ -55,6 +59,34 @@ RowTiming row_timing(const DecoderConfig& config, uint32_t pitch_bits, const uin
 // (= row_timing with no symbols; the memory system's read of the raw row is not the lane's).
 // @throws InputError for an invalid configuration, as row_timing.
 RowTiming overflow_row_timing(const DecoderConfig& config, uint32_t pitch_bits);
+
+// One lane's schedule of rows, in absolute cycles (cycle 0: the first cycle after reset), with
+// every row's words offered back to back from its `arrival` and `out_ready` held 1.
+//  Without overlap: first_word = max(arrival, previous row's done); done = first_word + latency.
+//  With overlap (a load buffer of one row slot beside the decode store):
+//   first_word = max(arrival, previous row's prime): in_ready is 0 while the load buffer holds a
+//                row the decode side has not taken, and rises in the row's prime cycle;
+//   last word  = first_word + input_cycles - 1 (in_ready stays 1 through a row's words);
+//   prime      = max(first_word + input_cycles, previous row's done): the decode side takes the
+//                row in the cycle its last word is accepted or, if later, in the cycle the
+//                previous row's last beat is accepted, and primes in the next;
+//   done       = prime + kDecoderPipelineLatency + decode_steps (last beat accepted in done - 1;
+//                an overflowed row has no decode steps: its one beat in prime + 1).
+//  A row reaching an idle lane therefore has row_timing's latency either way; a busy lane
+//  starts a row every max(input_cycles, kDecoderPipelineLatency + decode_steps) cycles instead
+//  of every latency.
+struct RowCycles {
+    uint64_t first_word = 0;  // first word accepted
+    uint64_t prime = 0;       // PRIME: the row's first cycle in the decode store
+    uint64_t done = 0;        // the cycle after the row's last beat is accepted
+};
+struct LaneCycles {
+    uint64_t load_free = 0;    // earliest cycle the next row's first word is accepted
+    uint64_t decode_free = 0;  // earliest prime cycle of the next row (previous row's done)
+};
+// Schedules one row on `lane` (row: row_timing or overflow_row_timing of it) and advances it.
+RowCycles schedule_row(const DecoderConfig& config, LaneCycles& lane, uint64_t arrival,
+                       const RowTiming& row);
 
 // Code lengths of row `index` of a coded table, in symbol order (decodes the row); empty for an
 // overflowed row, which holds no codes (row_timing of it is overflow_row_timing).

@@ -170,6 +170,7 @@ struct PipelineTiming {
     unsigned fifo_rows = 16;  // rows between fetch and lanes: in flight from memory or waiting
     Ps pooling_period = 1000;
     unsigned pooling_latency_cycles = 1;
+    bool lane_overlap = false;  // decoder.overlap: a lane loads the next row while one decodes
 };
 
 // Fetch, decoder lanes and pooling of one system. Inputs: lookups and memory completions (with
@@ -203,7 +204,9 @@ public:
     // The lane takes the row's first word at `start`: its FIFO slot is free again.
     void row_started(uint64_t slot, Ps start);
     // The lane is done with the row at `done` (decoded: its bytes; nullptr: the table's row).
-    void row_decoded(uint64_t slot, Ps start, Ps done, const uint8_t* row);
+    // busy_from: the lane is busy from max(start, busy_from) (overlap: the previous row's done,
+    // so a lane holding two rows is not counted twice).
+    void row_decoded(uint64_t slot, Ps start, Ps done, const uint8_t* row, Ps busy_from = 0);
 
     uint64_t lane_busy_ps() const { return m_lane_busy; }
     uint64_t pool_busy_ps() const { return m_pool_busy; }
@@ -240,7 +243,7 @@ private:
     std::vector<Ps> m_arrived_at;                  // per slot: lookup time
     std::vector<LatencyClass> m_classes;
     std::vector<std::pair<Ps, Ps>> m_fifo_waits;
-    std::vector<Ps> m_lane_free;
+    std::vector<LaneCycles> m_lanes;  // per lane, in decoder cycles (schedule_row)
     std::vector<std::pair<uint64_t, Ps>> m_waiting;
     size_t m_wait_head = 0;
     bool m_external;

@@ -6,6 +6,7 @@
 // embzip-cosim does for its --cc models. PipelineCore runs with external lanes; RtlLanes feeds
 // them rows and reports when each row starts and ends and what it decoded to.
 #pragma once
+#include <deque>
 #include <memory>
 #include <string>
 #include <systemc>
@@ -54,22 +55,27 @@ class RtlLanes : public sc_core::sc_module {
     uint64_t rows_decoded() const { return m_rows_decoded; }
 
   private:
-    struct Lane {
-        std::unique_ptr<IScLane> dut;
-        bool busy = false;
+    struct Row {
         uint64_t slot = 0, row = 0, seq = 0;
         Ps start = 0;
         size_t next_word = 0;
         std::vector<uint32_t> words;   // the row slot as bus words, chunks_per_word each
         std::vector<uint8_t> symbols;  // decoded so far
     };
+    struct Lane {
+        std::unique_ptr<IScLane> dut;
+        // Rows in the lane, oldest first: the front one's beats come out, the back one takes
+        // words. One row, or with decoder.overlap two (one loading while one decodes).
+        std::deque<Row> rows;
+        Ps last_done = 0;  // the previous row's done: the lane's busy time is not counted twice
+    };
     void on_negedge();
-    void load_words(Lane& lane, uint64_t row);
+    void load_words(Row& row);
     void finish(Lane& lane, Ps done);
     // Rows go to pooling in the order they entered the lanes, as PipelineCore's own lanes do.
     struct Done {
         uint64_t slot = 0;
-        Ps start = 0, done = 0;
+        Ps start = 0, done = 0, busy_from = 0;
         std::vector<uint8_t> bytes;
     };
     void report_in_order();

@@ -101,6 +101,11 @@ struct TableTiming {
     uint64_t max_latency = 0;
     double mean_latency = 0.0;
     double decoded_bits_per_cycle = 0.0;  // 8 * dim / mean latency (one row at a time)
+    // A lane kept busy (rows always waiting): cycles from one row's start to the next's, which
+    // overlap shortens to max(input, pipeline + decode steps) (schedule_row); else the latency.
+    double mean_row_interval = 0.0;
+    double rows_per_cycle = 0.0;       // 1 / mean_row_interval
+    double lane_bits_per_cycle = 0.0;  // 8 * dim * rows_per_cycle: a busy lane's throughput
 };
 TableTiming table_timing(const CodedTable& table, const DecoderConfig& config, uint64_t max_rows);
 
@@ -113,6 +118,10 @@ struct RtlOptions {
     // different codes in one chip get different prefixes.
     std::string prefix = kDefaultPrefix;
     double clock_mhz = 200.0;  // the SDC's clock
+    // chain only: decoders at every offset a run of codes can end at, all in parallel, and a mux
+    // per symbol (S = 2: one decoder plus a mux deep, not two decoders). The same entries, so
+    // the same cycle contract; more decoders, shorter path.
+    bool speculative = false;
 };
 // @throws InputError for a prefix that is not the start of a Verilog identifier, or a clock
 // outside 1..10000 MHz.
