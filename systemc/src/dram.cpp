@@ -121,7 +121,10 @@ DramChannel::DramChannel(const DramConfig& c) : m_cfg(c), m_t(c.timing) {
     for (size_t i = 0; i < m_banks.size(); ++i) {
         m_bank_rank.push_back(static_cast<uint16_t>(i / c.banks_per_rank()));
         m_bank_bg.push_back(static_cast<uint16_t>(i % c.banks_per_rank() / c.banks_per_group));
+        m_bank_rbg.push_back(static_cast<uint16_t>(m_bank_rank.back() * c.bankgroups + m_bank_bg.back()));
     }
+    m_act_bound.assign(size_t(c.ranks) * c.bankgroups, 0);
+    m_rd_bound.assign(size_t(c.ranks) * c.bankgroups, 0);
     m_ranks.resize(c.ranks);
     for (unsigned r = 0; r < c.ranks; ++r) {
         Rank& k = m_ranks[r];
@@ -195,6 +198,7 @@ void DramChannel::refresh_rank(unsigned r, Cycle due) {
         Bank& b = m_banks[i];
         if (b.open) ++m_stats.precharges;
         set_open(i, false, pre);
+        b.local_ok = false;
         b.hits = 0;
         b.row_reads = 0;
         b.act_ok = ref + m_t.tRFC;
@@ -204,60 +208,67 @@ void DramChannel::refresh_rank(unsigned r, Cycle due) {
     m_dirty = true;
 }
 
-Cycle DramChannel::act_earliest(unsigned i) const {
-    const Bank& b = m_banks[i];
-    const Rank& r = m_ranks[rank_of(i)];
-    const unsigned bg = bg_of(i);
-    Cycle t = std::max(b.act_ok, row_cmd_free());
-    if (r.any_act) t = std::max(t, r.last_act + m_t.tRRD_S);
-    if (r.any_act_bg[bg]) t = std::max(t, r.last_act_bg[bg] + m_t.tRRD_L);
-    if (r.faw_n == 4) t = std::max(t, r.faw[r.faw_i] + m_t.tFAW);
-    return t;
-}
-
-Cycle DramChannel::rd_earliest(unsigned i) const {
-    const Bank& b = m_banks[i];
-    const unsigned rank = rank_of(i);
-    const Rank& r = m_ranks[rank];
-    const unsigned bg = bg_of(i);
-    Cycle t = std::max(b.rd_ok, col_cmd_free());
-    if (r.any_col) t = std::max(t, r.last_col + m_t.tCCD_S);
-    if (r.any_col_bg[bg]) t = std::max(t, r.last_col_bg[bg] + m_t.tCCD_L);
-    if (m_bus_used) {
-        // Data occupies [t + CL, t + CL + BL/2); a rank switch adds tRTRS of bus turnaround.
-        const Cycle need = m_bus_free + (m_bus_rank != rank ? m_t.tRTRS : 0);
-        if (t + m_t.CL < need) t = need - m_t.CL;
+void DramChannel::rank_bounds() {
+    // Every term here is shared by all banks of a (rank, bank group); a bank's candidate is the
+    // max of its bank-local time and its kind's bound, so select() stays exact while it looks
+    // at each bank's cached local part only.
+    const unsigned bgs = m_cfg.bankgroups;
+    for (unsigned ri = 0; ri < m_ranks.size(); ++ri) {
+        const Rank& r = m_ranks[ri];
+        Cycle act = row_cmd_free(), rd = col_cmd_free();
+        if (r.any_act) act = std::max(act, r.last_act + m_t.tRRD_S);
+        if (r.faw_n == 4) act = std::max(act, r.faw[r.faw_i] + m_t.tFAW);
+        if (r.any_col) rd = std::max(rd, r.last_col + m_t.tCCD_S);
+        if (m_bus_used) {
+            // Data occupies [t + CL, t + CL + BL/2); a rank switch adds tRTRS of bus turnaround.
+            const Cycle need = m_bus_free + (m_bus_rank != ri ? m_t.tRTRS : 0);
+            if (need > m_t.CL) rd = std::max(rd, need - m_t.CL);
+        }
+        for (unsigned bg = 0; bg < bgs; ++bg) {
+            Cycle a = act, c = rd;
+            if (r.any_act_bg[bg]) a = std::max(a, r.last_act_bg[bg] + m_t.tRRD_L);
+            if (r.any_col_bg[bg]) c = std::max(c, r.last_col_bg[bg] + m_t.tCCD_L);
+            m_act_bound[ri * bgs + bg] = a;
+            m_rd_bound[ri * bgs + bg] = c;
+        }
     }
-    return t;
 }
 
-Cycle DramChannel::bank_candidate(unsigned i, Kind& kind, size_t& pos) const {
-    const Bank& b = m_banks[i];
+void DramChannel::bank_local(unsigned i) {
+    Bank& b = m_banks[i];
     const std::vector<Request>& q = b.queue;
-    pos = 0;
+    b.local_ok = true;
+    b.pos = 0;
     if (!b.open) {
-        kind = Kind::Activate;
-        return std::max(act_earliest(i), q.front().at);
+        b.kind = Kind::Activate;
+        b.local = std::max(b.act_ok, q.front().at);
+        return;
     }
-    Cycle t_hit = kNever, t_pre = kNever;
-    size_t hit = 0;
     // The oldest request misses: younger hits pass it until the row has served row_hit_cap
     // reads; from then on only its PRE may go (no starvation past the cap; DRAMsim3 keeps
-    // serving hits until the PRE's own timing is met).
+    // serving hits until the PRE's own timing is met). A hit and a PRE are never both
+    // candidates, so the kind does not depend on the shared timing state.
     const bool head_miss = q.front().row != b.row;
     const bool capped = head_miss && b.row_reads >= m_cfg.row_hit_cap;
     if (b.hits > 0 && !capped) {
+        uint32_t hit = 0;
         while (q[hit].row != b.row) ++hit;
-        t_hit = std::max(rd_earliest(i), q[hit].at);
+        b.kind = Kind::Read;
+        b.pos = hit;
+        b.local = std::max(b.rd_ok, q[hit].at);
+        return;
     }
-    if (head_miss && (b.hits == 0 || capped)) t_pre = std::max({b.pre_ok, row_cmd_free(), q.front().at});
-    if (t_pre <= t_hit) {  // ties: the older request first (DRAMsim3 scans in order)
-        kind = Kind::Precharge;
-        return t_pre;
+    b.kind = Kind::Precharge;
+    b.local = head_miss ? std::max(b.pre_ok, q.front().at) : kNever;
+}
+
+Cycle DramChannel::candidate(unsigned i) const {
+    const Bank& b = m_banks[i];
+    switch (b.kind) {
+    case Kind::Activate: return std::max(b.local, m_act_bound[m_bank_rbg[i]]);
+    case Kind::Read: return std::max(b.local, m_rd_bound[m_bank_rbg[i]]);
+    default: return std::max(b.local, row_cmd_free());
     }
-    kind = Kind::Read;
-    pos = hit;
-    return t_hit;
 }
 
 void DramChannel::select() {
@@ -268,18 +279,19 @@ void DramChannel::select() {
     }
     const uint32_t nbanks = static_cast<uint32_t>(m_banks.size());
     uint32_t best_rr = ~0u;
+    rank_bounds();
     auto consider = [&](uint32_t i) {
-        Kind kind;
-        size_t pos;
-        const Cycle t = bank_candidate(i, kind, pos);
+        const Bank& b = m_banks[i];
+        if (!b.local_ok) bank_local(i);
+        const Cycle t = candidate(i);
         // Round-robin order from the bank after the last one that issued.
         const uint32_t rr = i > m_last_bank ? i - m_last_bank - 1 : i + nbanks - m_last_bank - 1;
         if (t < m_next || (t == m_next && rr < best_rr)) {
             m_next = t;
             best_rr = rr;
-            m_kind = kind;
+            m_kind = b.kind;
             m_sel = i;
-            m_sel_pos = pos;
+            m_sel_pos = b.pos;
         }
     };
     auto scan = [&] {
@@ -329,6 +341,7 @@ void DramChannel::transfer(size_t j, Cycle t) {
     const Request r = m_txq[j];
     m_txq.erase(m_txq.begin() + static_cast<std::ptrdiff_t>(j));
     Bank& b = m_banks[r.bank];
+    b.local_ok = false;
     if (b.queue.empty()) {
         m_active_pos[r.bank] = static_cast<uint32_t>(m_active.size());
         m_active.push_back(r.bank);
@@ -358,6 +371,7 @@ bool DramChannel::issue(std::vector<uint64_t>& tags, Cycle& data_end) {
     Rank& r = m_ranks[rank_of(m_sel)];
     const unsigned bg = bg_of(m_sel);
     m_last_bank = m_sel;
+    b.local_ok = false;
     if (m_kind == Kind::Activate) {
         use_cmd_bus(false, t);
         set_open(m_sel, true, t);

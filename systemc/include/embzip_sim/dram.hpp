@@ -159,6 +159,12 @@ private:
         uint32_t hits = 0;       // queued commands for the open row
         uint32_t row_reads = 0;  // reads since the row was opened (DRAMsim3's row-hit count)
         std::vector<Request> queue;
+        // Cached bank-local part of the candidate (see bank_local): valid until this bank's
+        // state or queue changes.
+        bool local_ok = false;
+        Kind kind = Kind::Read;
+        uint32_t pos = 0;
+        Cycle local = 0;
     };
     struct Rank {
         Cycle last_act = 0, last_col = 0;
@@ -172,10 +178,10 @@ private:
         Cycle state_since = 0;  // background accounting: cycle of the last open/closed change
     };
     void select();
-    Cycle bank_candidate(unsigned bank, Kind& kind, size_t& pos) const;
+    void bank_local(unsigned bank);
+    void rank_bounds();
+    Cycle candidate(unsigned bank) const;
     void transfer(size_t index, Cycle t);
-    Cycle act_earliest(unsigned bank) const;
-    Cycle rd_earliest(unsigned bank) const;
     Cycle row_cmd_free() const { return m_row_cmd_free; }
     Cycle col_cmd_free() const { return m_cfg.dual_command_bus ? m_col_cmd_free : m_row_cmd_free; }
     void use_cmd_bus(bool column, Cycle t);
@@ -190,7 +196,10 @@ private:
     DramTiming m_t;
     std::vector<Bank> m_banks;
     std::vector<Rank> m_ranks;
-    std::vector<uint16_t> m_bank_rank, m_bank_bg;
+    std::vector<uint16_t> m_bank_rank, m_bank_bg, m_bank_rbg;  // rbg: rank x bank groups + bg
+    // Earliest ACT and RD per (rank, bank group) from the shared timing state (command buses,
+    // tRRD, tFAW, tCCD, data bus), recomputed by rank_bounds() once per select().
+    std::vector<Cycle> m_act_bound, m_rd_bound;
     std::vector<uint32_t> m_active;  // banks with queued commands: select() looks at these only
     std::vector<uint32_t> m_active_pos;
     std::vector<Request> m_txq;      // transaction queue, arrival order (at most queue_size)
