@@ -121,10 +121,13 @@ DramChannel::DramChannel(const DramConfig& c) : m_cfg(c), m_t(c.timing) {
     for (size_t i = 0; i < m_banks.size(); ++i) {
         m_bank_rank.push_back(static_cast<uint16_t>(i / c.banks_per_rank()));
         m_bank_bg.push_back(static_cast<uint16_t>(i % c.banks_per_rank() / c.banks_per_group));
-        m_bank_rbg.push_back(static_cast<uint16_t>(m_bank_rank.back() * c.bankgroups + m_bank_bg.back()));
+        m_bank_rbg.push_back(m_bank_rank.back() * c.bankgroups + m_bank_bg.back());
     }
-    m_act_bound.assign(size_t(c.ranks) * c.bankgroups, 0);
-    m_rd_bound.assign(size_t(c.ranks) * c.bankgroups, 0);
+    m_rbg = c.ranks * c.bankgroups;
+    m_rest.assign(3 * size_t(m_rbg), 0);  // PRE's part stays 0: only the command bus limits it
+    m_bound.assign(3 * size_t(m_rbg), 0);
+    m_cand_local.assign(m_banks.size(), 0);
+    m_cand_group.assign(m_banks.size(), 0);  // empty banks are not scanned; a transfer marks them
     m_ranks.resize(c.ranks);
     for (unsigned r = 0; r < c.ranks; ++r) {
         Rank& k = m_ranks[r];
@@ -154,10 +157,16 @@ void DramChannel::push(const DramAddress& a, uint64_t key, uint64_t tag, Cycle a
     }
     const unsigned bank = (a.rank * m_cfg.bankgroups + a.bankgroup) * m_cfg.banks_per_group + a.bank;
     const Request r{tag, key, bank, a.row, arrival};
-    if (m_txq.size() < m_cfg.queue_size && m_backlog.empty()) m_txq.push_back(r);
-    else m_backlog.push_back(r);
+    // Only a new transaction in the transaction queue can change the selection (it may move
+    // to its bank before the next command); one in the backlog waits for a transfer.
+    if (m_count == 0) m_dirty = true;
+    if (m_txq.size() < m_cfg.queue_size && m_backlog.empty()) {
+        m_txq.push_back(r);
+        m_txq_dirty = true;
+    } else {
+        m_backlog.push_back(r);
+    }
     ++m_count;
-    m_dirty = true;
 }
 
 void DramChannel::catch_up_refresh(Cycle now) {
@@ -198,7 +207,7 @@ void DramChannel::refresh_rank(unsigned r, Cycle due) {
         Bank& b = m_banks[i];
         if (b.open) ++m_stats.precharges;
         set_open(i, false, pre);
-        b.local_ok = false;
+        mark_stale(i);
         b.hits = 0;
         b.row_reads = 0;
         b.act_ok = ref + m_t.tRFC;
@@ -208,28 +217,37 @@ void DramChannel::refresh_rank(unsigned r, Cycle due) {
     m_dirty = true;
 }
 
-void DramChannel::rank_bounds() {
-    // Every term here is shared by all banks of a (rank, bank group); a bank's candidate is the
-    // max of its bank-local time and its kind's bound, so select() stays exact while it looks
-    // at each bank's cached local part only.
+void DramChannel::act_bounds(unsigned ri) {
+    // tRRD_S/L and tFAW change only when this rank activates.
+    const Rank& r = m_ranks[ri];
+    Cycle act = 0;
+    if (r.any_act) act = r.last_act + m_t.tRRD_S;
+    if (r.faw_n == 4) act = std::max(act, r.faw[r.faw_i] + m_t.tFAW);
+    const unsigned bgs = m_cfg.bankgroups;
+    for (unsigned bg = 0; bg < bgs; ++bg) {
+        Cycle a = act;
+        if (r.any_act_bg[bg]) a = std::max(a, r.last_act_bg[bg] + m_t.tRRD_L);
+        m_rest[m_rbg + ri * bgs + bg] = a;
+    }
+}
+
+void DramChannel::rd_bounds() {
+    // tCCD_S/L change only when a rank reads; the data bus (tRTRS on a rank switch) affects
+    // every rank, so a read updates them all.
     const unsigned bgs = m_cfg.bankgroups;
     for (unsigned ri = 0; ri < m_ranks.size(); ++ri) {
         const Rank& r = m_ranks[ri];
-        Cycle act = row_cmd_free(), rd = col_cmd_free();
-        if (r.any_act) act = std::max(act, r.last_act + m_t.tRRD_S);
-        if (r.faw_n == 4) act = std::max(act, r.faw[r.faw_i] + m_t.tFAW);
-        if (r.any_col) rd = std::max(rd, r.last_col + m_t.tCCD_S);
+        Cycle rd = 0;
+        if (r.any_col) rd = r.last_col + m_t.tCCD_S;
         if (m_bus_used) {
             // Data occupies [t + CL, t + CL + BL/2); a rank switch adds tRTRS of bus turnaround.
             const Cycle need = m_bus_free + (m_bus_rank != ri ? m_t.tRTRS : 0);
             if (need > m_t.CL) rd = std::max(rd, need - m_t.CL);
         }
         for (unsigned bg = 0; bg < bgs; ++bg) {
-            Cycle a = act, c = rd;
-            if (r.any_act_bg[bg]) a = std::max(a, r.last_act_bg[bg] + m_t.tRRD_L);
+            Cycle c = rd;
             if (r.any_col_bg[bg]) c = std::max(c, r.last_col_bg[bg] + m_t.tCCD_L);
-            m_act_bound[ri * bgs + bg] = a;
-            m_rd_bound[ri * bgs + bg] = c;
+            m_rest[ri * bgs + bg] = c;
         }
     }
 }
@@ -237,11 +255,11 @@ void DramChannel::rank_bounds() {
 void DramChannel::bank_local(unsigned i) {
     Bank& b = m_banks[i];
     const std::vector<Request>& q = b.queue;
-    b.local_ok = true;
     b.pos = 0;
     if (!b.open) {
         b.kind = Kind::Activate;
-        b.local = std::max(b.act_ok, q.front().at);
+        m_cand_local[i] = std::max(b.act_ok, q.front().at);
+        m_cand_group[i] = m_rbg + m_bank_rbg[i];
         return;
     }
     // The oldest request misses: younger hits pass it until the row has served row_hit_cap
@@ -255,56 +273,88 @@ void DramChannel::bank_local(unsigned i) {
         while (q[hit].row != b.row) ++hit;
         b.kind = Kind::Read;
         b.pos = hit;
-        b.local = std::max(b.rd_ok, q[hit].at);
+        m_cand_local[i] = std::max(b.rd_ok, q[hit].at);
+        m_cand_group[i] = m_bank_rbg[i];
         return;
     }
     b.kind = Kind::Precharge;
-    b.local = head_miss ? std::max(b.pre_ok, q.front().at) : kNever;
+    m_cand_local[i] = head_miss ? std::max(b.pre_ok, q.front().at) : kNever;
+    m_cand_group[i] = 2 * m_rbg + m_bank_rbg[i];
 }
 
-Cycle DramChannel::candidate(unsigned i) const {
-    const Bank& b = m_banks[i];
-    switch (b.kind) {
-    case Kind::Activate: return std::max(b.local, m_act_bound[m_bank_rbg[i]]);
-    case Kind::Read: return std::max(b.local, m_rd_bound[m_bank_rbg[i]]);
-    default: return std::max(b.local, row_cmd_free());
+void DramChannel::mark_stale(unsigned bank) {
+    if (m_cand_group[bank] == kStale) return;
+    m_cand_group[bank] = kStale;
+    m_stale.push_back(bank);
+}
+
+void DramChannel::refresh_stale() {
+    for (const uint32_t i : m_stale) {
+        if (!m_banks[i].queue.empty()) bank_local(i);
+        else m_cand_group[i] = 0;  // not scanned while empty; the next transfer marks it again
     }
+    m_stale.clear();
+}
+
+void DramChannel::consider(uint32_t i) {
+    if (m_cand_group[i] == kStale) refresh_stale();
+    const Cycle t = std::max(m_cand_local[i], m_bound[m_cand_group[i]]);
+    // Round-robin order from the bank after the last one that issued.
+    const uint32_t n = static_cast<uint32_t>(m_banks.size());
+    const uint32_t rr = i > m_last_bank ? i - m_last_bank - 1 : i + n - m_last_bank - 1;
+    if (t < m_bank_next || (t == m_bank_next && rr < m_best_rr)) {
+        m_bank_next = t;
+        m_best_rr = rr;
+        m_bank_sel = i;
+    }
+}
+
+void DramChannel::scan() {
+    // The hot loop of the model: every active bank after every command. Locals, no calls.
+    refresh_stale();
+    const uint32_t n = static_cast<uint32_t>(m_banks.size()), last = m_last_bank;
+    const Cycle* local = m_cand_local.data();
+    const uint32_t* group = m_cand_group.data();
+    const Cycle* bound = m_bound.data();
+    Cycle best = kNever;
+    uint32_t best_rr = ~0u, sel = m_bank_sel;
+    for (const uint32_t i : m_active) {
+        const Cycle t = std::max(local[i], bound[group[i]]);
+        const uint32_t rr = i > last ? i - last - 1 : i + n - last - 1;
+        if (t < best || (t == best && rr < best_rr)) {
+            best = t;
+            best_rr = rr;
+            sel = i;
+        }
+    }
+    m_bank_next = best;
+    m_best_rr = best_rr;
+    m_bank_sel = sel;
 }
 
 void DramChannel::select() {
     m_dirty = false;
+    m_txq_dirty = false;
     if (m_count == 0) {
         m_next = kNever;
         return;
     }
-    const uint32_t nbanks = static_cast<uint32_t>(m_banks.size());
-    uint32_t best_rr = ~0u;
-    rank_bounds();
-    auto consider = [&](uint32_t i) {
-        const Bank& b = m_banks[i];
-        if (!b.local_ok) bank_local(i);
-        const Cycle t = candidate(i);
-        // Round-robin order from the bank after the last one that issued.
-        const uint32_t rr = i > m_last_bank ? i - m_last_bank - 1 : i + nbanks - m_last_bank - 1;
-        if (t < m_next || (t == m_next && rr < best_rr)) {
-            m_next = t;
-            best_rr = rr;
-            m_kind = b.kind;
-            m_sel = i;
-            m_sel_pos = b.pos;
-        }
-    };
-    auto scan = [&] {
-        m_next = kNever;
-        best_rr = ~0u;
-        for (const uint32_t i : m_active) consider(i);
-    };
+    const Cycle col = col_cmd_free(), row = row_cmd_free();
+    for (uint32_t g = 0; g < m_rbg; ++g) m_bound[g] = std::max(m_rest[g], col);
+    for (uint32_t g = m_rbg; g < 3 * m_rbg; ++g) m_bound[g] = std::max(m_rest[g], row);
     scan();
+    select_transfers();
+}
+
+void DramChannel::select_transfers() {
     // One transaction a cycle moves to its bank's command queue: of those present, the first in
     // order whose bank queue has room. In a cycle, commands issue before the move (DRAMsim3's
     // ClockTick order), so moves before the next command are done here at once: they depend
     // only on queue room, which only a read frees, and later arrivals queue behind.
-    for (;;) {
+    // push() reruns only this part (with the banks' selection as it was before the refresh
+    // check below): a new transaction changes no bank until it moves.
+    m_txq_dirty = false;
+    while (m_xfer_free < m_bank_next) {  // else no move can come before the next command
         size_t j = m_txq.size();
         for (size_t k = 0; k < m_txq.size(); ++k)
             if (m_banks[m_txq[k].bank].queue.size() < m_cfg.cmd_queue_size &&
@@ -312,13 +362,17 @@ void DramChannel::select() {
                 j = k;
         if (j == m_txq.size()) break;
         const Cycle tx = std::max(m_xfer_free, m_txq[j].at);
-        if (tx >= m_next) break;
+        if (tx >= m_bank_next) break;
         const uint32_t bank = m_txq[j].bank;
         transfer(j, tx);
         // A new request may change its bank's candidate (a hit stops the PRE of a miss).
-        if (m_next != kNever && bank == m_sel) scan();
+        if (m_bank_next != kNever && bank == m_bank_sel) scan();
         else consider(bank);
     }
+    m_next = m_bank_next;
+    m_sel = m_bank_sel;
+    m_kind = m_banks[m_sel].kind;
+    m_sel_pos = m_banks[m_sel].pos;
     for (unsigned r = 0; r < m_ranks.size(); ++r)
         if (m_ranks[r].refresh_due <= m_next) {
             m_next = m_ranks[r].refresh_due;
@@ -329,6 +383,7 @@ void DramChannel::select() {
 
 Cycle DramChannel::next_cycle() {
     if (m_dirty) select();
+    else if (m_txq_dirty) select_transfers();
     return m_next;
 }
 
@@ -341,7 +396,7 @@ void DramChannel::transfer(size_t j, Cycle t) {
     const Request r = m_txq[j];
     m_txq.erase(m_txq.begin() + static_cast<std::ptrdiff_t>(j));
     Bank& b = m_banks[r.bank];
-    b.local_ok = false;
+    mark_stale(r.bank);
     if (b.queue.empty()) {
         m_active_pos[r.bank] = static_cast<uint32_t>(m_active.size());
         m_active.push_back(r.bank);
@@ -360,6 +415,7 @@ void DramChannel::transfer(size_t j, Cycle t) {
 
 bool DramChannel::issue(std::vector<uint64_t>& tags, Cycle& data_end) {
     if (m_dirty) select();
+    else if (m_txq_dirty) select_transfers();
     if (m_next == kNever) return false;
     const Cycle t = m_next;
     m_dirty = true;
@@ -371,7 +427,7 @@ bool DramChannel::issue(std::vector<uint64_t>& tags, Cycle& data_end) {
     Rank& r = m_ranks[rank_of(m_sel)];
     const unsigned bg = bg_of(m_sel);
     m_last_bank = m_sel;
-    b.local_ok = false;
+    mark_stale(m_sel);
     if (m_kind == Kind::Activate) {
         use_cmd_bus(false, t);
         set_open(m_sel, true, t);
@@ -392,6 +448,7 @@ bool DramChannel::issue(std::vector<uint64_t>& tags, Cycle& data_end) {
         r.faw_n = std::min(4u, r.faw_n + 1);
         ++m_stats.activates;
         m_stats.bank_cycles[m_sel] += m_t.tRCD;
+        act_bounds(rank_of(m_sel));
         return false;
     }
     if (m_kind == Kind::Precharge) {
@@ -435,6 +492,7 @@ bool DramChannel::issue(std::vector<uint64_t>& tags, Cycle& data_end) {
     r.last_col_bg[bg] = t;
     r.any_col_bg[bg] = 1;
     b.pre_ok = std::max(b.pre_ok, t + m_t.tRTP);
+    rd_bounds();
     ++m_stats.reads;
     m_stats.data_cycles += beats;
     m_stats.bank_cycles[m_sel] += beats;

@@ -159,12 +159,9 @@ private:
         uint32_t hits = 0;       // queued commands for the open row
         uint32_t row_reads = 0;  // reads since the row was opened (DRAMsim3's row-hit count)
         std::vector<Request> queue;
-        // Cached bank-local part of the candidate (see bank_local): valid until this bank's
-        // state or queue changes.
-        bool local_ok = false;
+        // The candidate's kind and queue position (bank_local), valid while m_cand_group says so.
         Kind kind = Kind::Read;
         uint32_t pos = 0;
-        Cycle local = 0;
     };
     struct Rank {
         Cycle last_act = 0, last_col = 0;
@@ -178,9 +175,14 @@ private:
         Cycle state_since = 0;  // background accounting: cycle of the last open/closed change
     };
     void select();
+    void select_transfers();
+    void scan();
+    void consider(uint32_t bank);
+    void mark_stale(unsigned bank);
+    void refresh_stale();
     void bank_local(unsigned bank);
-    void rank_bounds();
-    Cycle candidate(unsigned bank) const;
+    void act_bounds(unsigned rank);
+    void rd_bounds();
     void transfer(size_t index, Cycle t);
     Cycle row_cmd_free() const { return m_row_cmd_free; }
     Cycle col_cmd_free() const { return m_cfg.dual_command_bus ? m_col_cmd_free : m_row_cmd_free; }
@@ -196,10 +198,20 @@ private:
     DramTiming m_t;
     std::vector<Bank> m_banks;
     std::vector<Rank> m_ranks;
-    std::vector<uint16_t> m_bank_rank, m_bank_bg, m_bank_rbg;  // rbg: rank x bank groups + bg
-    // Earliest ACT and RD per (rank, bank group) from the shared timing state (command buses,
-    // tRRD, tFAW, tCCD, data bus), recomputed by rank_bounds() once per select().
-    std::vector<Cycle> m_act_bound, m_rd_bound;
+    std::vector<uint16_t> m_bank_rank, m_bank_bg;
+    std::vector<uint32_t> m_bank_rbg;  // rank x bankgroups + bank group
+    // A bank's candidate issues at max(its bank-local time, its group's bound). A group is a
+    // command kind (RD, ACT, PRE: Kind's order) and a (rank, bank group); its bound is what the
+    // shared state allows: m_rest holds the tRRD/tFAW (ACT) and tCCD/data-bus (RD) terms,
+    // updated by the command that changes them; select() adds the command buses into m_bound.
+    // m_cand_local/m_cand_group per bank are recomputed (bank_local) only after the bank's queue
+    // or state changed (kStale), so a selection costs two loads and a max per active bank.
+    static constexpr uint32_t kStale = ~0u;
+    uint32_t m_rbg = 0;  // ranks x bankgroups
+    std::vector<Cycle> m_rest, m_bound;
+    std::vector<Cycle> m_cand_local;
+    std::vector<uint32_t> m_cand_group;
+    std::vector<uint32_t> m_stale;  // banks marked kStale since the last refresh_stale()
     std::vector<uint32_t> m_active;  // banks with queued commands: select() looks at these only
     std::vector<uint32_t> m_active_pos;
     std::vector<Request> m_txq;      // transaction queue, arrival order (at most queue_size)
@@ -213,8 +225,11 @@ private:
     unsigned m_bus_rank = 0;
     bool m_bus_used = false;
     uint32_t m_last_bank = 0;        // round-robin origin
-    // Cached selection.
-    bool m_dirty = true;
+    // Cached selection: m_bank_* is the best bank command (before refresh is considered);
+    // m_dirty asks for a full select(), m_txq_dirty for the transfers only (after a push).
+    bool m_dirty = true, m_txq_dirty = false;
+    Cycle m_bank_next = kNever;
+    uint32_t m_bank_sel = 0, m_best_rr = ~0u;
     Cycle m_next = kNever;
     Kind m_kind = Kind::Read;
     unsigned m_sel = 0;  // bank, or rank for refresh
