@@ -478,9 +478,11 @@ bool DramChannel::issue(std::vector<uint64_t>& tags, Cycle& data_end) {
     tags.push_back(req.tag);
     if (m_cfg.read_merging) {
         m_pending.erase(req.key);
-        const auto range = m_merged.equal_range(req.key);
-        for (auto it = range.first; it != range.second; ++it) tags.push_back(it->second);
-        m_merged.erase(range.first, range.second);
+        if (!m_merged.empty()) {  // mostly empty: skip the second hash lookup per read
+            const auto range = m_merged.equal_range(req.key);
+            for (auto it = range.first; it != range.second; ++it) tags.push_back(it->second);
+            m_merged.erase(range.first, range.second);
+        }
     }
     const unsigned beats = m_cfg.burst_length / 2;
     data_end = t + m_t.CL + beats;
