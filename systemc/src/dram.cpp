@@ -310,12 +310,35 @@ void DramChannel::consider(uint32_t i) {
 }
 
 void DramChannel::scan() {
-    // The hot loop of the model: every active bank after every command. Locals, no calls.
+    // The hot loop of the model: every active bank after every command. The best is the
+    // smallest (time, round-robin rank) pair; packed into one integer (time above 16 bits of
+    // rank) it is a branch-free minimum. A time that does not fit (>= 2^48 cycles, kNever)
+    // takes the exact pairwise loop instead.
     refresh_stale();
     const uint32_t n = static_cast<uint32_t>(m_banks.size()), last = m_last_bank;
     const Cycle* local = m_cand_local.data();
     const uint32_t* group = m_cand_group.data();
     const Cycle* bound = m_bound.data();
+    constexpr unsigned kRrBits = 16;
+    constexpr Cycle kTimeMax = (Cycle(1) << (64 - kRrBits)) - 1;
+    if (n <= (1u << kRrBits) && !m_active.empty()) {
+        uint64_t best_key = ~uint64_t(0);
+        for (const uint32_t i : m_active) {
+            const Cycle t = std::min(std::max(local[i], bound[group[i]]), kTimeMax);
+            uint32_t rr = i + n - last - 1;  // round-robin order from the bank after the last
+            if (rr >= n) rr -= n;
+            best_key = std::min(best_key, (t << kRrBits) | rr);
+        }
+        const Cycle t = best_key >> kRrBits;
+        if (t < kTimeMax) {
+            const uint32_t rr = static_cast<uint32_t>(best_key & ((1u << kRrBits) - 1));
+            const uint32_t i = rr + last + 1;
+            m_bank_next = t;
+            m_best_rr = rr;
+            m_bank_sel = i >= n ? i - n : i;
+            return;
+        }
+    }
     Cycle best = kNever;
     uint32_t best_rr = ~0u, sel = m_bank_sel;
     for (const uint32_t i : m_active) {
