@@ -127,6 +127,7 @@ DramChannel::DramChannel(const DramConfig& c) : m_cfg(c), m_t(c.timing) {
     m_rest.assign(3 * size_t(m_rbg), 0);  // PRE's part stays 0: only the command bus limits it
     m_bound.assign(3 * size_t(m_rbg), 0);
     m_cand_local.assign(m_banks.size(), 0);
+    m_room.assign(m_banks.size(), 1);
     m_cand_group.assign(m_banks.size(), 0);  // empty banks are not scanned; a transfer marks them
     m_ranks.resize(c.ranks);
     for (unsigned r = 0; r < c.ranks; ++r) {
@@ -380,7 +381,7 @@ void DramChannel::select_transfers() {
     while (m_xfer_free < m_bank_next) {  // else no move can come before the next command
         size_t j = m_txq.size();
         for (size_t k = 0; k < m_txq.size(); ++k)
-            if (m_banks[m_txq[k].bank].queue.size() < m_cfg.cmd_queue_size &&
+            if (m_room[m_txq[k].bank] &&
                 (j == m_txq.size() || m_txq[k].at < m_txq[j].at))
                 j = k;
         if (j == m_txq.size()) break;
@@ -425,6 +426,7 @@ void DramChannel::transfer(size_t j, Cycle t) {
         m_active.push_back(r.bank);
     }
     b.queue.push_back(r);
+    m_room[r.bank] = b.queue.size() < m_cfg.cmd_queue_size;
     b.queue.back().at = t + 1;  // the command queue is looked at from the next cycle
     if (b.open && b.row == r.row) ++b.hits;
     m_xfer_free = t + 1;
@@ -488,6 +490,7 @@ bool DramChannel::issue(std::vector<uint64_t>& tags, Cycle& data_end) {
     use_cmd_bus(true, t);
     const Request req = b.queue[m_sel_pos];
     b.queue.erase(b.queue.begin() + static_cast<std::ptrdiff_t>(m_sel_pos));
+    m_room[m_sel] = 1;
     if (b.queue.empty()) {
         const uint32_t moved = m_active.back();
         m_active[m_active_pos[m_sel]] = moved;

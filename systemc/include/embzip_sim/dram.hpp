@@ -214,6 +214,7 @@ private:
     std::vector<uint32_t> m_stale;  // banks marked kStale since the last refresh_stale()
     std::vector<uint32_t> m_active;  // banks with queued commands: select() looks at these only
     std::vector<uint32_t> m_active_pos;
+    std::vector<uint8_t> m_room;     // per bank: its command queue has room (the transfer scan)
     std::vector<Request> m_txq;      // transaction queue, arrival order (at most queue_size)
     std::deque<Request> m_backlog;   // beyond the transaction queue, arrival order
     std::unordered_map<uint64_t, uint32_t> m_pending;        // burst key -> reads queued for it
