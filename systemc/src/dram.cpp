@@ -125,7 +125,6 @@ DramChannel::DramChannel(const DramConfig& c) : m_cfg(c), m_t(c.timing) {
     }
     m_rbg = c.ranks * c.bankgroups;
     m_rest.assign(3 * size_t(m_rbg), 0);  // PRE's part stays 0: only the command bus limits it
-    m_bound.assign(3 * size_t(m_rbg), 0);
     m_cand_local.assign(m_banks.size(), 0);
     m_room.assign(m_banks.size(), 1);
     m_cand_group.assign(m_banks.size(), 0);  // empty banks are not scanned; a transfer marks them
@@ -236,20 +235,18 @@ void DramChannel::rd_bounds() {
     // tCCD_S/L change only when a rank reads; the data bus (tRTRS on a rank switch) affects
     // every rank, so a read updates them all.
     const unsigned bgs = m_cfg.bankgroups;
+    const Cycle cl = m_t.CL;
     for (unsigned ri = 0; ri < m_ranks.size(); ++ri) {
         const Rank& r = m_ranks[ri];
-        Cycle rd = 0;
-        if (r.any_col) rd = r.last_col + m_t.tCCD_S;
+        Cycle rd = r.any_col ? r.last_col + m_t.tCCD_S : 0;
         if (m_bus_used) {
             // Data occupies [t + CL, t + CL + BL/2); a rank switch adds tRTRS of bus turnaround.
             const Cycle need = m_bus_free + (m_bus_rank != ri ? m_t.tRTRS : 0);
-            if (need > m_t.CL) rd = std::max(rd, need - m_t.CL);
+            rd = std::max(rd, need > cl ? need - cl : 0);
         }
-        for (unsigned bg = 0; bg < bgs; ++bg) {
-            Cycle c = rd;
-            if (r.any_col_bg[bg]) c = std::max(c, r.last_col_bg[bg] + m_t.tCCD_L);
-            m_rest[ri * bgs + bg] = c;
-        }
+        Cycle* out = &m_rest[ri * bgs];
+        for (unsigned bg = 0; bg < bgs; ++bg)
+            out[bg] = std::max(rd, r.any_col_bg[bg] ? r.last_col_bg[bg] + m_t.tCCD_L : 0);
     }
 }
 
@@ -299,7 +296,8 @@ void DramChannel::refresh_stale() {
 
 void DramChannel::consider(uint32_t i) {
     if (m_cand_group[i] == kStale) refresh_stale();
-    const Cycle t = std::max(m_cand_local[i], m_bound[m_cand_group[i]]);
+    const uint32_t g = m_cand_group[i];
+    const Cycle t = std::max({m_cand_local[i], m_rest[g], g < m_rbg ? col_cmd_free() : row_cmd_free()});
     // Round-robin order from the bank after the last one that issued.
     const uint32_t n = static_cast<uint32_t>(m_banks.size());
     const uint32_t rr = i > m_last_bank ? i - m_last_bank - 1 : i + n - m_last_bank - 1;
@@ -319,13 +317,20 @@ void DramChannel::scan() {
     const uint32_t n = static_cast<uint32_t>(m_banks.size()), last = m_last_bank;
     const Cycle* local = m_cand_local.data();
     const uint32_t* group = m_cand_group.data();
-    const Cycle* bound = m_bound.data();
+    const Cycle* rest = m_rest.data();
+    // A group's bound: its shared timing terms and its command bus (RD groups first).
+    const uint32_t rbg = m_rbg;
+    const Cycle col = col_cmd_free(), row = row_cmd_free();
+    auto time_of = [&](uint32_t i) {
+        const uint32_t g = group[i];
+        return std::max({local[i], rest[g], g < rbg ? col : row});
+    };
     constexpr unsigned kRrBits = 16;
     constexpr Cycle kTimeMax = (Cycle(1) << (64 - kRrBits)) - 1;
     if (n <= (1u << kRrBits) && !m_active.empty()) {
         uint64_t best_key = ~uint64_t(0);
         for (const uint32_t i : m_active) {
-            const Cycle t = std::min(std::max(local[i], bound[group[i]]), kTimeMax);
+            const Cycle t = std::min(time_of(i), kTimeMax);
             uint32_t rr = i + n - last - 1;  // round-robin order from the bank after the last
             if (rr >= n) rr -= n;
             best_key = std::min(best_key, (t << kRrBits) | rr);
@@ -343,7 +348,7 @@ void DramChannel::scan() {
     Cycle best = kNever;
     uint32_t best_rr = ~0u, sel = m_bank_sel;
     for (const uint32_t i : m_active) {
-        const Cycle t = std::max(local[i], bound[group[i]]);
+        const Cycle t = time_of(i);
         const uint32_t rr = i > last ? i - last - 1 : i + n - last - 1;
         if (t < best || (t == best && rr < best_rr)) {
             best = t;
@@ -363,9 +368,6 @@ void DramChannel::select() {
         m_next = kNever;
         return;
     }
-    const Cycle col = col_cmd_free(), row = row_cmd_free();
-    for (uint32_t g = 0; g < m_rbg; ++g) m_bound[g] = std::max(m_rest[g], col);
-    for (uint32_t g = m_rbg; g < 3 * m_rbg; ++g) m_bound[g] = std::max(m_rest[g], row);
     scan();
     select_transfers();
 }

@@ -203,12 +203,12 @@ private:
     // A bank's candidate issues at max(its bank-local time, its group's bound). A group is a
     // command kind (RD, ACT, PRE: Kind's order) and a (rank, bank group); its bound is what the
     // shared state allows: m_rest holds the tRRD/tFAW (ACT) and tCCD/data-bus (RD) terms,
-    // updated by the command that changes them; select() adds the command buses into m_bound.
+    // updated by the command that changes them; the scan adds the command bus of the kind.
     // m_cand_local/m_cand_group per bank are recomputed (bank_local) only after the bank's queue
-    // or state changed (kStale), so a selection costs two loads and a max per active bank.
+    // or state changed (kStale), so a selection costs a few loads and maxima per active bank.
     static constexpr uint32_t kStale = ~0u;
     uint32_t m_rbg = 0;  // ranks x bankgroups
-    std::vector<Cycle> m_rest, m_bound;
+    std::vector<Cycle> m_rest;
     std::vector<Cycle> m_cand_local;
     std::vector<uint32_t> m_cand_group;
     std::vector<uint32_t> m_stale;  // banks marked kStale since the last refresh_stale()
