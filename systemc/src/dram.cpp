@@ -115,6 +115,52 @@ DramAddress AddressMapper::map(uint64_t byte_address) const {
     return a;
 }
 
+bool BurstSet::contains(uint64_t key) const {
+    const size_t mask = m_keys.size() - 1;
+    for (size_t i = home(key); m_keys[i] != kEmpty; i = (i + 1) & mask)
+        if (m_keys[i] == key) return true;
+    return false;
+}
+
+void BurstSet::insert(uint64_t key) {
+    if (2 * (m_size + 1) > m_keys.size()) {
+        std::vector<uint64_t> old(2 * m_keys.size(), kEmpty);
+        old.swap(m_keys);
+        --m_shift;
+        m_size = 0;
+        for (const uint64_t k : old)
+            if (k != kEmpty) insert(k);
+    }
+    const size_t mask = m_keys.size() - 1;
+    size_t i = home(key);
+    while (m_keys[i] != kEmpty) i = (i + 1) & mask;
+    m_keys[i] = key;
+    ++m_size;
+}
+
+void BurstSet::erase(uint64_t key) {
+    const size_t mask = m_keys.size() - 1;
+    size_t i = home(key);
+    while (m_keys[i] != key) {
+        if (m_keys[i] == kEmpty) return;
+        i = (i + 1) & mask;
+    }
+    // Backward shift (Knuth's Algorithm R): a later key of the run moves into the hole unless
+    // its home lies cyclically in (hole, its slot], so every key stays reachable from its home.
+    for (size_t j = i;;) {
+        j = (j + 1) & mask;
+        if (m_keys[j] == kEmpty) break;
+        const size_t k = home(m_keys[j]);
+        const bool stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
+        if (!stays) {
+            m_keys[i] = m_keys[j];
+            i = j;
+        }
+    }
+    m_keys[i] = kEmpty;
+    --m_size;
+}
+
 DramChannel::DramChannel(const DramConfig& c) : m_cfg(c), m_t(c.timing) {
     m_banks.resize(size_t(c.ranks) * c.banks_per_rank());
     m_active_pos.assign(m_banks.size(), 0);
@@ -148,12 +194,12 @@ DramChannel::DramChannel(const DramConfig& c) : m_cfg(c), m_t(c.timing) {
 void DramChannel::push(const DramAddress& a, uint64_t key, uint64_t tag, Cycle arrival) {
     if (m_count == 0) catch_up_refresh(arrival);
     if (m_cfg.read_merging) {
-        if (m_pending.count(key)) {
+        if (m_pending.contains(key)) {
             m_merged.emplace(key, tag);
             ++m_stats.merged;
             return;
         }
-        m_pending.emplace(key, 1);
+        m_pending.insert(key);
     }
     const unsigned bank = (a.rank * m_cfg.bankgroups + a.bankgroup) * m_cfg.banks_per_group + a.bank;
     const Request r{tag, key, bank, a.row, arrival};

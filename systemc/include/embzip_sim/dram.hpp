@@ -110,6 +110,24 @@ private:
     uint32_t m_pcs = 1;
 };
 
+// Burst keys with a queued read (read merging): asked on every burst, so open addressing with
+// linear probing in a power-of-two table at most half full and a multiplicative hash (no
+// division by a prime as in std::unordered_set). Keys are burst indices, never ~0.
+class BurstSet {
+public:
+    BurstSet() : m_keys(16, kEmpty) {}
+    bool contains(uint64_t key) const;
+    void insert(uint64_t key);  // @pre !contains(key)
+    void erase(uint64_t key);   // absent: nothing happens
+
+private:
+    static constexpr uint64_t kEmpty = ~uint64_t(0);
+    size_t home(uint64_t key) const { return static_cast<size_t>((key * 0x9E3779B97F4A7C15ull) >> m_shift); }
+    std::vector<uint64_t> m_keys;
+    size_t m_size = 0;
+    unsigned m_shift = 60;  // 64 - log2(table size)
+};
+
 struct ChannelStats {
     uint64_t reads = 0, activates = 0, precharges = 0, refreshes = 0;
     uint64_t merged = 0;               // requests answered by another request's read
@@ -217,7 +235,7 @@ private:
     std::vector<uint8_t> m_room;     // per bank: its command queue has room (the transfer scan)
     std::vector<Request> m_txq;      // transaction queue, arrival order (at most queue_size)
     std::deque<Request> m_backlog;   // beyond the transaction queue, arrival order
-    std::unordered_map<uint64_t, uint32_t> m_pending;        // burst key -> reads queued for it
+    BurstSet m_pending;                                      // bursts with a queued read
     std::unordered_multimap<uint64_t, uint64_t> m_merged;    // burst key -> tags riding on it
     size_t m_count = 0;              // requests in the channel (backlog included), merged excluded
     Cycle m_xfer_free = 0;           // one transfer into the command queues per cycle
