@@ -170,7 +170,8 @@ DramChannel::DramChannel(const DramConfig& c) : m_cfg(c), m_t(c.timing) {
         m_bank_rbg.push_back(m_bank_rank.back() * c.bankgroups + m_bank_bg.back());
     }
     m_rbg = c.ranks * c.bankgroups;
-    m_rest.assign(3 * size_t(m_rbg), 0);  // PRE's part stays 0: only the command bus limits it
+    m_rest.assign(3 * size_t(m_rbg), 0);
+    m_ccd_l.assign(m_rbg, 0);  // PRE's part stays 0: only the command bus limits it
     m_cand_local.assign(m_banks.size(), 0);
     m_room.assign(m_banks.size(), 1);
     m_cand_group.assign(m_banks.size(), 0);  // empty banks are not scanned; a transfer marks them
@@ -291,8 +292,8 @@ void DramChannel::rd_bounds() {
             rd = std::max(rd, need > cl ? need - cl : 0);
         }
         Cycle* out = &m_rest[ri * bgs];
-        for (unsigned bg = 0; bg < bgs; ++bg)
-            out[bg] = std::max(rd, r.any_col_bg[bg] ? r.last_col_bg[bg] + m_t.tCCD_L : 0);
+        const Cycle* ccd_l = &m_ccd_l[ri * bgs];
+        for (unsigned bg = 0; bg < bgs; ++bg) out[bg] = std::max(rd, ccd_l[bg]);
     }
 }
 
@@ -568,6 +569,7 @@ bool DramChannel::issue(std::vector<uint64_t>& tags, Cycle& data_end) {
     r.last_col_bg[bg] = t;
     r.any_col_bg[bg] = 1;
     b.pre_ok = std::max(b.pre_ok, t + m_t.tRTP);
+    m_ccd_l[m_bank_rbg[m_sel]] = t + m_t.tCCD_L;
     rd_bounds();
     ++m_stats.reads;
     m_stats.data_cycles += beats;

@@ -227,6 +227,7 @@ private:
     static constexpr uint32_t kStale = ~0u;
     uint32_t m_rbg = 0;  // ranks x bankgroups
     std::vector<Cycle> m_rest;
+    std::vector<Cycle> m_ccd_l;  // per (rank, bank group): last RD + tCCD_L, 0 before any
     std::vector<Cycle> m_cand_local;
     std::vector<uint32_t> m_cand_group;
     std::vector<uint32_t> m_stale;  // banks marked kStale since the last refresh_stale()
