@@ -45,7 +45,8 @@ cases=(
     "$d --set stream.distribution=sequential --set memory.read_merging=false"
     "$d --set memory.row_hit_cap=1 --set memory.cmd_queue_size=2 --set memory.queue_size=4"
     "$d --set memory.ranks=4 --set memory.channels=2 --set memory.address_mapping=rorabgbachco"
-    "$d --set memory=$c/hbm2.json --set memory.pseudo_channels=1 --set memory.dual_command_bus=false"
+    "$d --set memory=$c/hbm2.json --set memory.pseudo_channels=1
+        --set memory.dual_command_bus=false"
     "$d --memory-only"
     "$d --memory-only --set memory=$c/hbm2.json"
     "--config $c/declared_40m.json"

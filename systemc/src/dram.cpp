@@ -344,7 +344,8 @@ void DramChannel::refresh_stale() {
 void DramChannel::consider(uint32_t i) {
     if (m_cand_group[i] == kStale) refresh_stale();
     const uint32_t g = m_cand_group[i];
-    const Cycle t = std::max({m_cand_local[i], m_rest[g], g < m_rbg ? col_cmd_free() : row_cmd_free()});
+    const Cycle bus = g < m_rbg ? col_cmd_free() : row_cmd_free();  // RD groups come first
+    const Cycle t = std::max({m_cand_local[i], m_rest[g], bus});
     // Round-robin order from the bank after the last one that issued.
     const uint32_t n = static_cast<uint32_t>(m_banks.size());
     const uint32_t rr = i > m_last_bank ? i - m_last_bank - 1 : i + n - m_last_bank - 1;

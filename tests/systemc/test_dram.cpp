@@ -317,7 +317,8 @@ TEST_CASE("BurstSet: the read-merging key set agrees with std::unordered_set", "
         }
         if (step % 997 == 0)
             for (uint64_t probe = 0; probe < 64 * 1000003; probe += 1000003)
-                for (uint64_t k = probe; k < probe + 40; ++k) REQUIRE(set.contains(k) == (want.count(k) > 0));
+                for (uint64_t k = probe; k < probe + 40; ++k)
+                    REQUIRE(set.contains(k) == (want.count(k) > 0));
     }
     for (const uint64_t k : want) REQUIRE(set.contains(k));
     for (const uint64_t k : std::vector<uint64_t>(want.begin(), want.end())) set.erase(k);

@@ -122,7 +122,9 @@ public:
 
 private:
     static constexpr uint64_t kEmpty = ~uint64_t(0);
-    size_t home(uint64_t key) const { return static_cast<size_t>((key * 0x9E3779B97F4A7C15ull) >> m_shift); }
+    size_t home(uint64_t key) const {
+        return static_cast<size_t>((key * 0x9E3779B97F4A7C15ull) >> m_shift);
+    }
     std::vector<uint64_t> m_keys;
     size_t m_size = 0;
     unsigned m_shift = 60;  // 64 - log2(table size)
