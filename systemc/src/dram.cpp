@@ -170,8 +170,8 @@ DramChannel::DramChannel(const DramConfig& c) : m_cfg(c), m_t(c.timing) {
         m_bank_rbg.push_back(m_bank_rank.back() * c.bankgroups + m_bank_bg.back());
     }
     m_rbg = c.ranks * c.bankgroups;
-    m_rest.assign(3 * size_t(m_rbg), 0);
-    m_ccd_l.assign(m_rbg, 0);  // PRE's part stays 0: only the command bus limits it
+    m_rest.assign(3 * size_t(m_rbg), 0);  // PRE's part stays 0: only the command bus limits it
+    m_ccd_l.assign(m_rbg, 0);
     m_cand_local.assign(m_banks.size(), 0);
     m_room.assign(m_banks.size(), 1);
     m_cand_group.assign(m_banks.size(), 0);  // empty banks are not scanned; a transfer marks them
