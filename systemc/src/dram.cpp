@@ -115,13 +115,66 @@ DramAddress AddressMapper::map(uint64_t byte_address) const {
     return a;
 }
 
+bool BurstSet::contains(uint64_t key) const {
+    const size_t mask = m_keys.size() - 1;
+    for (size_t i = home(key); m_keys[i] != kEmpty; i = (i + 1) & mask)
+        if (m_keys[i] == key) return true;
+    return false;
+}
+
+void BurstSet::insert(uint64_t key) {
+    if (2 * (m_size + 1) > m_keys.size()) {
+        std::vector<uint64_t> old(2 * m_keys.size(), kEmpty);
+        old.swap(m_keys);
+        --m_shift;
+        m_size = 0;
+        for (const uint64_t k : old)
+            if (k != kEmpty) insert(k);
+    }
+    const size_t mask = m_keys.size() - 1;
+    size_t i = home(key);
+    while (m_keys[i] != kEmpty) i = (i + 1) & mask;
+    m_keys[i] = key;
+    ++m_size;
+}
+
+void BurstSet::erase(uint64_t key) {
+    const size_t mask = m_keys.size() - 1;
+    size_t i = home(key);
+    while (m_keys[i] != key) {
+        if (m_keys[i] == kEmpty) return;
+        i = (i + 1) & mask;
+    }
+    // Backward shift (Knuth's Algorithm R): a later key of the run moves into the hole unless
+    // its home lies cyclically in (hole, its slot], so every key stays reachable from its home.
+    for (size_t j = i;;) {
+        j = (j + 1) & mask;
+        if (m_keys[j] == kEmpty) break;
+        const size_t k = home(m_keys[j]);
+        const bool stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
+        if (!stays) {
+            m_keys[i] = m_keys[j];
+            i = j;
+        }
+    }
+    m_keys[i] = kEmpty;
+    --m_size;
+}
+
 DramChannel::DramChannel(const DramConfig& c) : m_cfg(c), m_t(c.timing) {
     m_banks.resize(size_t(c.ranks) * c.banks_per_rank());
     m_active_pos.assign(m_banks.size(), 0);
     for (size_t i = 0; i < m_banks.size(); ++i) {
         m_bank_rank.push_back(static_cast<uint16_t>(i / c.banks_per_rank()));
         m_bank_bg.push_back(static_cast<uint16_t>(i % c.banks_per_rank() / c.banks_per_group));
+        m_bank_rbg.push_back(m_bank_rank.back() * c.bankgroups + m_bank_bg.back());
     }
+    m_rbg = c.ranks * c.bankgroups;
+    m_rest.assign(3 * size_t(m_rbg), 0);  // PRE's part stays 0: only the command bus limits it
+    m_ccd_l.assign(m_rbg, 0);
+    m_cand_local.assign(m_banks.size(), 0);
+    m_room.assign(m_banks.size(), 1);
+    m_cand_group.assign(m_banks.size(), 0);  // empty banks are not scanned; a transfer marks them
     m_ranks.resize(c.ranks);
     for (unsigned r = 0; r < c.ranks; ++r) {
         Rank& k = m_ranks[r];
@@ -142,19 +195,25 @@ DramChannel::DramChannel(const DramConfig& c) : m_cfg(c), m_t(c.timing) {
 void DramChannel::push(const DramAddress& a, uint64_t key, uint64_t tag, Cycle arrival) {
     if (m_count == 0) catch_up_refresh(arrival);
     if (m_cfg.read_merging) {
-        if (m_pending.count(key)) {
+        if (m_pending.contains(key)) {
             m_merged.emplace(key, tag);
             ++m_stats.merged;
             return;
         }
-        m_pending.emplace(key, 1);
+        m_pending.insert(key);
     }
     const unsigned bank = (a.rank * m_cfg.bankgroups + a.bankgroup) * m_cfg.banks_per_group + a.bank;
     const Request r{tag, key, bank, a.row, arrival};
-    if (m_txq.size() < m_cfg.queue_size && m_backlog.empty()) m_txq.push_back(r);
-    else m_backlog.push_back(r);
+    // Only a new transaction in the transaction queue can change the selection (it may move
+    // to its bank before the next command); one in the backlog waits for a transfer.
+    if (m_count == 0) m_dirty = true;
+    if (m_txq.size() < m_cfg.queue_size && m_backlog.empty()) {
+        m_txq.push_back(r);
+        m_txq_dirty = true;
+    } else {
+        m_backlog.push_back(r);
+    }
     ++m_count;
-    m_dirty = true;
 }
 
 void DramChannel::catch_up_refresh(Cycle now) {
@@ -195,6 +254,7 @@ void DramChannel::refresh_rank(unsigned r, Cycle due) {
         Bank& b = m_banks[i];
         if (b.open) ++m_stats.precharges;
         set_open(i, false, pre);
+        mark_stale(i);
         b.hits = 0;
         b.row_reads = 0;
         b.act_ok = ref + m_t.tRFC;
@@ -204,109 +264,189 @@ void DramChannel::refresh_rank(unsigned r, Cycle due) {
     m_dirty = true;
 }
 
-Cycle DramChannel::act_earliest(unsigned i) const {
-    const Bank& b = m_banks[i];
-    const Rank& r = m_ranks[rank_of(i)];
-    const unsigned bg = bg_of(i);
-    Cycle t = std::max(b.act_ok, row_cmd_free());
-    if (r.any_act) t = std::max(t, r.last_act + m_t.tRRD_S);
-    if (r.any_act_bg[bg]) t = std::max(t, r.last_act_bg[bg] + m_t.tRRD_L);
-    if (r.faw_n == 4) t = std::max(t, r.faw[r.faw_i] + m_t.tFAW);
-    return t;
-}
-
-Cycle DramChannel::rd_earliest(unsigned i) const {
-    const Bank& b = m_banks[i];
-    const unsigned rank = rank_of(i);
-    const Rank& r = m_ranks[rank];
-    const unsigned bg = bg_of(i);
-    Cycle t = std::max(b.rd_ok, col_cmd_free());
-    if (r.any_col) t = std::max(t, r.last_col + m_t.tCCD_S);
-    if (r.any_col_bg[bg]) t = std::max(t, r.last_col_bg[bg] + m_t.tCCD_L);
-    if (m_bus_used) {
-        // Data occupies [t + CL, t + CL + BL/2); a rank switch adds tRTRS of bus turnaround.
-        const Cycle need = m_bus_free + (m_bus_rank != rank ? m_t.tRTRS : 0);
-        if (t + m_t.CL < need) t = need - m_t.CL;
+void DramChannel::act_bounds(unsigned ri) {
+    // tRRD_S/L and tFAW change only when this rank activates.
+    const Rank& r = m_ranks[ri];
+    Cycle act = 0;
+    if (r.any_act) act = r.last_act + m_t.tRRD_S;
+    if (r.faw_n == 4) act = std::max(act, r.faw[r.faw_i] + m_t.tFAW);
+    const unsigned bgs = m_cfg.bankgroups;
+    for (unsigned bg = 0; bg < bgs; ++bg) {
+        Cycle a = act;
+        if (r.any_act_bg[bg]) a = std::max(a, r.last_act_bg[bg] + m_t.tRRD_L);
+        m_rest[m_rbg + ri * bgs + bg] = a;
     }
-    return t;
 }
 
-Cycle DramChannel::bank_candidate(unsigned i, Kind& kind, size_t& pos) const {
-    const Bank& b = m_banks[i];
+void DramChannel::rd_bounds() {
+    // tCCD_S/L change only when a rank reads; the data bus (tRTRS on a rank switch) affects
+    // every rank, so a read updates them all.
+    const unsigned bgs = m_cfg.bankgroups;
+    const Cycle cl = m_t.CL;
+    for (unsigned ri = 0; ri < m_ranks.size(); ++ri) {
+        const Rank& r = m_ranks[ri];
+        Cycle rd = r.any_col ? r.last_col + m_t.tCCD_S : 0;
+        if (m_bus_used) {
+            // Data occupies [t + CL, t + CL + BL/2); a rank switch adds tRTRS of bus turnaround.
+            const Cycle need = m_bus_free + (m_bus_rank != ri ? m_t.tRTRS : 0);
+            rd = std::max(rd, need > cl ? need - cl : 0);
+        }
+        Cycle* out = &m_rest[ri * bgs];
+        const Cycle* ccd_l = &m_ccd_l[ri * bgs];
+        for (unsigned bg = 0; bg < bgs; ++bg) out[bg] = std::max(rd, ccd_l[bg]);
+    }
+}
+
+void DramChannel::bank_local(unsigned i) {
+    Bank& b = m_banks[i];
     const std::vector<Request>& q = b.queue;
-    pos = 0;
+    b.pos = 0;
     if (!b.open) {
-        kind = Kind::Activate;
-        return std::max(act_earliest(i), q.front().at);
+        b.kind = Kind::Activate;
+        m_cand_local[i] = std::max(b.act_ok, q.front().at);
+        m_cand_group[i] = m_rbg + m_bank_rbg[i];
+        return;
     }
-    Cycle t_hit = kNever, t_pre = kNever;
-    size_t hit = 0;
     // The oldest request misses: younger hits pass it until the row has served row_hit_cap
     // reads; from then on only its PRE may go (no starvation past the cap; DRAMsim3 keeps
-    // serving hits until the PRE's own timing is met).
+    // serving hits until the PRE's own timing is met). A hit and a PRE are never both
+    // candidates, so the kind does not depend on the shared timing state.
     const bool head_miss = q.front().row != b.row;
     const bool capped = head_miss && b.row_reads >= m_cfg.row_hit_cap;
     if (b.hits > 0 && !capped) {
+        uint32_t hit = 0;
         while (q[hit].row != b.row) ++hit;
-        t_hit = std::max(rd_earliest(i), q[hit].at);
+        b.kind = Kind::Read;
+        b.pos = hit;
+        m_cand_local[i] = std::max(b.rd_ok, q[hit].at);
+        m_cand_group[i] = m_bank_rbg[i];
+        return;
     }
-    if (head_miss && (b.hits == 0 || capped)) t_pre = std::max({b.pre_ok, row_cmd_free(), q.front().at});
-    if (t_pre <= t_hit) {  // ties: the older request first (DRAMsim3 scans in order)
-        kind = Kind::Precharge;
-        return t_pre;
+    b.kind = Kind::Precharge;
+    m_cand_local[i] = head_miss ? std::max(b.pre_ok, q.front().at) : kNever;
+    m_cand_group[i] = 2 * m_rbg + m_bank_rbg[i];
+}
+
+void DramChannel::mark_stale(unsigned bank) {
+    if (m_cand_group[bank] == kStale) return;
+    m_cand_group[bank] = kStale;
+    m_stale.push_back(bank);
+}
+
+void DramChannel::refresh_stale() {
+    for (const uint32_t i : m_stale) {
+        if (!m_banks[i].queue.empty()) bank_local(i);
+        else m_cand_group[i] = 0;  // not scanned while empty; the next transfer marks it again
     }
-    kind = Kind::Read;
-    pos = hit;
-    return t_hit;
+    m_stale.clear();
+}
+
+void DramChannel::consider(uint32_t i) {
+    if (m_cand_group[i] == kStale) refresh_stale();
+    const uint32_t g = m_cand_group[i];
+    const Cycle bus = g < m_rbg ? col_cmd_free() : row_cmd_free();  // RD groups come first
+    const Cycle t = std::max({m_cand_local[i], m_rest[g], bus});
+    // Round-robin order from the bank after the last one that issued.
+    const uint32_t n = static_cast<uint32_t>(m_banks.size());
+    const uint32_t rr = i > m_last_bank ? i - m_last_bank - 1 : i + n - m_last_bank - 1;
+    if (t < m_bank_next || (t == m_bank_next && rr < m_best_rr)) {
+        m_bank_next = t;
+        m_best_rr = rr;
+        m_bank_sel = i;
+    }
+}
+
+void DramChannel::scan() {
+    // The hot loop of the model: every active bank after every command. The best is the
+    // smallest (time, round-robin rank) pair; packed into one integer (time above 16 bits of
+    // rank) it is a branch-free minimum. A time that does not fit (>= 2^48 cycles, kNever)
+    // takes the exact pairwise loop instead.
+    refresh_stale();
+    const uint32_t n = static_cast<uint32_t>(m_banks.size()), last = m_last_bank;
+    const Cycle* local = m_cand_local.data();
+    const uint32_t* group = m_cand_group.data();
+    const Cycle* rest = m_rest.data();
+    // A group's bound: its shared timing terms and its command bus (RD groups first).
+    const uint32_t rbg = m_rbg;
+    const Cycle col = col_cmd_free(), row = row_cmd_free();
+    auto time_of = [&](uint32_t i) {
+        const uint32_t g = group[i];
+        return std::max({local[i], rest[g], g < rbg ? col : row});
+    };
+    constexpr unsigned kRrBits = 16;
+    constexpr Cycle kTimeMax = (Cycle(1) << (64 - kRrBits)) - 1;
+    if (n <= (1u << kRrBits) && !m_active.empty()) {
+        uint64_t best_key = ~uint64_t(0);
+        for (const uint32_t i : m_active) {
+            const Cycle t = std::min(time_of(i), kTimeMax);
+            uint32_t rr = i + n - last - 1;  // round-robin order from the bank after the last
+            if (rr >= n) rr -= n;
+            best_key = std::min(best_key, (t << kRrBits) | rr);
+        }
+        const Cycle t = best_key >> kRrBits;
+        if (t < kTimeMax) {
+            const uint32_t rr = static_cast<uint32_t>(best_key & ((1u << kRrBits) - 1));
+            const uint32_t i = rr + last + 1;
+            m_bank_next = t;
+            m_best_rr = rr;
+            m_bank_sel = i >= n ? i - n : i;
+            return;
+        }
+    }
+    Cycle best = kNever;
+    uint32_t best_rr = ~0u, sel = m_bank_sel;
+    for (const uint32_t i : m_active) {
+        const Cycle t = time_of(i);
+        const uint32_t rr = i > last ? i - last - 1 : i + n - last - 1;
+        if (t < best || (t == best && rr < best_rr)) {
+            best = t;
+            best_rr = rr;
+            sel = i;
+        }
+    }
+    m_bank_next = best;
+    m_best_rr = best_rr;
+    m_bank_sel = sel;
 }
 
 void DramChannel::select() {
     m_dirty = false;
+    m_txq_dirty = false;
     if (m_count == 0) {
         m_next = kNever;
         return;
     }
-    const uint32_t nbanks = static_cast<uint32_t>(m_banks.size());
-    uint32_t best_rr = ~0u;
-    auto consider = [&](uint32_t i) {
-        Kind kind;
-        size_t pos;
-        const Cycle t = bank_candidate(i, kind, pos);
-        // Round-robin order from the bank after the last one that issued.
-        const uint32_t rr = i > m_last_bank ? i - m_last_bank - 1 : i + nbanks - m_last_bank - 1;
-        if (t < m_next || (t == m_next && rr < best_rr)) {
-            m_next = t;
-            best_rr = rr;
-            m_kind = kind;
-            m_sel = i;
-            m_sel_pos = pos;
-        }
-    };
-    auto scan = [&] {
-        m_next = kNever;
-        best_rr = ~0u;
-        for (const uint32_t i : m_active) consider(i);
-    };
     scan();
+    select_transfers();
+}
+
+void DramChannel::select_transfers() {
     // One transaction a cycle moves to its bank's command queue: of those present, the first in
     // order whose bank queue has room. In a cycle, commands issue before the move (DRAMsim3's
     // ClockTick order), so moves before the next command are done here at once: they depend
     // only on queue room, which only a read frees, and later arrivals queue behind.
-    for (;;) {
+    // push() reruns only this part (with the banks' selection as it was before the refresh
+    // check below): a new transaction changes no bank until it moves.
+    m_txq_dirty = false;
+    while (m_xfer_free < m_bank_next) {  // else no move can come before the next command
         size_t j = m_txq.size();
         for (size_t k = 0; k < m_txq.size(); ++k)
-            if (m_banks[m_txq[k].bank].queue.size() < m_cfg.cmd_queue_size &&
+            if (m_room[m_txq[k].bank] &&
                 (j == m_txq.size() || m_txq[k].at < m_txq[j].at))
                 j = k;
         if (j == m_txq.size()) break;
         const Cycle tx = std::max(m_xfer_free, m_txq[j].at);
-        if (tx >= m_next) break;
+        if (tx >= m_bank_next) break;
         const uint32_t bank = m_txq[j].bank;
         transfer(j, tx);
         // A new request may change its bank's candidate (a hit stops the PRE of a miss).
-        if (m_next != kNever && bank == m_sel) scan();
+        if (m_bank_next != kNever && bank == m_bank_sel) scan();
         else consider(bank);
     }
+    m_next = m_bank_next;
+    m_sel = m_bank_sel;
+    m_kind = m_banks[m_sel].kind;
+    m_sel_pos = m_banks[m_sel].pos;
     for (unsigned r = 0; r < m_ranks.size(); ++r)
         if (m_ranks[r].refresh_due <= m_next) {
             m_next = m_ranks[r].refresh_due;
@@ -317,6 +457,7 @@ void DramChannel::select() {
 
 Cycle DramChannel::next_cycle() {
     if (m_dirty) select();
+    else if (m_txq_dirty) select_transfers();
     return m_next;
 }
 
@@ -329,11 +470,13 @@ void DramChannel::transfer(size_t j, Cycle t) {
     const Request r = m_txq[j];
     m_txq.erase(m_txq.begin() + static_cast<std::ptrdiff_t>(j));
     Bank& b = m_banks[r.bank];
+    mark_stale(r.bank);
     if (b.queue.empty()) {
         m_active_pos[r.bank] = static_cast<uint32_t>(m_active.size());
         m_active.push_back(r.bank);
     }
     b.queue.push_back(r);
+    m_room[r.bank] = b.queue.size() < m_cfg.cmd_queue_size;
     b.queue.back().at = t + 1;  // the command queue is looked at from the next cycle
     if (b.open && b.row == r.row) ++b.hits;
     m_xfer_free = t + 1;
@@ -347,6 +490,7 @@ void DramChannel::transfer(size_t j, Cycle t) {
 
 bool DramChannel::issue(std::vector<uint64_t>& tags, Cycle& data_end) {
     if (m_dirty) select();
+    else if (m_txq_dirty) select_transfers();
     if (m_next == kNever) return false;
     const Cycle t = m_next;
     m_dirty = true;
@@ -358,6 +502,7 @@ bool DramChannel::issue(std::vector<uint64_t>& tags, Cycle& data_end) {
     Rank& r = m_ranks[rank_of(m_sel)];
     const unsigned bg = bg_of(m_sel);
     m_last_bank = m_sel;
+    mark_stale(m_sel);
     if (m_kind == Kind::Activate) {
         use_cmd_bus(false, t);
         set_open(m_sel, true, t);
@@ -378,6 +523,7 @@ bool DramChannel::issue(std::vector<uint64_t>& tags, Cycle& data_end) {
         r.faw_n = std::min(4u, r.faw_n + 1);
         ++m_stats.activates;
         m_stats.bank_cycles[m_sel] += m_t.tRCD;
+        act_bounds(rank_of(m_sel));
         return false;
     }
     if (m_kind == Kind::Precharge) {
@@ -394,6 +540,7 @@ bool DramChannel::issue(std::vector<uint64_t>& tags, Cycle& data_end) {
     use_cmd_bus(true, t);
     const Request req = b.queue[m_sel_pos];
     b.queue.erase(b.queue.begin() + static_cast<std::ptrdiff_t>(m_sel_pos));
+    m_room[m_sel] = 1;
     if (b.queue.empty()) {
         const uint32_t moved = m_active.back();
         m_active[m_active_pos[m_sel]] = moved;
@@ -407,9 +554,11 @@ bool DramChannel::issue(std::vector<uint64_t>& tags, Cycle& data_end) {
     tags.push_back(req.tag);
     if (m_cfg.read_merging) {
         m_pending.erase(req.key);
-        const auto range = m_merged.equal_range(req.key);
-        for (auto it = range.first; it != range.second; ++it) tags.push_back(it->second);
-        m_merged.erase(range.first, range.second);
+        if (!m_merged.empty()) {  // mostly empty: skip the second hash lookup per read
+            const auto range = m_merged.equal_range(req.key);
+            for (auto it = range.first; it != range.second; ++it) tags.push_back(it->second);
+            m_merged.erase(range.first, range.second);
+        }
     }
     const unsigned beats = m_cfg.burst_length / 2;
     data_end = t + m_t.CL + beats;
@@ -421,6 +570,8 @@ bool DramChannel::issue(std::vector<uint64_t>& tags, Cycle& data_end) {
     r.last_col_bg[bg] = t;
     r.any_col_bg[bg] = 1;
     b.pre_ok = std::max(b.pre_ok, t + m_t.tRTP);
+    m_ccd_l[m_bank_rbg[m_sel]] = t + m_t.tCCD_L;
+    rd_bounds();
     ++m_stats.reads;
     m_stats.data_cycles += beats;
     m_stats.bank_cycles[m_sel] += beats;

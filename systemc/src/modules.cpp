@@ -13,7 +13,7 @@ Ps now_ps() { return sc_core::sc_time_stamp().value(); }
 sc_time delay_to(Ps at) {
     const Ps now = now_ps();
     if (at < now) SC_REPORT_FATAL("embzip-sim", "an event was scheduled in the past");
-    return sc_time(static_cast<double>(at - now), SC_PS);
+    return sc_time::from_value(at - now);  // ps: the default resolution, as now_ps() assumes
 }
 }  // namespace
 

@@ -2,6 +2,7 @@
 // DRAM timing against known numbers (DDR4-3200 and HBM2 presets).
 #include <catch2/catch.hpp>
 #include <random>
+#include <unordered_set>
 
 #include "embzip_sim/dram.hpp"
 #include "embzip_sim/energy.hpp"
@@ -295,4 +296,31 @@ TEST_CASE("HBM2 pseudo-channels: addressing and bandwidth", "[systemc][dram]") {
     INFO("bandwidth " << bw / 1e9 << " GB/s");
     CHECK(bw >= 0.85 * 256e9);
     CHECK(bw <= 256e9);
+}
+
+TEST_CASE("BurstSet: the read-merging key set agrees with std::unordered_set", "[systemc][dram]") {
+    // Clustered keys (as bursts of neighbouring rows are) so probe runs form, wrap around the
+    // table and are shifted back on erase; the set grows past several rehashes and shrinks.
+    std::mt19937_64 rng(7);
+    BurstSet set;
+    std::unordered_set<uint64_t> want;
+    for (int step = 0; step < 200000; ++step) {
+        const uint64_t key = (rng() % 64) * 1000003 + rng() % (step < 100000 ? 3000 : 300);
+        if (rng() % 3 != 0) {
+            if (!want.count(key)) {
+                set.insert(key);
+                want.insert(key);
+            }
+        } else {
+            set.erase(key);
+            want.erase(key);
+        }
+        if (step % 997 == 0)
+            for (uint64_t probe = 0; probe < 64 * 1000003; probe += 1000003)
+                for (uint64_t k = probe; k < probe + 40; ++k)
+                    REQUIRE(set.contains(k) == (want.count(k) > 0));
+    }
+    for (const uint64_t k : want) REQUIRE(set.contains(k));
+    for (const uint64_t k : std::vector<uint64_t>(want.begin(), want.end())) set.erase(k);
+    for (uint64_t k = 0; k < 3000; ++k) REQUIRE_FALSE(set.contains(k));
 }

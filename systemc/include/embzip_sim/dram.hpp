@@ -110,6 +110,26 @@ private:
     uint32_t m_pcs = 1;
 };
 
+// Burst keys with a queued read (read merging): asked on every burst, so open addressing with
+// linear probing in a power-of-two table at most half full and a multiplicative hash (no
+// division by a prime as in std::unordered_set). Keys are burst indices, never ~0.
+class BurstSet {
+public:
+    BurstSet() : m_keys(16, kEmpty) {}
+    bool contains(uint64_t key) const;
+    void insert(uint64_t key);  // @pre !contains(key)
+    void erase(uint64_t key);   // absent: nothing happens
+
+private:
+    static constexpr uint64_t kEmpty = ~uint64_t(0);
+    size_t home(uint64_t key) const {
+        return static_cast<size_t>((key * 0x9E3779B97F4A7C15ull) >> m_shift);
+    }
+    std::vector<uint64_t> m_keys;
+    size_t m_size = 0;
+    unsigned m_shift = 60;  // 64 - log2(table size)
+};
+
 struct ChannelStats {
     uint64_t reads = 0, activates = 0, precharges = 0, refreshes = 0;
     uint64_t merged = 0;               // requests answered by another request's read
@@ -159,6 +179,9 @@ private:
         uint32_t hits = 0;       // queued commands for the open row
         uint32_t row_reads = 0;  // reads since the row was opened (DRAMsim3's row-hit count)
         std::vector<Request> queue;
+        // The candidate's kind and queue position (bank_local), valid while m_cand_group says so.
+        Kind kind = Kind::Read;
+        uint32_t pos = 0;
     };
     struct Rank {
         Cycle last_act = 0, last_col = 0;
@@ -172,10 +195,15 @@ private:
         Cycle state_since = 0;  // background accounting: cycle of the last open/closed change
     };
     void select();
-    Cycle bank_candidate(unsigned bank, Kind& kind, size_t& pos) const;
+    void select_transfers();
+    void scan();
+    void consider(uint32_t bank);
+    void mark_stale(unsigned bank);
+    void refresh_stale();
+    void bank_local(unsigned bank);
+    void act_bounds(unsigned rank);
+    void rd_bounds();
     void transfer(size_t index, Cycle t);
-    Cycle act_earliest(unsigned bank) const;
-    Cycle rd_earliest(unsigned bank) const;
     Cycle row_cmd_free() const { return m_row_cmd_free; }
     Cycle col_cmd_free() const { return m_cfg.dual_command_bus ? m_col_cmd_free : m_row_cmd_free; }
     void use_cmd_bus(bool column, Cycle t);
@@ -191,11 +219,26 @@ private:
     std::vector<Bank> m_banks;
     std::vector<Rank> m_ranks;
     std::vector<uint16_t> m_bank_rank, m_bank_bg;
+    std::vector<uint32_t> m_bank_rbg;  // rank x bankgroups + bank group
+    // A bank's candidate issues at max(its bank-local time, its group's bound). A group is a
+    // command kind (RD, ACT, PRE: Kind's order) and a (rank, bank group); its bound is what the
+    // shared state allows: m_rest holds the tRRD/tFAW (ACT) and tCCD/data-bus (RD) terms,
+    // updated by the command that changes them; the scan adds the command bus of the kind.
+    // m_cand_local/m_cand_group per bank are recomputed (bank_local) only after the bank's queue
+    // or state changed (kStale), so a selection costs a few loads and maxima per active bank.
+    static constexpr uint32_t kStale = ~0u;
+    uint32_t m_rbg = 0;  // ranks x bankgroups
+    std::vector<Cycle> m_rest;
+    std::vector<Cycle> m_ccd_l;  // per (rank, bank group): last RD + tCCD_L, 0 before any
+    std::vector<Cycle> m_cand_local;
+    std::vector<uint32_t> m_cand_group;
+    std::vector<uint32_t> m_stale;  // banks marked kStale since the last refresh_stale()
     std::vector<uint32_t> m_active;  // banks with queued commands: select() looks at these only
     std::vector<uint32_t> m_active_pos;
+    std::vector<uint8_t> m_room;     // per bank: its command queue has room (the transfer scan)
     std::vector<Request> m_txq;      // transaction queue, arrival order (at most queue_size)
     std::deque<Request> m_backlog;   // beyond the transaction queue, arrival order
-    std::unordered_map<uint64_t, uint32_t> m_pending;        // burst key -> reads queued for it
+    BurstSet m_pending;                                      // bursts with a queued read
     std::unordered_multimap<uint64_t, uint64_t> m_merged;    // burst key -> tags riding on it
     size_t m_count = 0;              // requests in the channel (backlog included), merged excluded
     Cycle m_xfer_free = 0;           // one transfer into the command queues per cycle
@@ -204,8 +247,11 @@ private:
     unsigned m_bus_rank = 0;
     bool m_bus_used = false;
     uint32_t m_last_bank = 0;        // round-robin origin
-    // Cached selection.
-    bool m_dirty = true;
+    // Cached selection: m_bank_* is the best bank command (before refresh is considered);
+    // m_dirty asks for a full select(), m_txq_dirty for the transfers only (after a push).
+    bool m_dirty = true, m_txq_dirty = false;
+    Cycle m_bank_next = kNever;
+    uint32_t m_bank_sel = 0, m_best_rr = ~0u;
     Cycle m_next = kNever;
     Kind m_kind = Kind::Read;
     unsigned m_sel = 0;  // bank, or rank for refresh
