@@ -238,6 +238,7 @@ DecoderConfig geometry(const Context& c, const ojson& s, const nlohmann::json& t
                                                              : g.symbols_per_cycle;
     if (s.contains("decoder.lut_bits")) g.lut_bits = s["decoder.lut_bits"].get<unsigned>();
     if (s.contains("decoder.bus_bits")) g.bus_bits = s["decoder.bus_bits"].get<unsigned>();
+    if (s.contains("decoder.overlap")) g.overlap = s["decoder.overlap"].get<bool>();
     return g;
 }
 
@@ -264,6 +265,9 @@ StepResult hardware_step(Context& c, const ojson& s, const StepResult& enc, cons
                                          std::to_string(g.bus_bits)};
     if (s.contains("rtl.stats_rows"))
         rtl_args.insert(rtl_args.end(), {"--stats-rows", s["rtl.stats_rows"].dump()});
+    // The design the simulator's lanes are timed as: with overlap, the RTL has the load buffer.
+    if (g.overlap) rtl_args.push_back("--overlap");
+    if (s.value("rtl.speculative", false)) rtl_args.push_back("--speculative");
     const std::string script = flow == "asic" ? c.tools.asic_sh : c.tools.synth_sh;
     // The flows' interfaces: synth.sh RTL OUT.json; asic.sh RTL [--clock-mhz F] [--route] --out
     // OUT.json (its target clock only sets the SDC's period: slack, not fmax).
@@ -315,7 +319,8 @@ StepResult hardware_step(Context& c, const ojson& s, const StepResult& enc, cons
                 for (auto it = manifest[sec].begin(); it != manifest[sec].end(); ++it)
                     if (it.value().is_number())
                         f[std::string("hw.rtl.") + sec + "." + it.key()] = it.value();
-        for (const char* k : {"store_bits", "window_bits", "lut_entries", "max_code_len"})
+        for (const char* k :
+             {"store_bits", "window_bits", "lut_entries", "max_code_len", "overlap", "speculative"})
             if (manifest["parameters"].contains(k))
                 f[std::string("hw.rtl.") + k] = manifest["parameters"][k];
         if (manifest.contains("table"))

@@ -143,12 +143,12 @@ void check_value(const std::string& key, const ojson& v) {
             want_number(key, v, 1e-3, 1e6, false);
         } else if (k == "stats_rows") {
             want_int(key, v, 1, int64_t(1) << 40);
-        } else if (k == "clock_from_flow" || k == "route") {
+        } else if (k == "clock_from_flow" || k == "route" || k == "speculative") {
             if (!v.is_boolean()) fail(key, "expected true or false, got " + show(v));
         } else {
             fail(key,
                  "unknown RTL key (rtl.* keys: flow, clock_mhz, route, stats_rows, "
-                 "clock_from_flow)");
+                 "clock_from_flow, speculative)");
         }
     }
 }
@@ -418,7 +418,8 @@ Spec parse_spec(const ojson& doc, const std::string& path, const std::string& di
         if (key_kind(k) == KeyKind::Encode) spec.encode = true;
         // The decoder geometry also drives embzip-rtl, so it is allowed without a simulation.
         const bool geometry = k == "decoder.arch" || k == "decoder.symbols_per_cycle" ||
-                              k == "decoder.lut_bits" || k == "decoder.bus_bits";
+                              k == "decoder.lut_bits" || k == "decoder.bus_bits" ||
+                              k == "decoder.overlap";
         if (key_kind(k) == KeyKind::Sim && !spec.simulate && !geometry)
             fail(k, "a simulator key needs a \"base\" simulator config");
     }
@@ -495,6 +496,23 @@ Spec parse_spec(const ojson& doc, const std::string& path, const std::string& di
             } catch (const Error& e) {
                 const std::string label = point_label(p.settings, spec.axis_keys);
                 throw InputError(std::string(e.what()) + " (point " + std::to_string(p.index) +
+                                 (label.empty() ? "" : ": " + label) + ")");
+            }
+        }
+    } else {
+        // No simulation: the decoder geometry keys still drive embzip-rtl. The simulator's
+        // decoder section reader checks their types and ranges.
+        for (const Point& p : spec.points) {
+            nlohmann::json tree = {{"decoder", nlohmann::json::object()}};
+            try {
+                for (auto it = p.settings.begin(); it != p.settings.end(); ++it)
+                    if (key_kind(it.key()) == KeyKind::Sim)
+                        sim::apply_override(tree, set_assignment(it.key(), it.value()));
+                (void)tree["decoder"].get<sim::DecoderSpec>();
+            } catch (const Error& e) {
+                // The section reader names keys within the section.
+                const std::string label = point_label(p.settings, spec.axis_keys);
+                throw InputError("decoder." + std::string(e.what()) + " (point " + std::to_string(p.index) +
                                  (label.empty() ? "" : ": " + label) + ")");
             }
         }

@@ -328,6 +328,34 @@ TEST_CASE("runner: an encode-only method sweep reproduces embzip report", "[swee
     }
 }
 
+TEST_CASE("runner: decoder.overlap and rtl.speculative reach the generated decoder", "[sweep][e2e]") {
+    // yosys (synth.sh) on nibble4 codes: overlap adds the load buffer's flip-flops; the
+    // speculative chain keeps the flip-flops and the cycle contract but not the netlist.
+    const std::string out = std::string(SWEEP_TEST_OUT) + "/overlap";
+    fs::remove_all(out);
+    const Spec spec = parse(R"J({"fixed": {"encode.table": "../../data/glove100_int8_50k.npy",
+                  "encode.method": "nibble4", "rtl.flow": "synth", "arch": "chain", "S": 2, "B": 12},
+        "axes": {"decoder.overlap": [false, true], "rtl.speculative": [false, true]}})J");
+    RunOptions o;
+    o.out_dir = out;
+    o.progress = false;
+    const RunSummary r = run_sweep(spec, test_tools(), o);
+    REQUIRE(r.failed == 0);
+    const auto rows = read_jsonl(out + "/results.jsonl");
+    REQUIRE(rows.size() == 4);
+    for (const auto& row : rows) {
+        INFO(row.dump());
+        CHECK(row["figures"]["hw.rtl.overlap"] == row["inputs"]["decoder.overlap"]);
+        CHECK(row["figures"]["hw.rtl.speculative"] == row["inputs"]["rtl.speculative"]);
+    }
+    auto ffs = [&](size_t i) { return rows[i]["figures"]["hw.flip_flops"].get<int>(); };
+    CHECK(ffs(2) > ffs(0));  // overlap: a second row buffer
+    CHECK(rows[1]["figures"]["hw.cells"] != rows[0]["figures"]["hw.cells"]);  // speculative
+    CHECK_THAT(error_of(R"J({"fixed": {"encode.table": "../../data/glove100_int8_50k.npy",
+                  "encode.method": "nibble4", "rtl.flow": "synth", "decoder.overlap": "yes"}})J"),
+               Catch::Contains("decoder.overlap"));
+}
+
 TEST_CASE("runner: the ASIC flow's area and fmax per point, and the decoder clock from it",
           "[sweep][asic]") {
     // scripts/asic.sh (qflow synthesis to OSU 0.18 um cells, vesta, OpenSTA) on the default
