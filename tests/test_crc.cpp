@@ -4,9 +4,9 @@
 #include <catch2/catch.hpp>
 #include <cstring>
 
+#include "default_table.hpp"
 #include "embzip/file_util.hpp"
 #include "embzip/layout.hpp"
-#include "default_table.hpp"
 
 using namespace embzip;
 

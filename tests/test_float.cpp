@@ -203,7 +203,8 @@ TEST_CASE("malformed safetensors files give clear errors", "[encoder]") {
 
 TEST_CASE("a corrupt fp16 exponent symbol is an error, never a flipped sign", "[encoder]") {
     // tests/data/corrupt_fp16_exponent: valid checksums, row 1 codes exponent symbol 40 (> 31).
-    const CodedTable t = read_ezt(std::string(EMBZIP_TEST_DATA) + "/corrupt_fp16_exponent/table.ezt");
+    const CodedTable t =
+        read_ezt(std::string(EMBZIP_TEST_DATA) + "/corrupt_fp16_exponent/table.ezt");
     REQUIRE(t.is_float());
     CHECK(std::string(t.element_name()) == "fp16");
     const RowDecoder d(t);
@@ -213,7 +214,8 @@ TEST_CASE("a corrupt fp16 exponent symbol is an error, never a flipped sign", "[
     CHECK_THROWS_WITH(decode_float_table(t), Catch::Contains("row 1: exponent symbol"));
 }
 
-TEST_CASE("a tensor name with an .npy, and a negative safetensors dimension are rejected", "[encoder]") {
+TEST_CASE("a tensor name with an .npy, and a negative safetensors dimension are rejected",
+          "[encoder]") {
     LoadOptions o;
     o.path = std::string(EMBZIP_TEST_DATA) + "/small_f32.npy";
     o.quantize = QuantizeMode::Symmetric;

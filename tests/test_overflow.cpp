@@ -50,8 +50,8 @@ TEST_CASE("a corrupt overflow index is an error status, not a crash", "[encoder]
             const uint64_t p = 5 * coded.pitch_bits + 1 + b;  // after the flag, MSB first
             const uint8_t mask = uint8_t(0x80 >> (p & 7));
             const bool one = (k >> (coded.index_bits - 1 - b)) & 1;
-            coded.payload[p >> 3] = uint8_t(one ? coded.payload[p >> 3] | mask
-                                                : coded.payload[p >> 3] & ~mask);
+            coded.payload[p >> 3] =
+                uint8_t(one ? coded.payload[p >> 3] | mask : coded.payload[p >> 3] & ~mask);
         }
     };
     const RowDecoder d(borrow(coded));  // not a copy: it sees the index edits below

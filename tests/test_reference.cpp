@@ -3,9 +3,9 @@
 // from the issue: the paper's limits and the seed implementation's balanced tree.
 #include <catch2/catch.hpp>
 
+#include "default_table.hpp"
 #include "embzip/methods.hpp"
 #include "embzip/table_io.hpp"
-#include "default_table.hpp"
 
 using namespace embzip;
 using embzip::test::default_table;

@@ -138,7 +138,8 @@ TEST_CASE("float tables quantize by the documented rules", "[encoder]") {
     std::remove(path.c_str());
 }
 
-TEST_CASE(".npy dtypes that are not numbers, or whose size digits run on, are rejected", "[encoder]") {
+TEST_CASE(".npy dtypes that are not numbers, or whose size digits run on, are rejected",
+          "[encoder]") {
     // <U1 is a 4-byte unicode character: "unsupported", not a size mismatch.
     CHECK_THROWS_WITH(read_npy(std::string(EMBZIP_TEST_DATA) + "/unicode_U1.npy"),
                       Catch::Contains("unsupported .npy dtype '<U1'"));

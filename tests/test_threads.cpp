@@ -49,16 +49,15 @@ TEST_CASE("code searches give identical results for 1, 2 and 3 threads", "[encod
         o.threads = 1;
         const CodeResult one = run_method(c.method, t, o);
         for (const unsigned threads : {2u, 3u}) {
-            INFO(method_name(c.method) << " books " << c.books << " overflow " << c.overflow
-                                       << " threads " << threads);
+            INFO(method_name(c.method)
+                 << " books " << c.books << " overflow " << c.overflow << " threads " << threads);
             o.threads = threads;
             check_same(one, run_method(c.method, t, o));
         }
     }
 }
 
-TEST_CASE("wide rows (counts above 255) give identical results for 1 and 3 threads",
-          "[encoder]") {
+TEST_CASE("wide rows (counts above 255) give identical results for 1 and 3 threads", "[encoder]") {
     // 600 bytes a row of few distinct values: byte counts do not fit the packed rows' bytes.
     Table t = test::random_table(300, 600, 1.5, 3);
     MethodOptions o;
@@ -90,6 +89,5 @@ TEST_CASE("report shares histograms without changing any method's result", "[enc
 TEST_CASE("a thread count above the limit is an input error", "[encoder]") {
     MethodOptions o;
     o.threads = MethodOptions::kMaxThreads + 1;
-    CHECK_THROWS_AS(run_method(Method::Huffman8, test::random_table(10, 4, 3.0, 1), o),
-                    InputError);
+    CHECK_THROWS_AS(run_method(Method::Huffman8, test::random_table(10, 4, 3.0, 1), o), InputError);
 }

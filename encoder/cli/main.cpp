@@ -128,8 +128,8 @@ MethodOptions method_options(const po::variables_map& vm) {
     o.eta = vm["eta"].as<double>();
     o.books = vm["books"].as<unsigned>();
     if (o.books < 1 || o.books > CodeGeometry::kMaxBooks)
-        throw InputError("--books must be 1.." + std::to_string(CodeGeometry::kMaxBooks) + ", got " +
-                         std::to_string(o.books));
+        throw InputError("--books must be 1.." + std::to_string(CodeGeometry::kMaxBooks) +
+                         ", got " + std::to_string(o.books));
     o.overflow = vm["overflow"].as<double>();
     if (!(o.overflow >= 0.0 && o.overflow < 1.0))
         throw InputError("--overflow must be a fraction in [0, 1)");
@@ -195,9 +195,8 @@ int cmd_report(int argc, char** argv) {
     po::options_description d("report options");
     add_input_options(d);
     add_method_options(d);
-    d.add_options()(
-        "methods,m", po::value<std::string>()->default_value("all"),
-        "comma-separated method names (below), or all")(
+    d.add_options()("methods,m", po::value<std::string>()->default_value("all"),
+                    "comma-separated method names (below), or all")(
         "format,f", po::value<std::string>()->default_value("table"), "table | json | csv")(
         "out,o", po::value<std::string>(), "write the report to this file instead of stdout")(
         "json-out", po::value<std::string>(),
@@ -233,8 +232,8 @@ int cmd_encode(int argc, char** argv) {
     add_input_options(d);
     add_method_options(d);
     d.add_options()("method,m", po::value<std::string>()->default_value("best"),
-                    "a method (below), or best: all of them, keep the narrowest")("out,o", po::value<std::string>()->required(),
-                                      "output directory (created if missing)")(
+                    "a method (below), or best: all of them, keep the narrowest")(
+        "out,o", po::value<std::string>()->required(), "output directory (created if missing)")(
         "align", po::value<unsigned>()->default_value(8),
         "row pitch granularity in bits (1 = packed)");
     po::variables_map vm;
@@ -265,8 +264,9 @@ int cmd_encode(int argc, char** argv) {
     } else {
         result = run_method(parse_method(method), table, options);
     }
-    const CodedTable coded = input.is_float ? encode_float_planes(planes, input.floats.kind, result, align)
-                                            : encode_table(table, result, align);
+    const CodedTable coded = input.is_float
+                                 ? encode_float_planes(planes, input.floats.kind, result, align)
+                                 : encode_table(table, result, align);
     const uint64_t original = coded.original_bytes();
     const uint64_t row_bits = coded.stored_row_bits();
     CodedStore::write(dir, coded);
@@ -322,8 +322,8 @@ int cmd_verify(int argc, char** argv) {
         (input.is_float && coded.floats->kind != input.floats.kind))
         throw InputError(
             "coded table is " + std::to_string(coded.rows) + " x " + std::to_string(coded.dim) +
-            (coded.is_float() ? std::string(" ") + coded.element_name() : "") +
-            ", input is " + std::to_string(rows) + " x " + std::to_string(dim) +
+            (coded.is_float() ? std::string(" ") + coded.element_name() : "") + ", input is " +
+            std::to_string(rows) + " x " + std::to_string(dim) +
             (input.is_float ? std::string(" ") + float_kind_name(input.floats.kind) : ""));
     const std::vector<uint8_t> decoded =
         coded.is_float() ? decode_float_table(coded).bytes : decode_table(coded).bytes;

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "embzip/coded_store.hpp"
 
-#include <stdio.h>  // renameat2
 #include <fcntl.h>
+#include <stdio.h>  // renameat2
 #include <unistd.h>
 
 #include <cerrno>
@@ -34,8 +34,8 @@ void check_code_json(const std::string& path, const std::vector<uint8_t>& bytes,
     }
     const auto mismatch = [&](const std::string& what) {
         throw FormatError(path + ": does not describe " +
-                          (fs::path(path).parent_path() / CodedStore::kTableFile).string() +
-                          " (" + what + "); re-encode the directory");
+                          (fs::path(path).parent_path() / CodedStore::kTableFile).string() + " (" +
+                          what + "); re-encode the directory");
     };
     try {
         if (!j.is_object() || j.value("format", std::string()) != "embzip-code")
@@ -189,8 +189,8 @@ void CodedStore::write(const std::string& dir, const CodedTable& table) {
     const fs::path staging =
         temp_name((parent / ("." + target.filename().string() + ".staging")).string());
     if (!fs::create_directory(staging, ec) || ec)
-        throw IoError(staging.string() + ": cannot create: " +
-                      (ec ? ec.message() : std::string("exists")));
+        throw IoError(staging.string() +
+                      ": cannot create: " + (ec ? ec.message() : std::string("exists")));
     TempGuard staging_guard(staging.string(), TempGuard::Kind::Directory);
     TempGuard ezt_guard((staging / kTableFile).string());
     TempGuard json_guard((staging / kCodeFile).string());

@@ -83,10 +83,11 @@ RowCycles schedule_row(const DecoderConfig& c, LaneCycles& lane, uint64_t arriva
 namespace {
 
 // Code lengths of one row into out (per_row entries; left untouched for an overflowed row).
-void code_lengths_into(const CodedTable& table, const RowDecoder& decoder, uint64_t index, uint8_t* row,
-                       uint8_t* syms, uint8_t* out) {
+void code_lengths_into(const CodedTable& table, const RowDecoder& decoder, uint64_t index,
+                       uint8_t* row, uint8_t* syms, uint8_t* out) {
     const Status s = decoder.decode_row(index, row);
-    if (s != Status::Ok) throw FormatError("row " + std::to_string(index) + ": " + status_message(s));
+    if (s != Status::Ok)
+        throw FormatError("row " + std::to_string(index) + ": " + status_message(s));
     const SlotHeader h = slot_header(table, index);
     if (h.overflowed) return;  // stored raw: no codes
     const size_t per_row = size_t(table.dim) * table.spec.per_byte();

@@ -37,7 +37,9 @@ struct Writer {
         const auto* c = static_cast<const uint8_t*>(p);
         bytes.insert(bytes.end(), c, c + n);
     }
-    void section(uint32_t t, const std::vector<uint8_t>& body) { section(t, body.data(), body.size()); }
+    void section(uint32_t t, const std::vector<uint8_t>& body) {
+        section(t, body.data(), body.size());
+    }
     // A body of `n` bytes, written from where it lies (the payload and the raw planes are the
     // bulk of a file: no temporary copy of them).
     void section(uint32_t t, const uint8_t* body, size_t n) { section(t, nullptr, 0, body, n); }
@@ -169,7 +171,8 @@ CodedTable parse_ezt(const std::vector<uint8_t>& bytes, const std::string& name)
     r.pos = kHeaderSize;
     if ((flags & ~kFlagOverflow) != 0 || reserved != 0) bad(name, "unknown flags");
     t.overflow = flags & kFlagOverflow;
-    if (t.overflow ? (t.index_bits < 1 || t.index_bits > CodeGeometry::kMaxOverflowIndexBits) : t.index_bits != 0)
+    if (t.overflow ? (t.index_bits < 1 || t.index_bits > CodeGeometry::kMaxOverflowIndexBits)
+                   : t.index_bits != 0)
         bad(name, "overflow index bits " + std::to_string(t.index_bits));
 
     if (t.spec.bits != 8 && t.spec.bits != 4)
@@ -273,8 +276,7 @@ CodedTable parse_ezt(const std::vector<uint8_t>& bytes, const std::string& name)
     }
     if (r.pos != bytes.size())
         throw FormatError(name + ": corrupt .ezt: trailing bytes after the last section");
-    if (!have_books || !have_rows || (t.is_float() && !have_raw))
-        bad(name, "missing section");
+    if (!have_books || !have_rows || (t.is_float() && !have_raw)) bad(name, "missing section");
     return t;
 }
 

@@ -96,12 +96,13 @@ RowHistograms build_histograms(const Table& table, SymbolSpec spec, const Progre
 }
 
 std::shared_ptr<const RowHistograms> HistogramCache::get(SymbolSpec spec,
-                                                        const ProgressFn& progress) {
+                                                         const ProgressFn& progress) {
     // One lock for the build too: two methods asking for the same spec at once wait for one
     // build rather than doing it twice.
     const std::lock_guard<std::mutex> lock(m_mutex);
     auto& slot = m_built[{spec.bits, unsigned(spec.split)}];
-    if (!slot) slot = std::make_shared<const RowHistograms>(build_histograms(*m_table, spec, progress));
+    if (!slot)
+        slot = std::make_shared<const RowHistograms>(build_histograms(*m_table, spec, progress));
     return slot;
 }
 

@@ -137,7 +137,8 @@ CodedTable encode_table(const Table& table, const CodeResult& result, unsigned a
     out.index_bits = result.overflow.index_bits;
     const unsigned flag_bits = out.overflow ? 1 : 0;
     if (out.overflow &&
-        (out.index_bits < 1 || out.index_bits > CodeGeometry::kMaxOverflowIndexBits || out.row_bits < 1 + out.index_bits))
+        (out.index_bits < 1 || out.index_bits > CodeGeometry::kMaxOverflowIndexBits ||
+         out.row_bits < 1 + out.index_bits))
         throw InputError("overflow index width does not fit the row width");
     const uint64_t code_budget = out.row_bits - flag_bits - out.selector_bits;
     // In-place rows need selector + codes <= threshold; longer ones overflow.

@@ -82,7 +82,8 @@ CodeResult run_zstd19(const Table& table, const MethodOptions&) {
 }
 
 constexpr unsigned kSaOptions = kOptSeed | kOptTimeLimit | kOptIterations | kOptStart;
-constexpr unsigned kMinimaxOptions = kOptSeed | kOptTimeLimit | kOptIterations | kOptMwu | kOptBooks;
+constexpr unsigned kMinimaxOptions =
+    kOptSeed | kOptTimeLimit | kOptIterations | kOptMwu | kOptBooks;
 
 }  // namespace
 
@@ -100,11 +101,9 @@ const std::vector<MethodInfo>& method_registry() {
         {Method::Nibble4x2, "nibble4x2", false, false, 0,
          "two 4-bit trees and a per-row selector bit (the paper's)", detail::run_nibble4x2},
         {Method::Minimax8, "minimax8", false, true, kMinimaxOptions,
-         "8-bit code minimising the worst row, with a proven lower bound",
-         run_minimax8},
+         "8-bit code minimising the worst row, with a proven lower bound", run_minimax8},
         {Method::Minimax4, "minimax4", false, true, kMinimaxOptions,
-         "4-bit code minimising the worst row, with a proven lower bound",
-         run_minimax4},
+         "4-bit code minimising the worst row, with a proven lower bound", run_minimax4},
         {Method::Limit8, "limit8", true, false, 0,
          "reference: every row its own 8-bit Huffman code (the paper's limit)", run_limit8},
         {Method::Limit4, "limit4", true, false, 0,
@@ -159,8 +158,12 @@ std::string method_help(bool encodable_only) {
         name.resize(std::max<size_t>(name.size() + 2, 12), ' ');
         std::string opts;
         const std::pair<unsigned, const char*> kOptionNames[] = {
-            {kOptSeed, "--seed"},   {kOptTimeLimit, "--time-limit"}, {kOptIterations, "--iterations"},
-            {kOptStart, "--start"}, {kOptMwu, "--mwu-iterations --eta"}, {kOptBooks, "--books"}};
+            {kOptSeed, "--seed"},
+            {kOptTimeLimit, "--time-limit"},
+            {kOptIterations, "--iterations"},
+            {kOptStart, "--start"},
+            {kOptMwu, "--mwu-iterations --eta"},
+            {kOptBooks, "--books"}};
         for (const auto& [bit, text] : kOptionNames)
             if (m.options & bit) opts += " " + std::string(text);
         out += "  " + name + m.help + "\n";

@@ -43,7 +43,8 @@ PackedRows::PackedRows(const RowHistograms& hist, const std::vector<uint32_t>& r
     unsigned head = 0;
     uint64_t best_cost = kTailCost * tail_entries;
     for (unsigned h = kBlock; h < used + kBlock; h += kBlock) {
-        for (unsigned k = h - kBlock; k < std::min(h, used); ++k) tail_entries -= users[by_users[k]];
+        for (unsigned k = h - kBlock; k < std::min(h, used); ++k)
+            tail_entries -= users[by_users[k]];
         const uint64_t cost = uint64_t(h) * m_rows + kTailCost * tail_entries;
         if (cost < best_cost) {
             best_cost = cost;
@@ -142,13 +143,10 @@ bool have_avx2() {
 }
 
 // Rows [first, last): dense blocks, then the tail; returns the largest length.
-__attribute__((target("avx2"))) uint64_t lengths_avx2(const uint8_t* dense, size_t rows,
-                                                      unsigned blocks, const uint16_t* block_len,
-                                                      const uint64_t* tail_offset,
-                                                      const uint8_t* tail_symbol,
-                                                      const uint32_t* tail_count,
-                                                      const uint8_t* len, size_t first,
-                                                      size_t last, uint64_t* out) {
+__attribute__((target("avx2"))) uint64_t lengths_avx2(
+    const uint8_t* dense, size_t rows, unsigned blocks, const uint16_t* block_len,
+    const uint64_t* tail_offset, const uint8_t* tail_symbol, const uint32_t* tail_count,
+    const uint8_t* len, size_t first, size_t last, uint64_t* out) {
     uint64_t worst = 0;
     for (size_t i = first; i < last; ++i) {
         __m256i acc = _mm256_setzero_si256();
@@ -180,9 +178,11 @@ __attribute__((target("avx2"))) void mixture_block_avx2(const uint8_t* c, size_t
         const __m256i lo = _mm256_cvtepu8_epi32(v);
         const __m256i hi = _mm256_cvtepu8_epi32(_mm_srli_si128(v, 8));
         a0 = _mm256_add_pd(a0, _mm256_mul_pd(l, _mm256_cvtepi32_pd(_mm256_castsi256_si128(lo))));
-        a1 = _mm256_add_pd(a1, _mm256_mul_pd(l, _mm256_cvtepi32_pd(_mm256_extracti128_si256(lo, 1))));
+        a1 = _mm256_add_pd(a1,
+                           _mm256_mul_pd(l, _mm256_cvtepi32_pd(_mm256_extracti128_si256(lo, 1))));
         a2 = _mm256_add_pd(a2, _mm256_mul_pd(l, _mm256_cvtepi32_pd(_mm256_castsi256_si128(hi))));
-        a3 = _mm256_add_pd(a3, _mm256_mul_pd(l, _mm256_cvtepi32_pd(_mm256_extracti128_si256(hi, 1))));
+        a3 = _mm256_add_pd(a3,
+                           _mm256_mul_pd(l, _mm256_cvtepi32_pd(_mm256_extracti128_si256(hi, 1))));
     }
     _mm256_storeu_pd(acc_out, a0);
     _mm256_storeu_pd(acc_out + 4, a1);

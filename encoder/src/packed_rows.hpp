@@ -71,19 +71,19 @@ class PackedRows {
             return m_dense16.data();
     }
     template <class CountT>
-    uint64_t lengths_range(size_t first, size_t last, const uint16_t* block_len,
-                           const uint8_t* len, uint64_t* out) const;
+    uint64_t lengths_range(size_t first, size_t last, const uint16_t* block_len, const uint8_t* len,
+                           uint64_t* out) const;
     template <class CountT>
     void mixture_block(unsigned b, const double* lambda, double* f) const;
 
     size_t m_rows = 0;
     unsigned m_head = 0;  // dense columns; the last block is padded with zero counts
     unsigned m_blocks = 0;
-    bool m_wide = false;                     // 16-bit counts
+    bool m_wide = false;                       // 16-bit counts
     std::array<uint8_t, 256> m_head_symbol{};  // symbol of dense column k (k < blocks * 16)
-    std::vector<uint8_t> m_dense8;           // [block][row][16]
+    std::vector<uint8_t> m_dense8;             // [block][row][16]
     std::vector<uint16_t> m_dense16;
-    std::vector<uint64_t> m_tail_offset;     // per row, into m_tail_symbol / m_tail_count
+    std::vector<uint64_t> m_tail_offset;  // per row, into m_tail_symbol / m_tail_count
     std::vector<uint8_t> m_tail_symbol;
     std::vector<uint32_t> m_tail_count;
     // The tail again by symbol (rows ascending), for the mixture: a symbol's sum then stays in a

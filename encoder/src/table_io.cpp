@@ -29,7 +29,6 @@ void check_geometry(uint64_t rows, uint64_t dim, const std::string& name) {
                          std::to_string(CodeGeometry::kMaxDim));
 }
 
-
 // A 2-D array from .npy or .safetensors, before it becomes a table.
 enum class Elem { I8, U8, F16, F32, BF16 };
 struct Array2D {
@@ -100,7 +99,8 @@ Array2D safetensors_array(const LoadOptions& options) {
 
 double element_value(const Array2D& a, uint64_t i) {
     if (a.elem == Elem::F32) return float_value(a.data.data() + 4 * i, FloatKind::FP32);
-    return float_value(a.data.data() + 2 * i, a.elem == Elem::F16 ? FloatKind::FP16 : FloatKind::BF16);
+    return float_value(a.data.data() + 2 * i,
+                       a.elem == Elem::F16 ? FloatKind::FP16 : FloatKind::BF16);
 }
 
 Input from_array(Array2D a, const LoadOptions& options) {

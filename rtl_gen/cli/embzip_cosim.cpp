@@ -11,8 +11,8 @@
 #include <filesystem>
 #include <iostream>
 
-#include "embzip/coded_store.hpp"
 #include "cosim.hpp"
+#include "embzip/coded_store.hpp"
 #include "embzip/errors.hpp"
 #include "embzip/rtl/generator.hpp"
 #include "embzip/rtl/model_build.hpp"
@@ -80,7 +80,8 @@ int main(int argc, char** argv) {
         options.speculative = vm["speculative"].as<bool>();
         check_options(options);
         const std::string in = vm["in"].as<std::string>();
-        const auto store = fs::is_directory(in) ? CodedStore::open(in) : CodedStore::adopt(read_ezt(in));
+        const auto store =
+            fs::is_directory(in) ? CodedStore::open(in) : CodedStore::adopt(read_ezt(in));
         const CodedTable& table = store->table();
         const RtlCode code = rtl_code_of(table);
         check_supported(code, config);

@@ -113,7 +113,8 @@ int main(int argc, char** argv) {
         // The table next to code.json is opened as a whole directory: CodedStore checks that
         // the two describe the same code.
         std::shared_ptr<const CodedStore> store;
-        const fs::path code_dir = fs::path(code_path).has_parent_path() ? fs::path(code_path).parent_path() : ".";
+        const fs::path code_dir =
+            fs::path(code_path).has_parent_path() ? fs::path(code_path).parent_path() : ".";
         std::string table_path = CodedStore::table_path(code_dir.string());
         if (vm.count("table")) {
             table_path = vm["table"].as<std::string>();

@@ -57,7 +57,8 @@ RtlCode parse_code_json(const std::string& text, const std::string& name) {
         bad(name, std::string("not JSON: ") + e.what());
     }
     // A non-string "format" must not reach json::value (its type error names no file).
-    if (!j.is_object() || !j.contains("format") || !j["format"].is_string() || j["format"] != "embzip-code")
+    if (!j.is_object() || !j.contains("format") || !j["format"].is_string() ||
+        j["format"] != "embzip-code")
         bad(name, "not an embzip code.json (format)");
     if (number(j, "version", name, "", 1000) != 1) bad(name, "unsupported code.json version");
     RtlCode c;

@@ -179,33 +179,33 @@ std::string lut_module(const RtlCode& code, const DecoderConfig& cfg, const RtlD
 
 // The width table of the top module: every dimension, computed once.
 struct Widths {
-    bool lut = false;    // lut or chain: a step takes up to S symbols (an entry)
-    bool chain = false;  // the entry comes from chained canonical decoders, not a ROM
-    bool ov = false;     // overflow layout: flag + index ports
+    bool lut = false;      // lut or chain: a step takes up to S symbols (an entry)
+    bool chain = false;    // the entry comes from chained canonical decoders, not a ROM
+    bool ov = false;       // overflow layout: flag + index ports
     bool overlap = false;  // a load buffer takes the next row while this one decodes
-    unsigned S = 1;      // symbols per step
-    unsigned N = 64;     // bus bits
-    unsigned SB = 8;     // symbol bits
-    unsigned P = 1;      // window (bits a step looks at)
-    unsigned F = 1;      // refill: bits moved from the store a refill
-    unsigned A = 2;      // accumulator
-    unsigned L = 1;      // longest code
-    unsigned LS = 8;     // row store
-    unsigned I = 1;      // words per row
-    unsigned SELB = 0;   // selector bits (book register)
-    unsigned K = 1;      // books
-    unsigned H = 0;      // header: flag + selector
-    unsigned IB = 0;     // overflow index bits
-    unsigned D = 1;      // symbols per row
-    unsigned LW = 1;     // a code length (0..L)
-    unsigned CBW = 1;    // bits consumed by a step (0..P)
-    unsigned VW = 1;     // valid bits in the accumulator (0..A)
-    unsigned KW = 1;     // symbols in a step (0..S)
-    unsigned RW = 1;     // symbols left in the row (0..D)
-    unsigned MW = 1;     // max(RW, KW): where a count meets the remaining count
-    unsigned WC = 1;     // word counter
-    unsigned PW = 1;     // row bits consumed (0..max(H + D * P, row bits))
-    unsigned OW = 8;     // out_data
+    unsigned S = 1;        // symbols per step
+    unsigned N = 64;       // bus bits
+    unsigned SB = 8;       // symbol bits
+    unsigned P = 1;        // window (bits a step looks at)
+    unsigned F = 1;        // refill: bits moved from the store a refill
+    unsigned A = 2;        // accumulator
+    unsigned L = 1;        // longest code
+    unsigned LS = 8;       // row store
+    unsigned I = 1;        // words per row
+    unsigned SELB = 0;     // selector bits (book register)
+    unsigned K = 1;        // books
+    unsigned H = 0;        // header: flag + selector
+    unsigned IB = 0;       // overflow index bits
+    unsigned D = 1;        // symbols per row
+    unsigned LW = 1;       // a code length (0..L)
+    unsigned CBW = 1;      // bits consumed by a step (0..P)
+    unsigned VW = 1;       // valid bits in the accumulator (0..A)
+    unsigned KW = 1;       // symbols in a step (0..S)
+    unsigned RW = 1;       // symbols left in the row (0..D)
+    unsigned MW = 1;       // max(RW, KW): where a count meets the remaining count
+    unsigned WC = 1;       // word counter
+    unsigned PW = 1;       // row bits consumed (0..max(H + D * P, row bits))
+    unsigned OW = 8;       // out_data
 };
 
 Widths widths_of(const RtlCode& code, const DecoderConfig& cfg, const RtlDims& d) {

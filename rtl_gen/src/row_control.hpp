@@ -11,16 +11,16 @@
 namespace embzip::rtl {
 
 struct RowControlText {
-    unsigned words_bits = 1;     // width of the `words` counter
-    std::string last_word;       // index of the row's last input word (a literal or a register)
-    std::string first_pos;       // `pos` after PRIME: the first code bit (after the header)
-    std::string symbols;         // `remaining` after PRIME: symbols in the row
-    bool has_book = false;       // a `book` register takes the row's selector
-    std::string bad_selector;    // PRIME's error: the selector names no book
-    bool overflow = false;       // a flagged row skips DECODE (its index is the one output beat)
-    std::string fire;            // a decode step is taken
-    std::string step_error;      // the step's own error (bad code, overrun)
-    std::string step_symbols;    // symbols the step consumed, at the width of `remaining`
+    unsigned words_bits = 1;   // width of the `words` counter
+    std::string last_word;     // index of the row's last input word (a literal or a register)
+    std::string first_pos;     // `pos` after PRIME: the first code bit (after the header)
+    std::string symbols;       // `remaining` after PRIME: symbols in the row
+    bool has_book = false;     // a `book` register takes the row's selector
+    std::string bad_selector;  // PRIME's error: the selector names no book
+    bool overflow = false;     // a flagged row skips DECODE (its index is the one output beat)
+    std::string fire;          // a decode step is taken
+    std::string step_error;    // the step's own error (bad code, overrun)
+    std::string step_symbols;  // symbols the step consumed, at the width of `remaining`
     // Overlap: words go to a load buffer (its own block, with `words`); the decode side leaves
     // ST_LOAD / ST_DRAIN for ST_PRIME when `start` (a whole row is there and the side is free).
     bool overlap = false;

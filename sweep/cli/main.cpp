@@ -26,7 +26,8 @@ std::pair<size_t, size_t> parse_chunk(const std::string& text) {
     const size_t slash = text.find('/');
     try {
         if (slash != std::string::npos) {
-            const size_t i = std::stoul(text.substr(0, slash)), n = std::stoul(text.substr(slash + 1));
+            const size_t i = std::stoul(text.substr(0, slash)),
+                         n = std::stoul(text.substr(slash + 1));
             if (n >= 1 && i < n) return {i, n};
         }
     } catch (const std::exception&) {
@@ -44,11 +45,15 @@ int main(int argc, char** argv) {
             "out,o", po::value<std::string>(), "output folder: results.jsonl, results.csv, cache/")(
             "jobs,j", po::value<unsigned>()->default_value(1), "points run in parallel")(
             "quiet,q", po::bool_switch(), "no progress on stderr")(
-            "list", po::bool_switch(), "print the expanded points (one JSON object a line) and exit")(
-            "emit-slurm", po::bool_switch(), "write DIR/sweep.sbatch (a job array) instead of running")(
+            "list", po::bool_switch(),
+            "print the expanded points (one JSON object a line) and exit")(
+            "emit-slurm", po::bool_switch(),
+            "write DIR/sweep.sbatch (a job array) instead of running")(
             "chunks", po::value<size_t>()->default_value(4), "--emit-slurm: array tasks")(
-            "cpus-per-task", po::value<unsigned>()->default_value(1), "--emit-slurm: cores per task")(
-            "chunk", po::value<std::string>(), "run chunk I/N of the points (what an array task runs)")(
+            "cpus-per-task", po::value<unsigned>()->default_value(1),
+            "--emit-slurm: cores per task")(
+            "chunk", po::value<std::string>(),
+            "run chunk I/N of the points (what an array task runs)")(
             "merge", po::value<std::string>(), "merge DIR/parts into DIR/results.{jsonl,csv}");
         po::positional_options_description pos;
         pos.add("spec", 1);
@@ -73,7 +78,8 @@ int main(int argc, char** argv) {
         const Spec spec = load_spec(vm["spec"].as<std::string>());
         if (vm["list"].as<bool>()) {
             for (const Point& p : spec.points) std::cout << p.settings.dump() << "\n";
-            std::fprintf(stderr, "%zu points (%zu before the filter)\n", spec.points.size(), spec.expanded);
+            std::fprintf(stderr, "%zu points (%zu before the filter)\n", spec.points.size(),
+                         spec.expanded);
             return 0;
         }
         if (!vm.count("out")) throw InputError("--out DIR is required (see --help)");
@@ -83,8 +89,9 @@ int main(int argc, char** argv) {
             const std::string self = fs::canonical("/proc/self/exe").string();
             const std::string path = emit_slurm(spec, tools, out, vm["chunks"].as<size_t>(), self,
                                                 vm["cpus-per-task"].as<unsigned>());
-            std::printf("wrote %s (%zu points); submit with: sbatch %s; then: embzip-sweep --merge %s\n",
-                        path.c_str(), spec.points.size(), path.c_str(), out.c_str());
+            std::printf(
+                "wrote %s (%zu points); submit with: sbatch %s; then: embzip-sweep --merge %s\n",
+                path.c_str(), spec.points.size(), path.c_str(), out.c_str());
             return 0;
         }
         RunOptions o;
@@ -94,10 +101,10 @@ int main(int argc, char** argv) {
         o.progress = !vm["quiet"].as<bool>();
         if (vm.count("chunk")) o.chunk = parse_chunk(vm["chunk"].as<std::string>());
         const RunSummary s = run_sweep(spec, tools, o);
-        std::printf("%s: %zu points, %zu ok, %zu failed; %zu steps run, %zu from cache; %.1f s -> %s\n",
-                    spec.name.c_str(), s.points, s.ok, s.failed, s.computed_steps, s.cached_steps,
-                    s.wall_s,
-                    (out + (o.chunk ? "/parts" : "/results.{jsonl,csv}")).c_str());
+        std::printf(
+            "%s: %zu points, %zu ok, %zu failed; %zu steps run, %zu from cache; %.1f s -> %s\n",
+            spec.name.c_str(), s.points, s.ok, s.failed, s.computed_steps, s.cached_steps, s.wall_s,
+            (out + (o.chunk ? "/parts" : "/results.{jsonl,csv}")).c_str());
         return s.failed ? 3 : 0;
     } catch (const po::error& e) {
         std::fprintf(stderr, "embzip-sweep: %s\n", e.what());

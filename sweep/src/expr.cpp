@@ -37,16 +37,17 @@ std::vector<Token> tokenize(const std::string& s, const std::string& what) {
         const char c = s[i];
         if (std::isspace(static_cast<unsigned char>(c))) {
             ++i;
-        } else if (std::isdigit(static_cast<unsigned char>(c)) || (c == '.' && i + 1 < s.size() &&
-                                                                    std::isdigit(static_cast<unsigned char>(s[i + 1])))) {
+        } else if (std::isdigit(static_cast<unsigned char>(c)) ||
+                   (c == '.' && i + 1 < s.size() &&
+                    std::isdigit(static_cast<unsigned char>(s[i + 1])))) {
             size_t used = 0;
             const double v = std::stod(s.substr(i), &used);
             out.push_back({Token::Kind::Number, s.substr(i, used), v, i});
             i += used;
         } else if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
             size_t j = i;
-            while (j < s.size() && (std::isalnum(static_cast<unsigned char>(s[j])) || s[j] == '_' ||
-                                    s[j] == '.'))
+            while (j < s.size() &&
+                   (std::isalnum(static_cast<unsigned char>(s[j])) || s[j] == '_' || s[j] == '.'))
                 ++j;
             out.push_back({Token::Kind::Name, s.substr(i, j - i), 0, i});
             i = j;
@@ -188,15 +189,15 @@ class Parser {
             return inner;
         }
         if (t.kind == Token::Kind::Name) {
-            if (t.text == "and" || t.text == "or" || t.text == "not") fail("unexpected '" + t.text + "'");
+            if (t.text == "and" || t.text == "or" || t.text == "not")
+                fail("unexpected '" + t.text + "'");
             ++m_pos;
             if (accept("(")) {
                 static const std::vector<std::string> kFunctions = {"min", "max", "floor", "ceil",
                                                                     "log2"};
                 bool known = false;
                 for (const auto& f : kFunctions) known = known || f == t.text;
-                if (!known)
-                    fail("unknown function '" + t.text + "' (min, max, floor, ceil, log2)");
+                if (!known) fail("unknown function '" + t.text + "' (min, max, floor, ceil, log2)");
                 n->kind = Expr::Node::Kind::Call;
                 n->text = t.text;
                 if (!accept(")")) {
@@ -305,10 +306,7 @@ Value eval_node(const Expr::Node& n, const std::function<Value(const std::string
             if (op == "<" || op == "<=" || op == ">" || op == ">=") {
                 if (a.index() != b.index())
                     throw InputError(what + ": cannot compare " + show(a) + " with " + show(b));
-                const bool r = op == "<"    ? a < b
-                               : op == "<=" ? a <= b
-                               : op == ">"  ? a > b
-                                            : a >= b;
+                const bool r = op == "<" ? a < b : op == "<=" ? a <= b : op == ">" ? a > b : a >= b;
                 return r ? 1.0 : 0.0;
             }
             const double x = number(a, op), y = number(b, op);

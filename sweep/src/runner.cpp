@@ -63,7 +63,8 @@ void flatten(const ojson& j, const std::string& prefix, ojson& out) {
 }
 
 // A tool's version: its --version line when it has one, else its build's content hash.
-std::string tool_version(const std::string& path, const std::string& tmp_dir, const std::string& hash) {
+std::string tool_version(const std::string& path, const std::string& tmp_dir,
+                         const std::string& hash) {
     const std::string o = tmp_dir + "/version.out", e = tmp_dir + "/version.err";
     try {
         if (run_process({path, "--version"}, o, e).exit_code == 0) {
@@ -209,7 +210,8 @@ StepResult encode_step(Context& c, const ojson& s) {
             if (code.contains(k)) f[std::string("code.") + k] = code[k];
         f["code.books"] = code.at("books").size();
         unsigned max_len = 0;
-        for (const auto& b : code.at("books")) max_len = std::max(max_len, b.at("max_len").get<unsigned>());
+        for (const auto& b : code.at("books"))
+            max_len = std::max(max_len, b.at("max_len").get<unsigned>());
         f["code.max_len"] = max_len;
         // W of the whole row (raw float bits included) and the total stored bytes (payload,
         // overflow region, raw float planes), from the table as written.
@@ -231,7 +233,8 @@ StepResult encode_step(Context& c, const ojson& s) {
 DecoderConfig geometry(const Context& c, const ojson& s, const nlohmann::json& tree) {
     if (c.spec.simulate) return sim::parse_config(tree).decoder.timing;
     DecoderConfig g;
-    if (s.contains("decoder.arch")) g.arch = parse_decoder_arch(s["decoder.arch"].get<std::string>());
+    if (s.contains("decoder.arch"))
+        g.arch = parse_decoder_arch(s["decoder.arch"].get<std::string>());
     g.symbols_per_cycle = s.contains("decoder.symbols_per_cycle")
                               ? s["decoder.symbols_per_cycle"].get<unsigned>()
                           : g.arch == DecoderArch::Canonical ? 1u
@@ -250,7 +253,8 @@ std::optional<double> flow_clock_mhz(const ojson& hw) {
     return std::nullopt;
 }
 
-StepResult hardware_step(Context& c, const ojson& s, const StepResult& enc, const DecoderConfig& g) {
+StepResult hardware_step(Context& c, const ojson& s, const StepResult& enc,
+                         const DecoderConfig& g) {
     const std::string flow = s.value("rtl.flow", std::string("none"));
     std::vector<std::string> rtl_args = {c.tools.rtl,
                                          "--code",
@@ -276,7 +280,11 @@ StepResult hardware_step(Context& c, const ojson& s, const StepResult& enc, cons
         flow_extra = {"--clock-mhz", s["rtl.clock_mhz"].dump()};
     if (flow == "asic" && s.value("rtl.route", false)) flow_extra.push_back("--route");
     Hasher h;
-    h.add(kCacheFormat).add("hw").add(fs::path(enc.dir).filename().string()).add(c.hashes["embzip-rtl"]).add(flow);
+    h.add(kCacheFormat)
+        .add("hw")
+        .add(fs::path(enc.dir).filename().string())
+        .add(c.hashes["embzip-rtl"])
+        .add(flow);
     for (size_t i = 1; i < rtl_args.size(); ++i)
         if (i != 2) h.add(rtl_args[i]);
     for (const auto& a : flow_extra) h.add(a);
@@ -420,7 +428,8 @@ ojson run_point(Context& c, const Point& pt) {
         row["error"] = stage + ": " + err;
     };
     auto take = [&](const StepResult& r) {
-        for (auto it = r.figures.begin(); it != r.figures.end(); ++it) figures[it.key()] = it.value();
+        for (auto it = r.figures.begin(); it != r.figures.end(); ++it)
+            figures[it.key()] = it.value();
         wall += r.wall_s;
         all_cached = all_cached && r.cached;
     };
@@ -440,7 +449,8 @@ ojson run_point(Context& c, const Point& pt) {
             tree = c.base_tree;
             if (c.spec.encode) sets.push_back("table.coded_dir=" + enc.dir);
             for (auto it = s.begin(); it != s.end(); ++it)
-                if (key_kind(it.key()) == KeyKind::Sim) sets.push_back(set_assignment(it.key(), it.value()));
+                if (key_kind(it.key()) == KeyKind::Sim)
+                    sets.push_back(set_assignment(it.key(), it.value()));
             for (const auto& a : sets) sim::apply_override(tree, a);
         }
         if (s.contains("rtl.flow") && s["rtl.flow"] != "none") {
@@ -453,8 +463,9 @@ ojson run_point(Context& c, const Point& pt) {
             if (s.value("rtl.clock_from_flow", false) && c.spec.simulate) {
                 const auto mhz = flow_clock_mhz(hw.figures);
                 if (!mhz) {
-                    fail_with("hardware", "rtl.clock_from_flow: the flow reports no maximum clock "
-                                          "(rtl.flow asic does)");
+                    fail_with("hardware",
+                              "rtl.clock_from_flow: the flow reports no maximum clock "
+                              "(rtl.flow asic does)");
                     throw std::runtime_error("");
                 }
                 // Only the lanes run at the flow's fmax: the pooling adder (and with it the plain
@@ -472,7 +483,8 @@ ojson run_point(Context& c, const Point& pt) {
             }
         }
         if (c.spec.simulate) {
-            const StepResult sr = sim_step(c, s, sets, tree, c.spec.encode ? fs::path(enc.dir).filename().string() : "");
+            const StepResult sr = sim_step(
+                c, s, sets, tree, c.spec.encode ? fs::path(enc.dir).filename().string() : "");
             if (!sr.ok) {
                 fail_with("simulate", sr.error);
                 throw std::runtime_error("");
@@ -534,8 +546,8 @@ Tools Tools::locate(const std::string& argv0) {
     const fs::path build = self.parent_path().parent_path();
     const bool in_build = fs::exists(build / "encoder" / "embzip");
     const fs::path bin = self.parent_path();
-    const fs::path scripts = in_build ? fs::path(EMBZIP_SOURCE_DIR) / "scripts"
-                                      : build / "share" / "embzip" / "scripts";
+    const fs::path scripts =
+        in_build ? fs::path(EMBZIP_SOURCE_DIR) / "scripts" : build / "share" / "embzip" / "scripts";
     Tools t;
     t.embzip = pick("EMBZIP", in_build ? build / "encoder" / "embzip" : bin / "embzip");
     t.sim = pick("EMBZIP_SIM", in_build ? build / "systemc" / "embzip-sim" : bin / "embzip-sim");
@@ -572,8 +584,8 @@ RunSummary run_sweep(const Spec& spec, const Tools& tools, const RunOptions& o) 
     if (spec.hardware)
         for (const std::string& script : {tools.synth_sh, tools.asic_sh}) {
             std::ifstream in(script, std::ios::binary);
-            c.flow_scripts[script] = in ? std::string(std::istreambuf_iterator<char>(in), {})
-                                        : "missing:" + script;
+            c.flow_scripts[script] =
+                in ? std::string(std::istreambuf_iterator<char>(in), {}) : "missing:" + script;
         }
 
     if (o.chunk) {
@@ -585,7 +597,8 @@ RunSummary run_sweep(const Spec& spec, const Tools& tools, const RunOptions& o) 
                              o.out_dir + " (spec or its files changed); emit again");
     }
     size_t first = 0, last = spec.points.size();
-    if (o.chunk) std::tie(first, last) = chunk_range(spec.points.size(), o.chunk->first, o.chunk->second);
+    if (o.chunk)
+        std::tie(first, last) = chunk_range(spec.points.size(), o.chunk->first, o.chunk->second);
     const size_t n = last - first;
     std::vector<ojson> rows(n);
     std::atomic<size_t> next{first};
@@ -598,8 +611,8 @@ RunSummary run_sweep(const Spec& spec, const Tools& tools, const RunOptions& o) 
         last_print = now;
         const double el = std::chrono::duration<double>(now - start).count();
         std::string eta = done ? format_duration(el / double(done) * double(n - done)) : "?";
-        std::fprintf(stderr, "embzip-sweep: %zu/%zu points done, %zu failed, %s elapsed%s\n", done, n,
-                     failed, format_duration(el).c_str(), final ? "" : (", ETA " + eta).c_str());
+        std::fprintf(stderr, "embzip-sweep: %zu/%zu points done, %zu failed, %s elapsed%s\n", done,
+                     n, failed, format_duration(el).c_str(), final ? "" : (", ETA " + eta).c_str());
     };
     auto worker = [&] {
         for (;;) {
@@ -623,8 +636,8 @@ RunSummary run_sweep(const Spec& spec, const Tools& tools, const RunOptions& o) 
 
     if (o.chunk) {
         fs::create_directories(o.out_dir + "/parts");
-        write_results(o.out_dir + "/parts", "part-" + std::to_string(o.chunk->first), rows, spec.keys,
-                      false);
+        write_results(o.out_dir + "/parts", "part-" + std::to_string(o.chunk->first), rows,
+                      spec.keys, false);
     } else {
         write_results(o.out_dir, "results", rows, spec.keys, true);
     }
@@ -639,7 +652,8 @@ RunSummary run_sweep(const Spec& spec, const Tools& tools, const RunOptions& o) 
     return sum;
 }
 
-std::string results_csv(const std::vector<ojson>& rows, const std::vector<std::string>& input_keys) {
+std::string results_csv(const std::vector<ojson>& rows,
+                        const std::vector<std::string>& input_keys) {
     std::vector<std::string> figure_cols, version_cols;
     std::map<std::string, bool> seen;
     for (const auto& r : rows) {
@@ -657,10 +671,13 @@ std::string results_csv(const std::vector<ojson>& rows, const std::vector<std::s
                 }
     }
     // Figures grouped by step (code, hw, sim), in the order the tools wrote them.
-    std::stable_sort(figure_cols.begin(), figure_cols.end(), [](const std::string& a, const std::string& b) {
-        auto rank = [](const std::string& k) { return k.rfind("code.", 0) == 0 ? 0 : k.rfind("hw.", 0) == 0 ? 1 : 2; };
-        return rank(a) < rank(b);
-    });
+    std::stable_sort(figure_cols.begin(), figure_cols.end(),
+                     [](const std::string& a, const std::string& b) {
+                         auto rank = [](const std::string& k) {
+                             return k.rfind("code.", 0) == 0 ? 0 : k.rfind("hw.", 0) == 0 ? 1 : 2;
+                         };
+                         return rank(a) < rank(b);
+                     });
     std::string out = "point,status,error";
     for (const auto& k : input_keys) out += "," + csv_field(k);
     for (const auto& k : figure_cols) out += "," + csv_field(k);
@@ -668,7 +685,8 @@ std::string results_csv(const std::vector<ojson>& rows, const std::vector<std::s
     for (const auto& k : version_cols) out += "," + csv_field("version." + k);
     out += "\n";
     for (const auto& r : rows) {
-        out += csv_field(r["point"]) + "," + csv_field(r["status"]) + "," + csv_field(r.value("error", ojson()));
+        out += csv_field(r["point"]) + "," + csv_field(r["status"]) + "," +
+               csv_field(r.value("error", ojson()));
         for (const auto& k : input_keys) out += "," + csv_field(r["inputs"].value(k, ojson()));
         for (const auto& k : figure_cols) out += "," + csv_field(r["figures"].value(k, ojson()));
         out += "," + csv_field(r["wall_s"]) + "," + csv_field(r["cached"]);
@@ -678,8 +696,8 @@ std::string results_csv(const std::vector<ojson>& rows, const std::vector<std::s
     return out;
 }
 
-std::string emit_slurm(const Spec& spec, const Tools& tools, const std::string& out_dir, size_t chunks,
-                       const std::string& self_exe, unsigned cpus_per_task) {
+std::string emit_slurm(const Spec& spec, const Tools& tools, const std::string& out_dir,
+                       size_t chunks, const std::string& self_exe, unsigned cpus_per_task) {
     if (chunks < 1) throw InputError("--chunks must be >= 1");
     chunks = std::min(chunks, spec.points.size());
     fs::create_directories(out_dir + "/parts");
@@ -693,7 +711,8 @@ std::string emit_slurm(const Spec& spec, const Tools& tools, const std::string& 
     std::string s;
     s += "#!/bin/bash\n";
     s += "# Written by embzip-sweep --emit-slurm for " + spec.path + " (" +
-         std::to_string(spec.points.size()) + " points in " + std::to_string(chunks) + " chunks).\n";
+         std::to_string(spec.points.size()) + " points in " + std::to_string(chunks) +
+         " chunks).\n";
     s += "# Submit: sbatch " + out + "/sweep.sbatch   then, when all tasks are done:\n";
     s += "#   " + self_exe + " --merge " + out + "\n";
     s += "#SBATCH --job-name=embzip-sweep-" + spec.name + "\n";
@@ -701,9 +720,11 @@ std::string emit_slurm(const Spec& spec, const Tools& tools, const std::string& 
     s += "#SBATCH --cpus-per-task=" + std::to_string(cpus_per_task) + "\n";
     s += "#SBATCH --output=" + out + "/slurm/%A_%a.out\n";
     s += "set -euo pipefail\n";
-    s += "export EMBZIP=" + q(tools.embzip) + " EMBZIP_SIM=" + q(tools.sim) + " EMBZIP_RTL=" + q(tools.rtl) + "\n";
-    s += "exec " + q(self_exe) + " " + q(spec.path) + " --out " + q(out) + " --chunk \"${SLURM_ARRAY_TASK_ID}/" +
-         std::to_string(chunks) + "\" -j \"${SLURM_CPUS_PER_TASK:-" + std::to_string(cpus_per_task) + "}\"\n";
+    s += "export EMBZIP=" + q(tools.embzip) + " EMBZIP_SIM=" + q(tools.sim) +
+         " EMBZIP_RTL=" + q(tools.rtl) + "\n";
+    s += "exec " + q(self_exe) + " " + q(spec.path) + " --out " + q(out) +
+         " --chunk \"${SLURM_ARRAY_TASK_ID}/" + std::to_string(chunks) +
+         "\" -j \"${SLURM_CPUS_PER_TASK:-" + std::to_string(cpus_per_task) + "}\"\n";
     const std::string path = out + "/sweep.sbatch";
     write_file_atomic(path, s);
     fs::permissions(path, fs::perms::owner_exec | fs::perms::group_exec, fs::perm_options::add);
@@ -719,11 +740,13 @@ std::string emit_slurm(const Spec& spec, const Tools& tools, const std::string& 
 
 size_t merge_parts(const std::string& out_dir) {
     const std::string meta_path = out_dir + "/sweep.json";
-    if (!fs::exists(meta_path)) throw InputError(out_dir + ": no sweep.json (not a sweep output folder)");
+    if (!fs::exists(meta_path))
+        throw InputError(out_dir + ": no sweep.json (not a sweep output folder)");
     const ojson meta = read_json(meta_path);
     const size_t points = meta.at("points").get<size_t>();
     const size_t chunks = meta.value("chunks", size_t(0));
-    if (chunks == 0) throw InputError(out_dir + ": sweep.json has no chunks (written by --emit-slurm)");
+    if (chunks == 0)
+        throw InputError(out_dir + ": sweep.json has no chunks (written by --emit-slurm)");
     std::vector<ojson> rows(points);
     std::vector<bool> have(points, false);
     std::string missing;
@@ -739,15 +762,18 @@ size_t merge_parts(const std::string& out_dir) {
             if (line.empty()) continue;
             ojson r = ojson::parse(line);
             const size_t i = r.at("point").get<size_t>();
-            if (i >= points || have[i]) throw FormatError(part + ": point " + std::to_string(i) + " out of range or twice");
+            if (i >= points || have[i])
+                throw FormatError(part + ": point " + std::to_string(i) + " out of range or twice");
             have[i] = true;
             rows[i] = std::move(r);
         }
     }
     if (!missing.empty())
-        throw InputError(out_dir + ": chunk(s) " + missing + " have no results yet (parts/part-N.jsonl)");
+        throw InputError(out_dir + ": chunk(s) " + missing +
+                         " have no results yet (parts/part-N.jsonl)");
     for (size_t i = 0; i < points; ++i)
-        if (!have[i]) throw InputError(out_dir + ": point " + std::to_string(i) + " missing from the parts");
+        if (!have[i])
+            throw InputError(out_dir + ": point " + std::to_string(i) + " missing from the parts");
     std::vector<std::string> keys = meta.at("keys").get<std::vector<std::string>>();
     write_results(out_dir, "results", rows, keys, true);
     return points;

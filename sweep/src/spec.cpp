@@ -26,18 +26,12 @@ constexpr size_t kMaxRangeValues = 100'000;
 
 const std::map<std::string, std::string>& aliases() {
     static const std::map<std::string, std::string> k = {
-        {"method", "encode.method"},
-        {"books", "encode.books"},
-        {"overflow", "encode.overflow"},
-        {"max_code_len", "encode.max_code_len"},
-        {"dtype", "encode.dtype"},
-        {"quantize", "encode.quantize"},
-        {"arch", "decoder.arch"},
-        {"S", "decoder.symbols_per_cycle"},
-        {"B", "decoder.lut_bits"},
-        {"bus_bits", "decoder.bus_bits"},
-        {"lanes", "decoder.lanes"},
-        {"flow", "rtl.flow"},
+        {"method", "encode.method"},     {"books", "encode.books"},
+        {"overflow", "encode.overflow"}, {"max_code_len", "encode.max_code_len"},
+        {"dtype", "encode.dtype"},       {"quantize", "encode.quantize"},
+        {"arch", "decoder.arch"},        {"S", "decoder.symbols_per_cycle"},
+        {"B", "decoder.lut_bits"},       {"bus_bits", "decoder.bus_bits"},
+        {"lanes", "decoder.lanes"},      {"flow", "rtl.flow"},
         {"clock_mhz", "rtl.clock_mhz"},
     };
     return k;
@@ -50,7 +44,8 @@ const std::map<std::string, std::string>& aliases() {
 std::string show(const ojson& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
 
 bool is_int(const ojson& v) {
-    return v.is_number_integer() || (v.is_number_float() && std::floor(v.get<double>()) == v.get<double>());
+    return v.is_number_integer() ||
+           (v.is_number_float() && std::floor(v.get<double>()) == v.get<double>());
 }
 
 void want_int(const std::string& key, const ojson& v, int64_t lo, int64_t hi) {
@@ -132,7 +127,8 @@ void check_value(const std::string& key, const ojson& v) {
             want_int(key, v, 1, int64_t(1) << 40);
         } else {
             std::string all;
-            for (const auto& e : encoder_keys()) all += std::string(all.empty() ? "" : ", ") + e.key;
+            for (const auto& e : encoder_keys())
+                all += std::string(all.empty() ? "" : ", ") + e.key;
             fail(key, "unknown encoder key (encode.* keys: " + all + ")");
         }
     } else if (kind == KeyKind::Rtl) {
@@ -172,7 +168,8 @@ std::vector<ojson> axis_values(const std::string& key, const ojson& spec) {
         if (spec.empty()) fail(key, "empty list of values");
         return std::vector<ojson>(spec.begin(), spec.end());
     }
-    if (!spec.is_object()) fail(key, "expected a list of values or {\"from\", \"to\", \"step\"|\"mul\"}");
+    if (!spec.is_object())
+        fail(key, "expected a list of values or {\"from\", \"to\", \"step\"|\"mul\"}");
     for (auto it = spec.begin(); it != spec.end(); ++it)
         if (it.key() != "from" && it.key() != "to" && it.key() != "step" && it.key() != "mul")
             fail(key + "." + it.key(), "unknown range key (from, to, step or mul)");
@@ -228,7 +225,8 @@ std::map<std::string, std::string> bind_names(const Expr& e, const std::vector<s
                 const size_t dot = k.rfind('.');
                 if (dot != std::string::npos && k.substr(dot + 1) == n) hits.push_back(k);
             }
-            if (hits.size() > 1) fail(what, "'" + n + "' is ambiguous: " + hits[0] + " or " + hits[1]);
+            if (hits.size() > 1)
+                fail(what, "'" + n + "' is ambiguous: " + hits[0] + " or " + hits[1]);
             if (hits.empty()) {
                 std::string all;
                 for (const auto& k : keys) all += (all.empty() ? "" : ", ") + k;
@@ -423,14 +421,16 @@ Spec parse_spec(const ojson& doc, const std::string& path, const std::string& di
         if (key_kind(k) == KeyKind::Sim && !spec.simulate && !geometry)
             fail(k, "a simulator key needs a \"base\" simulator config");
     }
-    if (spec.encode && std::find(spec.keys.begin(), spec.keys.end(), "encode.table") == spec.keys.end())
+    if (spec.encode &&
+        std::find(spec.keys.begin(), spec.keys.end(), "encode.table") == spec.keys.end())
         fail("encode.table", "missing: encode.* keys need the table to encode");
 
     // Expand: the product of the dimensions, last one varying fastest.
     size_t total = 1;
     for (const auto& d : dims) {
         total *= d.values.size();
-        if (total > kMaxExpandedPoints) fail("axes", "more than 2,000,000 points before the filter");
+        if (total > kMaxExpandedPoints)
+            fail("axes", "more than 2,000,000 points before the filter");
     }
     spec.expanded = total;
 
@@ -442,7 +442,8 @@ Spec parse_spec(const ojson& doc, const std::string& path, const std::string& di
     for (size_t n = 0; n < total; ++n) {
         ojson s = fixed;
         for (size_t d = 0; d < dims.size(); ++d)
-            for (size_t k = 0; k < dims[d].keys.size(); ++k) s[dims[d].keys[k]] = dims[d].values[pos[d]][k];
+            for (size_t k = 0; k < dims[d].keys.size(); ++k)
+                s[dims[d].keys[k]] = dims[d].values[pos[d]][k];
         for (const Derived& dv : derived) {
             const Value v = dv.expr.eval([&](const std::string& name) {
                 return to_value(s[dv.names.at(name)], name, "let." + dv.key);
@@ -512,8 +513,9 @@ Spec parse_spec(const ojson& doc, const std::string& path, const std::string& di
             } catch (const Error& e) {
                 // The section reader names keys within the section.
                 const std::string label = point_label(p.settings, spec.axis_keys);
-                throw InputError("decoder." + std::string(e.what()) + " (point " + std::to_string(p.index) +
-                                 (label.empty() ? "" : ": " + label) + ")");
+                throw InputError("decoder." + std::string(e.what()) + " (point " +
+                                 std::to_string(p.index) + (label.empty() ? "" : ": " + label) +
+                                 ")");
             }
         }
     }

@@ -21,8 +21,9 @@ int sc_main(int argc, char* argv[]) {
         "Simulates the compressed table and the plain table on the same lookup stream and memory");
     d.add_options()("help,h", "this help")("version", "print the version and exit")(
         "config,c", po::value<std::string>(), "top config (JSON)")(
-        "set", po::value<std::vector<std::string>>()->composing(), "override a config key: --set decoder.lanes=8")(
-        "out,o", po::value<std::string>(), "results JSON (written atomically)")(
+        "set", po::value<std::vector<std::string>>()->composing(),
+        "override a config key: --set decoder.lanes=8")("out,o", po::value<std::string>(),
+                                                        "results JSON (written atomically)")(
         "trace", po::value<std::string>(), "VCD waveform of queues and handshakes")(
         "print-config", po::bool_switch(),
         "print the resolved config, every default filled in, and exit (without --config: every "
@@ -53,7 +54,8 @@ int sc_main(int argc, char* argv[]) {
             }
             throw InputError("--config is required (see --help)");
         }
-        const std::vector<std::string> sets = vm.count("set") ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
+        const std::vector<std::string> sets =
+            vm.count("set") ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
         nlohmann::json tree = load_config_tree(vm["config"].as<std::string>(), sets);
         if (vm["no-baseline"].as<bool>()) tree["baseline"]["enabled"] = false;
         const SimConfig config = parse_config(tree);
@@ -79,8 +81,9 @@ int sc_main(int argc, char* argv[]) {
         if (bench) {
             const uint64_t n = r.compressed.lookups + (r.baseline ? r.baseline->lookups : 0) +
                                (r.baseline_burst ? r.baseline_burst->lookups : 0);
-            std::printf("bench: %llu simulated lookups in %.3f s wall = %.0f lookups per wall second\n",
-                        static_cast<unsigned long long>(n), r.wall_s, n / r.wall_s);
+            std::printf(
+                "bench: %llu simulated lookups in %.3f s wall = %.0f lookups per wall second\n",
+                static_cast<unsigned long long>(n), r.wall_s, n / r.wall_s);
         }
         if (vm.count("out")) {
             nlohmann::json j = to_json(r);

@@ -96,7 +96,7 @@ class ScLane final : public sc_core::sc_module, public embzip::rtl::IDecoderPort
 }  // namespace
 
 extern "C" embzip::rtl::IDecoderPorts* embzip_make_sc_lane(const char* name,
-                                                     sc_core::sc_signal_in_if<bool>* clk) {
+                                                           sc_core::sc_signal_in_if<bool>* clk) {
     // Data registers are not reset: start them random (--x-initial unique), as embzip-cosim does.
     Verilated::randReset(2);
     return new ScLane(name, *clk);

@@ -22,7 +22,8 @@ NLOHMANN_JSON_SERIALIZE_ENUM(DecoderArch, {{DecoderArch::Canonical, "canonical"}
 }  // namespace embzip
 
 namespace embzip::sim {
-NLOHMANN_JSON_SERIALIZE_ENUM(PagePolicy, {{PagePolicy::Open, "open"}, {PagePolicy::Closed, "closed"}})
+NLOHMANN_JSON_SERIALIZE_ENUM(PagePolicy,
+                             {{PagePolicy::Open, "open"}, {PagePolicy::Closed, "closed"}})
 NLOHMANN_JSON_SERIALIZE_ENUM(DecoderModel, {{DecoderModel::Cpp, "cpp"}, {DecoderModel::Rtl, "rtl"}})
 NLOHMANN_JSON_SERIALIZE_ENUM(Distribution, {{Distribution::Uniform, "uniform"},
                                             {Distribution::Zipf, "zipf"},
@@ -130,19 +131,26 @@ void read_real(const json& v, double& out, Reals r) {
     const double d = v.get<double>();
     if (!std::isfinite(d)) bad("must be a finite number, got " + show(v));
     if (r.lo_open ? !(d > r.lo) : !(d >= r.lo))
-        bad(std::string("must be ") + (r.lo_open ? "> " : ">= ") + num_text(r.lo) + ", got " + show(v));
+        bad(std::string("must be ") + (r.lo_open ? "> " : ">= ") + num_text(r.lo) + ", got " +
+            show(v));
     if (r.hi_open ? !(d < r.hi) : !(d <= r.hi))
-        bad(std::string("must be ") + (r.hi_open ? "< " : "<= ") + num_text(r.hi) + ", got " + show(v));
+        bad(std::string("must be ") + (r.hi_open ? "< " : "<= ") + num_text(r.hi) + ", got " +
+            show(v));
     out = d;
 }
 
 const char* pitch_name(PitchSpec::Kind k) {
     switch (k) {
-    case PitchSpec::Kind::File: return "file";
-    case PitchSpec::Kind::Packed: return "packed";
-    case PitchSpec::Kind::Byte: return "byte";
-    case PitchSpec::Kind::Burst: return "burst";
-    case PitchSpec::Kind::Bits: break;
+        case PitchSpec::Kind::File:
+            return "file";
+        case PitchSpec::Kind::Packed:
+            return "packed";
+        case PitchSpec::Kind::Byte:
+            return "byte";
+        case PitchSpec::Kind::Burst:
+            return "burst";
+        case PitchSpec::Kind::Bits:
+            break;
     }
     return "bits";
 }
@@ -189,30 +197,40 @@ void read_leaf(const json& v, T& out, R range) {
         read_pitch(v, out);
     } else if constexpr (std::is_enum_v<T>) {
         const T e = v.is_string() ? v.get<T>() : T{};
-        if (!v.is_string() || json(e) != v) bad("must be " + one_of(enum_names<T>()) + ", got " + show(v));
+        if (!v.is_string() || json(e) != v)
+            bad("must be " + one_of(enum_names<T>()) + ", got " + show(v));
         out = e;
     } else if constexpr (std::is_same_v<T, double>) {
-        if constexpr (std::is_same_v<R, Reals>) read_real(v, out, range);
-        else read_real(v, out, Reals{-std::numeric_limits<double>::max(), std::numeric_limits<double>::max(), false});
+        if constexpr (std::is_same_v<R, Reals>)
+            read_real(v, out, range);
+        else
+            read_real(v, out,
+                      Reals{-std::numeric_limits<double>::max(), std::numeric_limits<double>::max(),
+                            false});
     } else {
         static_assert(std::is_integral_v<T>, "unsupported config field type");
-        if constexpr (std::is_same_v<R, Ints>) read_int(v, out, range);
-        else read_int(v, out, Ints{0, std::numeric_limits<int64_t>::max()});
+        if constexpr (std::is_same_v<R, Ints>)
+            read_int(v, out, range);
+        else
+            read_int(v, out, Ints{0, std::numeric_limits<int64_t>::max()});
     }
 }
 
 template <class T>
 json leaf_json(const T& x) {
-    if constexpr (IsOptional<T>::value) return x ? leaf_json(*x) : json();
-    else if constexpr (std::is_same_v<T, PitchSpec>) return pitch_json(x);
-    else return json(x);
+    if constexpr (IsOptional<T>::value)
+        return x ? leaf_json(*x) : json();
+    else if constexpr (std::is_same_v<T, PitchSpec>)
+        return pitch_json(x);
+    else
+        return json(x);
 }
 
 // ---- visitors over the schema ------------------------------------------------------------------
 
 // Reads one JSON object. Remembers which keys the schema asked for; done() rejects the rest.
 class Reader {
-public:
+  public:
     explicit Reader(const json& j) : m_j(j) {
         if (!j.is_object()) bad("must be an object, got " + show(j));
     }
@@ -253,7 +271,7 @@ public:
             if (!m_used.count(it.key())) throw ConfigError(it.key(), "unknown key");
     }
 
-private:
+  private:
     const json* find(const char* key, Need need) {
         m_used.insert(key);
         const auto it = m_j.find(key);
@@ -270,7 +288,7 @@ void schema(V& v, DramPower& p);
 
 // Writes every key. With `defaults`, keys without a fixed default are null.
 class Writer {
-public:
+  public:
     Writer(json& j, bool defaults) : m_j(j), m_defaults(defaults) { m_j = json::object(); }
     template <class T, class R = NoRange>
     void operator()(const char* key, T& field, R = {}, Need need = Need::Optional) {
@@ -291,7 +309,7 @@ public:
         }
     }
 
-private:
+  private:
     json& m_j;
     bool m_defaults;
 };
@@ -467,21 +485,30 @@ bool not_pitch_file(const PitchSpec& p) { return p.kind != PitchSpec::Kind::File
 
 // ---- sections: schema read plus the checks that involve several keys ---------------------------
 
-void from_json(const json& j, DramTiming& t) { read_checked(j, t, [](const Reader&) {}); }
+void from_json(const json& j, DramTiming& t) {
+    read_checked(j, t, [](const Reader&) {});
+}
 void to_json(json& j, const DramTiming& t) { write(j, t); }
 
 void from_json(const json& j, DramPower& p) {
     read_checked(j, p, [&](const Reader&) {
         // DRAMPower's increments must not be negative: each current above its standby current.
-        if (p.IDD3N < p.IDD2N) throw ConfigError("IDD3N", "must be >= IDD2N (" + num_text(p.IDD2N) + "), got " + num_text(p.IDD3N));
-        if (p.IDD4R < p.IDD3N) throw ConfigError("IDD4R", "must be >= IDD3N (" + num_text(p.IDD3N) + "), got " + num_text(p.IDD4R));
+        if (p.IDD3N < p.IDD2N)
+            throw ConfigError(
+                "IDD3N", "must be >= IDD2N (" + num_text(p.IDD2N) + "), got " + num_text(p.IDD3N));
+        if (p.IDD4R < p.IDD3N)
+            throw ConfigError(
+                "IDD4R", "must be >= IDD3N (" + num_text(p.IDD3N) + "), got " + num_text(p.IDD4R));
         if (p.IDD5AB < p.IDD3N)
-            throw ConfigError("IDD5AB", "must be >= IDD3N (" + num_text(p.IDD3N) + "), got " + num_text(p.IDD5AB));
+            throw ConfigError("IDD5AB", "must be >= IDD3N (" + num_text(p.IDD3N) + "), got " +
+                                            num_text(p.IDD5AB));
     });
 }
 void to_json(json& j, const DramPower& p) { write(j, p); }
 
-void from_json(const json& j, EnergySpec& e) { read_checked(j, e, [](const Reader&) {}); }
+void from_json(const json& j, EnergySpec& e) {
+    read_checked(j, e, [](const Reader&) {});
+}
 void to_json(json& j, const EnergySpec& e) { write(j, e); }
 
 void from_json(const json& j, DramConfig& c) {
@@ -492,10 +519,13 @@ void from_json(const json& j, DramConfig& c) {
             // The activation increment, VDD (IDD0 tRC - IDD3N tRAS - IDD2N tRP), must not be
             // negative for this timing.
             const DramPower& p = *c.power;
-            const double need = (p.IDD3N * c.timing.tRAS + p.IDD2N * c.timing.tRP) / (double(c.timing.tRAS) + c.timing.tRP);
+            const double need = (p.IDD3N * c.timing.tRAS + p.IDD2N * c.timing.tRP) /
+                                (double(c.timing.tRAS) + c.timing.tRP);
             if (p.IDD0 < need)
-                throw ConfigError("power.IDD0", "must be >= " + num_text(need) +
-                                                    " (IDD3N and IDD2N weighted by tRAS and tRP), got " + num_text(p.IDD0));
+                throw ConfigError("power.IDD0",
+                                  "must be >= " + num_text(need) +
+                                      " (IDD3N and IDD2N weighted by tRAS and tRP), got " +
+                                      num_text(p.IDD0));
         }
     });
 }
@@ -505,7 +535,8 @@ void from_json(const json& j, TableSpec& t) {
     read_checked(j, t, [&](const Reader& r) {
         if (!t.coded_dir.empty()) {
             for (const char* k : {"rows", "dim", "row_bits", "symbol_bits", "selector_bits"})
-                if (r.given(k)) throw ConfigError(k, "not allowed with table.coded_dir (read from the .ezt)");
+                if (r.given(k))
+                    throw ConfigError(k, "not allowed with table.coded_dir (read from the .ezt)");
             if (!r.given("pitch")) t.pitch = PitchSpec{PitchSpec::Kind::File, 0};
             return;
         }
@@ -513,27 +544,30 @@ void from_json(const json& j, TableSpec& t) {
         for (const char* k : {"dim", "row_bits"})
             if (!r.given(k)) throw ConfigError(k, "missing");
         if (t.symbol_bits != 4 && t.symbol_bits != 8)
-            throw ConfigError("symbol_bits", "must be 4 or 8, got " + std::to_string(t.symbol_bits));
+            throw ConfigError("symbol_bits",
+                              "must be 4 or 8, got " + std::to_string(t.symbol_bits));
         const uint32_t symbols = t.dim * (8 / t.symbol_bits);
         const uint32_t overhead = t.selector_bits + (t.overflow_fraction > 0 ? 1 : 0);
         if (t.row_bits < overhead + symbols)
-            throw ConfigError("row_bits", "must be >= " + std::to_string(overhead + symbols) + ", got " +
-                                              std::to_string(t.row_bits));
+            throw ConfigError("row_bits", "must be >= " + std::to_string(overhead + symbols) +
+                                              ", got " + std::to_string(t.row_bits));
         if (!r.given("pitch")) t.pitch = PitchSpec{PitchSpec::Kind::Byte, 0};
         if (!not_pitch_file(t.pitch))
             throw ConfigError("pitch", "must be packed, byte, burst or a bit count, got \"file\"");
         if (t.pitch.kind == PitchSpec::Kind::Bits && t.pitch.bits < t.row_bits)
-            throw ConfigError("pitch", "must be >= row_bits (" + std::to_string(t.row_bits) + "), got " +
-                                           std::to_string(t.pitch.bits));
+            throw ConfigError("pitch", "must be >= row_bits (" + std::to_string(t.row_bits) +
+                                           "), got " + std::to_string(t.pitch.bits));
     });
 }
 void to_json(json& j, const TableSpec& t) {
     write(j, t);
     // A coded table's geometry comes from its file, a declared one has no file: only what
     // reads back as the same table.
-    if (t.coded_dir.empty()) j.erase("coded_dir");
+    if (t.coded_dir.empty())
+        j.erase("coded_dir");
     else
-        for (const char* k : {"rows", "dim", "row_bits", "symbol_bits", "selector_bits"}) j.erase(k);
+        for (const char* k : {"rows", "dim", "row_bits", "symbol_bits", "selector_bits"})
+            j.erase(k);
 }
 
 void from_json(const json& j, DecoderSpec& d) {
@@ -548,15 +582,19 @@ void from_json(const json& j, DecoderSpec& d) {
         // The lut design holds a 2^B-entry table per book; the chain design has no table, so
         // its window may be as wide as S codes (decoder_timing.hpp).
         if (t.arch == DecoderArch::Lut && t.lut_bits > 16)
-            throw ConfigError("lut_bits", "must be <= 16 for the lut decoder, got " + std::to_string(t.lut_bits));
+            throw ConfigError(
+                "lut_bits", "must be <= 16 for the lut decoder, got " + std::to_string(t.lut_bits));
         if (t.bus_bits % 8 != 0)
-            throw ConfigError("bus_bits", "must be a multiple of 8, got " + std::to_string(t.bus_bits));
+            throw ConfigError("bus_bits",
+                              "must be a multiple of 8, got " + std::to_string(t.bus_bits));
         embzip::validate(t);  // the contract's own limits; the checks above name the keys first
     });
 }
 void to_json(json& j, const DecoderSpec& d) { write(j, d); }
 
-void from_json(const json& j, PoolingSpec& p) { read_checked(j, p, [](const Reader&) {}); }
+void from_json(const json& j, PoolingSpec& p) {
+    read_checked(j, p, [](const Reader&) {});
+}
 void to_json(json& j, const PoolingSpec& p) { write(j, p); }
 
 void from_json(const json& j, StreamSpec& s) {
@@ -564,7 +602,8 @@ void from_json(const json& j, StreamSpec& s) {
         if (s.distribution == Distribution::Trace && s.trace_file.empty())
             throw ConfigError("trace_file", "missing (stream.distribution is trace)");
         // Each factor is at most 2^34, so the product is exact in long double arithmetic.
-        const long double lookups = static_cast<long double>(s.batches) * s.batch_size * s.pooling_factor;
+        const long double lookups =
+            static_cast<long double>(s.batches) * s.batch_size * s.pooling_factor;
         if (lookups > static_cast<long double>(kMaxStreamFactor))
             bad("batches * batch_size * pooling_factor is too large (at most 2^34 lookups)");
     });
@@ -579,7 +618,9 @@ void from_json(const json& j, BaselineSpec& b) {
 }
 void to_json(json& j, const BaselineSpec& b) { write(j, b); }
 
-void from_json(const json& j, RunSpec& r) { read_checked(j, r, [](const Reader&) {}); }
+void from_json(const json& j, RunSpec& r) {
+    read_checked(j, r, [](const Reader&) {});
+}
 void to_json(json& j, const RunSpec& r) { write(j, r); }
 
 void from_json(const json& j, SimConfig& c) {
@@ -587,7 +628,8 @@ void from_json(const json& j, SimConfig& c) {
         // One decoder FIFO slot per request in flight unless told otherwise: a coded row holds
         // its slot from the memory request on, so a smaller FIFO silently caps the coded system.
         const auto d = j.find("decoder");
-        if (d == j.end() || !d->contains("fifo_rows")) c.decoder.fifo_rows = static_cast<unsigned>(c.stream.max_outstanding);
+        if (d == j.end() || !d->contains("fifo_rows"))
+            c.decoder.fifo_rows = static_cast<unsigned>(c.stream.max_outstanding);
     });
 }
 void to_json(json& j, const SimConfig& c) { write(j, c); }
@@ -598,10 +640,12 @@ SimConfig parse_config(const json& tree) {
     json base = tree;
     if (base.is_object()) {
         for (const char* k : {"tables", "table_defaults", "tiers", "placement"}) base.erase(k);
-        if (tree.contains("tables") && !base.contains("table")) base["table"] = {{"rows", 1}, {"dim", 1}, {"row_bits", 8}};
+        if (tree.contains("tables") && !base.contains("table"))
+            base["table"] = {{"rows", 1}, {"dim", 1}, {"row_bits", 8}};
         if (tree.contains("tiers") && !base.contains("memory") && tree["tiers"].is_array())
             for (const json& t : tree["tiers"])
-                if (t.is_object() && t.value("kind", "") == "dram" && t.contains("memory") && t["memory"].is_object()) {
+                if (t.is_object() && t.value("kind", "") == "dram" && t.contains("memory") &&
+                    t["memory"].is_object()) {
                     base["memory"] = t["memory"];
                     break;
                 }
@@ -652,7 +696,9 @@ json load_json_file(const fs::path& path) {
 // Paths inside a section are relative to the file the section came from.
 void absolutize(const std::string& section, json& j, const fs::path& dir) {
     if (!j.is_object()) return;
-    const char* key = section == "table" ? "coded_dir" : section == "stream" ? "trace_file" : nullptr;
+    const char* key = section == "table"    ? "coded_dir"
+                      : section == "stream" ? "trace_file"
+                                            : nullptr;
     if (!key) return;
     auto it = j.find(key);
     if (it != j.end() && it->is_string()) {
@@ -668,10 +714,12 @@ void resolve_sections(json& tree, const fs::path& dir) {
         fs::path p(it->get<std::string>());
         if (p.is_relative()) p = dir / p;
         if (!fs::exists(p))
-            throw InputError(std::string(s) + ": no file '" + p.string() + "' (a file named by --set is relative "
-                                              "to the working directory, one named in a config to that config)");
-        json sub = (std::string(s) == "memory" && p.extension() == ".ini") ? ini_to_memory_json(p.string())
-                                                                           : load_json_file(p);
+            throw InputError(std::string(s) + ": no file '" + p.string() +
+                             "' (a file named by --set is relative "
+                             "to the working directory, one named in a config to that config)");
+        json sub = (std::string(s) == "memory" && p.extension() == ".ini")
+                       ? ini_to_memory_json(p.string())
+                       : load_json_file(p);
         if (!sub.is_object()) throw ConfigError(s, p.string() + " must hold a JSON object");
         absolutize(s, sub, p.parent_path());
         *it = std::move(sub);
@@ -683,7 +731,8 @@ void resolve_sections(json& tree, const fs::path& dir) {
 void apply_override(json& tree, const std::string& a) {
     const size_t eq = a.find('=');
     require_utf8(a, "--set");
-    if (eq == std::string::npos || eq == 0) throw InputError("--set '" + a + "': expected key=value");
+    if (eq == std::string::npos || eq == 0)
+        throw InputError("--set '" + a + "': expected key=value");
     const std::string key = a.substr(0, eq), text = a.substr(eq + 1);
     json value;
     try {
@@ -696,7 +745,8 @@ void apply_override(json& tree, const std::string& a) {
     size_t start = 0;
     for (;;) {
         const size_t dot = key.find('.', start);
-        const std::string part = key.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+        const std::string part =
+            key.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
         if (part.empty()) throw InputError("--set '" + a + "': empty key component");
         walked += (walked.empty() ? "" : ".") + part;
         if (node->is_array()) {
@@ -721,7 +771,8 @@ void apply_override(json& tree, const std::string& a) {
         // A scalar where a section is expected (a config whose root is not an object, or a key
         // set to a value above): an error naming the path, not the JSON library's type_error.
         if (!node->is_object())
-            throw InputError((walked == part ? std::string("the config") : walked.substr(0, walked.size() - part.size() - 1)) +
+            throw InputError((walked == part ? std::string("the config")
+                                             : walked.substr(0, walked.size() - part.size() - 1)) +
                              ": is not an object, cannot --set " + key);
         if (dot == std::string::npos) {
             (*node)[part] = value;
@@ -773,7 +824,8 @@ json ini_to_memory_json(const std::string& path) {
         if (line.empty()) continue;
         if (line.front() == '[') {
             const size_t close = line.find(']');
-            if (close == std::string::npos) throw InputError(path + ": section header without ']': '" + line + "'");
+            if (close == std::string::npos)
+                throw InputError(path + ": section header without ']': '" + line + "'");
             section = trim(line.substr(1, close - 1));
             continue;
         }
@@ -784,7 +836,8 @@ json ini_to_memory_json(const std::string& path) {
     auto where = [&](const std::string& key) {
         return path + ": [" + key.substr(0, key.find('.')) + "] " + key.substr(key.find('.') + 1);
     };
-    auto get = [&](const std::string& key, std::initializer_list<const char*> alts = {}) -> std::string {
+    auto get = [&](const std::string& key,
+                   std::initializer_list<const char*> alts = {}) -> std::string {
         auto it = kv.find(key);
         if (it != kv.end()) return it->second;
         const std::string sec = key.substr(0, key.find('.'));
@@ -802,7 +855,8 @@ json ini_to_memory_json(const std::string& path) {
         throw InputError(where(key) + ": must be a number, got '" + v + "'");
     };
     // Checked before any conversion or arithmetic: an integer in [0, 2^40].
-    auto num = [&](const std::string& key, std::initializer_list<const char*> alts = {}) -> int64_t {
+    auto num = [&](const std::string& key,
+                   std::initializer_list<const char*> alts = {}) -> int64_t {
         const std::string v = get(key, alts);
         const double d = real(key, v);
         if (d != std::floor(d) || d < 0 || d > kMaxIniInteger)
@@ -825,16 +879,20 @@ json ini_to_memory_json(const std::string& path) {
     // is at most 2^40, so the product (at most 2^200) is finite in double; geometry values are
     // powers of two (checked later), for which the product is exact.
     const bool hbm = get("dram_structure.protocol").rfind("HBM", 0) == 0;
-    const double rank_mb = double(num("dram_structure.rows")) * double(num("dram_structure.columns")) * (hbm ? 2.0 : 1.0) *
-                           double(num("system.bus_width")) / 8 * double(num("dram_structure.bankgroups")) *
+    const double rank_mb = double(num("dram_structure.rows")) *
+                           double(num("dram_structure.columns")) * (hbm ? 2.0 : 1.0) *
+                           double(num("system.bus_width")) / 8 *
+                           double(num("dram_structure.bankgroups")) *
                            double(num("dram_structure.banks_per_group")) / (1024.0 * 1024.0);
     const double size_mb = double(num("system.channel_size"));
     const double ranks = rank_mb >= 1.0 && size_mb >= rank_mb ? std::floor(size_mb / rank_mb) : 1.0;
     // Out-of-range rank counts are reported by the schema (memory.ranks) like any other value.
     m["ranks"] = ranks <= kMaxIniInteger ? json(static_cast<int64_t>(ranks)) : json(ranks);
-    const std::string policy = kv.count("system.row_buf_policy") ? kv["system.row_buf_policy"] : "OPEN_PAGE";
+    const std::string policy =
+        kv.count("system.row_buf_policy") ? kv["system.row_buf_policy"] : "OPEN_PAGE";
     if (policy != "OPEN_PAGE" && policy != "CLOSE_PAGE")
-        throw InputError(where("system.row_buf_policy") + ": must be OPEN_PAGE or CLOSE_PAGE, got '" + policy + "'");
+        throw InputError(where("system.row_buf_policy") +
+                         ": must be OPEN_PAGE or CLOSE_PAGE, got '" + policy + "'");
     m["page_policy"] = policy == "OPEN_PAGE" ? "open" : "closed";
     if (kv.count("system.trans_queue_size")) m["queue_size"] = num("system.trans_queue_size");
     if (kv.count("system.cmd_queue_size")) m["cmd_queue_size"] = num("system.cmd_queue_size");
@@ -845,7 +903,8 @@ json ini_to_memory_json(const std::string& path) {
     // a row and a column command in one cycle (hbm_dual_cmd, on by default).
     if (hbm) {
         m["columns"] = m["columns"].get<int64_t>() * 2;
-        const std::string dual = kv.count("dram_structure.hbm_dual_cmd") ? kv["dram_structure.hbm_dual_cmd"] : "true";
+        const std::string dual =
+            kv.count("dram_structure.hbm_dual_cmd") ? kv["dram_structure.hbm_dual_cmd"] : "true";
         m["dual_command_bus"] = dual == "true" || dual == "True" || dual == "1";
     }
     if (kv.count("power.VDD")) {
@@ -853,7 +912,8 @@ json ini_to_memory_json(const std::string& path) {
         p["VDD"] = real("power.VDD", get("power.VDD"));
         for (const char* k : {"IDD0", "IDD2N", "IDD3N", "IDD4R", "IDD5AB"})
             p[k] = real(std::string("power.") + k, get(std::string("power.") + k));
-        if (kv.count("power.io_pj_per_bit")) p["io_pj_per_bit"] = real("power.io_pj_per_bit", kv["power.io_pj_per_bit"]);
+        if (kv.count("power.io_pj_per_bit"))
+            p["io_pj_per_bit"] = real("power.io_pj_per_bit", kv["power.io_pj_per_bit"]);
         m["power"] = p;
     }
     json t;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-// The many-table and memory-tier keys of a config (`tables`, `tiers`, `placement`). Each table and each DRAM tier is validated by the single-table parser
-// (parse_config on a one-table tree), so every key keeps one set of rules; its errors are
-// re-labelled with the entry's key path ("tables.3.rows: must be >= 1, got 0").
+// The many-table and memory-tier keys of a config (`tables`, `tiers`, `placement`). Each table and
+// each DRAM tier is validated by the single-table parser (parse_config on a one-table tree), so
+// every key keeps one set of rules; its errors are re-labelled with the entry's key path
+// ("tables.3.rows: must be >= 1, got 0").
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -17,15 +18,19 @@ using nlohmann::json;
 
 namespace {
 
-[[noreturn]] void fail(const std::string& key, const std::string& what) { throw InputError(key + ": " + what); }
+[[noreturn]] void fail(const std::string& key, const std::string& what) {
+    throw InputError(key + ": " + what);
+}
 
-const std::set<std::string> kTableKeys = {"coded_dir", "rows", "dim", "row_bits", "symbol_bits", "selector_bits",
-                                          "pitch", "overflow_fraction"};
-const std::set<std::string> kStreamKeys = {"distribution", "zipf_alpha", "trace_file", "trace_format",
-                                           "pooling_factor"};
+const std::set<std::string> kTableKeys = {
+    "coded_dir",   "rows",          "dim",   "row_bits",
+    "symbol_bits", "selector_bits", "pitch", "overflow_fraction"};
+const std::set<std::string> kStreamKeys = {"distribution", "zipf_alpha", "trace_file",
+                                           "trace_format", "pooling_factor"};
 const std::set<std::string> kEntryKeys = {"name", "saving", "value_type", "coded"};
-const std::set<std::string> kSramKeys = {"kind", "name", "capacity_bytes", "capacity_mb", "banks",
-                                         "latency_cycles", "bytes_per_cycle", "clock_ghz"};
+const std::set<std::string> kSramKeys = {
+    "kind",  "name",           "capacity_bytes",  "capacity_mb",
+    "banks", "latency_cycles", "bytes_per_cycle", "clock_ghz"};
 const std::set<std::string> kDramKeys = {"kind", "name", "memory", "channels", "ranks", "rows"};
 
 // Runs the single-table parser and renames "table." / "stream." / "memory." in its error.
@@ -66,8 +71,10 @@ TableEntry parse_table(const json& j, size_t i, const json& memory, const json& 
     double saving = -1;
     for (auto it = j.begin(); it != j.end(); ++it) {
         const std::string k = it.key(), kk = key + "." + k;
-        if (kTableKeys.count(k)) table[k] = *it;
-        else if (kStreamKeys.count(k)) st[k] = *it;
+        if (kTableKeys.count(k))
+            table[k] = *it;
+        else if (kStreamKeys.count(k))
+            st[k] = *it;
         else if (k == "name") {
             if (!it->is_string()) fail(kk, "must be a string, got " + it->dump());
             e.name = it->get<std::string>();
@@ -86,10 +93,12 @@ TableEntry parse_table(const json& j, size_t i, const json& memory, const json& 
     }
     const bool is_float = raw_bits(e.value_type) > 0;
     if (table.contains("coded_dir") && (saving >= 0 || e.value_type != ValueType::Int8))
-        fail(key + (saving >= 0 ? ".saving" : ".value_type"), "not allowed with coded_dir (read from the .ezt)");
+        fail(key + (saving >= 0 ? ".saving" : ".value_type"),
+             "not allowed with coded_dir (read from the .ezt)");
     if (saving >= 0) {
         if (table.contains("row_bits")) fail(key + ".saving", "give saving or row_bits, not both");
-        if (!table.contains("dim") || !table["dim"].is_number_integer() || table["dim"].get<int64_t>() < 1)
+        if (!table.contains("dim") || !table["dim"].is_number_integer() ||
+            table["dim"].get<int64_t>() < 1)
             fail(key + ".dim", "missing or not a positive integer (needed with saving)");
         const double plain = double(table["dim"].get<int64_t>()) * value_bits(e.value_type);
         table["row_bits"] = static_cast<int64_t>(std::ceil(plain * (1.0 - saving) - 1e-9));
@@ -97,13 +106,16 @@ TableEntry parse_table(const json& j, size_t i, const json& memory, const json& 
     // Floats: W covers the coded exponents (one 8-bit symbol each) and the raw bits; the
     // single-table parser checks the exponent part.
     int64_t raw = 0;
-    if (is_float && table.contains("row_bits") && table.contains("dim") && table["dim"].is_number_integer()) {
+    if (is_float && table.contains("row_bits") && table.contains("dim") &&
+        table["dim"].is_number_integer()) {
         raw = table["dim"].get<int64_t>() * raw_bits(e.value_type);
         if (!table["row_bits"].is_number_integer() || table["row_bits"].get<int64_t>() <= raw)
-            fail(key + ".row_bits", "must exceed the " + std::to_string(raw) + " raw sign and mantissa bits, got " +
+            fail(key + ".row_bits", "must exceed the " + std::to_string(raw) +
+                                        " raw sign and mantissa bits, got " +
                                         table["row_bits"].dump());
         table["row_bits"] = table["row_bits"].get<int64_t>() - raw;
-        if (table.contains("symbol_bits")) fail(key + ".symbol_bits", "not allowed for float tables");
+        if (table.contains("symbol_bits"))
+            fail(key + ".symbol_bits", "not allowed for float tables");
     }
     json tree = {{"memory", memory}, {"table", table}, {"stream", st}};
     SimConfig c;
@@ -135,14 +147,16 @@ TierSpec parse_tier(const json& j, size_t i, const json& table) {
     if (!j.is_object()) fail(key, "must be an object, got " + j.dump());
     if (!j.contains("kind") || !j["kind"].is_string()) fail(key + ".kind", "missing: sram or dram");
     const std::string kind = j["kind"].get<std::string>();
-    if (kind != "sram" && kind != "dram") fail(key + ".kind", "must be sram or dram, got \"" + kind + "\"");
+    if (kind != "sram" && kind != "dram")
+        fail(key + ".kind", "must be sram or dram, got \"" + kind + "\"");
     TierSpec t;
     t.sram = kind == "sram";
     const auto& allowed = t.sram ? kSramKeys : kDramKeys;
     for (auto it = j.begin(); it != j.end(); ++it)
         if (!allowed.count(it.key())) fail(key + "." + it.key(), "unknown key (" + kind + " tier)");
     if (j.contains("name")) {
-        if (!j["name"].is_string()) fail(key + ".name", "must be a string, got " + j["name"].dump());
+        if (!j["name"].is_string())
+            fail(key + ".name", "must be a string, got " + j["name"].dump());
         t.name = j["name"].get<std::string>();
     }
     if (t.sram) {
@@ -150,17 +164,23 @@ TierSpec parse_tier(const json& j, size_t i, const json& table) {
         if (j.contains("capacity_bytes") == j.contains("capacity_mb"))
             fail(key, "an sram tier needs capacity_bytes or capacity_mb (one of them)");
         if (j.contains("capacity_bytes")) {
-            s.capacity_bytes = integer(j["capacity_bytes"], key + ".capacity_bytes", 1, int64_t(1) << 50);
+            s.capacity_bytes =
+                integer(j["capacity_bytes"], key + ".capacity_bytes", 1, int64_t(1) << 50);
         } else {
             const json& v = j["capacity_mb"];
-            if (!v.is_number() || !(v.get<double>() > 0)) fail(key + ".capacity_mb", "must be > 0, got " + v.dump());
-            s.capacity_bytes = static_cast<uint64_t>(std::llround(v.get<double>() * 1024.0 * 1024.0));
+            if (!v.is_number() || !(v.get<double>() > 0))
+                fail(key + ".capacity_mb", "must be > 0, got " + v.dump());
+            s.capacity_bytes =
+                static_cast<uint64_t>(std::llround(v.get<double>() * 1024.0 * 1024.0));
         }
-        if (j.contains("banks")) s.banks = static_cast<unsigned>(integer(j["banks"], key + ".banks", 1, 4096));
+        if (j.contains("banks"))
+            s.banks = static_cast<unsigned>(integer(j["banks"], key + ".banks", 1, 4096));
         if (j.contains("latency_cycles"))
-            s.latency_cycles = static_cast<unsigned>(integer(j["latency_cycles"], key + ".latency_cycles", 1, 1 << 16));
+            s.latency_cycles = static_cast<unsigned>(
+                integer(j["latency_cycles"], key + ".latency_cycles", 1, 1 << 16));
         if (j.contains("bytes_per_cycle"))
-            s.bytes_per_cycle = static_cast<unsigned>(integer(j["bytes_per_cycle"], key + ".bytes_per_cycle", 1, 4096));
+            s.bytes_per_cycle = static_cast<unsigned>(
+                integer(j["bytes_per_cycle"], key + ".bytes_per_cycle", 1, 4096));
         if (j.contains("clock_ghz")) {
             const json& v = j["clock_ghz"];
             if (!v.is_number() || !(v.get<double>() > 0) || v.get<double>() > 100)
@@ -210,7 +230,8 @@ void resolve_tier_paths(json& tree, const std::string& dir_s) {
             fail("tables", p.string() + " holds no tables list");
         resolve_tier_paths(sub, p.parent_path().string());
         tree["tables"] = sub["tables"];
-        if (sub.contains("table_defaults") && !tree.contains("table_defaults")) tree["table_defaults"] = sub["table_defaults"];
+        if (sub.contains("table_defaults") && !tree.contains("table_defaults"))
+            tree["table_defaults"] = sub["table_defaults"];
     }
     if (tree.contains("tables") && tree["tables"].is_array())
         for (json& t : tree["tables"])
@@ -239,7 +260,8 @@ void parse_tiers(const json& tree, SimConfig& c) {
     if (tree.contains("tiers")) {
         if (tree.contains("memory")) fail("memory", "give memory or tiers, not both");
         const json& a = tree["tiers"];
-        if (!a.is_array() || a.empty()) fail("tiers", "must be a non-empty list of tiers, got " + a.dump());
+        if (!a.is_array() || a.empty())
+            fail("tiers", "must be a non-empty list of tiers, got " + a.dump());
         for (size_t i = 0; i < a.size(); ++i) c.tiers.push_back(parse_tier(a[i], i, dummy_table));
         bool any_dram = false;
         for (size_t i = 0; i < c.tiers.size(); ++i)
@@ -261,13 +283,17 @@ void parse_tiers(const json& tree, SimConfig& c) {
             const std::string k = it.key();
             if (k == "policy") {
                 const std::string v = it->is_string() ? it->get<std::string>() : it->dump();
-                if (v == "hot_first") c.placement.policy = PlacementPolicy::HotFirst;
-                else if (v == "cache") c.placement.policy = PlacementPolicy::Cache;
-                else fail("placement.policy", "must be hot_first or cache, got \"" + v + "\"");
+                if (v == "hot_first")
+                    c.placement.policy = PlacementPolicy::HotFirst;
+                else if (v == "cache")
+                    c.placement.policy = PlacementPolicy::Cache;
+                else
+                    fail("placement.policy", "must be hot_first or cache, got \"" + v + "\"");
             } else if (k == "ways") {
                 c.placement.ways = static_cast<unsigned>(integer(*it, "placement.ways", 1, 1024));
             } else if (k == "warmup") {
-                if (!it->is_boolean()) fail("placement.warmup", "must be true or false, got " + it->dump());
+                if (!it->is_boolean())
+                    fail("placement.warmup", "must be true or false, got " + it->dump());
                 c.placement.warmup = it->get<bool>();
             } else {
                 fail("placement." + k, "unknown key");
@@ -275,16 +301,21 @@ void parse_tiers(const json& tree, SimConfig& c) {
         }
     }
     if (c.placement.policy == PlacementPolicy::Cache) {
-        if (!c.tiers[0].sram) fail("placement.policy", "cache needs an sram tier first (tiers.0.kind: sram)");
-        if (c.tiers.size() < 2) fail("placement.policy", "cache needs a dram tier behind the sram tier");
+        if (!c.tiers[0].sram)
+            fail("placement.policy", "cache needs an sram tier first (tiers.0.kind: sram)");
+        if (c.tiers.size() < 2)
+            fail("placement.policy", "cache needs a dram tier behind the sram tier");
         for (size_t i = 1; i < c.tiers.size(); ++i)
-            if (c.tiers[i].sram) fail("tiers." + std::to_string(i), "with the cache policy only tier 0 may be sram");
+            if (c.tiers[i].sram)
+                fail("tiers." + std::to_string(i), "with the cache policy only tier 0 may be sram");
     }
     if (tree.contains("tables")) {
         if (tree.contains("table")) fail("table", "give table or tables, not both");
-        if (tree["tables"].is_string()) fail("tables", "must be a list (or a file holding a config with one)");
+        if (tree["tables"].is_string())
+            fail("tables", "must be a list (or a file holding a config with one)");
         const json& a = tree["tables"];
-        if (!a.is_array() || a.empty()) fail("tables", "must be a non-empty list of tables, got " + a.dump());
+        if (!a.is_array() || a.empty())
+            fail("tables", "must be a non-empty list of tables, got " + a.dump());
         json memory = tree.contains("memory") ? tree["memory"] : json();
         if (!memory.is_object())
             for (const json& t : tree["tiers"])
@@ -297,7 +328,8 @@ void parse_tiers(const json& tree, SimConfig& c) {
         json defaults = json::object();
         if (tree.contains("table_defaults")) {
             defaults = tree["table_defaults"];
-            if (!defaults.is_object()) fail("table_defaults", "must be an object, got " + defaults.dump());
+            if (!defaults.is_object())
+                fail("table_defaults", "must be an object, got " + defaults.dump());
         }
         for (size_t i = 0; i < a.size(); ++i) {
             // table_defaults: keys every entry has unless it sets them itself.
@@ -309,8 +341,10 @@ void parse_tiers(const json& tree, SimConfig& c) {
             e.stream.batches = c.stream.batches;
             e.stream.batch_size = c.stream.batch_size;
             e.stream.max_outstanding = c.stream.max_outstanding;
-            e.stream.seed = c.stream.seed + i;  // independent streams, table 0 as a one-table config
-            if (!names.insert(e.name).second) fail(e.key + ".name", "\"" + e.name + "\" is used twice");
+            e.stream.seed =
+                c.stream.seed + i;  // independent streams, table 0 as a one-table config
+            if (!names.insert(e.name).second)
+                fail(e.key + ".name", "\"" + e.name + "\" is used twice");
             c.tables.push_back(std::move(e));
         }
         c.table = c.tables[0].spec;
@@ -322,7 +356,8 @@ void parse_tiers(const json& tree, SimConfig& c) {
         e.stream = c.stream;
         c.tables.push_back(e);
     }
-    if (tree.contains("table_defaults") && !tree.contains("tables")) fail("table_defaults", "needs tables");
+    if (tree.contains("table_defaults") && !tree.contains("tables"))
+        fail("table_defaults", "needs tables");
 }
 
 json resolved_config_json(const SimConfig& c, const json& tree) {

@@ -15,11 +15,15 @@ unsigned log2u(uint64_t v) {
     while ((uint64_t(1) << n) < v) ++n;
     return n;
 }
-[[noreturn]] void bad(const std::string& key, const std::string& what) { throw ConfigError(key, what); }
+[[noreturn]] void bad(const std::string& key, const std::string& what) {
+    throw ConfigError(key, what);
+}
 
 }  // namespace
 
-uint64_t DramConfig::tck_ps() const { return static_cast<uint64_t>(std::llround(timing.tCK_ns * 1000.0)); }
+uint64_t DramConfig::tck_ps() const {
+    return static_cast<uint64_t>(std::llround(timing.tCK_ns * 1000.0));
+}
 
 std::string display_name(const DramConfig& c) {
     return !c.name.empty() ? c.name : !c.protocol.empty() ? c.protocol : "memory";
@@ -41,33 +45,37 @@ void validate(const DramConfig& c) {
     pow2("BL", c.burst_length);
     if (c.device_width > c.bus_width)
         bad("device_width", "must be <= bus_width (" + std::to_string(c.bus_width) + "), got " +
-                                     std::to_string(c.device_width));
+                                std::to_string(c.device_width));
     if (c.burst_length > c.columns)
         bad("BL", "must be <= columns (" + std::to_string(c.columns) + "), got " +
-                           std::to_string(c.burst_length));
+                      std::to_string(c.burst_length));
     if (c.burst_bytes() < 8)
         bad("BL", "a burst (BL * bus_width / 8) must be at least 8 bytes, got " +
-                           std::to_string(c.burst_bytes()));
+                      std::to_string(c.burst_bytes()));
     if (c.queue_size < 1) bad("queue_size", "must be >= 1, got 0");
     if (c.cmd_queue_size < 1) bad("cmd_queue_size", "must be >= 1, got 0");
     if (!is_pow2(c.pseudo_channels) || c.pseudo_channels > 2)
         bad("pseudo_channels", "must be 1 or 2, got " + std::to_string(c.pseudo_channels));
     if (c.pc_bus_width() < c.device_width || c.pc_bus_width() < 8)
-        bad("pseudo_channels", "a pseudo-channel must be at least 8 bits and one device wide, got " +
-                                   std::to_string(c.pc_bus_width()) + " bits");
+        bad("pseudo_channels",
+            "a pseudo-channel must be at least 8 bits and one device wide, got " +
+                std::to_string(c.pc_bus_width()) + " bits");
     if (!(c.timing.tCK_ns > 0.0) || c.timing.tCK_ns > 100.0)
         bad("timing.tCK", "must be in (0, 100] ns, got " + std::to_string(c.timing.tCK_ns));
     const double ps = c.timing.tCK_ns * 1000.0;
     if (std::fabs(ps - std::round(ps)) > 1e-6)
-        bad("timing.tCK", "must be a whole number of picoseconds, got " + std::to_string(c.timing.tCK_ns));
+        bad("timing.tCK",
+            "must be a whole number of picoseconds, got " + std::to_string(c.timing.tCK_ns));
     const DramTiming& t = c.timing;
     const std::pair<const char*, uint32_t> positive[] = {
-        {"CL", t.CL}, {"tRCD", t.tRCD}, {"tRP", t.tRP}, {"tRAS", t.tRAS}, {"tCCD_S", t.tCCD_S},
-        {"tCCD_L", t.tCCD_L}, {"tRRD_S", t.tRRD_S}, {"tRRD_L", t.tRRD_L}, {"tREFI", t.tREFI}, {"tRFC", t.tRFC}};
+        {"CL", t.CL},         {"tRCD", t.tRCD},     {"tRP", t.tRP},       {"tRAS", t.tRAS},
+        {"tCCD_S", t.tCCD_S}, {"tCCD_L", t.tCCD_L}, {"tRRD_S", t.tRRD_S}, {"tRRD_L", t.tRRD_L},
+        {"tREFI", t.tREFI},   {"tRFC", t.tRFC}};
     for (const auto& [key, v] : positive)
         if (v < 1) bad(std::string("timing.") + key, "must be >= 1, got 0");
     if (t.tRFC >= t.tREFI)
-        bad("timing.tRFC", "must be < tREFI (" + std::to_string(t.tREFI) + "), got " + std::to_string(t.tRFC));
+        bad("timing.tRFC",
+            "must be < tREFI (" + std::to_string(t.tREFI) + "), got " + std::to_string(t.tRFC));
     AddressMapper check(c);  // throws on a bad mapping string
     (void)check;
 }
@@ -76,12 +84,14 @@ AddressMapper::AddressMapper(const DramConfig& c) : m_pcs(c.pseudo_channels) {
     const std::string& m = c.address_mapping;
     const std::string key = "address_mapping";
     const size_t fields = c.pseudo_channels > 1 ? 7 : 6;
-    const std::string want = fields == 7 ? "seven fields of ch pc ra bg ba ro co (pseudo_channels is 2)"
-                                         : "six fields of ch ra bg ba ro co";
+    const std::string want = fields == 7
+                                 ? "seven fields of ch pc ra bg ba ro co (pseudo_channels is 2)"
+                                 : "six fields of ch ra bg ba ro co";
     if (m.size() != 2 * fields) bad(key, "must be " + want + ", got '" + m + "'");
     static const char* kNames[7] = {"ch", "ra", "bg", "ba", "ro", "co", "pc"};
-    const uint64_t sizes[7] = {c.channels, c.ranks, c.bankgroups, c.banks_per_group, c.rows,
-                               c.columns / c.burst_length, c.pseudo_channels};
+    const uint64_t sizes[7] = {c.channels,        c.ranks, c.bankgroups,
+                               c.banks_per_group, c.rows,  c.columns / c.burst_length,
+                               c.pseudo_channels};
     bool seen[7] = {};
     std::vector<int> order;
     for (size_t i = 0; i < m.size(); i += 2) {
@@ -202,7 +212,8 @@ void DramChannel::push(const DramAddress& a, uint64_t key, uint64_t tag, Cycle a
         }
         m_pending.insert(key);
     }
-    const unsigned bank = (a.rank * m_cfg.bankgroups + a.bankgroup) * m_cfg.banks_per_group + a.bank;
+    const unsigned bank =
+        (a.rank * m_cfg.bankgroups + a.bankgroup) * m_cfg.banks_per_group + a.bank;
     const Request r{tag, key, bank, a.row, arrival};
     // Only a new transaction in the transaction queue can change the selection (it may move
     // to its bank before the next command); one in the backlog waits for a transfer.
@@ -335,8 +346,10 @@ void DramChannel::mark_stale(unsigned bank) {
 
 void DramChannel::refresh_stale() {
     for (const uint32_t i : m_stale) {
-        if (!m_banks[i].queue.empty()) bank_local(i);
-        else m_cand_group[i] = 0;  // not scanned while empty; the next transfer marks it again
+        if (!m_banks[i].queue.empty())
+            bank_local(i);
+        else
+            m_cand_group[i] = 0;  // not scanned while empty; the next transfer marks it again
     }
     m_stale.clear();
 }
@@ -431,17 +444,17 @@ void DramChannel::select_transfers() {
     while (m_xfer_free < m_bank_next) {  // else no move can come before the next command
         size_t j = m_txq.size();
         for (size_t k = 0; k < m_txq.size(); ++k)
-            if (m_room[m_txq[k].bank] &&
-                (j == m_txq.size() || m_txq[k].at < m_txq[j].at))
-                j = k;
+            if (m_room[m_txq[k].bank] && (j == m_txq.size() || m_txq[k].at < m_txq[j].at)) j = k;
         if (j == m_txq.size()) break;
         const Cycle tx = std::max(m_xfer_free, m_txq[j].at);
         if (tx >= m_bank_next) break;
         const uint32_t bank = m_txq[j].bank;
         transfer(j, tx);
         // A new request may change its bank's candidate (a hit stops the PRE of a miss).
-        if (m_bank_next != kNever && bank == m_bank_sel) scan();
-        else consider(bank);
+        if (m_bank_next != kNever && bank == m_bank_sel)
+            scan();
+        else
+            consider(bank);
     }
     m_next = m_bank_next;
     m_sel = m_bank_sel;
@@ -456,14 +469,18 @@ void DramChannel::select_transfers() {
 }
 
 Cycle DramChannel::next_cycle() {
-    if (m_dirty) select();
-    else if (m_txq_dirty) select_transfers();
+    if (m_dirty)
+        select();
+    else if (m_txq_dirty)
+        select_transfers();
     return m_next;
 }
 
 void DramChannel::use_cmd_bus(bool column, Cycle t) {
-    if (column && m_cfg.dual_command_bus) m_col_cmd_free = t + 1;
-    else m_row_cmd_free = t + 1;
+    if (column && m_cfg.dual_command_bus)
+        m_col_cmd_free = t + 1;
+    else
+        m_row_cmd_free = t + 1;
 }
 
 void DramChannel::transfer(size_t j, Cycle t) {
@@ -489,8 +506,10 @@ void DramChannel::transfer(size_t j, Cycle t) {
 }
 
 bool DramChannel::issue(std::vector<uint64_t>& tags, Cycle& data_end) {
-    if (m_dirty) select();
-    else if (m_txq_dirty) select_transfers();
+    if (m_dirty)
+        select();
+    else if (m_txq_dirty)
+        select_transfers();
     if (m_next == kNever) return false;
     const Cycle t = m_next;
     m_dirty = true;
@@ -512,8 +531,8 @@ bool DramChannel::issue(std::vector<uint64_t>& tags, Cycle& data_end) {
         b.pre_ok = t + m_t.tRAS;
         b.act_ok = t + m_t.tRAS + m_t.tRP;
         b.row_reads = 0;
-        b.hits = static_cast<uint32_t>(std::count_if(b.queue.begin(), b.queue.end(),
-                                                     [&](const Request& x) { return x.row == b.row; }));
+        b.hits = static_cast<uint32_t>(std::count_if(
+            b.queue.begin(), b.queue.end(), [&](const Request& x) { return x.row == b.row; }));
         r.last_act = t;
         r.any_act = true;
         r.last_act_bg[bg] = t;
@@ -593,7 +612,8 @@ void DramChannel::finish(Cycle end) {
     for (unsigned ri = 0; ri < m_ranks.size(); ++ri) {
         Rank& r = m_ranks[ri];
         if (end <= r.state_since) continue;
-        (r.open_banks ? m_stats.active_cycles : m_stats.precharged_cycles)[ri] += end - r.state_since;
+        (r.open_banks ? m_stats.active_cycles : m_stats.precharged_cycles)[ri] +=
+            end - r.state_since;
         r.state_since = end;
     }
 }
@@ -616,7 +636,8 @@ void MemoryCore::submit(uint64_t tag, uint64_t address, uint32_t bytes, Cycle ar
 
 void MemoryCore::admit(const Arrival& a) {
     const uint64_t bb = m_cfg.burst_bytes();
-    const uint64_t first = a.address / bb, last = (a.address + std::max<uint32_t>(a.bytes, 1) - 1) / bb;
+    const uint64_t first = a.address / bb,
+                   last = (a.address + std::max<uint32_t>(a.bytes, 1) - 1) / bb;
     uint64_t id;
     if (!m_free_txns.empty()) {
         id = m_free_txns.back();

@@ -30,7 +30,8 @@ DramEnergy dram_energy(const DramConfig& c, const std::vector<ChannelStats>& sta
                             r.precharged_cycle * double(s.precharged_cycles[k]);
         reads += s.reads;
     }
-    if (c.power->io_pj_per_bit) e.io = *c.power->io_pj_per_bit * double(reads) * c.burst_bytes() * 8.0;
+    if (c.power->io_pj_per_bit)
+        e.io = *c.power->io_pj_per_bit * double(reads) * c.burst_bytes() * 8.0;
     return e;
 }
 

@@ -40,7 +40,8 @@ MemoryRunResult run_memory_only(const SimConfig& c) {
     }
     r.mean_latency_cycles = done ? latency_sum / double(done) : 0.0;
     r.tck_ns = c.memory.timing.tCK_ns;
-    r.bytes_per_s = double(r.requested_bursts) * c.memory.burst_bytes() / (double(r.cycles) * r.tck_ns * 1e-9);
+    r.bytes_per_s =
+        double(r.requested_bursts) * c.memory.burst_bytes() / (double(r.cycles) * r.tck_ns * 1e-9);
     if (c.memory.power) r.energy = dram_energy(c.memory, mem);
     return r;
 }

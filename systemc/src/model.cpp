@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: MIT
+#include "embzip_sim/model.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -11,7 +13,6 @@
 #include "embzip/file_util.hpp"
 #include "embzip/histogram.hpp"
 #include "embzip/layout.hpp"
-#include "embzip_sim/model.hpp"
 
 namespace embzip::sim {
 namespace {
@@ -36,13 +37,18 @@ uint64_t gcd(uint64_t a, uint64_t b) {
 
 }  // namespace
 
-uint32_t resolve_pitch(const PitchSpec& spec, uint32_t w, uint32_t burst_bytes, uint32_t file_pitch) {
+uint32_t resolve_pitch(const PitchSpec& spec, uint32_t w, uint32_t burst_bytes,
+                       uint32_t file_pitch) {
     const uint32_t burst_bits = burst_bytes * 8;
     switch (spec.kind) {
-        case PitchSpec::Kind::File: return file_pitch;
-        case PitchSpec::Kind::Packed: return w;
-        case PitchSpec::Kind::Byte: return (w + 7) / 8 * 8;
-        case PitchSpec::Kind::Bits: return spec.bits;
+        case PitchSpec::Kind::File:
+            return file_pitch;
+        case PitchSpec::Kind::Packed:
+            return w;
+        case PitchSpec::Kind::Byte:
+            return (w + 7) / 8 * 8;
+        case PitchSpec::Kind::Bits:
+            return spec.bits;
         case PitchSpec::Kind::Burst: {
             // No row straddles a burst boundary: a power of two <= one burst (it divides the
             // burst), or whole bursts.
@@ -74,7 +80,8 @@ bool TableModel::overflows(RowId row) const {
     if (stored_overflow) return find_overflow(*this, row) != nullptr;
     if (overflow_fraction <= 0.0) return false;
     if (overflow_fraction >= 1.0) return true;
-    const double u = static_cast<double>(splitmix64(static_cast<uint64_t>(row) ^ 0xE3B2u) >> 11) * 0x1p-53;
+    const double u =
+        static_cast<double>(splitmix64(static_cast<uint64_t>(row) ^ 0xE3B2u) >> 11) * 0x1p-53;
     return u < overflow_fraction;
 }
 
@@ -97,10 +104,13 @@ uint32_t declared_row_cycles(const DecoderConfig& decoder, uint32_t pitch_bits, 
                              uint32_t symbols) {
     std::vector<uint8_t> lens(symbols, static_cast<uint8_t>(code_bits / symbols));
     for (uint32_t i = 0; i < code_bits % symbols; ++i) ++lens[i];
-    return static_cast<uint32_t>(row_timing(decoder, pitch_bits, lens.data(), lens.size()).latency_cycles);
+    return static_cast<uint32_t>(
+        row_timing(decoder, pitch_bits, lens.data(), lens.size()).latency_cycles);
 }
 
-std::vector<uint8_t> all_code_lengths(const CodedTable& table) { return all_row_code_lengths(table); }
+std::vector<uint8_t> all_code_lengths(const CodedTable& table) {
+    return all_row_code_lengths(table);
+}
 
 namespace {
 std::vector<uint32_t> row_cycles(const std::vector<uint8_t>& lens, const CodedTable& table,
@@ -114,11 +124,13 @@ std::vector<uint32_t> row_cycles(const std::vector<uint8_t>& lens, const CodedTa
 }
 }  // namespace
 
-std::vector<uint32_t> coded_row_cycles(const CodedTable& table, const DecoderConfig& decoder, uint32_t pitch_bits) {
+std::vector<uint32_t> coded_row_cycles(const CodedTable& table, const DecoderConfig& decoder,
+                                       uint32_t pitch_bits) {
     return row_cycles(all_code_lengths(table), table, decoder, pitch_bits);
 }
 
-std::vector<uint32_t> coded_row_cycles(const CodedStore& store, const DecoderConfig& decoder, uint32_t pitch_bits) {
+std::vector<uint32_t> coded_row_cycles(const CodedStore& store, const DecoderConfig& decoder,
+                                       uint32_t pitch_bits) {
     return row_cycles(store.code_lengths(), store.table(), decoder, pitch_bits);
 }
 
@@ -164,7 +176,11 @@ uint64_t zipf_multiplier(uint64_t rows) {
 }
 
 RequestProducer::RequestProducer(const StreamSpec& s, uint64_t rows)
-    : m_spec(s), m_rows(rows), m_total(s.lookups()), m_rng(s.seed), m_uniform(0, rows - 1),
+    : m_spec(s),
+      m_rows(rows),
+      m_total(s.lookups()),
+      m_rng(s.seed),
+      m_uniform(0, rows - 1),
       m_zipf(rows, s.distribution == Distribution::Zipf ? s.zipf_alpha : 1.0) {
     m_mult = zipf_multiplier(rows);
     if (s.distribution == Distribution::Trace) m_trace = read_trace(s, rows);
@@ -191,24 +207,25 @@ std::vector<uint64_t> parse_trace(const StreamSpec& s, uint64_t rows) {
                 used = 0;
             }
             if (used == 0 || line[b] == '-')
-                throw InputError(key + ": line " + std::to_string(n) + ": not a row index: '" + line + "'");
+                throw InputError(key + ": line " + std::to_string(n) + ": not a row index: '" +
+                                 line + "'");
             if (v >= rows)
-                throw InputError(key + ": line " + std::to_string(n) + ": row " + std::to_string(v) +
-                                 " >= table rows " + std::to_string(rows));
+                throw InputError(key + ": line " + std::to_string(n) + ": row " +
+                                 std::to_string(v) + " >= table rows " + std::to_string(rows));
             m_trace.push_back(v);
         }
     } else {
         const std::vector<uint8_t> bytes = read_file(s.trace_file);
         const size_t w = s.trace_format == TraceFormat::U32 ? 4 : 8;
         if (bytes.size() % w != 0)
-            throw InputError(key + ": size " + std::to_string(bytes.size()) + " is not a multiple of " +
-                             std::to_string(w) + " bytes");
+            throw InputError(key + ": size " + std::to_string(bytes.size()) +
+                             " is not a multiple of " + std::to_string(w) + " bytes");
         for (size_t i = 0; i < bytes.size(); i += w) {
             uint64_t v = 0;
             for (size_t k = 0; k < w; ++k) v |= uint64_t(bytes[i + k]) << (8 * k);
             if (v >= rows)
-                throw InputError(key + ": entry " + std::to_string(i / w) + ": row " + std::to_string(v) +
-                                 " >= table rows " + std::to_string(rows));
+                throw InputError(key + ": entry " + std::to_string(i / w) + ": row " +
+                                 std::to_string(v) + " >= table rows " + std::to_string(rows));
             m_trace.push_back(v);
         }
     }
@@ -222,9 +239,10 @@ std::shared_ptr<const std::vector<uint64_t>> read_trace(const StreamSpec& s, uin
     // is not cached: the next caller gets the same message from its own parse.
     std::error_code ec;
     const auto size = std::filesystem::file_size(s.trace_file, ec);
-    const auto mtime = ec ? std::filesystem::file_time_type{} : std::filesystem::last_write_time(s.trace_file, ec);
-    const std::string id = s.trace_file + '\0' + std::to_string(int(s.trace_format)) + '\0' + std::to_string(rows) +
-                           '\0' + std::to_string(ec ? 0 : size) + '\0' +
+    const auto mtime =
+        ec ? std::filesystem::file_time_type{} : std::filesystem::last_write_time(s.trace_file, ec);
+    const std::string id = s.trace_file + '\0' + std::to_string(int(s.trace_format)) + '\0' +
+                           std::to_string(rows) + '\0' + std::to_string(ec ? 0 : size) + '\0' +
                            std::to_string(mtime.time_since_epoch().count());
     static std::mutex lock;
     static std::map<std::string, std::shared_ptr<const std::vector<uint64_t>>> cache;
@@ -244,9 +262,12 @@ std::shared_ptr<const std::vector<uint64_t>> read_trace(const StreamSpec& s, uin
 RowId RequestProducer::next() {
     const uint64_t i = m_i++;
     switch (m_spec.distribution) {
-        case Distribution::Uniform: return RowId{m_uniform(m_rng)};
-        case Distribution::Sequential: return RowId{i % m_rows};
-        case Distribution::Trace: return RowId{(*m_trace)[i % m_trace->size()]};
+        case Distribution::Uniform:
+            return RowId{m_uniform(m_rng)};
+        case Distribution::Sequential:
+            return RowId{i % m_rows};
+        case Distribution::Trace:
+            return RowId{(*m_trace)[i % m_trace->size()]};
         case Distribution::Zipf: {
             const uint64_t rank = m_zipf(m_rng) - 1;
             return RowId{static_cast<uint64_t>((static_cast<U128>(rank) * m_mult) % m_rows)};
@@ -258,27 +279,33 @@ RowId RequestProducer::next() {
 namespace {
 // One table at byte 0 of one memory: rows at i * pitch (TableModel::span).
 class FlatRouter : public RowRouter {
-public:
+  public:
     explicit FlatRouter(const TableModel& t) : m_t(t) {}
     ByteSpan row(uint32_t, RowId r) override { return m_t.span(r); }
     ByteSpan overflow(uint32_t, RowId r) override { return m_t.overflow_span(r); }
 
-private:
+  private:
     const TableModel& m_t;
 };
 }  // namespace
 
-PipelineCore::PipelineCore(const TableModel& table, const PipelineTiming& timing, ReadFn read, PooledFn pooled,
-                           bool external_lanes)
+PipelineCore::PipelineCore(const TableModel& table, const PipelineTiming& timing, ReadFn read,
+                           PooledFn pooled, bool external_lanes)
     : PipelineCore({&table}, nullptr, timing, std::move(read), std::move(pooled), external_lanes) {
     m_flat = std::make_unique<FlatRouter>(table);
     m_router = m_flat.get();
 }
 
-PipelineCore::PipelineCore(std::vector<const TableModel*> tables, RowRouter* router, const PipelineTiming& timing,
-                           ReadFn read, PooledFn pooled, bool external_lanes)
-    : m_tables(std::move(tables)), m_router(router), m_timing(timing), m_read(std::move(read)),
-      m_pooled(std::move(pooled)), m_external(external_lanes), m_credits(timing.fifo_rows) {
+PipelineCore::PipelineCore(std::vector<const TableModel*> tables, RowRouter* router,
+                           const PipelineTiming& timing, ReadFn read, PooledFn pooled,
+                           bool external_lanes)
+    : m_tables(std::move(tables)),
+      m_router(router),
+      m_timing(timing),
+      m_read(std::move(read)),
+      m_pooled(std::move(pooled)),
+      m_external(external_lanes),
+      m_credits(timing.fifo_rows) {
     for (const TableModel* t : m_tables) m_any_coded = m_any_coded || t->coded;
     m_lanes.assign(m_any_coded ? timing.lanes : 0, LaneCycles{});
 }

@@ -5,8 +5,8 @@
 #include <limits>
 
 namespace embzip::sim {
-using sc_core::sc_time;
 using sc_core::SC_PS;
+using sc_core::sc_time;
 
 namespace {
 Ps now_ps() { return sc_core::sc_time_stamp().value(); }
@@ -17,15 +17,19 @@ sc_time delay_to(Ps at) {
 }
 }  // namespace
 
-LookupSource::LookupSource(sc_core::sc_module_name name, const StreamSpec& stream, const TableModel& table,
-                           ProgressFn progress)
-    : LookupSource(name, stream, std::vector<const TableModel*>{&table}, std::vector<StreamSpec>{stream},
-                   std::move(progress)) {}
+LookupSource::LookupSource(sc_core::sc_module_name name, const StreamSpec& stream,
+                           const TableModel& table, ProgressFn progress)
+    : LookupSource(name, stream, std::vector<const TableModel*>{&table},
+                   std::vector<StreamSpec>{stream}, std::move(progress)) {}
 
 LookupSource::LookupSource(sc_core::sc_module_name name, const StreamSpec& stream,
-                           std::vector<const TableModel*> tables, const std::vector<StreamSpec>& streams,
-                           ProgressFn progress)
-    : sc_module(name), out("out"), m_stream(stream), m_tables(std::move(tables)), m_progress(std::move(progress)) {
+                           std::vector<const TableModel*> tables,
+                           const std::vector<StreamSpec>& streams, ProgressFn progress)
+    : sc_module(name),
+      out("out"),
+      m_stream(stream),
+      m_tables(std::move(tables)),
+      m_progress(std::move(progress)) {
     out.register_nb_transport_bw(this, &LookupSource::nb_transport_bw);
     for (size_t t = 0; t < m_tables.size(); ++t) {
         m_producers.emplace_back(streams[t], m_tables[t]->rows);
@@ -74,7 +78,8 @@ void LookupSource::issue(Payload& p, Ps at) {
     out->nb_transport_fw(p, phase, d);
 }
 
-tlm::tlm_sync_enum LookupSource::nb_transport_bw(tlm::tlm_generic_payload& t, tlm::tlm_phase& phase, sc_time& delay) {
+tlm::tlm_sync_enum LookupSource::nb_transport_bw(tlm::tlm_generic_payload& t, tlm::tlm_phase& phase,
+                                                 sc_time& delay) {
     if (phase != tlm::BEGIN_RESP) SC_REPORT_FATAL(name(), "unexpected phase on the lookup socket");
     auto& p = static_cast<Payload&>(t);
     const Ps at = now_ps() + delay.value();
@@ -82,7 +87,8 @@ tlm::tlm_sync_enum LookupSource::nb_transport_bw(tlm::tlm_generic_payload& t, tl
     const uint64_t sample = p.lookup / m_per_sample;
     if (t.get_data_ptr()) {
         const uint32_t table = m_owner[p.lookup % m_per_sample];
-        if (t.get_data_length() != m_tables[table]->dim) SC_REPORT_FATAL(name(), "a lookup response of the wrong length");
+        if (t.get_data_length() != m_tables[table]->dim)
+            SC_REPORT_FATAL(name(), "a lookup response of the wrong length");
         add_row(sample * m_tables.size() + table, table, t.get_data_ptr());
     }
     // A sample is done when its last row is pooled and all its rows have been issued.
@@ -125,7 +131,8 @@ void LookupSource::close_sample(uint64_t sample) {
         const uint64_t key = sample * m_tables.size() + t;
         auto it = m_sums.find(key);
         if (it == m_sums.end()) continue;
-        // FNV-1a over the sample's sums, mixed with its index; added, so completion order is irrelevant.
+        // FNV-1a over the sample's sums, mixed with its index; added, so completion order is
+        // irrelevant.
         uint64_t h = 1469598103934665603ull ^ (key * 0x9E3779B97F4A7C15ull);
         for (int64_t v : it->second) {
             h ^= static_cast<uint64_t>(v);
@@ -137,20 +144,29 @@ void LookupSource::close_sample(uint64_t sample) {
     }
 }
 
-DecoderPipeline::DecoderPipeline(sc_core::sc_module_name name, const TableModel& table, const PipelineTiming& timing,
-                                 bool external_lanes)
-    : sc_module(name), in("in"), mem("mem"),
-      m_core(table, timing, [this](uint64_t tag, ByteSpan s, Ps at) { send_read(tag, s, at); },
-             [this](uint64_t slot, Ps at, const uint8_t* row) { send_pooled(slot, at, row); }, external_lanes),
+DecoderPipeline::DecoderPipeline(sc_core::sc_module_name name, const TableModel& table,
+                                 const PipelineTiming& timing, bool external_lanes)
+    : sc_module(name),
+      in("in"),
+      mem("mem"),
+      m_core(
+          table, timing, [this](uint64_t tag, ByteSpan s, Ps at) { send_read(tag, s, at); },
+          [this](uint64_t slot, Ps at, const uint8_t* row) { send_pooled(slot, at, row); },
+          external_lanes),
       m_dims{table.dim} {
     bind_sockets();
 }
 
-DecoderPipeline::DecoderPipeline(sc_core::sc_module_name name, std::vector<const TableModel*> tables,
-                                 RowRouter* router, const PipelineTiming& timing)
-    : sc_module(name), in("in"), mem("mem"),
-      m_core(tables, router, timing, [this](uint64_t tag, ByteSpan s, Ps at) { send_read(tag, s, at); },
-             [this](uint64_t slot, Ps at, const uint8_t* row) { send_pooled(slot, at, row); }) {
+DecoderPipeline::DecoderPipeline(sc_core::sc_module_name name,
+                                 std::vector<const TableModel*> tables, RowRouter* router,
+                                 const PipelineTiming& timing)
+    : sc_module(name),
+      in("in"),
+      mem("mem"),
+      m_core(
+          tables, router, timing,
+          [this](uint64_t tag, ByteSpan s, Ps at) { send_read(tag, s, at); },
+          [this](uint64_t slot, Ps at, const uint8_t* row) { send_pooled(slot, at, row); }) {
     for (const TableModel* t : tables) m_dims.push_back(t->dim);
     bind_sockets();
 }
@@ -160,7 +176,8 @@ void DecoderPipeline::bind_sockets() {
     mem.register_nb_transport_bw(this, &DecoderPipeline::nb_transport_bw);
 }
 
-tlm::tlm_sync_enum DecoderPipeline::nb_transport_fw(tlm::tlm_generic_payload& t, tlm::tlm_phase& phase, sc_time& delay) {
+tlm::tlm_sync_enum DecoderPipeline::nb_transport_fw(tlm::tlm_generic_payload& t,
+                                                    tlm::tlm_phase& phase, sc_time& delay) {
     if (phase != tlm::BEGIN_REQ) SC_REPORT_FATAL(name(), "unexpected phase on the lookup socket");
     uint64_t slot;
     if (!m_free_lookups.empty()) {
@@ -176,7 +193,8 @@ tlm::tlm_sync_enum DecoderPipeline::nb_transport_fw(tlm::tlm_generic_payload& t,
     const uint32_t table = static_cast<uint32_t>(a >> LookupSource::kTableShift);
     if (slot >= m_slot_dim.size()) m_slot_dim.resize(slot + 1);
     m_slot_dim[slot] = m_dims[table];
-    m_core.lookup(slot, table, RowId{a & ((uint64_t(1) << LookupSource::kTableShift) - 1)}, now_ps() + delay.value());
+    m_core.lookup(slot, table, RowId{a & ((uint64_t(1) << LookupSource::kTableShift) - 1)},
+                  now_ps() + delay.value());
     fifo = m_core.fifo_occupancy();
     return tlm::TLM_UPDATED;
 }
@@ -206,7 +224,8 @@ void DecoderPipeline::send_read(uint64_t tag, ByteSpan span, Ps at) {
         SC_REPORT_FATAL(name(), "memory did not accept a read");
 }
 
-tlm::tlm_sync_enum DecoderPipeline::nb_transport_bw(tlm::tlm_generic_payload& t, tlm::tlm_phase& phase, sc_time& delay) {
+tlm::tlm_sync_enum DecoderPipeline::nb_transport_bw(tlm::tlm_generic_payload& t,
+                                                    tlm::tlm_phase& phase, sc_time& delay) {
     if (phase != tlm::BEGIN_RESP) SC_REPORT_FATAL(name(), "unexpected phase on the memory socket");
     auto& p = static_cast<ReadPayload&>(t);
     const uint64_t tag = p.tag;
@@ -238,7 +257,8 @@ std::vector<TierSpec> one_dram(const DramConfig& c) {
 }
 }  // namespace
 
-MemorySystem::MemorySystem(sc_core::sc_module_name name, const std::vector<TierSpec>& tiers, Ps quantum)
+MemorySystem::MemorySystem(sc_core::sc_module_name name, const std::vector<TierSpec>& tiers,
+                           Ps quantum)
     : sc_module(name), socket("socket"), m_core(tiers), m_quantum(quantum) {
     for (size_t t = 0; t < tiers.size(); ++t)
         if (!tiers[t].sram) {
@@ -259,9 +279,11 @@ MemoryCore& MemorySystem::core() {
     return *m_core.dram(0);
 }
 
-tlm::tlm_sync_enum MemorySystem::nb_transport_fw(tlm::tlm_generic_payload& t, tlm::tlm_phase& phase, sc_time& delay) {
+tlm::tlm_sync_enum MemorySystem::nb_transport_fw(tlm::tlm_generic_payload& t, tlm::tlm_phase& phase,
+                                                 sc_time& delay) {
     if (phase != tlm::BEGIN_REQ) SC_REPORT_FATAL(name(), "unexpected phase");
-    if (t.get_command() != tlm::TLM_READ_COMMAND) SC_REPORT_FATAL(name(), "only reads are modelled");
+    if (t.get_command() != tlm::TLM_READ_COMMAND)
+        SC_REPORT_FATAL(name(), "only reads are modelled");
     const Ps at = now_ps() + delay.value();
     m_core.submit(reinterpret_cast<uint64_t>(&t), t.get_address(), t.get_data_length(), at);
     phase = tlm::END_REQ;
@@ -301,24 +323,30 @@ void MemorySystem::rearm() {
 }
 
 SimSystem::SimSystem(const std::string& name, const TableModel& t, const StreamSpec& stream,
-                     const PipelineTiming& timing, const DramConfig& memory_cfg, Ps quantum, ProgressFn progress,
-                     const RtlSetup* rtl)
+                     const PipelineTiming& timing, const DramConfig& memory_cfg, Ps quantum,
+                     ProgressFn progress, const RtlSetup* rtl)
     : table(&t), tables{&t} {
-    source = std::make_unique<LookupSource>((name + "_source").c_str(), stream, t, std::move(progress));
-    pipeline = std::make_unique<DecoderPipeline>((name + "_pipeline").c_str(), t, timing, rtl != nullptr);
+    source =
+        std::make_unique<LookupSource>((name + "_source").c_str(), stream, t, std::move(progress));
+    pipeline =
+        std::make_unique<DecoderPipeline>((name + "_pipeline").c_str(), t, timing, rtl != nullptr);
     if (rtl)
-        lanes = std::make_unique<RtlLanes>((name + "_lanes").c_str(), pipeline->core(), rtl->table, rtl->config,
-                                           t.pitch_bits, timing.lanes, timing.decoder_period, rtl->make);
-    memory = std::make_unique<MemorySystem>((name + "_memory").c_str(), one_dram(memory_cfg), quantum);
+        lanes = std::make_unique<RtlLanes>((name + "_lanes").c_str(), pipeline->core(), rtl->table,
+                                           rtl->config, t.pitch_bits, timing.lanes,
+                                           timing.decoder_period, rtl->make);
+    memory =
+        std::make_unique<MemorySystem>((name + "_memory").c_str(), one_dram(memory_cfg), quantum);
     source->out.bind(pipeline->in);
     pipeline->mem.bind(memory->socket);
 }
 
-SimSystem::SimSystem(const std::string& name, std::vector<const TableModel*> ts, const StreamSpec& stream,
-                     const std::vector<StreamSpec>& streams, RowRouter* router, const PipelineTiming& timing,
+SimSystem::SimSystem(const std::string& name, std::vector<const TableModel*> ts,
+                     const StreamSpec& stream, const std::vector<StreamSpec>& streams,
+                     RowRouter* router, const PipelineTiming& timing,
                      const std::vector<TierSpec>& tiers, Ps quantum, ProgressFn progress)
     : table(ts.at(0)), tables(ts) {
-    source = std::make_unique<LookupSource>((name + "_source").c_str(), stream, ts, streams, std::move(progress));
+    source = std::make_unique<LookupSource>((name + "_source").c_str(), stream, ts, streams,
+                                            std::move(progress));
     pipeline = std::make_unique<DecoderPipeline>((name + "_pipeline").c_str(), ts, router, timing);
     memory = std::make_unique<MemorySystem>((name + "_memory").c_str(), tiers, quantum);
     source->out.bind(pipeline->in);

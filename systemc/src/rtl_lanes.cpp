@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "embzip_sim/rtl_lanes.hpp"
 
-
 #include <cstdio>
 #include <cstdlib>
 
@@ -13,7 +12,6 @@
 
 namespace embzip::sim {
 namespace {
-
 
 bool slot_bit(const CodedTable& t, uint64_t p) { return (t.payload[p >> 3] >> (7 - (p & 7))) & 1; }
 
@@ -36,7 +34,8 @@ RtlLaneLibrary load_rtl_lanes(const CodedTable& table, const DecoderConfig& conf
     try {
         lib.path = rtl::build_model(rtl::generate_decoder(code, config), spec);
         // Never closed: the lanes' code must stay mapped as long as SystemC may touch them.
-        lib.make = reinterpret_cast<MakeScLaneFn>(rtl::load_model_symbol(lib.path, kMakeScLaneSymbol));
+        lib.make =
+            reinterpret_cast<MakeScLaneFn>(rtl::load_model_symbol(lib.path, kMakeScLaneSymbol));
     } catch (const Error& e) {
         throw Error(std::string("decoder.model: ") + e.what());
     }

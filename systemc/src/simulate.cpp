@@ -6,8 +6,8 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <numeric>
 #include <functional>
+#include <numeric>
 #include <sstream>
 
 #include "embzip/coded_store.hpp"
@@ -19,7 +19,6 @@ namespace embzip::sim {
 namespace {
 
 Ps period_ps(double ghz) { return static_cast<Ps>(std::llround(1000.0 / ghz)); }
-
 
 // Utilisation of every stage by its own capacity; the bottleneck is the busiest.
 SystemResult collect(SimSystem& s, const SimConfig& cfg, const MemoryMap* map) {
@@ -72,7 +71,8 @@ SystemResult collect(SimSystem& s, const SimConfig& cfg, const MemoryMap* map) {
             const double tck = double(d.tck_ps());
             const double cycles = end / tck;
             // Activations a rank can take: four per tFAW, one per tRRD_S.
-            const double act_rate = std::min(4.0 / std::max(1u, d.timing.tFAW), 1.0 / std::max(1u, d.timing.tRRD_S));
+            const double act_rate =
+                std::min(4.0 / std::max(1u, d.timing.tFAW), 1.0 / std::max(1u, d.timing.tRRD_S));
             uint64_t reads = 0, acts = 0;
             for (size_t c = 0; c < mem.channels(); ++c) {
                 const ChannelStats& st = mem.channel_stats(c);
@@ -98,7 +98,8 @@ SystemResult collect(SimSystem& s, const SimConfig& cfg, const MemoryMap* map) {
                     r.bank_util.push_back(bu);
                 }
             }
-            tr.row_buffer_hit_rate = reads ? std::max(0.0, 1.0 - double(acts) / double(reads)) : 0.0;
+            tr.row_buffer_hit_rate =
+                reads ? std::max(0.0, 1.0 - double(acts) / double(reads)) : 0.0;
             if (first_dram) {
                 r.row_buffer_hit_rate = tr.row_buffer_hit_rate;
                 r.memory_util = *std::max_element(r.channel_util.begin(), r.channel_util.end());
@@ -113,7 +114,8 @@ SystemResult collect(SimSystem& s, const SimConfig& cfg, const MemoryMap* map) {
     }
     r.dram_bytes_per_s = r.dram_bytes / sec;
     r.lanes = pipe.lanes();
-    r.decoder_util = r.lanes ? std::min(1.0, double(pipe.lane_busy_ps()) / (double(r.lanes) * end)) : 0.0;
+    r.decoder_util =
+        r.lanes ? std::min(1.0, double(pipe.lane_busy_ps()) / (double(r.lanes) * end)) : 0.0;
     r.pooling_util = std::min(1.0, double(pipe.pool_busy_ps()) / end);
     if (r.lanes) {
         r.stages.push_back({"decoder_lanes", "", r.decoder_util});
@@ -191,7 +193,8 @@ SystemResult collect(SimSystem& s, const SimConfig& cfg, const MemoryMap* map) {
             }
             MemoryCore& mem = *tm.dram(j);
             r.merged_reads += mem.merged_bursts();
-            r.energy.sram += cfg.energy.sram_pj_per_byte * double(mem.requested_bursts()) * spec.dram.burst_bytes();
+            r.energy.sram += cfg.energy.sram_pj_per_byte * double(mem.requested_bursts()) *
+                             spec.dram.burst_bytes();
             if (!spec.dram.power) {
                 all_power = false;
                 continue;
@@ -238,9 +241,9 @@ nlohmann::json system_json(const SystemResult& r) {
     j["merged_reads"] = r.merged_reads;
     j["energy"] = system_energy_json(r.energy, r.lookups);
     if (r.sum_checksum) j["decoded_sums_checksum"] = hex(r.sum_checksum);
-    j["utilisation"] = {{"memory", r.memory_util},     {"channels", r.channel_util},
-                        {"data_bus", r.bus_util},      {"banks", r.bank_util},
-                        {"decoder", r.decoder_util},   {"decoder_lanes", r.lanes},
+    j["utilisation"] = {{"memory", r.memory_util},   {"channels", r.channel_util},
+                        {"data_bus", r.bus_util},    {"banks", r.bank_util},
+                        {"decoder", r.decoder_util}, {"decoder_lanes", r.lanes},
                         {"pooling", r.pooling_util}};
     nlohmann::json stages = nlohmann::json::array();
     for (const StageUtil& st : r.stages) {
@@ -253,10 +256,14 @@ nlohmann::json system_json(const SystemResult& r) {
     if (!r.bottleneck_where.empty()) j["bottleneck_tier"] = r.bottleneck_where;
     nlohmann::json tiers = nlohmann::json::array();
     for (const TierResult& t : r.tiers) {
-        nlohmann::json x = {{"name", t.name},         {"kind", t.sram ? (t.cache ? "sram cache" : "sram") : "dram"},
-                            {"capacity_bytes", t.capacity_bytes}, {"bytes_stored", t.bytes_stored},
-                            {"rows_stored", t.rows_stored},       {"reads", t.reads},
-                            {"share_of_reads", t.share},          {"bytes_read", t.bytes_read}};
+        nlohmann::json x = {{"name", t.name},
+                            {"kind", t.sram ? (t.cache ? "sram cache" : "sram") : "dram"},
+                            {"capacity_bytes", t.capacity_bytes},
+                            {"bytes_stored", t.bytes_stored},
+                            {"rows_stored", t.rows_stored},
+                            {"reads", t.reads},
+                            {"share_of_reads", t.share},
+                            {"bytes_read", t.bytes_read}};
         if (t.sram) {
             x["bank_util"] = t.bank_util;
         } else {
@@ -282,11 +289,12 @@ nlohmann::json system_json(const SystemResult& r) {
         j["tables"] = tables;
     }
     if (r.has_cache) {
-        j["cache"] = {{"hits", r.cache_hits},
-                      {"misses", r.cache_misses},
-                      {"hit_rate", r.cache_hits + r.cache_misses
-                                       ? double(r.cache_hits) / double(r.cache_hits + r.cache_misses)
-                                       : 0.0}};
+        j["cache"] = {
+            {"hits", r.cache_hits},
+            {"misses", r.cache_misses},
+            {"hit_rate", r.cache_hits + r.cache_misses
+                             ? double(r.cache_hits) / double(r.cache_hits + r.cache_misses)
+                             : 0.0}};
     }
     return j;
 }
@@ -309,18 +317,23 @@ std::unique_ptr<RtlSetup> rtl_setup(const SimConfig& c, const TableModel& t, boo
     // The table build_compressed_table opened: the lanes take their slot bits from it.
     auto table = t.store->shared_table();
     if (table->overflow || c.table.overflow_fraction > 0.0)
-        throw InputError(key + ": rtl does not support tables with overflow rows (the generated decoder has no "
-                               "overflow port yet); use decoder.model cpp, or a table encoded without --overflow");
+        throw InputError(
+            key +
+            ": rtl does not support tables with overflow rows (the generated decoder has no "
+            "overflow port yet); use decoder.model cpp, or a table encoded without --overflow");
     // A row a lane can take at a rising edge must be known at the falling edge before it: the
     // memory announces a read CL + BL/2 cycles before its data arrives (with quantum 0).
     const Ps period = period_ps(c.decoder.clock_ghz);
     const Ps notice = Ps(c.memory.timing.CL + c.memory.burst_length / 2) * c.memory.tck_ps();
     if (period / 2 >= notice)
-        throw InputError("decoder.clock_ghz: the rtl model needs half a decoder period below CL + BL/2 memory cycles (" +
-                         std::to_string(notice) + " ps), got a period of " + std::to_string(period) + " ps");
+        throw InputError(
+            "decoder.clock_ghz: the rtl model needs half a decoder period below CL + BL/2 memory "
+            "cycles (" +
+            std::to_string(notice) + " ps), got a period of " + std::to_string(period) + " ps");
     auto setup = std::make_unique<RtlSetup>();
     setup->config = c.decoder.timing;
-    setup->make = load_rtl_lanes(*table, setup->config, t.pitch_bits, default_rtl_cache(), !verbose).make;
+    setup->make =
+        load_rtl_lanes(*table, setup->config, t.pitch_bits, default_rtl_cache(), !verbose).make;
     setup->table = std::move(table);
     return setup;
 }
@@ -356,7 +369,8 @@ PipelineTiming pipeline_timing(const SimConfig& c) {
     return p;
 }
 
-TableModel build_coded_table(const TableEntry& e, const DecoderConfig& dec, uint32_t bb, bool with_timing) {
+TableModel build_coded_table(const TableEntry& e, const DecoderConfig& dec, uint32_t bb,
+                             bool with_timing) {
     const TableSpec& spec = e.spec;
     const std::string key = e.key;
     const bool legacy = key == "table";
@@ -373,15 +387,16 @@ TableModel build_coded_table(const TableEntry& e, const DecoderConfig& dec, uint
         // whether its row is stored raw; a declared fraction on top would mean nothing.
         if (ct.overflow && flag)
             throw InputError(key + ".overflow_fraction: the coded table in '" + spec.coded_dir +
-                             "' has its own overflow rows; remove the key, got " + std::to_string(t.overflow_fraction));
+                             "' has its own overflow rows; remove the key, got " +
+                             std::to_string(t.overflow_fraction));
         t.name = legacy ? ct.method + " (" + spec.coded_dir + ")" : e.name;
         t.rows = ct.rows;
         t.dim = ct.dim;
         t.row_bits = ct.row_bits + flag;
         t.pitch_bits = resolve_pitch(spec.pitch, t.row_bits, bb, ct.pitch_bits + flag);
         if (t.pitch_bits < t.row_bits)
-            throw InputError(key + ".pitch: must be >= row_bits (" + std::to_string(t.row_bits) + "), got " +
-                             std::to_string(t.pitch_bits));
+            throw InputError(key + ".pitch: must be >= row_bits (" + std::to_string(t.row_bits) +
+                             "), got " + std::to_string(t.pitch_bits));
         if (ct.overflow) {
             t.stored_overflow = true;
             t.overflow_index = t.store->overflow_rows();
@@ -392,8 +407,8 @@ TableModel build_coded_table(const TableEntry& e, const DecoderConfig& dec, uint
             t.data = t.store->decoded();  // the rows code_lengths() above were read from
         }
     } else {
-        t.name = legacy ? "declared " + std::to_string(spec.rows) + " x " + std::to_string(spec.dim) +
-                              " B, W = " + std::to_string(spec.row_bits)
+        t.name = legacy ? "declared " + std::to_string(spec.rows) + " x " +
+                              std::to_string(spec.dim) + " B, W = " + std::to_string(spec.row_bits)
                         : e.name;
         t.rows = spec.rows;
         t.dim = spec.dim * value_bits(e.value_type) / 8;
@@ -404,17 +419,18 @@ TableModel build_coded_table(const TableEntry& e, const DecoderConfig& dec, uint
         const uint32_t raw = spec.dim * raw_bits(e.value_type);
         const uint32_t symbols = raw ? spec.dim : spec.dim * (8 / spec.symbol_bits);
         t.symbols = symbols;
-        t.uniform_cycles =
-            declared_row_cycles(dec, t.pitch_bits, t.row_bits - raw - spec.selector_bits - flag, symbols);
+        t.uniform_cycles = declared_row_cycles(
+            dec, t.pitch_bits, t.row_bits - raw - spec.selector_bits - flag, symbols);
     }
-    t.slot_cycles = static_cast<uint32_t>((t.pitch_bits + dec.bus_bits - 1) / dec.bus_bits + kDecoderPipelineLatency);
+    t.slot_cycles = static_cast<uint32_t>((t.pitch_bits + dec.bus_bits - 1) / dec.bus_bits +
+                                          kDecoderPipelineLatency);
     const uint64_t coded_bytes = (t.rows * t.pitch_bits + 7) / 8;
     t.overflow_base = (coded_bytes + bb - 1) / bb * bb;
     return t;
 }
 
-TableModel build_plain_table(const TableEntry& e, const PitchSpec& pitch, uint32_t bb, bool with_data,
-                             std::shared_ptr<const CodedStore> store) {
+TableModel build_plain_table(const TableEntry& e, const PitchSpec& pitch, uint32_t bb,
+                             bool with_data, std::shared_ptr<const CodedStore> store) {
     TableModel t;
     t.coded = false;
     if (!e.spec.coded_dir.empty()) {
@@ -429,7 +445,9 @@ TableModel build_plain_table(const TableEntry& e, const PitchSpec& pitch, uint32
         t.rows = e.spec.rows;
         t.dim = e.spec.dim * value_bits(e.value_type) / 8;
     }
-    t.name = e.key == "table" ? "plain " + std::to_string(t.rows) + " x " + std::to_string(t.dim) + " B" : e.name;
+    t.name = e.key == "table"
+                 ? "plain " + std::to_string(t.rows) + " x " + std::to_string(t.dim) + " B"
+                 : e.name;
     t.row_bits = t.dim * 8;
     t.pitch_bits = resolve_pitch(pitch, t.row_bits, bb, t.row_bits);
     return t;
@@ -476,13 +494,15 @@ std::string tiers_text(const SimConfig& c) {
         if (j) out += " + ";
         if (t.sram) {
             char b[96];
-            std::snprintf(b, sizeof b, "%s %.4g MiB SRAM%s", t.name.c_str(), t.sram_spec.capacity_bytes / 1048576.0,
+            std::snprintf(b, sizeof b, "%s %.4g MiB SRAM%s", t.name.c_str(),
+                          t.sram_spec.capacity_bytes / 1048576.0,
                           j == 0 && c.placement.policy == PlacementPolicy::Cache ? " cache" : "");
             out += b;
         } else {
             const DramConfig& m = t.dram;
-            out += m.name + " x" + std::to_string(m.channels) + " channel" + (m.channels > 1 ? "s" : "") + ", " +
-                   std::to_string(m.ranks) + " rank" + (m.ranks > 1 ? "s" : "");
+            out += m.name + " x" + std::to_string(m.channels) + " channel" +
+                   (m.channels > 1 ? "s" : "") + ", " + std::to_string(m.ranks) + " rank" +
+                   (m.ranks > 1 ? "s" : "");
         }
     }
     return out;
@@ -533,7 +553,8 @@ void warm_cache(const SimConfig& c, MemoryMap& map, const std::vector<TableModel
                                                 (4 * lines + per_sample - 1) / per_sample);
     for (uint64_t n = 0; n < samples; ++n)
         for (size_t i = 0; i < tables.size(); ++i)
-            for (uint64_t k = 0; k < c.tables[i].stream.pooling_factor; ++k) map.warm(uint32_t(i), producers[i].next());
+            for (uint64_t k = 0; k < c.tables[i].stream.pooling_factor; ++k)
+                map.warm(uint32_t(i), producers[i].next());
     map.reset_counts();
 }
 
@@ -551,8 +572,10 @@ SimResult simulate(const SimConfig& c, const RunOptions& o) {
     Built coded;
     coded.label = "coded";
     for (const TableEntry& e : entries) {
-        if (e.coded) coded.tables.push_back(build_coded_table(e, c.decoder.timing, bb));
-        else coded.tables.push_back(build_plain_table(e, c.baseline.pitch, bb, true));
+        if (e.coded)
+            coded.tables.push_back(build_coded_table(e, c.decoder.timing, bb));
+        else
+            coded.tables.push_back(build_plain_table(e, c.baseline.pitch, bb, true));
     }
     systems.push_back(std::move(coded));
     bool burst_same = true;
@@ -562,21 +585,26 @@ SimResult simulate(const SimConfig& c, const RunOptions& o) {
         burst.label = "plain (burst pitch)";
         const PitchSpec burst_pitch{PitchSpec::Kind::Burst, 0};
         for (size_t i = 0; i < entries.size(); ++i) {
-            plain.tables.push_back(build_plain_table(entries[i], c.baseline.pitch, bb, false, systems[0].tables[i].store));
+            plain.tables.push_back(build_plain_table(entries[i], c.baseline.pitch, bb, false,
+                                                     systems[0].tables[i].store));
             plain.tables.back().data = systems[0].tables[i].data;
-            burst.tables.push_back(build_plain_table(entries[i], burst_pitch, bb, false, systems[0].tables[i].store));
+            burst.tables.push_back(
+                build_plain_table(entries[i], burst_pitch, bb, false, systems[0].tables[i].store));
             burst.tables.back().data = systems[0].tables[i].data;
-            burst_same = burst_same && burst.tables.back().pitch_bits == plain.tables.back().pitch_bits;
+            burst_same =
+                burst_same && burst.tables.back().pitch_bits == plain.tables.back().pitch_bits;
         }
         systems.push_back(std::move(plain));
         if (c.baseline.burst && !burst_same) systems.push_back(std::move(burst));
     }
 
     std::vector<RankModel> ranks;
-    for (size_t i = 0; i < entries.size(); ++i) ranks.emplace_back(entries[i].stream, systems[0].tables[i].rows);
+    for (size_t i = 0; i < entries.size(); ++i)
+        ranks.emplace_back(entries[i].stream, systems[0].tables[i].rows);
     for (Built& b : systems) {
         b.map = make_map(c, b.tables, ranks, b.label);
-        if (c.placement.policy == PlacementPolicy::Cache && c.placement.warmup) warm_cache(c, *b.map, b.tables);
+        if (c.placement.policy == PlacementPolicy::Cache && c.placement.warmup)
+            warm_cache(c, *b.map, b.tables);
     }
 
     ProgressFn progress;
@@ -584,23 +612,26 @@ SimResult simulate(const SimConfig& c, const RunOptions& o) {
         auto last = std::make_shared<std::chrono::steady_clock::time_point>(wall0);
         progress = [wall0, last](const char* label, uint64_t done, uint64_t total) {
             const auto now = std::chrono::steady_clock::now();
-            if (now - wall0 < std::chrono::seconds(1) || now - *last < std::chrono::seconds(1)) return;
+            if (now - wall0 < std::chrono::seconds(1) || now - *last < std::chrono::seconds(1))
+                return;
             *last = now;
             std::fprintf(stderr, "embzip-sim: %s %llu / %llu lookups (%.0f%%)\n", label,
-                         static_cast<unsigned long long>(done), static_cast<unsigned long long>(total),
-                         100.0 * done / total);
+                         static_cast<unsigned long long>(done),
+                         static_cast<unsigned long long>(total), 100.0 * done / total);
         };
     }
     std::unique_ptr<RtlSetup> rtl;
     if (c.decoder.model == DecoderModel::Rtl) {
         if (!single)
-            throw InputError("decoder.model: rtl needs one table in one memory (no tables or tiers lists)");
+            throw InputError(
+                "decoder.model: rtl needs one table in one memory (no tables or tiers lists)");
         rtl = rtl_setup(c, systems[0].tables[0], o.progress);
     }
     // Tracing shows state at wake-ups, so it runs without look-ahead for a faithful waveform.
     // RTL lanes run in SystemC time: the reads they cause must find the memory not yet past
     // their cycle, so the memory does not run ahead either (results do not depend on it).
-    const Ps quantum = o.trace_path.empty() && !rtl ? static_cast<Ps>(c.sim.quantum_ns * 1000.0) : 0;
+    const Ps quantum =
+        o.trace_path.empty() && !rtl ? static_cast<Ps>(c.sim.quantum_ns * 1000.0) : 0;
     const PipelineTiming timing = pipeline_timing(c);
     std::vector<StreamSpec> streams;
     for (const TableEntry& e : entries) streams.push_back(e.stream);
@@ -608,11 +639,11 @@ SimResult simulate(const SimConfig& c, const RunOptions& o) {
     for (size_t k = 0; k < systems.size(); ++k) {
         Built& b = systems[k];
         if (rtl && k == 0)
-            b.sys = std::make_unique<SimSystem>(names[k], b.tables[0], c.stream, timing, c.memory, quantum, progress,
-                                                rtl.get());
+            b.sys = std::make_unique<SimSystem>(names[k], b.tables[0], c.stream, timing, c.memory,
+                                                quantum, progress, rtl.get());
         else
-            b.sys = std::make_unique<SimSystem>(names[k], b.ptrs(), c.stream, streams, b.map.get(), timing, c.tiers,
-                                                quantum, progress);
+            b.sys = std::make_unique<SimSystem>(names[k], b.ptrs(), c.stream, streams, b.map.get(),
+                                                timing, c.tiers, quantum, progress);
     }
 
     sc_core::sc_trace_file* tf = nullptr;
@@ -642,11 +673,13 @@ SimResult simulate(const SimConfig& c, const RunOptions& o) {
             last = completed();
             if (idle >= 1000)
                 throw Error("decoder.model: rtl: no lookup completed in 1 ms of simulated time (" +
-                            std::to_string(last) + " of " + std::to_string(total) + " done): the RTL lanes hang");
+                            std::to_string(last) + " of " + std::to_string(total) +
+                            " done): the RTL lanes hang");
         }
     }
     if (tf) sc_core::sc_close_vcd_trace_file(tf);
-    if (completed() != total) SC_REPORT_FATAL("embzip-sim", "simulation ended with lookups still in flight");
+    if (completed() != total)
+        SC_REPORT_FATAL("embzip-sim", "simulation ended with lookups still in flight");
 
     SimResult r;
     r.name = c.name;
@@ -679,11 +712,14 @@ nlohmann::json to_json(const SimResult& r) {
         j["dram_bytes_ratio"] = double(r.compressed.dram_bytes) / double(r.baseline->dram_bytes);
         j["dram_bandwidth_ratio"] = r.compressed.dram_bytes_per_s / r.baseline->dram_bytes_per_s;
         j["latency_ratio"] = r.compressed.latency.mean / r.baseline->latency.mean;
-        j["bytes_stored_ratio"] = double(r.compressed.bytes_stored) / double(r.baseline->bytes_stored);
+        j["bytes_stored_ratio"] =
+            double(r.compressed.bytes_stored) / double(r.baseline->bytes_stored);
         const SystemResult& b = r.baseline_burst ? *r.baseline_burst : *r.baseline;
-        j["baseline_burst"] = r.baseline_burst ? system_json(b) : nlohmann::json("same as baseline (equal pitches)");
+        j["baseline_burst"] =
+            r.baseline_burst ? system_json(b) : nlohmann::json("same as baseline (equal pitches)");
         j["speedup_vs_burst"] = r.compressed.lookups_per_s / b.lookups_per_s;
-        j["bytes_stored_ratio_vs_burst"] = double(r.compressed.bytes_stored) / double(b.bytes_stored);
+        j["bytes_stored_ratio_vs_burst"] =
+            double(r.compressed.bytes_stored) / double(b.bytes_stored);
     }
     return j;
 }
@@ -713,34 +749,47 @@ std::string summary_text(const SimResult& r) {
         std::snprintf(b, sizeof b, fmt, v);
         return std::string(b);
     };
-    row("", [](const SystemResult& s) { return s.system == "coded" ? std::string("compressed")
-                                             : s.system == "plain (byte pitch)" ? std::string("plain")
-                                                                                 : std::string("plain burst"); });
+    row("", [](const SystemResult& s) {
+        return s.system == "coded"                ? std::string("compressed")
+               : s.system == "plain (byte pitch)" ? std::string("plain")
+                                                  : std::string("plain burst");
+    });
     if (c.tables.size() <= 1)
-        row("row bits / pitch bits",
-            [](const SystemResult& s) { return std::to_string(s.row_bits) + " / " + std::to_string(s.pitch_bits); });
+        row("row bits / pitch bits", [](const SystemResult& s) {
+            return std::to_string(s.row_bits) + " / " + std::to_string(s.pitch_bits);
+        });
     row("bytes stored", [](const SystemResult& s) { return si(double(s.bytes_stored), "B"); });
-    row("DRAM bytes per lookup", [&](const SystemResult& s) { return num(double(s.dram_bytes) / s.lookups, "%.2f"); });
+    row("DRAM bytes per lookup",
+        [&](const SystemResult& s) { return num(double(s.dram_bytes) / s.lookups, "%.2f"); });
     row("lookups/s", [](const SystemResult& s) { return si(s.lookups_per_s, ""); });
-    if (c.tables.size() > 1) row("samples/s", [](const SystemResult& s) { return si(s.samples_per_s, ""); });
+    if (c.tables.size() > 1)
+        row("samples/s", [](const SystemResult& s) { return si(s.samples_per_s, ""); });
     row("DRAM bandwidth", [](const SystemResult& s) { return si(s.dram_bytes_per_s, "B/s"); });
-    row("decoded bandwidth", [](const SystemResult& s) { return si(s.decoded_bytes_per_s, "B/s"); });
-    auto lat = [&](const LatencySummary& l) { return num(l.mean, "%.1f") + "/" + num(l.p99, "%.1f") + "/" + num(l.max, "%.1f"); };
+    row("decoded bandwidth",
+        [](const SystemResult& s) { return si(s.decoded_bytes_per_s, "B/s"); });
+    auto lat = [&](const LatencySummary& l) {
+        return num(l.mean, "%.1f") + "/" + num(l.p99, "%.1f") + "/" + num(l.max, "%.1f");
+    };
     row("lookup latency ns mean/p99/max", [&](const SystemResult& s) { return lat(s.latency); });
-    row("sample latency ns mean/p99/max", [&](const SystemResult& s) { return lat(s.sample_latency); });
-    row("row-buffer hit rate", [&](const SystemResult& s) { return num(s.row_buffer_hit_rate, "%.3f"); });
+    row("sample latency ns mean/p99/max",
+        [&](const SystemResult& s) { return lat(s.sample_latency); });
+    row("row-buffer hit rate",
+        [&](const SystemResult& s) { return num(s.row_buffer_hit_rate, "%.3f"); });
     if (c.tiers.size() > 1)
         for (size_t j = 0; j < c.tiers.size(); ++j) {
             const std::string label = "reads from " + c.tiers[j].name;
-            row(label.c_str(), [&, j](const SystemResult& s) { return num(100.0 * s.tiers[j].share, "%.1f%%"); });
+            row(label.c_str(),
+                [&, j](const SystemResult& s) { return num(100.0 * s.tiers[j].share, "%.1f%%"); });
         }
     if (c.has_cache)
         row("cache hit rate", [&](const SystemResult& s) {
-            return num(double(s.cache_hits) / double(std::max<uint64_t>(1, s.cache_hits + s.cache_misses)), "%.3f");
+            return num(
+                double(s.cache_hits) / double(std::max<uint64_t>(1, s.cache_hits + s.cache_misses)),
+                "%.3f");
         });
     row("util memory/decoder/pooling", [&](const SystemResult& s) {
-        return num(s.memory_util, "%.2f") + "/" + (s.lanes ? num(s.decoder_util, "%.2f") : "-") + "/" +
-               num(s.pooling_util, "%.2f");
+        return num(s.memory_util, "%.2f") + "/" + (s.lanes ? num(s.decoder_util, "%.2f") : "-") +
+               "/" + num(s.pooling_util, "%.2f");
     });
     if (c.energy.dram)
         row("energy per lookup pJ", [&](const SystemResult& x) {
@@ -755,15 +804,18 @@ std::string summary_text(const SimResult& r) {
     });
     if (r.baseline) {
         const SystemResult& b = *r.baseline;
-        std::snprintf(line, sizeof line, "  speedup %.3fx, DRAM bytes per lookup %.3fx of plain, bytes stored %.3fx of plain\n",
-                      c.lookups_per_s / b.lookups_per_s,
-                      double(c.dram_bytes) / c.lookups / (double(b.dram_bytes) / b.lookups),
-                      double(c.bytes_stored) / double(b.bytes_stored));
+        std::snprintf(
+            line, sizeof line,
+            "  speedup %.3fx, DRAM bytes per lookup %.3fx of plain, bytes stored %.3fx of plain\n",
+            c.lookups_per_s / b.lookups_per_s,
+            double(c.dram_bytes) / c.lookups / (double(b.dram_bytes) / b.lookups),
+            double(c.bytes_stored) / double(b.bytes_stored));
         o << line;
         if (r.baseline_burst) {
             const SystemResult& x = *r.baseline_burst;
-            std::snprintf(line, sizeof line, "  vs plain burst-aligned: speedup %.3fx, bytes stored %.3fx\n",
-                          c.lookups_per_s / x.lookups_per_s, double(c.bytes_stored) / double(x.bytes_stored));
+            std::snprintf(
+                line, sizeof line, "  vs plain burst-aligned: speedup %.3fx, bytes stored %.3fx\n",
+                c.lookups_per_s / x.lookups_per_s, double(c.bytes_stored) / double(x.bytes_stored));
             o << line;
         }
     }

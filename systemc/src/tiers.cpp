@@ -35,8 +35,9 @@ double zipf_norm(uint64_t n, double alpha) {
     for (uint64_t k = exact; k >= 1; --k) s += std::pow(double(k), -alpha);
     if (n > exact) {
         const double a = double(exact) + 0.5, b = double(n) + 0.5;
-        s += std::fabs(alpha - 1.0) < 1e-12 ? std::log(b / a)
-                                            : (std::pow(b, 1.0 - alpha) - std::pow(a, 1.0 - alpha)) / (1.0 - alpha);
+        s += std::fabs(alpha - 1.0) < 1e-12
+                 ? std::log(b / a)
+                 : (std::pow(b, 1.0 - alpha) - std::pow(a, 1.0 - alpha)) / (1.0 - alpha);
     }
     return s;
 }
@@ -59,7 +60,8 @@ RankModel::RankModel(const StreamSpec& s, uint64_t rows)
         m_trace_lookups = double(trace.size());
         std::map<uint64_t, uint64_t> counts;
         for (uint64_t r : trace) ++counts[r];
-        std::vector<std::pair<uint64_t, uint64_t>> by_count(counts.begin(), counts.end());  // (row, count)
+        std::vector<std::pair<uint64_t, uint64_t>> by_count(counts.begin(),
+                                                            counts.end());  // (row, count)
         std::stable_sort(by_count.begin(), by_count.end(),
                          [](const auto& a, const auto& b) { return a.second > b.second; });
         for (const auto& [row, count] : by_count) {
@@ -84,7 +86,8 @@ uint64_t RankModel::rank(uint64_t row) const {
 double RankModel::frequency(uint64_t rank) const {
     if (m_zipf) return m_pooling * std::pow(double(rank + 1), -m_alpha) / m_norm;
     if (!m_trace) return m_pooling / double(m_rows);
-    return rank < m_trace_counts.size() ? m_pooling * double(m_trace_counts[rank]) / m_trace_lookups : 0.0;
+    return rank < m_trace_counts.size() ? m_pooling * double(m_trace_counts[rank]) / m_trace_lookups
+                                        : 0.0;
 }
 
 uint64_t RankModel::rows_at_least(double f) const {
@@ -107,7 +110,8 @@ uint64_t RankModel::rows_at_least(double f) const {
 }
 
 std::vector<TablePlacement> place_hot_first(const std::vector<PlacedTable>& tables,
-                                            const std::vector<TierSpec>& tiers, const std::string& system) {
+                                            const std::vector<TierSpec>& tiers,
+                                            const std::string& system) {
     const size_t n = tables.size();
     std::vector<TablePlacement> out(n);
     std::vector<uint64_t> placed(n, 0);  // ranks [0, placed[t]) are in faster tiers
@@ -134,7 +138,8 @@ std::vector<TablePlacement> place_hot_first(const std::vector<PlacedTable>& tabl
             // The smallest frequency threshold whose rows still fit (bisection in log space).
             double hi = 0;
             for (size_t t = 0; t < n; ++t)
-                if (placed[t] < tables[t].rows) hi = std::max(hi, tables[t].ranks->frequency(placed[t]));
+                if (placed[t] < tables[t].rows)
+                    hi = std::max(hi, tables[t].ranks->frequency(placed[t]));
             hi *= 2.0;
             double lo = hi * 1e-300;
             if (bytes_at(lo, nullptr) <= cap) lo = 0;  // unreachable unless frequencies are tiny
@@ -149,12 +154,15 @@ std::vector<TablePlacement> place_hot_first(const std::vector<PlacedTable>& tabl
             // At the boundary (rows of equal frequency, e.g. a uniform table): as many as fit,
             // hottest table first.
             uint64_t used = 0;
-            for (size_t t = 0; t < n; ++t) used += slot_bytes(take[t] - placed[t], tables[t].pitch_bits);
+            for (size_t t = 0; t < n; ++t)
+                used += slot_bytes(take[t] - placed[t], tables[t].pitch_bits);
             std::vector<size_t> order(n);
             for (size_t t = 0; t < n; ++t) order[t] = t;
             std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-                const double fa = take[a] < tables[a].rows ? tables[a].ranks->frequency(take[a]) : 0;
-                const double fb = take[b] < tables[b].rows ? tables[b].ranks->frequency(take[b]) : 0;
+                const double fa =
+                    take[a] < tables[a].rows ? tables[a].ranks->frequency(take[a]) : 0;
+                const double fb =
+                    take[b] < tables[b].rows ? tables[b].ranks->frequency(take[b]) : 0;
                 return fa > fb;
             });
             for (size_t t : order) {
@@ -163,7 +171,8 @@ std::vector<TablePlacement> place_hot_first(const std::vector<PlacedTable>& tabl
                 const uint64_t before = slot_bytes(have, tables[t].pitch_bits);
                 // Largest k with slot_bytes(have + k) - before <= cap - used.
                 const uint64_t room = cap - used;
-                uint64_t k = std::min<uint64_t>(more[t] - take[t], ((before + room) * 8) / tables[t].pitch_bits - have);
+                uint64_t k = std::min<uint64_t>(
+                    more[t] - take[t], ((before + room) * 8) / tables[t].pitch_bits - have);
                 while (k > 0 && slot_bytes(have + k, tables[t].pitch_bits) - before > room) --k;
                 take[t] += k;
                 used += slot_bytes(have + k, tables[t].pitch_bits) - before;
@@ -207,8 +216,10 @@ std::vector<TablePlacement> place_hot_first(const std::vector<PlacedTable>& tabl
 }
 
 RowCache::RowCache(uint64_t lines, unsigned ways)
-    : m_sets(std::max<uint64_t>(1, lines / std::max(1u, ways))), m_ways(std::max(1u, ways)),
-      m_keys(m_sets * m_ways, std::numeric_limits<uint64_t>::max()), m_stamp(m_sets * m_ways, 0) {}
+    : m_sets(std::max<uint64_t>(1, lines / std::max(1u, ways))),
+      m_ways(std::max(1u, ways)),
+      m_keys(m_sets * m_ways, std::numeric_limits<uint64_t>::max()),
+      m_stamp(m_sets * m_ways, 0) {}
 
 bool RowCache::access(uint64_t key, uint64_t& line) {
     const uint64_t first = (key % m_sets) * m_ways;
@@ -232,10 +243,13 @@ bool RowCache::access(uint64_t key, uint64_t& line) {
 uint32_t value_bits(ValueType v) {
     switch (v) {
         case ValueType::Int8:
-        case ValueType::Uint8: return 8;
+        case ValueType::Uint8:
+            return 8;
         case ValueType::Bf16:
-        case ValueType::Fp16: return 16;
-        case ValueType::Fp32: return 32;
+        case ValueType::Fp16:
+            return 16;
+        case ValueType::Fp32:
+            return 32;
     }
     return 8;
 }
@@ -243,10 +257,14 @@ uint32_t value_bits(ValueType v) {
 uint32_t raw_bits(ValueType v) {
     // The encoder codes the exponent field and stores sign + mantissa raw (float_table.hpp).
     switch (v) {
-        case ValueType::Bf16: return 8;   // exponent 8 of 16
-        case ValueType::Fp16: return 11;  // exponent 5 of 16
-        case ValueType::Fp32: return 24;  // exponent 8 of 32
-        default: return 0;
+        case ValueType::Bf16:
+            return 8;  // exponent 8 of 16
+        case ValueType::Fp16:
+            return 11;  // exponent 5 of 16
+        case ValueType::Fp32:
+            return 24;  // exponent 8 of 32
+        default:
+            return 0;
     }
 }
 
@@ -265,7 +283,8 @@ MemoryMap::MemoryMap(std::vector<const TableModel*> tables, std::vector<const Ra
     m_served.assign(m_tables.size(), std::vector<uint64_t>(tiers.size(), 0));
     if (policy.policy == PlacementPolicy::Cache) {
         // A line holds one row slot of the widest table (coded rows take their pitch).
-        for (const TableModel* t : m_tables) m_line_bytes = std::max<uint64_t>(m_line_bytes, (t->pitch_bits + 7) / 8);
+        for (const TableModel* t : m_tables)
+            m_line_bytes = std::max<uint64_t>(m_line_bytes, (t->pitch_bits + 7) / 8);
         m_cache = std::make_unique<RowCache>(tiers[0].capacity_bytes() / m_line_bytes, policy.ways);
     }
 }
@@ -281,9 +300,10 @@ ByteSpan MemoryMap::home(uint32_t t, RowId row) const {
         const uint64_t rank = m_ranks[t]->rank(slot);
         while (k + 1 < pl.parts.size() && rank >= pl.parts[k + 1].first) ++k;
         const uint64_t local = rank - pl.parts[k].first;
-        slot = m_ranks[t]->zipf() ? static_cast<uint64_t>((static_cast<U128>(local) * m_mult[t][k]) %
-                                                          pl.parts[k].rows)
-                                  : local;
+        slot = m_ranks[t]->zipf()
+                   ? static_cast<uint64_t>((static_cast<U128>(local) * m_mult[t][k]) %
+                                           pl.parts[k].rows)
+                   : local;
     }
     const TablePart& p = pl.parts[k];
     const ByteSpan s = tm.span(RowId{slot});
@@ -308,7 +328,8 @@ ByteSpan MemoryMap::overflow(uint32_t t, RowId row) {
     const ByteSpan s = tm.overflow_span(row);
     const TablePlacement& pl = m_place[t];
     ++m_served[t][pl.overflow_tier];
-    return {tier_address(pl.overflow_tier, pl.overflow_base + (s.address - tm.overflow_base)), s.bytes};
+    return {tier_address(pl.overflow_tier, pl.overflow_base + (s.address - tm.overflow_base)),
+            s.bytes};
 }
 
 void MemoryMap::warm(uint32_t t, RowId row) {
@@ -322,20 +343,25 @@ void MemoryMap::reset_counts() {
 }
 
 SramCore::SramCore(const SramSpec& spec)
-    : m_spec(spec), m_period(static_cast<Ps>(std::llround(1000.0 / spec.clock_ghz))), m_bank_free(spec.banks, 0) {}
+    : m_spec(spec),
+      m_period(static_cast<Ps>(std::llround(1000.0 / spec.clock_ghz))),
+      m_bank_free(spec.banks, 0) {}
 
 void SramCore::submit(uint64_t tag, uint64_t address, uint32_t bytes, Ps arrival) {
     m_arrivals.push({arrival, m_seq++, tag, address, bytes});
 }
 
-Ps SramCore::next_event() const { return m_arrivals.empty() ? std::numeric_limits<Ps>::max() : m_arrivals.top().at; }
+Ps SramCore::next_event() const {
+    return m_arrivals.empty() ? std::numeric_limits<Ps>::max() : m_arrivals.top().at;
+}
 
 void SramCore::run_until(Ps limit, const DoneFn& done) {
     while (!m_arrivals.empty() && m_arrivals.top().at < limit) {
         const Arrival a = m_arrivals.top();
         m_arrivals.pop();
         const uint64_t bw = m_spec.bytes_per_cycle, banks = m_spec.banks;
-        const uint64_t w0 = a.address / bw, w1 = (a.address + std::max<uint32_t>(a.bytes, 1) - 1) / bw;
+        const uint64_t w0 = a.address / bw,
+                       w1 = (a.address + std::max<uint32_t>(a.bytes, 1) - 1) / bw;
         const uint64_t words = w1 - w0 + 1;
         const Ps start = align_up(a.at, m_period);
         Ps last = start;
@@ -370,8 +396,10 @@ void TieredMemoryCore::submit(uint64_t tag, uint64_t a, uint32_t bytes, Ps arriv
     const size_t t = a >> kTierShift;
     const uint64_t address = a & ((uint64_t(1) << kTierShift) - 1);
     Tier& x = m_tiers.at(t);
-    if (x.sram) x.sram->submit(tag, address, bytes, arrival);
-    else x.dram->submit(tag, address, bytes, (arrival + x.tck - 1) / x.tck);
+    if (x.sram)
+        x.sram->submit(tag, address, bytes, arrival);
+    else
+        x.dram->submit(tag, address, bytes, (arrival + x.tck - 1) / x.tck);
 }
 
 Ps TieredMemoryCore::next_of(size_t t) {
@@ -392,7 +420,8 @@ void TieredMemoryCore::run_until(Ps limit, const DoneFn& done) {
         Tier& x = m_tiers[t];
         if (x.sram) return x.sram->run_until(until, done);
         const Ps tck = x.tck;
-        x.dram->run_until((until + tck - 1) / tck, [&](uint64_t tag, Cycle end) { done(tag, end * tck); });
+        x.dram->run_until((until + tck - 1) / tck,
+                          [&](uint64_t tag, Cycle end) { done(tag, end * tck); });
     };
     if (m_tiers.size() == 1) return run_one(0, limit);
     // Several tiers: always advance the one with the earliest event by that event only, so a

@@ -14,11 +14,11 @@
 #include <random>
 #include <string>
 
+#include "../default_table.hpp"
 #include "embzip/file_util.hpp"
 #include "embzip/layout.hpp"
 #include "embzip/methods.hpp"
 #include "embzip/table_io.hpp"
-#include "../default_table.hpp"
 
 using namespace embzip;
 

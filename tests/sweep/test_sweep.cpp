@@ -84,7 +84,8 @@ TEST_CASE("expressions: arithmetic, comparisons, logic, strings", "[sweep]") {
     CHECK(std::get<double>(eval("not 1 or 0 and 1")) == 0);
     CHECK(std::get<double>(eval("not (1 == 2) and 3 != 4")) == 1);
     CHECK(std::get<double>(eval("arch == \"chain\"", {{"arch", std::string("chain")}})) == 1);
-    CHECK(std::get<double>(eval("floor(7 / 2) + ceil(0.5) + min(3, 4) + max(3, 4) + log2(8)")) == 3 + 1 + 3 + 4 + 3);
+    CHECK(std::get<double>(eval("floor(7 / 2) + ceil(0.5) + min(3, 4) + max(3, 4) + log2(8)")) ==
+          3 + 1 + 3 + 4 + 3);
     CHECK_THROWS_WITH(eval("1 +"), Catch::Contains("unexpected end"));
     CHECK_THROWS_WITH(eval("1 / 0"), Catch::Contains("division by zero"));
     CHECK_THROWS_WITH(eval("\"a\" + 1"), Catch::Contains("needs a number"));
@@ -102,7 +103,8 @@ TEST_CASE("spec: product of axes, last axis fastest, ranges", "[sweep]") {
     CHECK(s.points[1].settings["decoder.lanes"] == 1);
     CHECK(s.points[7].settings["decoder.lanes"] == 8);
     CHECK(s.keys == std::vector<std::string>{"decoder.lanes", "decoder.fifo_rows"});
-    const Spec r = parse(R"J({"base": "../default.json", "axes": {"decoder.clock_ghz": {"from": 0.5, "to": 1.0, "step": 0.25}}})J");
+    const Spec r = parse(
+        R"J({"base": "../default.json", "axes": {"decoder.clock_ghz": {"from": 0.5, "to": 1.0, "step": 0.25}}})J");
     REQUIRE(r.points.size() == 3);
     CHECK(r.points[2].settings["decoder.clock_ghz"].get<double>() == Approx(1.0));
 }
@@ -117,8 +119,10 @@ TEST_CASE("spec: zipped groups move together", "[sweep]") {
         CHECK(p.settings["memory.queue_size"] == (hbm ? 64 : 16));
         CHECK(fs::path(p.settings["memory"].get<std::string>()).is_absolute());
     }
-    CHECK_THAT(error_of(R"J({"base": "../default.json", "zip": {"g": {"decoder.lanes": [1, 2], "decoder.fifo_rows": [4]}}})J"),
-               Catch::Contains("zip.g.decoder.fifo_rows: has 1 values, the group's first key has 2"));
+    CHECK_THAT(
+        error_of(
+            R"J({"base": "../default.json", "zip": {"g": {"decoder.lanes": [1, 2], "decoder.fifo_rows": [4]}}})J"),
+        Catch::Contains("zip.g.decoder.fifo_rows: has 1 values, the group's first key has 2"));
 }
 
 TEST_CASE("spec: filter and derived keys", "[sweep]") {
@@ -142,25 +146,34 @@ TEST_CASE("spec: filter and derived keys", "[sweep]") {
 }
 
 TEST_CASE("spec: unknown keys and bad values are rejected naming the key path", "[sweep]") {
-    CHECK_THAT(error_of(R"J({"base": "../default.json", "axex": {}})J"), Catch::Contains("axex: unknown key"));
+    CHECK_THAT(error_of(R"J({"base": "../default.json", "axex": {}})J"),
+               Catch::Contains("axex: unknown key"));
     CHECK_THAT(error_of(R"J({"base": "../default.json", "axes": {"decoder.lanez": [1]}})J"),
                Catch::Contains("decoder.lanez"));
     CHECK_THAT(error_of(R"J({"base": "../default.json", "axes": {"decoder.lanes": [4, 0]}})J"),
                Catch::Contains("decoder.lanes") && Catch::Contains("point 1"));
-    CHECK_THAT(error_of(R"J({"base": "../default.json", "fixed": {"encode.table": "../../data/glove100_int8_50k.npy"},
+    CHECK_THAT(
+        error_of(
+            R"J({"base": "../default.json", "fixed": {"encode.table": "../../data/glove100_int8_50k.npy"},
                           "axes": {"method": ["minimax8", "zip9"]}})J"),
-               Catch::Contains("encode.method") && Catch::Contains("zip9"));
-    CHECK_THAT(error_of(R"J({"base": "../default.json", "fixed": {"encode.table": "../../data/glove100_int8_50k.npy"},
+        Catch::Contains("encode.method") && Catch::Contains("zip9"));
+    CHECK_THAT(
+        error_of(
+            R"J({"base": "../default.json", "fixed": {"encode.table": "../../data/glove100_int8_50k.npy"},
                           "axes": {"encode.bookz": [1]}})J"),
-               Catch::Contains("encode.bookz: unknown encoder key"));
+        Catch::Contains("encode.bookz: unknown encoder key"));
     CHECK_THAT(error_of(R"J({"base": "../default.json", "axes": {"encode.books": [1, 17]}})J"),
                Catch::Contains("encode.books: expected an integer in [1, 16], got 17"));
     // The encoder's own bounds, not a copy of them: eta above MethodOptions::kMaxEta would pass
     // here and fail at run time; mwu_iterations 0 is a valid encoder setting.
-    CHECK_THAT(error_of(R"J({"base": "../default.json", "fixed": {"encode.table": "../../data/glove100_int8_50k.npy"},
+    CHECK_THAT(
+        error_of(
+            R"J({"base": "../default.json", "fixed": {"encode.table": "../../data/glove100_int8_50k.npy"},
                           "axes": {"encode.eta": [0.05, 20]}})J"),
-               Catch::Contains("encode.eta: expected a number in") && Catch::Contains("got 20"));
-    CHECK(error_of(R"J({"base": "../default.json", "fixed": {"encode.table": "../../data/glove100_int8_50k.npy"},
+        Catch::Contains("encode.eta: expected a number in") && Catch::Contains("got 20"));
+    CHECK(
+        error_of(
+            R"J({"base": "../default.json", "fixed": {"encode.table": "../../data/glove100_int8_50k.npy"},
                       "axes": {"encode.mwu_iterations": [0]}})J") == "no error");
     CHECK_THAT(error_of(R"J({"base": "../default.json", "axes": {"rtl.flow": ["yosys"]}})J"),
                Catch::Contains("rtl.flow: expected one of none, synth, asic"));
@@ -171,10 +184,13 @@ TEST_CASE("spec: unknown keys and bad values are rejected naming the key path", 
         Catch::Contains("rtl.clock_from_flow: only rtl.flow asic reports a maximum clock"));
     CHECK_THAT(error_of(R"J({"base": "../default.json", "fixed": {"rtl.clock_mhz": 100}})J"),
                Catch::Contains("rtl.clock_mhz: only rtl.flow asic reads it"));
-    CHECK_THAT(error_of(R"J({"base": "../default.json", "axes": {"lanes": [1], "decoder.lanes": [2]}})J"),
-               Catch::Contains("set more than once"));
-    CHECK_THAT(error_of(R"J({"base": "../default.json", "axes": {"lanes": {"from": 4, "to": 1, "step": 1}}})J"),
-               Catch::Contains("axes.lanes.to: must be >= from"));
+    CHECK_THAT(
+        error_of(R"J({"base": "../default.json", "axes": {"lanes": [1], "decoder.lanes": [2]}})J"),
+        Catch::Contains("set more than once"));
+    CHECK_THAT(
+        error_of(
+            R"J({"base": "../default.json", "axes": {"lanes": {"from": 4, "to": 1, "step": 1}}})J"),
+        Catch::Contains("axes.lanes.to: must be >= from"));
 }
 
 TEST_CASE("runner: CSV columns and rows of a small end-to-end sweep", "[sweep][e2e]") {
@@ -196,20 +212,22 @@ TEST_CASE("runner: CSV columns and rows of a small end-to-end sweep", "[sweep][e
     size_t rows = 0;
     while (std::getline(lines, line)) ++rows;
     CHECK(rows == 4);
-    for (const char* col : {"point", "status", "encode.max_code_len", "decoder.lanes", "code.row_bits",
-                            "code.saving", "code.total_bytes", "sim.lookups_per_s", "sim.speedup",
-                            "sim.latency_ns.p99", "sim.baseline.lookups_per_s", "sim.bottleneck",
-                            "wall_s", "version.embzip-sim"})
+    for (const char* col :
+         {"point", "status", "encode.max_code_len", "decoder.lanes", "code.row_bits", "code.saving",
+          "code.total_bytes", "sim.lookups_per_s", "sim.speedup", "sim.latency_ns.p99",
+          "sim.baseline.lookups_per_s", "sim.bottleneck", "wall_s", "version.embzip-sim"})
         CHECK_THAT("," + header + ",", Catch::Contains("," + std::string(col) + ","));
     const auto jl = read_jsonl(out + "/results.jsonl");
     REQUIRE(jl.size() == 4);
     CHECK(jl[3]["inputs"]["decoder.lanes"] == 8);
     CHECK(jl[3]["figures"]["sim.lookups_per_s"].get<double>() > 0);
     // 16 bits allow a narrower Huffman row than 12.
-    CHECK(jl[2]["figures"]["code.row_bits"].get<int>() <= jl[0]["figures"]["code.row_bits"].get<int>());
+    CHECK(jl[2]["figures"]["code.row_bits"].get<int>() <=
+          jl[0]["figures"]["code.row_bits"].get<int>());
 }
 
-TEST_CASE("runner: a re-run does no work, one changed axis reruns only its dependants", "[sweep][e2e]") {
+TEST_CASE("runner: a re-run does no work, one changed axis reruns only its dependants",
+          "[sweep][e2e]") {
     const std::string out = std::string(SWEEP_TEST_OUT) + "/cache";
     fs::remove_all(out);
     RunOptions o;
@@ -236,7 +254,8 @@ TEST_CASE("runner: a re-run does no work, one changed axis reruns only its depen
     const RunSummary more = run_sweep(parse(small_spec("[2, 8, 4]")), test_tools(), o);
     CHECK(more.computed_steps == 2);
     // A simulator-only change of every point: four simulations, no encode.
-    const RunSummary sim_only = run_sweep(parse(small_spec("[2, 8]", R"J(, "decoder.fifo_rows": 8)J")), test_tools(), o);
+    const RunSummary sim_only =
+        run_sweep(parse(small_spec("[2, 8]", R"J(, "decoder.fifo_rows": 8)J")), test_tools(), o);
     CHECK(sim_only.computed_steps == 4);
 }
 
@@ -259,7 +278,8 @@ TEST_CASE("runner: a failing point is recorded and the sweep goes on", "[sweep][
     REQUIRE(rows.size() == 3);
     CHECK(rows[0]["status"] == "ok");
     CHECK(rows[1]["status"] == "failed");
-    CHECK_THAT(rows[1]["error"].get<std::string>(), Catch::StartsWith("encode: embzip encode exited 1: "));
+    CHECK_THAT(rows[1]["error"].get<std::string>(),
+               Catch::StartsWith("encode: embzip encode exited 1: "));
     CHECK(rows[2]["status"] == "ok");
     CHECK(rows[2]["figures"].contains("sim.speedup"));
 }
@@ -328,7 +348,8 @@ TEST_CASE("runner: an encode-only method sweep reproduces embzip report", "[swee
     }
 }
 
-TEST_CASE("runner: decoder.overlap and rtl.speculative reach the generated decoder", "[sweep][e2e]") {
+TEST_CASE("runner: decoder.overlap and rtl.speculative reach the generated decoder",
+          "[sweep][e2e]") {
     // yosys (synth.sh) on nibble4 codes: overlap adds the load buffer's flip-flops; the
     // speculative chain keeps the flip-flops and the cycle contract but not the netlist.
     const std::string out = std::string(SWEEP_TEST_OUT) + "/overlap";

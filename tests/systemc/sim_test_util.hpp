@@ -4,8 +4,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <vector>
 #include <systemc>
+#include <vector>
 
 #include "embzip_sim/config.hpp"
 
@@ -17,7 +17,8 @@ inline nlohmann::json preset(const std::string& name) {
 }
 
 inline DramConfig memory(const std::string& name, const std::vector<std::string>& sets = {}) {
-    nlohmann::json tree = {{"memory", preset(name)}, {"table", {{"rows", 1}, {"dim", 1}, {"row_bits", 8}}}};
+    nlohmann::json tree = {{"memory", preset(name)},
+                           {"table", {{"rows", 1}, {"dim", 1}, {"row_bits", 8}}}};
     for (const auto& s : sets) apply_override(tree, s);
     return parse_config(tree).memory;
 }

@@ -60,20 +60,27 @@ std::string error_of(json tree, const std::vector<std::string>& sets) {
 TEST_CASE("invalid values name the key path and the value", "[systemc][config]") {
     CHECK(error_of(declared(), {"decoder.lanes=0"}) == "decoder.lanes: must be >= 1, got 0");
     CHECK(error_of(declared(), {"decoder.lames=4"}) == "decoder.lames: unknown key");
-    CHECK(error_of(declared(), {"memory.timing.tFAW=-1"}) == "memory.timing.tFAW: must be >= 0, got -1");
-    CHECK(error_of(declared(), {"memory.timing.tRFC=20000"}) == "memory.timing.tRFC: must be < tREFI (12480), got 20000");
+    CHECK(error_of(declared(), {"memory.timing.tFAW=-1"}) ==
+          "memory.timing.tFAW: must be >= 0, got -1");
+    CHECK(error_of(declared(), {"memory.timing.tRFC=20000"}) ==
+          "memory.timing.tRFC: must be < tREFI (12480), got 20000");
     CHECK(error_of(declared(), {"baseline.pitch=file"}) ==
           "baseline.pitch: must be packed, byte, burst or a bit count, got \"file\"");
     CHECK(error_of(declared(), {"table.coded_dir=x"}) ==
           "table.rows: not allowed with table.coded_dir (read from the .ezt)");
     CHECK(error_of(declared(), {"memory=3"}) == "memory: must be an object, got 3");
-    CHECK(error_of(declared(), {"memory.channels=3"}) == "memory.channels: must be a power of two >= 1, got 3");
-    CHECK(error_of(declared(), {"memory.page_policy=shut"}) == "memory.page_policy: must be open or closed, got \"shut\"");
-    CHECK(error_of(declared(), {"decoder.lanes=four"}) == "decoder.lanes: must be an integer, got \"four\"");
+    CHECK(error_of(declared(), {"memory.channels=3"}) ==
+          "memory.channels: must be a power of two >= 1, got 3");
+    CHECK(error_of(declared(), {"memory.page_policy=shut"}) ==
+          "memory.page_policy: must be open or closed, got \"shut\"");
+    CHECK(error_of(declared(), {"decoder.lanes=four"}) ==
+          "decoder.lanes: must be an integer, got \"four\"");
     CHECK(error_of(declared(), {"stream.distribution=gauss"}) ==
           "stream.distribution: must be uniform, zipf, sequential or trace, got \"gauss\"");
-    CHECK_THAT(error_of(declared(), {"memory.address_mapping=rochrababg"}), Contains("memory.address_mapping"));
-    CHECK_THAT(error_of(declared(), {"table.row_bits=10"}), Contains("table.row_bits: must be >= 64, got 10"));
+    CHECK_THAT(error_of(declared(), {"memory.address_mapping=rochrababg"}),
+               Contains("memory.address_mapping"));
+    CHECK_THAT(error_of(declared(), {"table.row_bits=10"}),
+               Contains("table.row_bits: must be >= 64, got 10"));
     CHECK(error_of(declared(), {"decoder.arch=canonical", "decoder.symbols_per_cycle=2"}) ==
           "decoder.symbols_per_cycle: must be 1 for the canonical decoder, got 2");
     json no_timing = declared();
@@ -82,9 +89,11 @@ TEST_CASE("invalid values name the key path and the value", "[systemc][config]")
     CHECK(error_of(declared(), {}) == "");
 }
 
-TEST_CASE("overrides (--set) reach any key, creates sections and re-reads sub-configs", "[systemc][config]") {
-    json tree = load_config_tree(kConfigs + "declared_40m.json", {"decoder.lanes=3", "memory.channels=2",
-                                                                  "stream.distribution=uniform"});
+TEST_CASE("overrides (--set) reach any key, creates sections and re-reads sub-configs",
+          "[systemc][config]") {
+    json tree =
+        load_config_tree(kConfigs + "declared_40m.json",
+                         {"decoder.lanes=3", "memory.channels=2", "stream.distribution=uniform"});
     const SimConfig c = parse_config(tree);
     CHECK(c.decoder.lanes == 3);
     CHECK(c.memory.channels == 2);
@@ -94,14 +103,17 @@ TEST_CASE("overrides (--set) reach any key, creates sections and re-reads sub-co
     tree = load_config_tree(kConfigs + "declared_40m.json", {"memory=" + kConfigs + "hbm2.json"});
     CHECK(parse_config(tree).memory.channels == 8);
     CHECK_THROWS_WITH(apply_override(tree, "decoder"), Contains("expected key=value"));
-    CHECK_THROWS_WITH(apply_override(tree, "table.rows.x=1"), Contains("table.rows: is not an object"));
+    CHECK_THROWS_WITH(apply_override(tree, "table.rows.x=1"),
+                      Contains("table.rows: is not an object"));
     // Found by the sim_json fuzz target: a root or a list element that is not an object let the
     // JSON library's type_error escape instead of a config error naming the path.
     json scalar_root = 5;
     CHECK_THROWS_AS(apply_override(scalar_root, "decoder.lanes=4"), InputError);
-    CHECK_THROWS_WITH(apply_override(scalar_root, "decoder.lanes=4"), Contains("the config: is not an object"));
+    CHECK_THROWS_WITH(apply_override(scalar_root, "decoder.lanes=4"),
+                      Contains("the config: is not an object"));
     json scalar_element = json::parse(R"({"tiers": [3]})");
-    CHECK_THROWS_WITH(apply_override(scalar_element, "tiers.0.capacity_mb=4"), Contains("tiers.0: is not an object"));
+    CHECK_THROWS_WITH(apply_override(scalar_element, "tiers.0.capacity_mb=4"),
+                      Contains("tiers.0: is not an object"));
 }
 
 TEST_CASE("DRAMsim3 .ini files give the same memory as the JSON preset", "[systemc][config]") {
@@ -115,7 +127,8 @@ TEST_CASE("DRAMsim3 .ini files give the same memory as the JSON preset", "[syste
     CHECK(ini.address_mapping == js.address_mapping);
     CHECK(ini.burst_bytes() == 64);
     CHECK(ini.row_bytes() == js.row_bytes());
-    CHECK_THROWS_WITH(ini_to_memory_json(kData + "/missing_tfaw.ini"), Contains("[timing] tFAW: missing"));
+    CHECK_THROWS_WITH(ini_to_memory_json(kData + "/missing_tfaw.ini"),
+                      Contains("[timing] tFAW: missing"));
 }
 
 TEST_CASE("every shipped config parses", "[systemc][config]") {
@@ -125,14 +138,16 @@ TEST_CASE("every shipped config parses", "[systemc][config]") {
     }
 }
 
-TEST_CASE("batch code lengths equal row_code_lengths, decode cycles follow the lane contract", "[systemc][model]") {
+TEST_CASE("batch code lengths equal row_code_lengths, decode cycles follow the lane contract",
+          "[systemc][model]") {
     Table t;
     t.rows = 300;
     t.dim = 24;
     std::mt19937 rng(3);
     std::normal_distribution<double> nd(0.0, 6.0);
     for (size_t i = 0; i < t.rows * t.dim; ++i)
-        t.bytes.push_back(static_cast<uint8_t>(static_cast<int8_t>(std::clamp(std::lround(nd(rng)), -127L, 127L))));
+        t.bytes.push_back(static_cast<uint8_t>(
+            static_cast<int8_t>(std::clamp(std::lround(nd(rng)), -127L, 127L))));
     for (Method m : {Method::Huffman8, Method::Nibble4x2}) {
         const CodeResult r = run_method(m, t);
         const CodedTable ct = encode_table(t, r, 1);
@@ -148,7 +163,8 @@ TEST_CASE("batch code lengths equal row_code_lengths, decode cycles follow the l
     }
 }
 
-TEST_CASE("lookup streams: zipf is skewed, sequential wraps, traces are checked", "[systemc][model]") {
+TEST_CASE("lookup streams: zipf is skewed, sequential wraps, traces are checked",
+          "[systemc][model]") {
     StreamSpec s;
     s.batches = 1;
     s.batch_size = 1;
@@ -210,7 +226,8 @@ TEST_CASE("sim_configs/README.md documents exactly the keys of the schema", "[sy
         }
         if (!in_section || line.rfind("| ", 0) != 0) continue;
         const std::string cell = line.substr(2, line.find(" |", 1) - 2);
-        for (auto it = std::sregex_iterator(cell.begin(), cell.end(), quoted); it != std::sregex_iterator(); ++it)
+        for (auto it = std::sregex_iterator(cell.begin(), cell.end(), quoted);
+             it != std::sregex_iterator(); ++it)
             documented.insert(prefix + (*it)[1].str());
     }
     const std::vector<std::string> leaves = config_key_paths();
@@ -229,7 +246,8 @@ TEST_CASE("sim_configs/README.md documents exactly the keys of the schema", "[sy
     CHECK(leaves.size() > 50);
 }
 
-TEST_CASE("defaults live in the section structs, the printed config is a config", "[systemc][config]") {
+TEST_CASE("defaults live in the section structs, the printed config is a config",
+          "[systemc][config]") {
     const json d = default_config_json();
     CHECK(d["decoder"]["lanes"] == DecoderSpec::kLanes);
     CHECK(d["decoder"]["fifo_rows"].is_null());  // derived: stream.max_outstanding
@@ -272,8 +290,10 @@ TEST_CASE("decoder: chain and every S/B the timing contract accepts", "[systemc]
           "decoder.lut_bits: must be <= 64, got 65");
     CHECK(error_of(declared(), {"decoder.arch=systolic"}) ==
           "decoder.arch: must be canonical, lut or chain, got \"systolic\"");
-    CHECK(error_of(declared(), {"decoder.symbols_per_cycle=17"}) == "decoder.symbols_per_cycle: must be <= 16, got 17");
-    CHECK(error_of(declared(), {"decoder.bus_bits=100"}) == "decoder.bus_bits: must be a multiple of 8, got 100");
+    CHECK(error_of(declared(), {"decoder.symbols_per_cycle=17"}) ==
+          "decoder.symbols_per_cycle: must be <= 16, got 17");
+    CHECK(error_of(declared(), {"decoder.bus_bits=100"}) ==
+          "decoder.bus_bits: must be a multiple of 8, got 100");
     // canonical defaults to S = 1
     CHECK(parse_config([] {
               json t = declared();
@@ -283,24 +303,31 @@ TEST_CASE("decoder: chain and every S/B the timing contract accepts", "[systemc]
               .decoder.timing.symbols_per_cycle == 1);
 }
 
-TEST_CASE("out-of-range numbers are rejected before any conversion (issue 8: UB)", "[systemc][config]") {
+TEST_CASE("out-of-range numbers are rejected before any conversion (issue 8: UB)",
+          "[systemc][config]") {
     // JSON: values far outside a field's type, as integers, floats and unsigned.
-    CHECK(error_of(declared(), {"decoder.lanes=1e30"}) == "decoder.lanes: must be <= 4096, got 1e+30");
-    CHECK(error_of(declared(), {"decoder.lanes=-1e30"}) == "decoder.lanes: must be >= 1, got -1e+30");
+    CHECK(error_of(declared(), {"decoder.lanes=1e30"}) ==
+          "decoder.lanes: must be <= 4096, got 1e+30");
+    CHECK(error_of(declared(), {"decoder.lanes=-1e30"}) ==
+          "decoder.lanes: must be >= 1, got -1e+30");
     CHECK(error_of(declared(), {"stream.seed=18446744073709551615"}) ==
           "stream.seed: must be <= 9223372036854775807, got 18446744073709551615");
     CHECK(error_of(declared(), {"stream.seed=-1"}) == "stream.seed: must be >= 0, got -1");
     CHECK(error_of(declared(), {"table.rows=1.5"}) == "table.rows: must be an integer, got 1.5");
-    CHECK(error_of(declared(), {"memory.timing.tCK=1e999"}) == "memory.timing.tCK: must be a number, got \"1e999\"");
+    CHECK(error_of(declared(), {"memory.timing.tCK=1e999"}) ==
+          "memory.timing.tCK: must be a number, got \"1e999\"");
     CHECK(error_of(declared(), {"stream.batches=17179869184", "stream.batch_size=17179869184"}) ==
           "stream: batches * batch_size * pooling_factor is too large (at most 2^34 lookups)");
     CHECK(error_of(declared(), {"decoder.clock_ghz=0"}) == "decoder.clock_ghz: must be > 0, got 0");
-    CHECK(error_of(declared(), {"table.overflow_fraction=1"}) == "table.overflow_fraction: must be < 1, got 1");
+    CHECK(error_of(declared(), {"table.overflow_fraction=1"}) ==
+          "table.overflow_fraction: must be < 1, got 1");
     // .ini: 1e30 was cast to int64 (undefined), products of large values overflowed int64.
     const std::string huge = ini_with("rows", "1e30");
-    CHECK_THROWS_WITH(ini_to_memory_json(huge), Contains("[dram_structure] rows: must be an integer in 0..2^40, got '1e30'"));
+    CHECK_THROWS_WITH(ini_to_memory_json(huge),
+                      Contains("[dram_structure] rows: must be an integer in 0..2^40, got '1e30'"));
     const std::string negative = ini_with("columns", "-1024");
-    CHECK_THROWS_WITH(ini_to_memory_json(negative), Contains("[dram_structure] columns: must be an integer"));
+    CHECK_THROWS_WITH(ini_to_memory_json(negative),
+                      Contains("[dram_structure] columns: must be an integer"));
     const std::string wide = ini_with("rows", "1099511627776");  // 2^40: the product needs 2^73
     json tree = declared();
     tree["memory"] = ini_to_memory_json(wide);
@@ -309,12 +336,14 @@ TEST_CASE("out-of-range numbers are rejected before any conversion (issue 8: UB)
     tree["memory"] = ini_to_memory_json(size);
     CHECK(error_of(tree, {}) == "memory.ranks: must be <= 64, got 134217728");
     const std::string tck = ini_with("tCK", "fast");
-    CHECK_THROWS_WITH(ini_to_memory_json(tck), Contains("[timing] tCK: must be a number, got 'fast'"));
+    CHECK_THROWS_WITH(ini_to_memory_json(tck),
+                      Contains("[timing] tCK: must be a number, got 'fast'"));
     for (const std::string& f : {huge, negative, wide, size, tck}) std::remove(f.c_str());
 }
 
 TEST_CASE("a file named by --set is relative to the working directory", "[systemc][config]") {
     json tree = declared();
-    CHECK_THROWS_WITH(apply_override(tree, "memory=no_such_memory.json"),
-                      Contains("memory: no file '") && Contains("relative to the working directory"));
+    CHECK_THROWS_WITH(
+        apply_override(tree, "memory=no_such_memory.json"),
+        Contains("memory: no file '") && Contains("relative to the working directory"));
 }

@@ -19,7 +19,8 @@ namespace {
 constexpr Cycle kQueueCycle = 1;
 
 // Submits reads (address, arrival cycle) and returns each one's completion cycle.
-std::vector<Cycle> run(const DramConfig& c, const std::vector<std::pair<uint64_t, Cycle>>& reads, uint32_t bytes = 64) {
+std::vector<Cycle> run(const DramConfig& c, const std::vector<std::pair<uint64_t, Cycle>>& reads,
+                       uint32_t bytes = 64) {
     MemoryCore m(c);
     for (size_t i = 0; i < reads.size(); ++i) m.submit(i, reads[i].first, bytes, reads[i].second);
     std::vector<Cycle> done(reads.size(), kNever);
@@ -54,7 +55,8 @@ TEST_CASE("isolated 64-byte read on a closed bank takes tRCD + CL + BL/2", "[sys
 
 TEST_CASE("row conflict in open-page mode takes tRP + tRCD + CL + BL/2", "[systemc][dram]") {
     const DramConfig c = memory("ddr4_3200.json");
-    const uint64_t next_row = c.row_bytes() * c.banks_per_rank() * c.ranks * c.channels;  // same bank, row 1
+    const uint64_t next_row =
+        c.row_bytes() * c.banks_per_rank() * c.ranks * c.channels;  // same bank, row 1
     REQUIRE(MemoryCore(c).mapper().map(next_row).row == 1);
     REQUIRE(MemoryCore(c).mapper().map(next_row).bank == 0);
     const auto done = run(c, {{0, 0}, {next_row, 1000}});
@@ -62,9 +64,11 @@ TEST_CASE("row conflict in open-page mode takes tRP + tRCD + CL + BL/2", "[syste
     CHECK((done[1] - 1000 - kQueueCycle) * c.timing.tCK_ns == Approx(43.75));
 }
 
-TEST_CASE("row hit in open-page mode takes CL + BL/2, closed page re-activates", "[systemc][dram]") {
+TEST_CASE("row hit in open-page mode takes CL + BL/2, closed page re-activates",
+          "[systemc][dram]") {
     DramConfig c = memory("ddr4_3200.json");
-    auto done = run(c, {{0, 0}, {64 * 8, 1000}});  // same row, other column (bursts 0 and 8 share bg)
+    auto done =
+        run(c, {{0, 0}, {64 * 8, 1000}});  // same row, other column (bursts 0 and 8 share bg)
     CHECK(done[1] - 1000 == kQueueCycle + c.timing.CL + 4);
     c = memory("ddr4_3200.json", {"memory.page_policy=closed"});
     done = run(c, {{0, 0}, {64 * 8, 1000}});
@@ -80,7 +84,8 @@ TEST_CASE("refresh blocks its rank for tRFC", "[systemc][dram]") {
     CHECK(run(off, {{0, due}})[0] - due == kQueueCycle + 48);
 }
 
-TEST_CASE("DDR4-3200 streaming reaches 90..100% of 25.6 GB/s with bank groups interleaved", "[systemc][dram]") {
+TEST_CASE("DDR4-3200 streaming reaches 90..100% of 25.6 GB/s with bank groups interleaved",
+          "[systemc][dram]") {
     const DramConfig c = memory("ddr4_3200.json", {"memory.address_mapping=rorachbacobg"});
     REQUIRE(c.peak_bytes_per_s() == Approx(25.6e9));
     const double bw = throughput(c, sequential(40000));
@@ -89,7 +94,8 @@ TEST_CASE("DDR4-3200 streaming reaches 90..100% of 25.6 GB/s with bank groups in
     CHECK(bw <= 25.6e9);
 }
 
-TEST_CASE("DDR4 streaming with columns lowest is bound by tCCD_L, far below peak", "[systemc][dram]") {
+TEST_CASE("DDR4 streaming with columns lowest is bound by tCCD_L, far below peak",
+          "[systemc][dram]") {
     // DRAMsim3's mapping keeps 128 consecutive bursts in one bank group: reads are tCCD_L = 8
     // cycles apart for 4 cycles of data (50 %), except where the queues span two bank groups at
     // a DRAM-row boundary. DRAMsim3 itself streams this at 16.9 GB/s (66 %, 64 rows in flight,
@@ -110,7 +116,8 @@ TEST_CASE("HBM2 streaming reaches 90..100% of 256 GB/s per stack", "[systemc][dr
     CHECK(bw <= 256e9);
 }
 
-TEST_CASE("random 64-byte reads are bounded by tFAW (about 12 GB/s per DDR4-3200 rank)", "[systemc][dram]") {
+TEST_CASE("random 64-byte reads are bounded by tFAW (about 12 GB/s per DDR4-3200 rank)",
+          "[systemc][dram]") {
     std::mt19937_64 rng(7);
     for (unsigned ranks : {1u, 2u}) {
         const DramConfig c = memory("ddr4_3200.json", {"memory.ranks=" + std::to_string(ranks)});
@@ -164,7 +171,8 @@ TEST_CASE("address mapping places every field where the mapping string says", "[
     CHECK(m.map(c.row_bytes() * 32).row == 1);
 }
 
-TEST_CASE("energy of an isolated read equals the hand formula (DRAMPower's method)", "[systemc][dram][energy]") {
+TEST_CASE("energy of an isolated read equals the hand formula (DRAMPower's method)",
+          "[systemc][dram][energy]") {
     // DDR4-3200 preset: VDD 1.2 V, IDD0 57, IDD2N 37, IDD3N 52, IDD4R 168 mA, 8 x8 devices a
     // rank, tCK 0.625 ns, tRAS 52, tRP 22, BL8.
     const DramConfig c = memory("ddr4_3200.json", {"memory.ranks=1", "memory.refresh=false"});
@@ -202,9 +210,11 @@ TEST_CASE("refresh energy: one REF per tREFI per rank", "[systemc][dram][energy]
 
 TEST_CASE("read merging: one DRAM read answers every request for its burst", "[systemc][dram]") {
     // A fixed trace with duplicates, all queued at once: 6 requests for 3 distinct bursts.
-    const std::vector<std::pair<uint64_t, Cycle>> trace = {{0, 0}, {64, 0}, {0, 0}, {128, 0}, {64, 0}, {0, 0}};
+    const std::vector<std::pair<uint64_t, Cycle>> trace = {{0, 0},   {64, 0}, {0, 0},
+                                                           {128, 0}, {64, 0}, {0, 0}};
     for (bool merging : {true, false}) {
-        const DramConfig c = memory("ddr4_3200.json", {std::string("memory.read_merging=") + (merging ? "true" : "false")});
+        const DramConfig c = memory(
+            "ddr4_3200.json", {std::string("memory.read_merging=") + (merging ? "true" : "false")});
         MemoryCore m(c);
         for (size_t i = 0; i < trace.size(); ++i) m.submit(i, trace[i].first, 64, trace[i].second);
         std::vector<Cycle> done(trace.size(), kNever);
@@ -231,7 +241,8 @@ TEST_CASE("read merging: one DRAM read answers every request for its burst", "[s
 
 namespace {
 // Order in which tags complete when `reads` (tag = index) are queued at the given cycles.
-std::vector<uint64_t> completion_order(const DramConfig& c, const std::vector<std::pair<uint64_t, Cycle>>& reads) {
+std::vector<uint64_t> completion_order(const DramConfig& c,
+                                       const std::vector<std::pair<uint64_t, Cycle>>& reads) {
     MemoryCore m(c);
     for (size_t i = 0; i < reads.size(); ++i) m.submit(i, reads[i].first, 64, reads[i].second);
     std::vector<std::pair<Cycle, uint64_t>> done;
@@ -243,7 +254,8 @@ std::vector<uint64_t> completion_order(const DramConfig& c, const std::vector<st
 }
 }  // namespace
 
-TEST_CASE("per-bank queues: a younger row hit passes an older miss, at most up to the row-hit cap", "[systemc][dram]") {
+TEST_CASE("per-bank queues: a younger row hit passes an older miss, at most up to the row-hit cap",
+          "[systemc][dram]") {
     DramConfig c = memory("ddr4_3200.json", {"memory.refresh=false"});
     const uint64_t row1 = c.row_bytes() * c.banks_per_rank() * c.ranks;  // bank 0, row 1
     REQUIRE(AddressMapper(c).map(row1).row == 1);
@@ -263,7 +275,8 @@ TEST_CASE("per-bank queues: a younger row hit passes an older miss, at most up t
         CHECK(miss_at == std::min<size_t>(cap, 9));
         // Hits keep their age order among themselves.
         for (size_t i = 1; i + 1 < order.size(); ++i)
-            if (order[i] >= 2 && order[i + 1] >= 2 && (i < miss_at || i > miss_at)) CHECK(order[i] < order[i + 1]);
+            if (order[i] >= 2 && order[i + 1] >= 2 && (i < miss_at || i > miss_at))
+                CHECK(order[i] < order[i + 1]);
     }
     // Requests to other banks do not wait for bank 0's miss (per-bank queues).
     c.row_hit_cap = 4;
@@ -285,13 +298,14 @@ TEST_CASE("HBM2 pseudo-channels: addressing and bandwidth", "[systemc][dram]") {
     const uint64_t row = c.row_bytes();  // 1 KB: one pseudo-channel's row
     CHECK(row == 1024);
     CHECK(m.map(32).column == 1);
-    CHECK(m.map(row).channel == 1);       // pc 1 of channel 0
-    CHECK(m.map(2 * row).channel == 2);   // pc 0 of channel 1
-    CHECK(m.map(3 * row).channel == 3);   // pc 1 of channel 1
+    CHECK(m.map(row).channel == 1);      // pc 1 of channel 0
+    CHECK(m.map(2 * row).channel == 2);  // pc 0 of channel 1
+    CHECK(m.map(3 * row).channel == 3);  // pc 1 of channel 1
     CHECK(m.map(16 * row).bank == 1);
     CHECK(m.map(16 * row).channel == 0);
     CHECK_THROWS_WITH(memory("hbm2.json", {"memory.pseudo_channels=2", "memory.device_width=64"}),
-                      Catch::Matchers::Contains("memory.address_mapping: must be seven fields of ch pc ra bg ba ro co"));
+                      Catch::Matchers::Contains(
+                          "memory.address_mapping: must be seven fields of ch pc ra bg ba ro co"));
     const double bw = throughput(c, sequential(200000));
     INFO("bandwidth " << bw / 1e9 << " GB/s");
     CHECK(bw >= 0.85 * 256e9);

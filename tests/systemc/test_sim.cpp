@@ -24,15 +24,19 @@ namespace {
 // narrow values except `noisy` rows of uniform bytes, which are the ones that overflow.
 embzip::CodedTable coded_overflow_table(const std::string& dir, uint64_t rows, uint64_t noisy) {
     std::mt19937_64 rng(7);
-    std::normal_distribution<double> narrow(0.0, 3.0), wide(0.0, 30.0);  // two kinds of rows: two books
+    std::normal_distribution<double> narrow(0.0, 3.0),
+        wide(0.0, 30.0);  // two kinds of rows: two books
     embzip::Table t;
     t.rows = rows;
     t.dim = 64;
     t.bytes.resize(rows * t.dim);
     for (uint64_t i = 0; i < rows; ++i)
         for (uint32_t k = 0; k < t.dim; ++k)
-            t.bytes[i * t.dim + k] = i % (rows / noisy) == 3 ? uint8_t(rng())
-                                                              : uint8_t(int8_t(std::clamp(std::lround(i % 2 ? wide(rng) : narrow(rng)), -127L, 127L)));
+            t.bytes[i * t.dim + k] =
+                i % (rows / noisy) == 3
+                    ? uint8_t(rng())
+                    : uint8_t(int8_t(
+                          std::clamp(std::lround(i % 2 ? wide(rng) : narrow(rng)), -127L, 127L)));
     embzip::MethodOptions o;
     o.iterations = 5000;
     o.mwu_iterations = 60;
@@ -57,11 +61,12 @@ SimConfig config(const json& table, const std::vector<std::string>& sets) {
 // The read takes 30 ns (tRCD + CL + BL/2 = 48 cycles) plus the controller's cycle from its
 // transaction queue to the bank's command queue: its data is in at 30.625 ns, the next 1 GHz edge
 // is 31 ns.
-TEST_CASE("one isolated lookup of a plain 64-byte row: 30 ns of DRAM plus one pooling cycle", "[systemc][sim]") {
+TEST_CASE("one isolated lookup of a plain 64-byte row: 30 ns of DRAM plus one pooling cycle",
+          "[systemc][sim]") {
     test::fresh_systemc();
     const SimConfig c = config({{"rows", 1024}, {"dim", 64}, {"row_bits", 400}},
-                               {"stream.batches=1", "stream.batch_size=1", "stream.pooling_factor=1",
-                                "stream.distribution=sequential"});
+                               {"stream.batches=1", "stream.batch_size=1",
+                                "stream.pooling_factor=1", "stream.distribution=sequential"});
     const SimResult r = simulate(c);
     REQUIRE(r.baseline);
     CHECK(r.baseline->lookups == 1);
@@ -72,10 +77,12 @@ TEST_CASE("one isolated lookup of a plain 64-byte row: 30 ns of DRAM plus one po
     CHECK(r.compressed.latency.max == Approx(31.0 + t.uniform_cycles + 1.0));
 }
 
-TEST_CASE("too few decoder lanes make the decoder the bottleneck, many make it memory", "[systemc][sim]") {
+TEST_CASE("too few decoder lanes make the decoder the bottleneck, many make it memory",
+          "[systemc][sim]") {
     test::fresh_systemc();
     const json table = {{"rows", 1000000}, {"dim", 128}, {"row_bits", 900}};
-    const std::vector<std::string> stream = {"stream.batches=2", "stream.batch_size=64", "stream.pooling_factor=32",
+    const std::vector<std::string> stream = {"stream.batches=2", "stream.batch_size=64",
+                                             "stream.pooling_factor=32",
                                              "stream.max_outstanding=256", "decoder.fifo_rows=64"};
     auto few = stream, many = stream;
     few.push_back("decoder.lanes=2");
@@ -87,7 +94,8 @@ TEST_CASE("too few decoder lanes make the decoder the bottleneck, many make it m
     SimSystem b("many", t, s, pipeline_timing(config(table, many)), m, 1000000, nullptr);
     sc_core::sc_start();
     const double lanes_few = double(a.pipeline->core().lane_busy_ps()) / (2.0 * a.source->end_ps());
-    const double lanes_many = double(b.pipeline->core().lane_busy_ps()) / (128.0 * b.source->end_ps());
+    const double lanes_many =
+        double(b.pipeline->core().lane_busy_ps()) / (128.0 * b.source->end_ps());
     INFO("decoder utilisation few " << lanes_few << ", many " << lanes_many);
     CHECK(lanes_few > 0.95);
     CHECK(lanes_many < 0.5);
@@ -96,9 +104,10 @@ TEST_CASE("too few decoder lanes make the decoder the bottleneck, many make it m
 
 TEST_CASE("bottleneck report: decoder with 1 lane, memory with 64", "[systemc][sim]") {
     test::fresh_systemc();
-    const SimConfig c = config({{"rows", 1000000}, {"dim", 128}, {"row_bits", 900}},
-                               {"stream.batches=2", "stream.batch_size=64", "stream.max_outstanding=256",
-                                "decoder.lanes=1", "decoder.fifo_rows=64"});
+    const SimConfig c =
+        config({{"rows", 1000000}, {"dim", 128}, {"row_bits", 900}},
+               {"stream.batches=2", "stream.batch_size=64", "stream.max_outstanding=256",
+                "decoder.lanes=1", "decoder.fifo_rows=64"});
     const SimResult r = simulate(c);
     CHECK(r.compressed.bottleneck == "decoder_lanes");
     CHECK(r.compressed.decoder_util > 0.95);
@@ -110,20 +119,22 @@ TEST_CASE("bottleneck report: memory when the decoder has many lanes", "[systemc
     test::fresh_systemc();
     // The FIFO defaults to one slot per request in flight (256), so it does not limit.
     const SimConfig c = config({{"rows", 1000000}, {"dim", 128}, {"row_bits", 900}},
-                               {"stream.batches=2", "stream.batch_size=64", "stream.max_outstanding=256",
-                                "decoder.lanes=64"});
+                               {"stream.batches=2", "stream.batch_size=64",
+                                "stream.max_outstanding=256", "decoder.lanes=64"});
     const SimResult r = simulate(c);
     CHECK(r.compressed.bottleneck == "data_bus");
     CHECK(r.compressed.memory_util > 0.95);
     CHECK(r.compressed.decoder_util < 0.9);
 }
 
-TEST_CASE("burst-aligned, memory-bound: compressed gain approaches 1 / (1 - saving)", "[systemc][sim]") {
+TEST_CASE("burst-aligned, memory-bound: compressed gain approaches 1 / (1 - saving)",
+          "[systemc][sim]") {
     test::fresh_systemc();
     // 256-byte rows = 4 bursts; W = 1536 bits = 3 bursts: saving 25 %, ideal gain 4/3.
-    const SimConfig c = config({{"rows", 4000000}, {"dim", 256}, {"row_bits", 1536}, {"pitch", "burst"}},
-                               {"baseline.pitch=burst", "decoder.lanes=64", "decoder.fifo_rows=256",
-                                "stream.max_outstanding=256", "stream.batches=4", "stream.batch_size=64"});
+    const SimConfig c =
+        config({{"rows", 4000000}, {"dim", 256}, {"row_bits", 1536}, {"pitch", "burst"}},
+               {"baseline.pitch=burst", "decoder.lanes=64", "decoder.fifo_rows=256",
+                "stream.max_outstanding=256", "stream.batches=4", "stream.batch_size=64"});
     const SimResult r = simulate(c);
     REQUIRE(r.baseline);
     const double gain = r.compressed.lookups_per_s / r.baseline->lookups_per_s;
@@ -136,8 +147,9 @@ TEST_CASE("burst-aligned, memory-bound: compressed gain approaches 1 / (1 - savi
 
 TEST_CASE("results do not depend on the memory's run-ahead quantum", "[systemc][sim]") {
     test::fresh_systemc();
-    const SimConfig c = config({{"rows", 200000}, {"dim", 100}, {"row_bits", 700}, {"overflow_fraction", 0.05}},
-                               {"stream.batches=1", "stream.batch_size=64", "stream.distribution=zipf"});
+    const SimConfig c =
+        config({{"rows", 200000}, {"dim", 100}, {"row_bits", 700}, {"overflow_fraction", 0.05}},
+               {"stream.batches=1", "stream.batch_size=64", "stream.distribution=zipf"});
     const TableModel t = build_compressed_table(c);
     const PipelineTiming p = pipeline_timing(c);
     SimSystem exact("exact", t, c.stream, p, c.memory, 0, nullptr);
@@ -151,9 +163,13 @@ TEST_CASE("results do not depend on the memory's run-ahead quantum", "[systemc][
 
 TEST_CASE("overflow rows cost a second read of the raw row", "[systemc][sim]") {
     test::fresh_systemc();
-    const SimConfig c = config({{"rows", 100000}, {"dim", 64}, {"row_bits", 400}, {"overflow_fraction", 0.2},
-                                {"pitch", "burst"}},
-                               {"stream.batches=1", "stream.batch_size=128", "memory.read_merging=false"});
+    const SimConfig c =
+        config({{"rows", 100000},
+                {"dim", 64},
+                {"row_bits", 400},
+                {"overflow_fraction", 0.2},
+                {"pitch", "burst"}},
+               {"stream.batches=1", "stream.batch_size=128", "memory.read_merging=false"});
     const SimResult r = simulate(c);
     const double f = double(r.compressed.overflow_reads) / r.compressed.lookups;
     CHECK(f == Approx(0.2).margin(0.03));
@@ -161,9 +177,11 @@ TEST_CASE("overflow rows cost a second read of the raw row", "[systemc][sim]") {
     CHECK(double(r.compressed.dram_bytes) / r.compressed.lookups == Approx(64.0 * (1.0 + f)));
 }
 
-TEST_CASE("a coded overflow table: flagged slots cost a second read at their raw row", "[systemc][sim]") {
+TEST_CASE("a coded overflow table: flagged slots cost a second read at their raw row",
+          "[systemc][sim]") {
     test::fresh_systemc();
-    const std::string dir = (std::filesystem::temp_directory_path() / "embzip_sim_overflow").string();
+    const std::string dir =
+        (std::filesystem::temp_directory_path() / "embzip_sim_overflow").string();
     const embzip::CodedTable coded = coded_overflow_table(dir, 1000, 10);
     REQUIRE(coded.overflow_rows >= 1);
     // The overflowed rows, read straight from the slots' flag bits.
@@ -175,8 +193,9 @@ TEST_CASE("a coded overflow table: flagged slots cost a second read at their raw
     CHECK(flagged.size() == coded.overflow_rows);
     CHECK(coded.selector_bits == 1);  // two books: the selector follows the flag
 
-    const SimConfig c = config({{"coded_dir", dir}}, {"stream.batches=4", "stream.batch_size=32",
-                                                      "stream.pooling_factor=16", "decoder.lanes=8"});
+    const SimConfig c =
+        config({{"coded_dir", dir}}, {"stream.batches=4", "stream.batch_size=32",
+                                      "stream.pooling_factor=16", "decoder.lanes=8"});
     const TableModel t = build_compressed_table(c);
     CHECK(t.row_bits == coded.row_bits);  // the flag is part of W already
     CHECK(t.bytes_in_memory() == t.overflow_base + coded.overflow_rows * coded.dim);
@@ -190,7 +209,8 @@ TEST_CASE("a coded overflow table: flagged slots cost a second read at their raw
         REQUIRE(s.address >= t.overflow_base);
         const uint64_t off = s.address - t.overflow_base;
         REQUIRE(off + coded.dim <= coded.overflow_region.size());
-        CHECK(std::memcmp(coded.overflow_region.data() + off, t.row_data(RowId{i}), coded.dim) == 0);
+        CHECK(std::memcmp(coded.overflow_region.data() + off, t.row_data(RowId{i}), coded.dim) ==
+              0);
     }
     // Batch code lengths: zero for flagged rows, row_code_lengths (selector after the flag) else.
     const std::vector<uint8_t> lens = all_code_lengths(coded);
@@ -198,13 +218,16 @@ TEST_CASE("a coded overflow table: flagged slots cost a second read at their raw
     for (uint64_t i = 0; i < coded.rows; i += 37) {
         const std::vector<uint8_t> one = embzip::row_code_lengths(coded, i);
         const std::vector<uint8_t> batch(lens.begin() + i * per, lens.begin() + (i + 1) * per);
-        if (flagged.count(i)) CHECK(batch == std::vector<uint8_t>(per, 0));
-        else CHECK(batch == one);
+        if (flagged.count(i))
+            CHECK(batch == std::vector<uint8_t>(per, 0));
+        else
+            CHECK(batch == one);
     }
     // Second reads = lookups (in the stream the simulator replays) that hit a flagged row.
     RequestProducer stream(c.stream, coded.rows);
     uint64_t expected = 0;
-    for (uint64_t k = 0; k < stream.total(); ++k) expected += flagged.count(static_cast<uint64_t>(stream.next()));
+    for (uint64_t k = 0; k < stream.total(); ++k)
+        expected += flagged.count(static_cast<uint64_t>(stream.next()));
     REQUIRE(expected > 0);
     const SimResult r = simulate(c);
     CHECK(r.compressed.overflow_reads == expected);
@@ -218,9 +241,11 @@ TEST_CASE("a coded overflow table: flagged slots cost a second read at their raw
 }
 
 TEST_CASE("a declared overflow fraction on a coded overflow table is an error", "[systemc][sim]") {
-    const std::string dir = (std::filesystem::temp_directory_path() / "embzip_sim_overflow_frac").string();
+    const std::string dir =
+        (std::filesystem::temp_directory_path() / "embzip_sim_overflow_frac").string();
     coded_overflow_table(dir, 1000, 10);
     const SimConfig c = config({{"coded_dir", dir}, {"overflow_fraction", 0.01}}, {});
-    CHECK_THROWS_WITH(build_compressed_table(c), Catch::Contains("table.overflow_fraction: the coded table"));
+    CHECK_THROWS_WITH(build_compressed_table(c),
+                      Catch::Contains("table.overflow_fraction: the coded table"));
     std::filesystem::remove_all(dir);
 }

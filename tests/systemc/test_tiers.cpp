@@ -46,22 +46,26 @@ SimConfig parse(json tree, const std::vector<std::string>& sets = {}) {
 
 // One small plain-table run on DDR4 (64-byte rows) with the given overrides.
 SimConfig small_run(const std::vector<std::string>& sets) {
-    json tree = {{"memory", test::preset("ddr4_3200.json")},
-                 {"table", {{"rows", 1000000}, {"dim", 64}, {"row_bits", 400}}},
-                 {"stream", {{"batches", 1}, {"batch_size", 64}, {"pooling_factor", 8}, {"max_outstanding", 64}}}};
+    json tree = {
+        {"memory", test::preset("ddr4_3200.json")},
+        {"table", {{"rows", 1000000}, {"dim", 64}, {"row_bits", 400}}},
+        {"stream",
+         {{"batches", 1}, {"batch_size", 64}, {"pooling_factor", 8}, {"max_outstanding", 64}}}};
     return parse(tree, sets);
 }
 
 std::string stages(const SystemResult& r) {
     std::string s;
-    for (const StageUtil& st : r.stages) s += st.stage + (st.where.empty() ? "" : "@" + st.where) + "=" +
-                                              std::to_string(st.util) + " ";
+    for (const StageUtil& st : r.stages)
+        s += st.stage + (st.where.empty() ? "" : "@" + st.where) + "=" + std::to_string(st.util) +
+             " ";
     return s;
 }
 
 }  // namespace
 
-TEST_CASE("hot-first placement of two uniform tables: the hotter table first, the other spills", "[systemc][tiers]") {
+TEST_CASE("hot-first placement of two uniform tables: the hotter table first, the other spills",
+          "[systemc][tiers]") {
     // A: 100 rows, 1 lookup a sample -> 0.01 per row; B: 10 rows, 1 a sample -> 0.1 per row.
     // 64-byte slots. The SRAM holds 1032 bytes, 2 x 16 reserved for alignment: B's 10 rows
     // (640 bytes) and 5 of A's (320); A's other 95 rows go to DDR4.
@@ -84,7 +88,8 @@ TEST_CASE("hot-first placement of two uniform tables: the hotter table first, th
     CHECK(p[1].parts[0].bytes == 640);
 }
 
-TEST_CASE("hot-first placement of a Zipf and a uniform table follows the frequencies", "[systemc][tiers]") {
+TEST_CASE("hot-first placement of a Zipf and a uniform table follows the frequencies",
+          "[systemc][tiers]") {
     // Z: Zipf(1) over 1000 rows, 2 lookups a sample: rank k has 2 / ((k + 1) H_1000), H_1000 =
     // 7.485: 0.267, 0.134, 0.089, ... U: 10 rows at 0.1 each. SRAM 799 bytes - 32 reserved = 767:
     // Z's ranks 0 and 1 (128 bytes), then 9 of U's rows (576 bytes); U's row 9 (64 more, 768 in
@@ -96,7 +101,8 @@ TEST_CASE("hot-first placement of a Zipf and a uniform table follows the frequen
     CHECK(rz.frequency(0) == Approx(2.0 / 7.4854708606).epsilon(1e-6));
     CHECK(rz.frequency(2) < ru.frequency(0));
     CHECK(rz.frequency(1) > ru.frequency(0));
-    const auto p = place_hot_first({{1000, 512, 0, &rz}, {10, 512, 0, &ru}}, {sram_tier(799), ddr4_tier()}, "coded");
+    const auto p = place_hot_first({{1000, 512, 0, &rz}, {10, 512, 0, &ru}},
+                                   {sram_tier(799), ddr4_tier()}, "coded");
     REQUIRE(p[0].parts.size() == 2);
     CHECK(p[0].parts[0].rows == 2);
     CHECK(p[0].parts[1].first == 2);
@@ -130,20 +136,25 @@ TEST_CASE("tables that fit nowhere: one error naming the system, the bytes neede
     // 2 ranks holds 16 GiB: neither fits.
     json tree = {{"memory", test::preset("ddr4_3200.json")},
                  {"table", {{"rows", 300000000}, {"dim", 128}, {"row_bits", 640}}}};
-    CHECK_THROWS_WITH(simulate(parse(tree)),
-                      Catch::Contains("tiers: the coded system's tables need 24000000000 bytes, its tiers hold "
-                                      "17179869184 bytes"));
+    CHECK_THROWS_WITH(
+        simulate(parse(tree)),
+        Catch::Contains("tiers: the coded system's tables need 24000000000 bytes, its tiers hold "
+                        "17179869184 bytes"));
     // With 2 channels (32 GiB) the coded table fits and the plain one does not.
     test::fresh_systemc();
-    CHECK_THROWS_WITH(simulate(parse(tree, {"memory.channels=2"})),
-                      Catch::Contains("the plain (byte pitch) system's tables need 38400000000 bytes"));
+    CHECK_THROWS_WITH(
+        simulate(parse(tree, {"memory.channels=2"})),
+        Catch::Contains("the plain (byte pitch) system's tables need 38400000000 bytes"));
 }
 
-TEST_CASE("the SRAM row cache: hits on a fixed trace equal an independent LRU count", "[systemc][tiers]") {
+TEST_CASE("the SRAM row cache: hits on a fixed trace equal an independent LRU count",
+          "[systemc][tiers]") {
     test::fresh_systemc();
     // A trace of 4000 lookups over 64 rows, skewed so there are hits and misses.
-    std::filesystem::create_directories(std::filesystem::temp_directory_path() / "embzip_tiers_test");
-    const std::string trace = (std::filesystem::temp_directory_path() / "embzip_tiers_test" / "trace.txt").string();
+    std::filesystem::create_directories(std::filesystem::temp_directory_path() /
+                                        "embzip_tiers_test");
+    const std::string trace =
+        (std::filesystem::temp_directory_path() / "embzip_tiers_test" / "trace.txt").string();
     std::vector<uint64_t> rows;
     {
         std::mt19937_64 rng(3);
@@ -155,12 +166,18 @@ TEST_CASE("the SRAM row cache: hits on a fixed trace equal an independent LRU co
         }
     }
     // Coded: W = 400 bits, 50-byte lines; 16 lines in 800 bytes, 4 ways -> 4 sets, set = row mod 4.
-    json tree = {{"tiers", json::array({{{"kind", "sram"}, {"capacity_bytes", 800}},
-                                         {{"kind", "dram"}, {"memory", test::preset("ddr4_3200.json")}}})},
-                 {"placement", {{"policy", "cache"}, {"ways", 4}, {"warmup", false}}},
-                 {"table", {{"rows", 64}, {"dim", 64}, {"row_bits", 400}}},
-                 {"stream", {{"distribution", "trace"}, {"trace_file", trace}, {"batches", 1}, {"batch_size", 500},
-                             {"pooling_factor", 8}, {"max_outstanding", 32}}}};
+    json tree = {
+        {"tiers", json::array({{{"kind", "sram"}, {"capacity_bytes", 800}},
+                               {{"kind", "dram"}, {"memory", test::preset("ddr4_3200.json")}}})},
+        {"placement", {{"policy", "cache"}, {"ways", 4}, {"warmup", false}}},
+        {"table", {{"rows", 64}, {"dim", 64}, {"row_bits", 400}}},
+        {"stream",
+         {{"distribution", "trace"},
+          {"trace_file", trace},
+          {"batches", 1},
+          {"batch_size", 500},
+          {"pooling_factor", 8},
+          {"max_outstanding", 32}}}};
     const SimResult r = simulate(parse(tree));
     // The independent count: one std::list per set, most recent first.
     std::map<uint64_t, std::list<uint64_t>> sets;
@@ -218,9 +235,11 @@ TEST_CASE("bottleneck: requests in flight with one outstanding request", "[syste
 TEST_CASE("bottleneck: the data bus when rows are long and contiguous", "[systemc][tiers]") {
     test::fresh_systemc();
     // 1 KiB rows: 16 bursts of one DRAM row each (columns lowest): one ACT feeds 16 reads.
-    json tree = {{"memory", test::preset("ddr4_3200.json")},
-                 {"table", {{"rows", 100000}, {"dim", 1024}, {"row_bits", 6000}}},
-                 {"stream", {{"batches", 1}, {"batch_size", 32}, {"pooling_factor", 8}, {"max_outstanding", 64}}}};
+    json tree = {
+        {"memory", test::preset("ddr4_3200.json")},
+        {"table", {{"rows", 100000}, {"dim", 1024}, {"row_bits", 6000}}},
+        {"stream",
+         {{"batches", 1}, {"batch_size", 32}, {"pooling_factor", 8}, {"max_outstanding", 64}}}};
     const SimResult r = simulate(parse(tree, {"decoder.lanes=64"}));
     REQUIRE(r.baseline);
     INFO(stages(*r.baseline));
@@ -229,10 +248,13 @@ TEST_CASE("bottleneck: the data bus when rows are long and contiguous", "[system
 
 TEST_CASE("bottleneck: activations for random 64-byte rows on HBM2", "[systemc][tiers]") {
     test::fresh_systemc();
-    json tree = {{"memory", test::preset("hbm2.json")},
-                 {"table", {{"rows", 10000000}, {"dim", 64}, {"row_bits", 400}}},
-                 {"stream", {{"batches", 1}, {"batch_size", 256}, {"pooling_factor", 8}, {"max_outstanding", 512}}}};
-    const SimResult r = simulate(parse(tree, {"decoder.lanes=64", "memory.queue_size=64", "pooling.clock_ghz=4"}));
+    json tree = {
+        {"memory", test::preset("hbm2.json")},
+        {"table", {{"rows", 10000000}, {"dim", 64}, {"row_bits", 400}}},
+        {"stream",
+         {{"batches", 1}, {"batch_size", 256}, {"pooling_factor", 8}, {"max_outstanding", 512}}}};
+    const SimResult r =
+        simulate(parse(tree, {"decoder.lanes=64", "memory.queue_size=64", "pooling.clock_ghz=4"}));
     REQUIRE(r.baseline);
     INFO(stages(*r.baseline));
     CHECK(r.baseline->bottleneck == "activations");
@@ -240,8 +262,9 @@ TEST_CASE("bottleneck: activations for random 64-byte rows on HBM2", "[systemc][
 
 TEST_CASE("bottleneck: DRAM banks when the memory has a single bank", "[systemc][tiers]") {
     test::fresh_systemc();
-    const SimResult r = simulate(small_run({"decoder.lanes=64", "memory.bankgroups=1", "memory.banks_per_group=1",
-                                            "memory.ranks=1", "memory.rows=1048576"}));
+    const SimResult r =
+        simulate(small_run({"decoder.lanes=64", "memory.bankgroups=1", "memory.banks_per_group=1",
+                            "memory.ranks=1", "memory.rows=1048576"}));
     REQUIRE(r.baseline);
     INFO(stages(*r.baseline));
     CHECK(r.baseline->bottleneck == "dram_banks");
@@ -249,10 +272,14 @@ TEST_CASE("bottleneck: DRAM banks when the memory has a single bank", "[systemc]
 
 TEST_CASE("bottleneck: SRAM banks when the SRAM has one narrow bank", "[systemc][tiers]") {
     test::fresh_systemc();
-    json tree = {{"tiers", json::array({{{"kind", "sram"}, {"capacity_mb", 128}, {"banks", 1}, {"bytes_per_cycle", 1}},
-                                         {{"kind", "dram"}, {"memory", test::preset("ddr4_3200.json")}}})},
-                 {"table", {{"rows", 1000000}, {"dim", 64}, {"row_bits", 400}}},
-                 {"stream", {{"batches", 1}, {"batch_size", 16}, {"pooling_factor", 8}, {"max_outstanding", 64}}}};
+    json tree = {
+        {"tiers",
+         json::array(
+             {{{"kind", "sram"}, {"capacity_mb", 128}, {"banks", 1}, {"bytes_per_cycle", 1}},
+              {{"kind", "dram"}, {"memory", test::preset("ddr4_3200.json")}}})},
+        {"table", {{"rows", 1000000}, {"dim", 64}, {"row_bits", 400}}},
+        {"stream",
+         {{"batches", 1}, {"batch_size", 16}, {"pooling_factor", 8}, {"max_outstanding", 64}}}};
     const SimResult r = simulate(parse(tree, {"decoder.lanes=64"}));
     INFO(stages(r.compressed));
     CHECK(r.compressed.tiers[0].share == 1.0);
@@ -261,17 +288,26 @@ TEST_CASE("bottleneck: SRAM banks when the SRAM has one narrow bank", "[systemc]
     CHECK(r.baseline->bottleneck == "sram_banks");
 }
 
-TEST_CASE("many tables: every sample gathers pooling-factor rows from each table", "[systemc][tiers]") {
+TEST_CASE("many tables: every sample gathers pooling-factor rows from each table",
+          "[systemc][tiers]") {
     test::fresh_systemc();
-    json tree = {{"memory", test::preset("hbm2.json")},
-                 {"tables", json::array({{{"name", "a"}, {"rows", 1000}, {"dim", 128}, {"saving", 0.2}, {"pooling_factor", 3}},
-                                         {{"name", "b"}, {"rows", 50}, {"dim", 64}, {"value_type", "bf16"},
-                                          {"saving", 0.3}, {"pooling_factor", 1}, {"distribution", "zipf"}}})},
-                 {"stream", {{"batches", 1}, {"batch_size", 10}, {"max_outstanding", 16}}}};
+    json tree = {
+        {"memory", test::preset("hbm2.json")},
+        {"tables",
+         json::array(
+             {{{"name", "a"}, {"rows", 1000}, {"dim", 128}, {"saving", 0.2}, {"pooling_factor", 3}},
+              {{"name", "b"},
+               {"rows", 50},
+               {"dim", 64},
+               {"value_type", "bf16"},
+               {"saving", 0.3},
+               {"pooling_factor", 1},
+               {"distribution", "zipf"}}})},
+        {"stream", {{"batches", 1}, {"batch_size", 10}, {"max_outstanding", 16}}}};
     const SimConfig c = parse(tree);
     REQUIRE(c.tables.size() == 2);
-    CHECK(c.tables[0].spec.row_bits == 820);        // ceil(1024 x 0.8)
-    CHECK(c.tables[1].spec.row_bits == 717);        // ceil(64 x 16 x 0.7)
+    CHECK(c.tables[0].spec.row_bits == 820);  // ceil(1024 x 0.8)
+    CHECK(c.tables[1].spec.row_bits == 717);  // ceil(64 x 16 x 0.7)
     CHECK(c.tables[1].stream.distribution == Distribution::Zipf);
     const SimResult r = simulate(c);
     CHECK(r.compressed.lookups == 40);
@@ -306,7 +342,8 @@ TEST_CASE("tables and tiers keys: errors name the entry's key path", "[systemc][
     CHECK(c.tiers[1].dram.channels == 2);
 }
 
-TEST_CASE("the shipped DLRM config and the studies parse, the 26 tables are MLPerf DLRM-DCNv2's", "[systemc][tiers]") {
+TEST_CASE("the shipped DLRM config and the studies parse, the 26 tables are MLPerf DLRM-DCNv2's",
+          "[systemc][tiers]") {
     const std::string dir = std::string(EMBZIP_SOURCE_DIR) + "/sim_configs/";
     const SimConfig c = parse_config(load_config_tree(dir + "mlperf_dlrm.json", {}));
     REQUIRE(c.tables.size() == 26);

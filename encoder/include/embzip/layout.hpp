@@ -97,7 +97,15 @@ SlotHeader slot_header(const CodedTable& table, uint64_t row);
 
 // BadExponent: a float table's exponent symbol does not fit its format's exponent field (a
 // corrupt file; merging it would overwrite the sign bit).
-enum class Status { Ok, OutOfRange, BadSelector, BadCode, RowOverrun, BadOverflowIndex, BadExponent };
+enum class Status {
+    Ok,
+    OutOfRange,
+    BadSelector,
+    BadCode,
+    RowOverrun,
+    BadOverflowIndex,
+    BadExponent
+};
 const char* status_message(Status status);
 
 // Random-access decoder. Never trusts the payload: any bit pattern yields Ok or an error

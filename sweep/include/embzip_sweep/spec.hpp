@@ -37,18 +37,18 @@ struct Point {
 };
 
 struct Spec {
-    std::string path;         // the spec file (absolute)
-    std::string name;         // file stem
+    std::string path;  // the spec file (absolute)
+    std::string name;  // file stem
     std::string description;
-    std::string base;         // absolute path of the simulator config; "" = no simulation
+    std::string base;               // absolute path of the simulator config; "" = no simulation
     std::vector<std::string> keys;  // every setting key, in column order
     std::vector<std::string> axis_keys;  // keys that vary (axes, zipped groups, derived)
     std::vector<Point> points;
-    size_t expanded = 0;      // points before the filter
+    size_t expanded = 0;  // points before the filter
     std::string filter;
-    bool encode = false;      // points run `embzip encode` (some encode.* key is set)
-    bool hardware = false;    // points run embzip-rtl and a flow (rtl.flow is synth or asic)
-    bool simulate = false;    // points run embzip-sim (a base is given)
+    bool encode = false;    // points run `embzip encode` (some encode.* key is set)
+    bool hardware = false;  // points run embzip-rtl and a flow (rtl.flow is synth or asic)
+    bool simulate = false;  // points run embzip-sim (a base is given)
 };
 
 // Parses, expands, filters and validates a spec. Relative paths (base, encode.table, string

@@ -78,7 +78,7 @@ struct BaselineSpec {
     static constexpr bool kEnabled = true;
     static constexpr bool kBurst = true;
     bool enabled = kEnabled;
-    PitchSpec pitch;     // of the plain table: byte (= dim bytes) by default
+    PitchSpec pitch;      // of the plain table: byte (= dim bytes) by default
     bool burst = kBurst;  // also the plain table at burst-aligned pitch (unless that is `pitch`)
 };
 

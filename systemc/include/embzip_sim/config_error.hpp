@@ -10,9 +10,10 @@ namespace embzip::sim {
 // enclosing section prefixes its own name on the way out, so the user sees the whole path
 // ("memory.timing.tRCD: must be >= 1, got 0") however deep the check sits.
 class ConfigError : public InputError {
-public:
+  public:
     ConfigError(std::string path, std::string detail)
-        : InputError(path.empty() ? detail : path + ": " + detail), m_path(std::move(path)),
+        : InputError(path.empty() ? detail : path + ": " + detail),
+          m_path(std::move(path)),
           m_detail(std::move(detail)) {}
     const std::string& path() const { return m_path; }
     const std::string& detail() const { return m_detail; }
@@ -21,7 +22,7 @@ public:
         return ConfigError(m_path.empty() ? key : key + "." + m_path, m_detail);
     }
 
-private:
+  private:
     std::string m_path, m_detail;
 };
 

@@ -4,14 +4,14 @@
 // maps them to channels and runs every channel in global time order.
 #pragma once
 #include <array>
-#include <deque>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <limits>
 #include <optional>
-#include <unordered_map>
 #include <queue>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace embzip::sim {
@@ -57,11 +57,13 @@ struct DramConfig {
     uint32_t rows = 65536, columns = 1024, device_width = 8, bus_width = 64, burst_length = 8;
     std::string address_mapping = "rochrababgco";
     PagePolicy page_policy = kPagePolicy;
-    uint32_t queue_size = kQueueSize;          // transaction queue per channel, in bursts
-    uint32_t cmd_queue_size = kCmdQueueSize;   // command queue per bank
-    uint32_t row_hit_cap = kRowHitCap;         // reads an open row serves before an older miss may close it
-    bool read_merging = kReadMerging;          // a read of a burst already queued joins that read
-    bool dual_command_bus = kDualCommandBus;   // HBM: row (ACT/PRE) and column (RD) commands in one cycle
+    uint32_t queue_size = kQueueSize;         // transaction queue per channel, in bursts
+    uint32_t cmd_queue_size = kCmdQueueSize;  // command queue per bank
+    uint32_t row_hit_cap =
+        kRowHitCap;                    // reads an open row serves before an older miss may close it
+    bool read_merging = kReadMerging;  // a read of a burst already queued joins that read
+    bool dual_command_bus =
+        kDualCommandBus;  // HBM: row (ACT/PRE) and column (RD) commands in one cycle
     uint32_t pseudo_channels = kPseudoChannels;  // HBM2 pseudo-channel mode: 2
     bool refresh = kRefresh;
     DramTiming timing;
@@ -79,7 +81,9 @@ struct DramConfig {
     }
     uint64_t tck_ps() const;
     // Double data rate: bus_width bits move twice per clock on every channel.
-    double peak_bytes_per_s() const { return channels * bus_width / 8.0 * 2.0 / (timing.tCK_ns * 1e-9); }
+    double peak_bytes_per_s() const {
+        return channels * bus_width / 8.0 * 2.0 / (timing.tCK_ns * 1e-9);
+    }
 };
 
 // Cross-field checks (powers of two, geometry, tRFC < tREFI, the mapping string).
@@ -89,18 +93,19 @@ void validate(const DramConfig& config);
 std::string display_name(const DramConfig& config);
 
 struct DramAddress {
-    uint32_t channel = 0, rank = 0, bankgroup = 0, bank = 0, row = 0, column = 0;  // column in bursts
+    uint32_t channel = 0, rank = 0, bankgroup = 0, bank = 0, row = 0,
+             column = 0;  // column in bursts
 };
 
 // DRAMsim3-style mapping string: six two-letter fields, most significant first, each of
 // ch ra bg ba ro co exactly once ("rochrababgco"); with pseudo-channels a seventh, pc. Applied to
 // the burst index (address / burst). DramAddress::channel is the controller: ch x PCs + pc.
 class AddressMapper {
-public:
+  public:
     explicit AddressMapper(const DramConfig& config);
     DramAddress map(uint64_t byte_address) const;
 
-private:
+  private:
     struct Field {
         int which;  // 0 ch, 1 ra, 2 bg, 3 ba, 4 ro, 5 co, 6 pc
         unsigned shift, bits;
@@ -114,13 +119,13 @@ private:
 // linear probing in a power-of-two table at most half full and a multiplicative hash (no
 // division by a prime as in std::unordered_set). Keys are burst indices, never ~0.
 class BurstSet {
-public:
+  public:
     BurstSet() : m_keys(16, kEmpty) {}
     bool contains(uint64_t key) const;
     void insert(uint64_t key);  // @pre !contains(key)
     void erase(uint64_t key);   // absent: nothing happens
 
-private:
+  private:
     static constexpr uint64_t kEmpty = ~uint64_t(0);
     size_t home(uint64_t key) const {
         return static_cast<size_t>((key * 0x9E3779B97F4A7C15ull) >> m_shift);
@@ -132,10 +137,10 @@ private:
 
 struct ChannelStats {
     uint64_t reads = 0, activates = 0, precharges = 0, refreshes = 0;
-    uint64_t merged = 0;               // requests answered by another request's read
-    uint64_t data_cycles = 0;          // cycles the data bus carries read data
-    uint64_t busy_cycles = 0;          // cycles with at least one burst pending in this channel
-    std::vector<uint64_t> bank_cycles; // per bank (rank-major): ACT tRCD + RD BL/2 + PRE tRP
+    uint64_t merged = 0;                // requests answered by another request's read
+    uint64_t data_cycles = 0;           // cycles the data bus carries read data
+    uint64_t busy_cycles = 0;           // cycles with at least one burst pending in this channel
+    std::vector<uint64_t> bank_cycles;  // per bank (rank-major): ACT tRCD + RD BL/2 + PRE tRP
     // Per rank, for background energy: cycles with at least one bank open (active standby) and
     // with every bank precharged (precharge standby), up to the last finish() cycle.
     std::vector<uint64_t> active_cycles, precharged_cycles;
@@ -150,7 +155,7 @@ struct ChannelStats {
 // issued last. With read_merging, a read of a burst already queued joins it: one RD answers both.
 // Event-driven: every decision jumps to the cycle the next command can happen.
 class DramChannel {
-public:
+  public:
     explicit DramChannel(const DramConfig& config);
     bool empty() const { return m_count == 0; }
     // `key` names the burst (merging), `arrival` is the cycle it reaches the controller.
@@ -165,7 +170,7 @@ public:
     const ChannelStats& stats() const { return m_stats; }
     size_t queued() const { return m_count; }
 
-private:
+  private:
     enum class Kind { Read, Activate, Precharge, Refresh };
     struct Request {
         uint64_t tag, key;
@@ -188,7 +193,7 @@ private:
         bool any_act = false, any_col = false;
         std::vector<Cycle> last_act_bg, last_col_bg;
         std::vector<uint8_t> any_act_bg, any_col_bg;  // not vector<bool>: read per candidate
-        std::array<Cycle, 4> faw{};  // last four ACT cycles (ring)
+        std::array<Cycle, 4> faw{};                   // last four ACT cycles (ring)
         unsigned faw_n = 0, faw_i = 0;
         Cycle refresh_due = 0;
         unsigned open_banks = 0;
@@ -232,21 +237,21 @@ private:
     std::vector<Cycle> m_ccd_l;  // per (rank, bank group): last RD + tCCD_L, 0 before any
     std::vector<Cycle> m_cand_local;
     std::vector<uint32_t> m_cand_group;
-    std::vector<uint32_t> m_stale;  // banks marked kStale since the last refresh_stale()
+    std::vector<uint32_t> m_stale;   // banks marked kStale since the last refresh_stale()
     std::vector<uint32_t> m_active;  // banks with queued commands: select() looks at these only
     std::vector<uint32_t> m_active_pos;
-    std::vector<uint8_t> m_room;     // per bank: its command queue has room (the transfer scan)
-    std::vector<Request> m_txq;      // transaction queue, arrival order (at most queue_size)
-    std::deque<Request> m_backlog;   // beyond the transaction queue, arrival order
-    BurstSet m_pending;                                      // bursts with a queued read
-    std::unordered_multimap<uint64_t, uint64_t> m_merged;    // burst key -> tags riding on it
-    size_t m_count = 0;              // requests in the channel (backlog included), merged excluded
-    Cycle m_xfer_free = 0;           // one transfer into the command queues per cycle
+    std::vector<uint8_t> m_room;    // per bank: its command queue has room (the transfer scan)
+    std::vector<Request> m_txq;     // transaction queue, arrival order (at most queue_size)
+    std::deque<Request> m_backlog;  // beyond the transaction queue, arrival order
+    BurstSet m_pending;             // bursts with a queued read
+    std::unordered_multimap<uint64_t, uint64_t> m_merged;  // burst key -> tags riding on it
+    size_t m_count = 0;     // requests in the channel (backlog included), merged excluded
+    Cycle m_xfer_free = 0;  // one transfer into the command queues per cycle
     Cycle m_row_cmd_free = 0, m_col_cmd_free = 0;  // one command per bus per cycle
-    Cycle m_bus_free = 0;            // data bus free from this cycle
+    Cycle m_bus_free = 0;                          // data bus free from this cycle
     unsigned m_bus_rank = 0;
     bool m_bus_used = false;
-    uint32_t m_last_bank = 0;        // round-robin origin
+    uint32_t m_last_bank = 0;  // round-robin origin
     // Cached selection: m_bank_* is the best bank command (before refresh is considered);
     // m_dirty asks for a full select(), m_txq_dirty for the transfers only (after a push).
     bool m_dirty = true, m_txq_dirty = false;
@@ -264,7 +269,7 @@ private:
 // arrivals and commands of every channel in global time order, so a completion handler may
 // submit new reads (for cycles after the completion) while it runs.
 class MemoryCore {
-public:
+  public:
     using DoneFn = std::function<void(uint64_t tag, Cycle data_end)>;
     explicit MemoryCore(const DramConfig& config);
     void submit(uint64_t tag, uint64_t byte_address, uint32_t bytes, Cycle arrival);
@@ -286,7 +291,7 @@ public:
     uint64_t merged_bursts() const { return m_bursts - bursts(); }
     size_t pending(size_t c) const { return m_busy[c].pending; }
 
-private:
+  private:
     struct Arrival {
         Cycle at;
         uint64_t seq, tag, address;
@@ -313,7 +318,7 @@ private:
     std::priority_queue<Arrival, std::vector<Arrival>, std::greater<Arrival>> m_arrivals;
     std::vector<Txn> m_txns;
     std::vector<uint64_t> m_free_txns;
-    std::vector<uint64_t> m_tags;  // scratch for DramChannel::issue
+    std::vector<uint64_t> m_tags;        // scratch for DramChannel::issue
     std::vector<uint64_t> m_spare_tags;  // run_until's second buffer (see there)
     uint64_t m_seq = 0, m_bursts = 0;
 };

@@ -13,7 +13,7 @@ namespace embzip::sim {
 struct MemoryRunResult {
     uint64_t rows = 0, cycles = 0;
     uint64_t requested_bursts = 0, reads = 0, merged = 0, activates = 0, refreshes = 0;
-    double mean_latency_cycles = 0;  // row issued -> its last burst's data off the bus
+    double mean_latency_cycles = 0;      // row issued -> its last burst's data off the bus
     double tck_ns = 0, bytes_per_s = 0;  // bytes_per_s: bursts requested x burst bytes / time
     std::optional<DramEnergy> energy;
 };

@@ -24,7 +24,8 @@ struct PitchSpec {
     uint32_t bits = 0;  // Kind::Bits only
 };
 // @pre row_bits >= 1. File means "as stored" and is resolved by the caller.
-uint32_t resolve_pitch(const PitchSpec& spec, uint32_t row_bits, uint32_t burst_bytes, uint32_t file_pitch);
+uint32_t resolve_pitch(const PitchSpec& spec, uint32_t row_bits, uint32_t burst_bytes,
+                       uint32_t file_pitch);
 
 struct ByteSpan {
     uint64_t address = 0;
@@ -33,32 +34,34 @@ struct ByteSpan {
 
 // Reads to a tiered memory carry the tier in the address's top byte (tiers.hpp).
 constexpr unsigned kTierShift = 56;
-inline uint64_t tier_address(uint32_t tier, uint64_t address) { return (uint64_t(tier) << kTierShift) | address; }
+inline uint64_t tier_address(uint32_t tier, uint64_t address) {
+    return (uint64_t(tier) << kTierShift) | address;
+}
 inline uint32_t tier_of(uint64_t address) { return static_cast<uint32_t>(address >> kTierShift); }
 
 // Address layout and per-row decode time of one table in memory.
 struct TableModel {
     std::string name;
     uint64_t rows = 0;
-    uint32_t dim = 0;          // decoded bytes per row
-    uint32_t row_bits = 0;     // W: bits of a slot that are read (flag and selector included)
+    uint32_t dim = 0;       // decoded bytes per row
+    uint32_t row_bits = 0;  // W: bits of a slot that are read (flag and selector included)
     uint32_t pitch_bits = 0;
-    bool coded = false;        // false: the plain table, no decoder
-    double overflow_fraction = 0.0;      // declared overflow (hash of the row index decides)
+    bool coded = false;              // false: the plain table, no decoder
+    double overflow_fraction = 0.0;  // declared overflow (hash of the row index decides)
     // A coded table with its own overflow rows: (row, index into the raw region), sorted by row,
     // from the flag bit and index of each slot. Takes the place of overflow_fraction.
     bool stored_overflow = false;
     std::vector<OverflowEntry> overflow_index;
-    uint64_t overflow_base = 0;          // byte address of the raw overflow rows
+    uint64_t overflow_base = 0;  // byte address of the raw overflow rows
     // Decoded rows (dim bytes each) when the table comes from a coded directory: what the
     // pooling unit sums. nullptr for declared tables (timing only).
     std::shared_ptr<const Table> data;
     // The coded directory, opened once (nullptr for declared tables).
     std::shared_ptr<const CodedStore> store;
-    std::vector<uint32_t> decode_cycles; // per row (coded directory), empty: uniform_cycles
-    uint32_t uniform_cycles = 0;         // declared tables: the synthetic worst row
-    uint32_t slot_cycles = 0;            // an overflow slot: input + pipeline latency only
-    uint32_t symbols = 0;                // code symbols per row (decoder energy); 0: plain table
+    std::vector<uint32_t> decode_cycles;  // per row (coded directory), empty: uniform_cycles
+    uint32_t uniform_cycles = 0;          // declared tables: the synthetic worst row
+    uint32_t slot_cycles = 0;             // an overflow slot: input + pipeline latency only
+    uint32_t symbols = 0;                 // code symbols per row (decoder energy); 0: plain table
 
     // Bytes of row i's slot: bits [i * pitch, i * pitch + W) rounded out to whole bytes, so the
     // memory reads exactly the bursts the slot overlaps.
@@ -84,9 +87,11 @@ uint32_t declared_row_cycles(const DecoderConfig& decoder, uint32_t pitch_bits, 
 
 // Per-row lane latency (decoder_timing.hpp contract) of every row of a coded table.
 // Code lengths are those of embzip::row_code_lengths, computed for all rows in one pass.
-std::vector<uint32_t> coded_row_cycles(const CodedTable& table, const DecoderConfig& decoder, uint32_t pitch_bits);
+std::vector<uint32_t> coded_row_cycles(const CodedTable& table, const DecoderConfig& decoder,
+                                       uint32_t pitch_bits);
 // The same from a store's cached code lengths.
-std::vector<uint32_t> coded_row_cycles(const CodedStore& store, const DecoderConfig& decoder, uint32_t pitch_bits);
+std::vector<uint32_t> coded_row_cycles(const CodedStore& store, const DecoderConfig& decoder,
+                                       uint32_t pitch_bits);
 // Code lengths of every symbol of every row (row-major), the batch form of row_code_lengths
 // (embzip::all_row_code_lengths; overflowed rows have lengths 0).
 std::vector<uint8_t> all_code_lengths(const CodedTable& table);
@@ -124,11 +129,11 @@ std::shared_ptr<const std::vector<uint64_t>> read_trace(const StreamSpec& spec, 
 // Zipf(alpha) over 1..n by rejection-inversion (Hörmann and Derflinger): O(1) per sample, no
 // table, so 40-million-row tables cost nothing to set up.
 class ZipfSampler {
-public:
+  public:
     ZipfSampler(uint64_t n, double alpha);
     uint64_t operator()(std::mt19937_64& rng);
 
-private:
+  private:
     double h(double x) const;
     double h_integral(double x) const;
     double h_integral_inverse(double x) const;
@@ -139,13 +144,13 @@ private:
 // The lookup stream: row indices in issue order. Zipf ranks are scattered over the table by a
 // fixed multiplicative permutation, so hot rows are not neighbours in memory.
 class RequestProducer {
-public:
+  public:
     // @throws InputError for an unreadable trace or an index >= rows (naming the entry).
     RequestProducer(const StreamSpec& spec, uint64_t rows);
     RowId next();
     uint64_t total() const { return m_total; }
 
-private:
+  private:
     StreamSpec m_spec;
     uint64_t m_rows, m_total, m_i = 0, m_mult = 1;
     std::mt19937_64 m_rng;
@@ -158,7 +163,7 @@ private:
 // of a single table in a single memory is TableModel::span itself; tiered systems use
 // MemoryMap (tiers.hpp), which also counts what each tier serves.
 class RowRouter {
-public:
+  public:
     virtual ~RowRouter() = default;
     virtual ByteSpan row(uint32_t table, RowId row) = 0;
     virtual ByteSpan overflow(uint32_t table, RowId row) = 0;
@@ -180,15 +185,16 @@ struct PipelineTiming {
 // rows that reach the input FIFO wait in take_row() for whoever runs the lanes, which reports
 // back with row_started() and row_decoded().
 class PipelineCore {
-public:
+  public:
     using ReadFn = std::function<void(uint64_t tag, ByteSpan span, Ps at)>;
     // row: the decoded row (dim bytes) the pooling unit adds, nullptr for a timing-only table.
     using PooledFn = std::function<void(uint64_t slot, Ps at, const uint8_t* row)>;
-    PipelineCore(const TableModel& table, const PipelineTiming& timing, ReadFn read, PooledFn pooled,
-                 bool external_lanes = false);
+    PipelineCore(const TableModel& table, const PipelineTiming& timing, ReadFn read,
+                 PooledFn pooled, bool external_lanes = false);
     // Several tables, rows located by `router` (not owned; outlives the core).
-    PipelineCore(std::vector<const TableModel*> tables, RowRouter* router, const PipelineTiming& timing,
-                 ReadFn read, PooledFn pooled, bool external_lanes = false);
+    PipelineCore(std::vector<const TableModel*> tables, RowRouter* router,
+                 const PipelineTiming& timing, ReadFn read, PooledFn pooled,
+                 bool external_lanes = false);
 
     void lookup(uint64_t slot, RowId row, Ps at) { lookup(slot, 0, row, at); }
     void lookup(uint64_t slot, uint32_t table, RowId row, Ps at);
@@ -227,7 +233,7 @@ public:
     };
     const std::vector<LatencyClass>& latency_classes() const { return m_classes; }
 
-private:
+  private:
     void issue_read(uint64_t slot, Ps at);
     void pool(uint64_t slot, Ps at, const uint8_t* row);
     const TableModel& table_of(uint64_t slot) const { return *m_tables[m_table_of[slot]]; }
@@ -238,7 +244,7 @@ private:
     PipelineTiming m_timing;
     ReadFn m_read;
     PooledFn m_pooled;
-    std::vector<RowId> m_rows;  // per slot
+    std::vector<RowId> m_rows;                     // per slot
     std::vector<uint32_t> m_table_of, m_class_of;  // per slot
     std::vector<Ps> m_arrived_at;                  // per slot: lookup time
     std::vector<LatencyClass> m_classes;

@@ -6,13 +6,14 @@
 // method; it may run ahead by a quantum because every request it can receive is caused by a
 // read completion at least CL + BL/2 cycles earlier (see systemc/README.md).
 #pragma once
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
+
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_initiator_socket.h>
-#include <tlm_utils/simple_target_socket.h>
 #include <unordered_map>
 #include <vector>
 
@@ -31,14 +32,16 @@ using ProgressFn = std::function<void(const char* label, uint64_t done, uint64_t
 // as the pooling unit's output, into an order-independent checksum. The lookup socket addresses
 // rows: table << kTableShift | row.
 class LookupSource : public sc_core::sc_module {
-public:
+  public:
     static constexpr unsigned kTableShift = 40;
     tlm_utils::simple_initiator_socket<LookupSource> out;
-    LookupSource(sc_core::sc_module_name name, const StreamSpec& stream, const TableModel& table, ProgressFn progress);
+    LookupSource(sc_core::sc_module_name name, const StreamSpec& stream, const TableModel& table,
+                 ProgressFn progress);
     // streams[t]: table t's distribution, seed and pooling factor; `stream`: batches, batch size,
     // outstanding limit.
-    LookupSource(sc_core::sc_module_name name, const StreamSpec& stream, std::vector<const TableModel*> tables,
-                 const std::vector<StreamSpec>& streams, ProgressFn progress);
+    LookupSource(sc_core::sc_module_name name, const StreamSpec& stream,
+                 std::vector<const TableModel*> tables, const std::vector<StreamSpec>& streams,
+                 ProgressFn progress);
 
     uint64_t completed() const { return m_completed; }
     Ps end_ps() const { return m_end; }
@@ -51,7 +54,7 @@ public:
     uint64_t summed_rows() const { return m_summed_rows; }
     uint64_t in_flight = 0, issued = 0;  // traced
 
-private:
+  private:
     struct Payload : tlm::tlm_generic_payload {
         size_t index = 0;
         Ps issued_at = 0;
@@ -61,7 +64,8 @@ private:
     void issue(Payload& p, Ps at);
     void add_row(uint64_t key, uint32_t table, const uint8_t* row);
     void close_sample(uint64_t sample);
-    tlm::tlm_sync_enum nb_transport_bw(tlm::tlm_generic_payload& t, tlm::tlm_phase& phase, sc_core::sc_time& delay);
+    tlm::tlm_sync_enum nb_transport_bw(tlm::tlm_generic_payload& t, tlm::tlm_phase& phase,
+                                       sc_core::sc_time& delay);
 
     StreamSpec m_stream;
     std::vector<const TableModel*> m_tables;
@@ -83,25 +87,27 @@ private:
 
 // Fetch unit, decoder lanes (or none for the plain table) and pooling unit.
 class DecoderPipeline : public sc_core::sc_module {
-public:
+  public:
     tlm_utils::simple_target_socket<DecoderPipeline> in;
     tlm_utils::simple_initiator_socket<DecoderPipeline> mem;
     // external_lanes: the lanes are RtlLanes (decoder.model rtl), not the contract's timing.
-    DecoderPipeline(sc_core::sc_module_name name, const TableModel& table, const PipelineTiming& timing,
-                    bool external_lanes = false);
-    DecoderPipeline(sc_core::sc_module_name name, std::vector<const TableModel*> tables, RowRouter* router,
-                    const PipelineTiming& timing);
+    DecoderPipeline(sc_core::sc_module_name name, const TableModel& table,
+                    const PipelineTiming& timing, bool external_lanes = false);
+    DecoderPipeline(sc_core::sc_module_name name, std::vector<const TableModel*> tables,
+                    RowRouter* router, const PipelineTiming& timing);
     const PipelineCore& core() const { return m_core; }
     PipelineCore& core() { return m_core; }
     uint64_t reads = 0, responses = 0, fifo = 0;  // traced
 
-private:
+  private:
     struct ReadPayload : tlm::tlm_generic_payload {
         size_t index = 0;
         uint64_t tag = 0;
     };
-    tlm::tlm_sync_enum nb_transport_fw(tlm::tlm_generic_payload& t, tlm::tlm_phase& phase, sc_core::sc_time& delay);
-    tlm::tlm_sync_enum nb_transport_bw(tlm::tlm_generic_payload& t, tlm::tlm_phase& phase, sc_core::sc_time& delay);
+    tlm::tlm_sync_enum nb_transport_fw(tlm::tlm_generic_payload& t, tlm::tlm_phase& phase,
+                                       sc_core::sc_time& delay);
+    tlm::tlm_sync_enum nb_transport_bw(tlm::tlm_generic_payload& t, tlm::tlm_phase& phase,
+                                       sc_core::sc_time& delay);
     void send_read(uint64_t tag, ByteSpan span, Ps at);
     void send_pooled(uint64_t slot, Ps at, const uint8_t* row);
 
@@ -118,7 +124,7 @@ private:
 // The memory tiers (SRAM and DRAM controllers and channels); the tier is in the address's top
 // byte. One wake-up method runs every tier in global time order (TieredMemoryCore).
 class MemorySystem : public sc_core::sc_module {
-public:
+  public:
     tlm_utils::simple_target_socket<MemorySystem> socket;
     MemorySystem(sc_core::sc_module_name name, const std::vector<TierSpec>& tiers, Ps quantum);
     TieredMemoryCore& tiers() { return m_core; }
@@ -126,8 +132,9 @@ public:
     MemoryCore& core();
     std::vector<uint64_t> pending;  // traced, per channel of the first DRAM tier
 
-private:
-    tlm::tlm_sync_enum nb_transport_fw(tlm::tlm_generic_payload& t, tlm::tlm_phase& phase, sc_core::sc_time& delay);
+  private:
+    tlm::tlm_sync_enum nb_transport_fw(tlm::tlm_generic_payload& t, tlm::tlm_phase& phase,
+                                       sc_core::sc_time& delay);
     void wake();
     void rearm();
 
@@ -141,12 +148,13 @@ private:
 struct SimSystem {
     // One table in one DRAM.
     SimSystem(const std::string& name, const TableModel& table, const StreamSpec& stream,
-              const PipelineTiming& timing, const DramConfig& memory, Ps quantum, ProgressFn progress,
-              const RtlSetup* rtl = nullptr);
+              const PipelineTiming& timing, const DramConfig& memory, Ps quantum,
+              ProgressFn progress, const RtlSetup* rtl = nullptr);
     // Several tables in tiers, rows located by `router` (not owned).
-    SimSystem(const std::string& name, std::vector<const TableModel*> tables, const StreamSpec& stream,
-              const std::vector<StreamSpec>& streams, RowRouter* router, const PipelineTiming& timing,
-              const std::vector<TierSpec>& tiers, Ps quantum, ProgressFn progress);
+    SimSystem(const std::string& name, std::vector<const TableModel*> tables,
+              const StreamSpec& stream, const std::vector<StreamSpec>& streams, RowRouter* router,
+              const PipelineTiming& timing, const std::vector<TierSpec>& tiers, Ps quantum,
+              ProgressFn progress);
     void trace(sc_core::sc_trace_file* tf);
     std::unique_ptr<LookupSource> source;
     std::unique_ptr<DecoderPipeline> pipeline;

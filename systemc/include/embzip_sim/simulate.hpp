@@ -19,8 +19,8 @@ LatencySummary summarize(std::vector<double> values);
 
 // One stage's utilisation by its own capacity (see systemc/README.md, "Bottleneck").
 struct StageUtil {
-    std::string stage;  // data_bus, activations, dram_banks, sram_banks, decoder_lanes, decoder_fifo,
-                        // pooling, requests_in_flight
+    std::string stage;  // data_bus, activations, dram_banks, sram_banks, decoder_lanes,
+                        // decoder_fifo, pooling, requests_in_flight
     std::string where;  // the tier, for memory stages
     double util = 0;
 };
@@ -87,12 +87,12 @@ struct RunOptions {
 // burst_bytes: of the first DRAM tier (pitch "burst").
 // with_timing false: the slots' addresses only (no decode cycles, no decoded rows), which is
 // all a memory-only run reads, so it does not decode the table.
-TableModel build_coded_table(const TableEntry& entry, const DecoderConfig& decoder, uint32_t burst_bytes,
-                             bool with_timing = true);
+TableModel build_coded_table(const TableEntry& entry, const DecoderConfig& decoder,
+                             uint32_t burst_bytes, bool with_timing = true);
 // with_data: decode a coded directory's rows for the pooling sums (TableModel::data).
 // store: the coded directory's, already open (nullptr: open spec.coded_dir).
-TableModel build_plain_table(const TableEntry& entry, const PitchSpec& pitch, uint32_t burst_bytes, bool with_data,
-                             std::shared_ptr<const CodedStore> store = nullptr);
+TableModel build_plain_table(const TableEntry& entry, const PitchSpec& pitch, uint32_t burst_bytes,
+                             bool with_data, std::shared_ptr<const CodedStore> store = nullptr);
 // The first table of a config (single-table configs).
 TableModel build_compressed_table(const SimConfig& config, bool with_timing = true);
 TableModel build_plain_table(const SimConfig& config, bool with_data = true);

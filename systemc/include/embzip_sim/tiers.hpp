@@ -35,7 +35,9 @@ struct TierSpec {
     bool sram = false;
     SramSpec sram_spec;  // sram
     DramConfig dram;     // !sram
-    uint64_t capacity_bytes() const { return sram ? sram_spec.capacity_bytes : dram.capacity_bytes(); }
+    uint64_t capacity_bytes() const {
+        return sram ? sram_spec.capacity_bytes : dram.capacity_bytes();
+    }
     // Granule a table's region starts on (a burst, or one SRAM word).
     uint32_t align_bytes() const { return sram ? sram_spec.bytes_per_cycle : dram.burst_bytes(); }
 };
@@ -56,7 +58,7 @@ struct PlacementSpec {
 // and sequential rows all weigh the same (rank = row); a trace is profiled (rows by count, ties
 // by index, rows never looked up after them in row order).
 class RankModel {
-public:
+  public:
     RankModel() = default;
     // @throws InputError for an unreadable trace (as RequestProducer).
     RankModel(const StreamSpec& stream, uint64_t rows);
@@ -68,12 +70,12 @@ public:
     uint64_t rows_at_least(double f) const;
     bool zipf() const { return m_zipf; }
 
-private:
+  private:
     uint64_t m_rows = 1, m_inverse = 1;
     double m_pooling = 1, m_alpha = 0, m_norm = 1;
     bool m_zipf = false, m_trace = false;
-    std::vector<uint64_t> m_trace_rows;    // rank -> row, rows looked up at least once
-    std::vector<uint64_t> m_trace_counts;  // their counts
+    std::vector<uint64_t> m_trace_rows;                 // rank -> row, rows looked up at least once
+    std::vector<uint64_t> m_trace_counts;               // their counts
     std::vector<std::pair<uint64_t, uint64_t>> m_seen;  // (row, rank), sorted by row
     double m_trace_lookups = 1;
 };
@@ -105,7 +107,8 @@ struct PlacedTable {
 // up front: one granule per table per tier). @throws InputError naming `system`, the bytes
 // needed and the capacity when the tables fit nowhere.
 std::vector<TablePlacement> place_hot_first(const std::vector<PlacedTable>& tables,
-                                            const std::vector<TierSpec>& tiers, const std::string& system);
+                                            const std::vector<TierSpec>& tiers,
+                                            const std::string& system);
 
 enum class ValueType { Int8, Uint8, Bf16, Fp16, Fp32 };
 // Plain bits of one element, and the raw (uncoded sign + mantissa) bits of a float element.
@@ -115,7 +118,7 @@ uint32_t raw_bits(ValueType v);
 // Set-associative LRU cache of row slots: `lines` slots, `ways` per set; a key (global row
 // index) maps to set key mod sets.
 class RowCache {
-public:
+  public:
     RowCache(uint64_t lines, unsigned ways);
     // Looks the key up, makes it most recently used (inserting it, evicting the LRU way, on a
     // miss). Returns the line index (set * ways + way) and whether it hit.
@@ -126,7 +129,7 @@ public:
     unsigned ways() const { return m_ways; }
     void reset_counts() { m_hits = m_misses = 0; }
 
-private:
+  private:
     uint64_t m_sets;
     unsigned m_ways;
     std::vector<uint64_t> m_keys;   // per line, kEmpty when unused
@@ -138,10 +141,11 @@ private:
 // policy an SRAM cache in front (tier 0; the placement then covers tiers 1..). Counts the
 // lookups (and overflow reads) each tier serves, per table.
 class MemoryMap : public RowRouter {
-public:
+  public:
     // placement: per table, tiers numbered in `tiers`. ranks: per table (not owned).
     MemoryMap(std::vector<const TableModel*> tables, std::vector<const RankModel*> ranks,
-              std::vector<TablePlacement> placement, const std::vector<TierSpec>& tiers, const PlacementSpec& policy);
+              std::vector<TablePlacement> placement, const std::vector<TierSpec>& tiers,
+              const PlacementSpec& policy);
     ByteSpan row(uint32_t table, RowId row) override;
     ByteSpan overflow(uint32_t table, RowId row) override;
     // Cache policy: run rows through the cache without timing (warm-up), then zero the counts.
@@ -153,12 +157,12 @@ public:
     // served[table][tier]: reads answered by that tier (rows and overflow rows).
     const std::vector<std::vector<uint64_t>>& served() const { return m_served; }
 
-private:
+  private:
     ByteSpan home(uint32_t table, RowId row) const;
     std::vector<const TableModel*> m_tables;
     std::vector<const RankModel*> m_ranks;
     std::vector<TablePlacement> m_place;
-    std::vector<uint64_t> m_key_base;       // first global row index of each table
+    std::vector<uint64_t> m_key_base;           // first global row index of each table
     std::vector<std::vector<uint64_t>> m_mult;  // per table, per part: scatter multiplier
     std::unique_ptr<RowCache> m_cache;
     uint64_t m_line_bytes = 0;
@@ -167,7 +171,7 @@ private:
 
 // SRAM timing (SramSpec). Times in picoseconds.
 class SramCore {
-public:
+  public:
     using DoneFn = std::function<void(uint64_t tag, Ps end)>;
     explicit SramCore(const SramSpec& spec);
     void submit(uint64_t tag, uint64_t address, uint32_t bytes, Ps arrival);
@@ -181,7 +185,7 @@ public:
     unsigned banks() const { return m_spec.banks; }
     Ps period() const { return m_period; }
 
-private:
+  private:
     struct Arrival {
         Ps at;
         uint64_t seq, tag, address;
@@ -199,7 +203,7 @@ private:
 // a read in another (closed loop) and still be processed in time. Addresses carry the tier in
 // bits 56..63 (tier_address()).
 class TieredMemoryCore {
-public:
+  public:
     using DoneFn = std::function<void(uint64_t tag, Ps end)>;
     explicit TieredMemoryCore(const std::vector<TierSpec>& tiers);
     void submit(uint64_t tag, uint64_t tiered_address, uint32_t bytes, Ps arrival);
@@ -213,7 +217,7 @@ public:
     // Bytes moved by tier t (whole bursts for DRAM, bytes for SRAM).
     uint64_t bytes_read(size_t t) const;
 
-private:
+  private:
     struct Tier {
         std::unique_ptr<MemoryCore> dram;
         std::unique_ptr<SramCore> sram;
