@@ -23,6 +23,7 @@ struct MinimaxOptions {
     unsigned threads = 0;  // 0: every core; the result does not depend on it
     ProgressFn progress;
     const char* stage = "minimax";
+    SearchBudget budget;  // train_books reads the book rounds
 };
 struct MinimaxOutcome {
     CodeLengths code;

@@ -306,6 +306,7 @@ CodeResult run_minimax(const Table& table, unsigned bits, const MethodOptions& o
         mo.threads = options.threads;
         mo.progress = options.progress;
         mo.stage = bits == 8 ? "minimax8" : "minimax4";
+        mo.budget = options.budget;
         auto fit = [&](const std::vector<uint32_t>& rows, double* bound) {
             if (options.books == 1) {
                 const MinimaxOutcome m = minimax_code(hist, rows, mo);
@@ -323,7 +324,7 @@ CodeResult run_minimax(const Table& table, unsigned bits, const MethodOptions& o
             // First refit drops the longest rows the budget allows; later ones drop the rows
             // the current plan overflows.
             const uint64_t allowed = uint64_t(options.overflow * double(table.rows));
-            for (int round = 0; round < 4; ++round) {
+            for (unsigned round = 0; round < options.budget.overflow_refits; ++round) {
                 const std::vector<uint64_t> lens = unique_lengths(hist, books, options.threads);
                 std::vector<uint32_t> kept;
                 if (round == 0 || !plan.enabled) {
