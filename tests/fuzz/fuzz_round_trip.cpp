@@ -6,9 +6,12 @@
 // the books (1..4, minimax) and overflow rows; byte 3 the longest code (8..32 bits; nibble4: 4 or
 // 5) and whether the .ezt goes through a file; the rest are the values.
 // Cost per input (tests/fuzz/README.md): search budgets are small and chosen by the input (any
-// budget gives a valid code, and a different one tests the layout with other lengths), and the
-// .ezt goes through ezt_bytes/parse_ezt in memory, through write_ezt/read_ezt for ~1 input in 8
-// (the file adds only the write and read around the same bytes).
+// budget gives a valid code, and a different one tests the layout with other lengths): the
+// CLI's --iterations and --mwu-iterations, and MethodOptions::budget for the searches without
+// an option. The .ezt goes through ezt_bytes/parse_ezt in memory, through write_ezt/read_ezt
+// for ~1 input in 8 (the file adds only the write and read around the same bytes), and those
+// inputs also decode with decode_table and two threads; the others decode in bulk with the
+// decoder of the per-row checks (a decoder's lookup tables are most of an input's time).
 #include <cstring>
 
 #include "embzip/errors.hpp"
