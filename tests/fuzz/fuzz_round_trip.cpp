@@ -9,9 +9,9 @@
 // budget gives a valid code, and a different one tests the layout with other lengths): the
 // CLI's --iterations and --mwu-iterations, and MethodOptions::budget for the searches without
 // an option. The .ezt goes through ezt_bytes/parse_ezt in memory, through write_ezt/read_ezt
-// for ~1 input in 8 (the file adds only the write and read around the same bytes), and those
-// inputs also decode with decode_table and two threads; the others decode in bulk with the
-// decoder of the per-row checks (a decoder's lookup tables are most of an input's time).
+// for ~1 input in 8 (the file adds only the write and read around the same bytes); those
+// inputs also search on two threads and decode with decode_table, the others decode in bulk
+// with the decoder of the per-row checks (a decoder's lookup tables are most of an input's time).
 #include <cstring>
 
 #include "embzip/errors.hpp"
