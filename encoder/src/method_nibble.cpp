@@ -222,8 +222,7 @@ CodeResult run_nibble4(const Table& table, const MethodOptions& options) {
         const RowHistograms& hist = *held;
         std::string order;
         const CodeLengths code =
-            best_nibble_code(hist, {}, nullptr, &order, true, options.max_code_len,
-                             options.budget);
+            best_nibble_code(hist, {}, nullptr, &order, true, options.max_code_len, options.budget);
         CodeResult r = nibble_result(hist, {code}, order, options.threads);
         if (best.books.empty() || r.row_bits < best.row_bits) best = r;
     }
@@ -248,9 +247,8 @@ CodeResult run_nibble4x2(const Table& table, const MethodOptions& options) {
     uint64_t limits[2];
     for (int x = 0; x < 2; ++x) {
         hists[x] = table_histograms(table, {4, splits[x]}, options);
-        const CodeLengths a =
-            best_nibble_code(*hists[x], {}, nullptr, &orders[x], true,
-                             options.max_code_len, options.budget);
+        const CodeLengths a = best_nibble_code(*hists[x], {}, nullptr, &orders[x], true,
+                                               options.max_code_len, options.budget);
         singles[x] = nibble_result(*hists[x], {a}, orders[x], options.threads);
         limits[x] = limit_bits(*hists[x]);
     }
@@ -301,11 +299,10 @@ CodeResult run_nibble4x2(const Table& table, const MethodOptions& options) {
                 const std::vector<uint32_t>& sorted = *sorted_ptr;
                 std::vector<uint32_t> s2(sorted.begin(), sorted.begin() + long(k));
                 std::vector<uint32_t> s1(sorted.begin() + long(k), sorted.end());
-                CodeLengths books[2] = {
-                    best_nibble_code(hist, s1, nullptr, nullptr, false, options.max_code_len,
-                                     options.budget),
-                    best_nibble_code(hist, s2, nullptr, nullptr, false, options.max_code_len,
-                                     options.budget)};
+                CodeLengths books[2] = {best_nibble_code(hist, s1, nullptr, nullptr, false,
+                                                         options.max_code_len, options.budget),
+                                        best_nibble_code(hist, s2, nullptr, nullptr, false,
+                                                         options.max_code_len, options.budget)};
                 uint64_t width = UINT64_MAX;
                 for (int round = 0; round < 4; ++round) {
                     CodeResult r = nibble_result(hist, {books[0], books[1]}, order + "+two_trees",
@@ -322,12 +319,10 @@ CodeResult run_nibble4x2(const Table& table, const MethodOptions& options) {
                              : s1)
                             .push_back(uint32_t(u));
                     if (s1.empty() || s2.empty()) break;
-                    books[0] =
-                        best_nibble_code(hist, s1, nullptr, nullptr, false, options.max_code_len,
-                                     options.budget);
-                    books[1] =
-                        best_nibble_code(hist, s2, nullptr, nullptr, false, options.max_code_len,
-                                     options.budget);
+                    books[0] = best_nibble_code(hist, s1, nullptr, nullptr, false,
+                                                options.max_code_len, options.budget);
+                    books[1] = best_nibble_code(hist, s2, nullptr, nullptr, false,
+                                                options.max_code_len, options.budget);
                 }
                 if (options.progress)
                     options.progress("nibble4x2",
