@@ -13,9 +13,9 @@
 #include "helpers.hpp"
 
 using namespace embzip;
-using embzip::test::random_table;
 using embzip::test::file_round_trip;
 using embzip::test::quick_options;
+using embzip::test::random_table;
 using embzip::test::temp_path;
 
 namespace {
@@ -238,6 +238,58 @@ TEST_CASE("no method stores a row longer than the raw row", "[encoder]") {
     REQUIRE(h.raw_fallback);
     CHECK(h.code_row_bits > 400);
     file_round_trip(skew, h);
+}
+
+TEST_CASE("capped searches (SearchBudget) still round-trip", "[encoder]") {
+    // The caps the round_trip fuzz target sets, at their smallest (no rounds, one order, no swap
+    // pass) and one above: each capped path must still give a code that codes every row.
+    const unsigned cap = GENERATE(0u, 1u);
+    MethodOptions o;
+    o.budget.nibble_orders = cap + 1;
+    o.budget.nibble_swap_passes = cap;
+    o.budget.book_kmeans_rounds = cap;
+    o.budget.book_refit_rounds = cap;
+    o.budget.overflow_refits = cap;
+    // Two populations, so that nibble4x2's two-tree search and several books have work to do.
+    Table t = random_table(160, 24, 2.0, 12);
+    const Table shifted = random_table(20, 24, 2.0, 13);
+    std::transform(shifted.bytes.begin(), shifted.bytes.end(), t.bytes.begin(),
+                   [](uint8_t b) { return uint8_t(b + 0x30); });
+    Table few = t;  // at most 4 distinct nibbles: the exhaustive orders, capped
+    for (uint8_t& b : few.bytes) b &= 0x33;
+    for (const Table* table : {&t, &few}) {
+        check_round_trip(*table, Method::Nibble4, 8, o);
+        check_round_trip(*table, Method::Nibble4x2, 1, o);
+        for (unsigned books : {1u, 2u, 4u})
+            for (double overflow : {0.0, 0.05}) {
+                o.books = books;
+                o.overflow = overflow;
+                check_round_trip(*table, Method::Minimax8, 8, o);
+                check_round_trip(*table, Method::Minimax4, 32, o);
+            }
+        o.books = 1;
+        o.overflow = 0;
+    }
+}
+
+TEST_CASE("nibble4's order and swap caps bound its search", "[encoder]") {
+    // On a table where the full search ends on another order than plain frequency (an
+    // exhaustive permutation or swaps), one order and no swap pass must stop at frequency.
+    MethodOptions capped;
+    capped.budget.nibble_orders = 1;
+    capped.budget.nibble_swap_passes = 0;
+    bool found = false;
+    for (uint64_t seed = 20; seed < 60 && !found; ++seed) {
+        Table t = random_table(40, 12, 3.0, seed);
+        for (uint8_t& b : t.bytes) b &= 0x37;
+        const CodeResult full = run_method(Method::Nibble4, t);
+        if (full.order == "frequency") continue;
+        found = true;
+        const CodeResult r = run_method(Method::Nibble4, t, capped);
+        CHECK(r.order == "frequency");
+        CHECK(r.row_bits >= full.row_bits);
+    }
+    REQUIRE(found);
 }
 
 TEST_CASE("method names parse and reject unknown names", "[encoder]") {

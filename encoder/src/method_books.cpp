@@ -110,9 +110,9 @@ uint64_t plan_row_bits(const OverflowPlan& plan, const RowHistograms& hist,
 //  1. Clustering on total length (k-means with codes as centres): seeds are the rows that are
 //     longest under the books so far (each gets a book from its own histogram, so an outlier
 //     can own a book); then rows take their shortest book and each book becomes the Huffman
-//     code of its members' summed histogram, for a few rounds.
+//     code of its members' summed histogram, for a few rounds (SearchBudget::book_kmeans_rounds).
 //  2. Minimax refit: each book is re-fitted to minimise the worst of its members, rows move to
-//     their shortest book, while the width shrinks.
+//     their shortest book, while the width shrinks (at most SearchBudget::book_refit_rounds).
 // Returns the best book set found with at most `count` books (fewer when the selector bits
 // cost more than extra books save).
 std::vector<CodeLengths> train_books(const RowHistograms& hist, const std::vector<uint32_t>& subset,
@@ -183,7 +183,7 @@ std::vector<CodeLengths> train_books(const RowHistograms& hist, const std::vecto
             }
         }
         books.push_back(centre({rows[far]}));
-        for (int round = 0; round < 6; ++round) {
+        for (unsigned round = 0; round < options.budget.book_kmeans_rounds; ++round) {
             assign_rows(books, &choice);
             const auto members = members_of(choice, books.size());
             for (size_t b = 0; b < books.size(); ++b)
@@ -192,7 +192,7 @@ std::vector<CodeLengths> train_books(const RowHistograms& hist, const std::vecto
         // Phase 2: minimax refit on a copy; the k-means centres stay for the next seed.
         std::vector<CodeLengths> trial = books;
         uint64_t trial_w = assign_rows(trial, &choice);
-        for (int round = 0; round < 4; ++round) {
+        for (unsigned round = 0; round < options.budget.book_refit_rounds; ++round) {
             const auto members = members_of(choice, trial.size());
             std::vector<CodeLengths> next = trial;
             for (size_t b = 0; b < next.size(); ++b)

@@ -23,6 +23,7 @@ struct MinimaxOptions {
     unsigned threads = 0;  // 0: every core; the result does not depend on it
     ProgressFn progress;
     const char* stage = "minimax";
+    SearchBudget budget;  // train_books reads the book rounds
 };
 struct MinimaxOutcome {
     CodeLengths code;
@@ -39,8 +40,7 @@ CodeResult run_minimax(const Table& table, unsigned bits, const MethodOptions& o
 // no book codes all its symbols), and which book that is (ties: the lower index, as the
 // encoder chooses). Either output may be null.
 void shortest_books(const RowHistograms& hist, const std::vector<CodeLengths>& books,
-                    std::vector<uint64_t>* lens, std::vector<uint32_t>* book,
-                    unsigned threads = 0);
+                    std::vector<uint64_t>* lens, std::vector<uint32_t>* book, unsigned threads = 0);
 std::vector<uint64_t> unique_lengths(const RowHistograms& hist,
                                      const std::vector<CodeLengths>& books, unsigned threads = 0);
 OverflowPlan plan_overflow(const RowHistograms& hist, const std::vector<CodeLengths>& books,

@@ -223,7 +223,8 @@ MinimaxOutcome minimax_code(const RowHistograms& hist, const std::vector<uint32_
     if (options.mwu_iterations == 0) {
         // No multiplicative weights: the local search starts from the Huffman code of the
         // rows' average histogram, and no bound is claimed (one round would prove one).
-        out.code = mixture_code(hist, packed, lambda, symbols, options.max_len, options.threads).code;
+        out.code =
+            mixture_code(hist, packed, lambda, symbols, options.max_len, options.threads).code;
         out.worst = worst_row(packed, out.code, &lens, options.threads);
     }
     // Weights are kept as logarithms and normalised against the largest, so that however
@@ -306,6 +307,7 @@ CodeResult run_minimax(const Table& table, unsigned bits, const MethodOptions& o
         mo.threads = options.threads;
         mo.progress = options.progress;
         mo.stage = bits == 8 ? "minimax8" : "minimax4";
+        mo.budget = options.budget;
         auto fit = [&](const std::vector<uint32_t>& rows, double* bound) {
             if (options.books == 1) {
                 const MinimaxOutcome m = minimax_code(hist, rows, mo);
@@ -323,7 +325,7 @@ CodeResult run_minimax(const Table& table, unsigned bits, const MethodOptions& o
             // First refit drops the longest rows the budget allows; later ones drop the rows
             // the current plan overflows.
             const uint64_t allowed = uint64_t(options.overflow * double(table.rows));
-            for (int round = 0; round < 4; ++round) {
+            for (unsigned round = 0; round < options.budget.overflow_refits; ++round) {
                 const std::vector<uint64_t> lens = unique_lengths(hist, books, options.threads);
                 std::vector<uint32_t> kept;
                 if (round == 0 || !plan.enabled) {
@@ -343,9 +345,8 @@ CodeResult run_minimax(const Table& table, unsigned bits, const MethodOptions& o
                 if (kept.empty() || kept.size() == lens.size()) break;
                 const std::vector<CodeLengths> refit = fit(kept, nullptr);
                 uint64_t refit_bytes = 0;
-                const OverflowPlan refit_plan =
-                    plan_overflow(hist, refit, table, options.overflow, &refit_bytes,
-                                  options.threads);
+                const OverflowPlan refit_plan = plan_overflow(hist, refit, table, options.overflow,
+                                                              &refit_bytes, options.threads);
                 if (refit_bytes >= bytes) break;
                 books = refit;
                 plan = refit_plan;
@@ -364,7 +365,8 @@ CodeResult run_minimax(const Table& table, unsigned bits, const MethodOptions& o
             best.row_bits = row_bits;
             best.overflow = plan;
             best.order = options.books > 1 ? "minimax+books" : "minimax";
-            best.second_book_rows = books.size() > 1 ? evaluate(hist, books, options.threads).second_book_rows : 0;
+            best.second_book_rows =
+                books.size() > 1 ? evaluate(hist, books, options.threads).second_book_rows : 0;
         }
         // The bound (one shared code, no overflow) is the least over the splits tried.
         // A split whose search proved nothing (bound 0) makes the least 0: no certificate.

@@ -67,14 +67,14 @@ RankedRows rank_rows(const RowHistograms& hist, const std::vector<uint32_t>& row
 
 // Minimises the worst row over all shapes for one order. Rows that beat the current best are
 // checked first ("killers"), so most shapes are rejected after a handful of rows.
+// `rl` is rank_lengths(shape), computed once per shape rather than once per shape and order.
 struct ShapeSearch {
     const RankedRows& rows;
     std::vector<uint32_t> killers;
     uint64_t best = UINT64_MAX;
     Shape best_shape;
 
-    void consider(const Shape& shape) {
-        const std::vector<uint8_t> rl = rank_lengths(shape);
+    void consider(const Shape& shape, const std::vector<uint8_t>& rl) {
         const unsigned n = rows.n;
         auto row_len = [&](size_t i) {
             const uint32_t* c = rows.counts.data() + i * n;
@@ -103,8 +103,9 @@ struct ShapeSearch {
 
 // Orders of the used symbols, judged on the subset: by frequency, by largest count in a row.
 // Symbols the subset does not use still get a leaf (last), so the book codes every symbol.
+// At most `limit` orders (at least one): the first ones of the full list.
 std::vector<std::pair<std::vector<uint8_t>, std::string>> candidate_orders(
-    const RowHistograms& hist, const std::vector<uint32_t>& rows) {
+    const RowHistograms& hist, const std::vector<uint32_t>& rows, uint64_t limit) {
     std::array<uint64_t, 16> freq{};
     std::array<uint32_t, 16> maxc{};
     for (uint32_t u : rows)
@@ -124,13 +125,13 @@ std::vector<std::pair<std::vector<uint8_t>, std::string>> candidate_orders(
         });
         return o;
     };
-    std::vector<std::pair<std::vector<uint8_t>, std::string>> orders = {{by(false), "frequency"},
-                                                                        {by(true), "max_count"}};
+    std::vector<std::pair<std::vector<uint8_t>, std::string>> orders = {{by(false), "frequency"}};
+    if (limit >= 2) orders.push_back({by(true), "max_count"});
     // Few symbols: every assignment of symbols to ranks, which makes the search exhaustive.
-    if (used.size() <= 8) {
+    if (used.size() <= 8 && orders.size() < limit) {
         std::vector<uint8_t> perm = used;
         do orders.push_back({perm, "exhaustive"});
-        while (std::next_permutation(perm.begin(), perm.end()));
+        while (orders.size() < limit && std::next_permutation(perm.begin(), perm.end()));
     }
     return orders;
 }
@@ -158,43 +159,49 @@ std::vector<uint32_t> all_rows(const RowHistograms& hist) {
 
 CodeLengths best_nibble_code(const RowHistograms& hist, const std::vector<uint32_t>& subset,
                              uint64_t* worst_bits, std::string* order_name, bool swaps,
-                             unsigned max_len) {
+                             unsigned max_len, const SearchBudget& budget) {
     if (hist.spec.bits != 4) throw InputError("best_nibble_code needs 4-bit histograms");
     const std::vector<uint32_t> rows = subset.empty() ? all_rows(hist) : subset;
     std::vector<Shape> shapes;
     check_max_code_len(max_len, hist.used_symbols());
     enumerate_shapes(hist.used_symbols(), max_len, [&](const Shape& s) { shapes.push_back(s); });
+    std::vector<std::vector<uint8_t>> shape_ranks;
+    for (const Shape& s : shapes) shape_ranks.push_back(rank_lengths(s));
+    // The best shape for one order, against the best width so far.
+    auto search_order = [&](const std::vector<uint8_t>& order, uint64_t bound) {
+        const RankedRows ranked = rank_rows(hist, rows, order);
+        ShapeSearch search{ranked, {}, bound, {}};
+        for (size_t k = 0; k < shapes.size(); ++k) search.consider(shapes[k], shape_ranks[k]);
+        return std::make_pair(search.best, search.best_shape);
+    };
     uint64_t best = UINT64_MAX;
     CodeLengths best_code;
     best_code.alphabet = 16;
     std::vector<uint8_t> best_order;
     Shape best_shape;
-    for (const auto& [order, name] : candidate_orders(hist, rows)) {
-        const RankedRows ranked = rank_rows(hist, rows, order);
-        ShapeSearch search{ranked, {}, best, {}};
-        for (const Shape& s : shapes) search.consider(s);
-        if (search.best < best) {
-            best = search.best;
+    for (const auto& [order, name] : candidate_orders(hist, rows, budget.nibble_orders)) {
+        const auto [worst, shape] = search_order(order, best);
+        if (worst < best) {
+            best = worst;
             best_order = order;
-            best_shape = search.best_shape;
+            best_shape = shape;
             if (order_name) *order_name = name;
         }
     }
     // Beyond the paper's frequency assignment: swap pairs of symbols in the order while any
     // swap (with every shape re-tried) narrows the worst row. 16 symbols: 120 swaps a pass.
-    for (bool improved = swaps; improved;) {
+    unsigned passes = 0;
+    for (bool improved = swaps; improved && passes < budget.nibble_swap_passes; ++passes) {
         improved = false;
         for (size_t i = 0; i < best_order.size(); ++i)
             for (size_t j = i + 1; j < best_order.size(); ++j) {
                 std::vector<uint8_t> order = best_order;
                 std::swap(order[i], order[j]);
-                const RankedRows ranked = rank_rows(hist, rows, order);
-                ShapeSearch search{ranked, {}, best, {}};
-                for (const Shape& s : shapes) search.consider(s);
-                if (search.best < best) {
-                    best = search.best;
+                const auto [worst, shape] = search_order(order, best);
+                if (worst < best) {
+                    best = worst;
                     best_order = order;
-                    best_shape = search.best_shape;
+                    best_shape = shape;
                     improved = true;
                     if (order_name && order_name->find("+swaps") == std::string::npos)
                         *order_name += "+swaps";
@@ -215,7 +222,7 @@ CodeResult run_nibble4(const Table& table, const MethodOptions& options) {
         const RowHistograms& hist = *held;
         std::string order;
         const CodeLengths code =
-            best_nibble_code(hist, {}, nullptr, &order, true, options.max_code_len);
+            best_nibble_code(hist, {}, nullptr, &order, true, options.max_code_len, options.budget);
         CodeResult r = nibble_result(hist, {code}, order, options.threads);
         if (best.books.empty() || r.row_bits < best.row_bits) best = r;
     }
@@ -240,8 +247,8 @@ CodeResult run_nibble4x2(const Table& table, const MethodOptions& options) {
     uint64_t limits[2];
     for (int x = 0; x < 2; ++x) {
         hists[x] = table_histograms(table, {4, splits[x]}, options);
-        const CodeLengths a =
-            best_nibble_code(*hists[x], {}, nullptr, &orders[x], true, options.max_code_len);
+        const CodeLengths a = best_nibble_code(*hists[x], {}, nullptr, &orders[x], true,
+                                               options.max_code_len, options.budget);
         singles[x] = nibble_result(*hists[x], {a}, orders[x], options.threads);
         limits[x] = limit_bits(*hists[x]);
     }
@@ -288,13 +295,15 @@ CodeResult run_nibble4x2(const Table& table, const MethodOptions& options) {
                          [&](uint32_t x, uint32_t y) { return own[x] > own[y]; });
 
         for (const std::vector<uint32_t>* sorted_ptr : {&by_len, &by_own})
-            for (size_t k = 1; k <= std::max<size_t>(1, by_len.size() / 8) && k < by_len.size(); k *= 2) {
+            for (size_t k = 1; k <= std::max<size_t>(1, by_len.size() / 8) && k < by_len.size();
+                 k *= 2) {
                 const std::vector<uint32_t>& sorted = *sorted_ptr;
                 std::vector<uint32_t> s2(sorted.begin(), sorted.begin() + long(k));
                 std::vector<uint32_t> s1(sorted.begin() + long(k), sorted.end());
-                CodeLengths books[2] = {
-                    best_nibble_code(hist, s1, nullptr, nullptr, false, options.max_code_len),
-                    best_nibble_code(hist, s2, nullptr, nullptr, false, options.max_code_len)};
+                CodeLengths books[2] = {best_nibble_code(hist, s1, nullptr, nullptr, false,
+                                                         options.max_code_len, options.budget),
+                                        best_nibble_code(hist, s2, nullptr, nullptr, false,
+                                                         options.max_code_len, options.budget)};
                 uint64_t width = UINT64_MAX;
                 for (int round = 0; round < 4; ++round) {
                     CodeResult r = nibble_result(hist, {books[0], books[1]}, order + "+two_trees",
@@ -311,10 +320,10 @@ CodeResult run_nibble4x2(const Table& table, const MethodOptions& options) {
                              : s1)
                             .push_back(uint32_t(u));
                     if (s1.empty() || s2.empty()) break;
-                    books[0] =
-                        best_nibble_code(hist, s1, nullptr, nullptr, false, options.max_code_len);
-                    books[1] =
-                        best_nibble_code(hist, s2, nullptr, nullptr, false, options.max_code_len);
+                    books[0] = best_nibble_code(hist, s1, nullptr, nullptr, false,
+                                                options.max_code_len, options.budget);
+                    books[1] = best_nibble_code(hist, s2, nullptr, nullptr, false,
+                                                options.max_code_len, options.budget);
                 }
                 if (options.progress)
                     options.progress("nibble4x2",

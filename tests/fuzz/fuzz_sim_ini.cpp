@@ -14,8 +14,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     fuzz::write_bytes(path, data, size);
     try {
         const nlohmann::json memory = sim::ini_to_memory_json(path);
-        const nlohmann::json tree = {
-            {"memory", memory}, {"table", {{"rows", 1000}, {"dim", 64}, {"row_bits", 400}}}};
+        const nlohmann::json tree = {{"memory", memory},
+                                     {"table", {{"rows", 1000}, {"dim", 64}, {"row_bits", 400}}}};
         const sim::SimConfig c = sim::parse_config(tree);
         EMBZIP_FUZZ_EXPECT(c.memory.channels >= 1);
     } catch (const Error&) {

@@ -18,13 +18,13 @@ namespace embzip::fuzz {
 
 // A broken invariant: print what broke and abort, which both libFuzzer and ctest see as a
 // failure (a thrown exception would be caught by the parser's own handlers in some targets).
-#define EMBZIP_FUZZ_EXPECT(cond)                                                        \
-    do {                                                                                \
-        if (!(cond)) {                                                                  \
+#define EMBZIP_FUZZ_EXPECT(cond)                                                         \
+    do {                                                                                 \
+        if (!(cond)) {                                                                   \
             std::fprintf(stderr, "fuzz invariant broken: %s (%s:%d)\n", #cond, __FILE__, \
-                         __LINE__);                                                     \
-            std::abort();                                                               \
-        }                                                                               \
+                         __LINE__);                                                      \
+            std::abort();                                                                \
+        }                                                                                \
     } while (0)
 
 // A file path for parsers that only read from paths: one per process (libFuzzer runs one input

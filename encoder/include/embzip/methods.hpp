@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #pragma once
+#include <climits>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -71,6 +72,23 @@ std::string method_help(bool encodable_only);
 // "a, b, c" of every method's name (encodable_only: encodings only).
 std::string method_names(bool encodable_only);
 
+// Caps on the searches that have no CLI option, for a caller that needs a bounded cost per table
+// (the round_trip fuzz target runs every method on thousands of tiny tables). Any cap still
+// yields a valid code, so every encode round-trips; the defaults are the full searches, which is
+// what the CLI always runs (these are not CLI options).
+struct SearchBudget {
+    // nibble4/nibble4x2: symbol orders tried per tree search (frequency, max-count, then, with at
+    // most 8 symbols, every permutation: up to 2 + 8! orders), and passes of pairwise symbol swaps
+    // (nibble4; a pass tries all 120 pairs, passes repeat while one helps).
+    uint64_t nibble_orders = UINT64_MAX;
+    unsigned nibble_swap_passes = UINT_MAX;
+    // minimax --books: k-means rounds and minimax-refit rounds for each added book.
+    unsigned book_kmeans_rounds = 6;
+    unsigned book_refit_rounds = 4;
+    // minimax --overflow: refits of the code to the rows that stay in place.
+    unsigned overflow_refits = 4;
+};
+
 struct MethodOptions {
     uint64_t seed = 1;
     double time_limit_s = 0.0;  // 0: no limit
@@ -82,7 +100,7 @@ struct MethodOptions {
     // Row lengths differ by bits, so a step of 10 already moves all the weight to the worst
     // rows in one round; larger steps only lose the averaging that makes the bound good.
     static constexpr double kMaxEta = 10.0;
-    unsigned books = 1;                                 // minimax: code books (1..16)
+    unsigned books = 1;     // minimax: code books (1..16)
     double overflow = 0.0;  // largest fraction of rows allowed to overflow (0: none)
     // Threads for the code searches' row loops (0: every core). Every split of the work is
     // fixed by the data, not by the thread count, so results are identical for any value.
@@ -92,6 +110,7 @@ struct MethodOptions {
     // table is not the cache's builds its own.
     std::shared_ptr<HistogramCache> histograms;
     ProgressFn progress;
+    SearchBudget budget;  // full searches unless a caller caps them
 };
 
 // The histograms of `table` for `spec`: from options.histograms when it is this table's cache,
@@ -143,7 +162,8 @@ uint64_t limit_bits(const RowHistograms& hist);
 // with `swaps`, pairwise symbol swaps while they narrow the worst row.
 CodeLengths best_nibble_code(const RowHistograms& hist, const std::vector<uint32_t>& rows,
                              uint64_t* worst_bits, std::string* order_name = nullptr,
-                             bool swaps = true, unsigned max_len = CodeGeometry::kMaxCodeLen);
+                             bool swaps = true, unsigned max_len = CodeGeometry::kMaxCodeLen,
+                             const SearchBudget& budget = {});
 // @throws InputError unless 1 <= max_len <= kMaxCodeLen and 2^max_len >= used symbols.
 void check_max_code_len(unsigned max_len, unsigned used_symbols);
 
