@@ -361,6 +361,38 @@ void emit_accumulator(Top& t) {
           << "            endcase\n        end\n    end\n";
 }
 
+// Shared by the chain and the speculative chain. Step j's wires: ch_sym/ch_len/ch_ok (decoder
+// j's code), ch_cum (the codes' total length so far) and ch_fit (codes 0..j all fit in B bits).
+std::string chain_wire(const char* base, unsigned j) { return std::string(base) + str(j); }
+
+// Step 0 is the core's own canonical decoder on the window's top.
+void emit_chain_start(std::ostringstream& o, const Widths& w, unsigned XW, unsigned B) {
+    o << "    wire " << range(w.SB) << " ch_sym0 = c_sym;\n"
+      << "    wire " << range(XW) << " ch_cum0 = " << zext("c_len", w.LW, XW) << ";\n"
+      << "    wire ch_fit0 = c_ok && ch_cum0 <= " << lit(XW, B) << ";\n";
+}
+
+void emit_chain_fit(std::ostringstream& o, const Widths& w, unsigned j, unsigned XW, unsigned B) {
+    const auto n = chain_wire;
+    o << "    wire " << range(XW) << " " << n("ch_cum", j) << " = " << n("ch_cum", j - 1) << " + "
+      << zext(n("ch_len", j), w.LW, XW) << ";\n"
+      << "    wire " << n("ch_fit", j) << " = " << n("ch_fit", j - 1) << " && " << n("ch_ok", j)
+      << " && " << n("ch_cum", j) << " <= " << lit(XW, B) << ";\n";
+}
+
+// The entry: the count, from the longest run down (fit_j implies fit_0..fit_j-1), then the
+// cumulative lengths and the symbols, as the lut's ROM entry lays them out.
+void emit_chain_assign(std::ostringstream& o, const Widths& w, unsigned XW, const LutLayout& lay) {
+    const auto n = chain_wire;
+    std::string count;
+    for (unsigned j = w.S; j-- > 0;) count += n("ch_fit", j) + " ? " + lit(w.KW, j + 1) + " : ";
+    count += lit(w.KW, 0);
+    o << "    assign entry = {(" << count << ")";
+    for (unsigned j = w.S; j-- > 0;) o << ", " << resize(n("ch_cum", j), XW, lay.cum_bits);
+    for (unsigned j = w.S; j-- > 0;) o << ", " << n("ch_sym", j);
+    o << "};\n";
+}
+
 // The chain design's step entry (same layout as a lut ROM entry): decoder 0 is u_canon on the
 // window's top; decoder j decodes the L bits after the codes of decoders 0..j-1 (a mux on their
 // cumulative length, which only matters while it is < B) and counts while the codes fit in B
@@ -372,15 +404,13 @@ void emit_chain_entry(Top& t, const std::string& book_pin) {
     const unsigned B = t.cfg.lut_bits;
     const unsigned XW = bits_for(B + w.L);
     const LutLayout lay = lut_layout(t.cfg, t.d);
-    const auto n = [](const char* base, unsigned j) { return std::string(base) + str(j); };
+    const auto n = chain_wire;
     unsigned min_len = w.L;
     for (const CodeLengths& b : t.code.books)
         for (unsigned s = 0; s < b.alphabet; ++s)
             if (b.len[s]) min_len = std::min<unsigned>(min_len, b.len[s]);
-    o << "    // Chain of " << w.S << " canonical decoders over the " << B << "-bit window.\n"
-      << "    wire " << range(w.SB) << " ch_sym0 = c_sym;\n"
-      << "    wire " << range(XW) << " ch_cum0 = " << zext("c_len", w.LW, XW) << ";\n"
-      << "    wire ch_fit0 = c_ok && ch_cum0 <= " << lit(XW, B) << ";\n";
+    o << "    // Chain of " << w.S << " canonical decoders over the " << B << "-bit window.\n";
+    emit_chain_start(o, w, XW, B);
     for (unsigned j = 1; j < w.S; ++j) {
         const std::string win = n("ch_win", j), prev = n("ch_cum", j - 1);
         o << "    reg  " << range(w.L) << " " << win << ";\n    always @* begin\n        case ("
@@ -399,20 +429,10 @@ void emit_chain_entry(Top& t, const std::string& book_pin) {
           << " " << n("ch_len", j) << ";\n    wire " << n("ch_ok", j) << ";\n"
           << "    " << t.names.canon() << " " << n("u_canon", j) << " (" << book_pin << ".win("
           << win << "), .sym(" << n("ch_sym", j) << "), .len(" << n("ch_len", j) << "), .ok("
-          << n("ch_ok", j) << "));\n"
-          << "    wire " << range(XW) << " " << n("ch_cum", j) << " = " << prev << " + "
-          << zext(n("ch_len", j), w.LW, XW) << ";\n"
-          << "    wire " << n("ch_fit", j) << " = " << n("ch_fit", j - 1) << " && " << n("ch_ok", j)
-          << " && " << n("ch_cum", j) << " <= " << lit(XW, B) << ";\n";
+          << n("ch_ok", j) << "));\n";
+        emit_chain_fit(o, w, j, XW, B);
     }
-    // The count, from the longest run down: fit_j implies fit_0..fit_j-1.
-    std::string count;
-    for (unsigned j = w.S; j-- > 0;) count += n("ch_fit", j) + " ? " + lit(w.KW, j + 1) + " : ";
-    count += lit(w.KW, 0);
-    o << "    assign entry = {(" << count << ")";
-    for (unsigned j = w.S; j-- > 0;) o << ", " << resize(n("ch_cum", j), XW, lay.cum_bits);
-    for (unsigned j = w.S; j-- > 0;) o << ", " << n("ch_sym", j);
-    o << "};\n";
+    emit_chain_assign(o, w, XW, lay);
 }
 
 // The speculative chain's entry (the same as emit_chain_entry's for every step the entry's count
@@ -426,7 +446,7 @@ void emit_speculative_entry(Top& t, const std::string& book_pin) {
     const unsigned B = t.cfg.lut_bits;
     const unsigned XW = bits_for(B + w.L);
     const LutLayout lay = lut_layout(t.cfg, t.d);
-    const auto n = [](const char* base, unsigned j) { return std::string(base) + str(j); };
+    const auto n = chain_wire;
     std::vector<bool> used(w.L + 1, false);  // code lengths of any book
     unsigned min_len = w.L;
     for (const CodeLengths& b : t.code.books)
@@ -451,10 +471,8 @@ void emit_speculative_entry(Top& t, const std::string& book_pin) {
     unsigned decoders = 1;
     for (bool b : decoder_at) decoders += b;
     o << "    // Speculative chain: " << decoders << " canonical decoders at the offsets 1.."
-      << w.S - 1 << " codes can end at in the " << B << "-bit window, one mux per symbol.\n"
-      << "    wire " << range(w.SB) << " ch_sym0 = c_sym;\n"
-      << "    wire " << range(XW) << " ch_cum0 = " << zext("c_len", w.LW, XW) << ";\n"
-      << "    wire ch_fit0 = c_ok && ch_cum0 <= " << lit(XW, B) << ";\n";
+      << w.S - 1 << " codes can end at in the " << B << "-bit window, one mux per symbol.\n";
+    emit_chain_start(o, w, XW, B);
     for (unsigned c = 1; c <= last_offset; ++c) {
         if (!decoder_at[c]) continue;
         const std::string win = c + w.L <= w.P ? slice("window", w.P - 1 - c, w.P - w.L - c)
@@ -479,19 +497,10 @@ void emit_speculative_entry(Top& t, const std::string& book_pin) {
         // Past the last offset no code fits; at other offsets no run of valid codes ends.
         o << "            default: {" << n("ch_sym", j) << ", " << n("ch_len", j) << ", "
           << n("ch_ok", j) << "} = {" << lit(w.SB, 0) << ", " << lit(w.LW, 0)
-          << ", 1'b0};\n        endcase\n    end\n"
-          << "    wire " << range(XW) << " " << n("ch_cum", j) << " = " << prev << " + "
-          << zext(n("ch_len", j), w.LW, XW) << ";\n"
-          << "    wire " << n("ch_fit", j) << " = " << n("ch_fit", j - 1) << " && " << n("ch_ok", j)
-          << " && " << n("ch_cum", j) << " <= " << lit(XW, B) << ";\n";
+          << ", 1'b0};\n        endcase\n    end\n";
+        emit_chain_fit(o, w, j, XW, B);
     }
-    std::string count;
-    for (unsigned j = w.S; j-- > 0;) count += n("ch_fit", j) + " ? " + lit(w.KW, j + 1) + " : ";
-    count += lit(w.KW, 0);
-    o << "    assign entry = {(" << count << ")";
-    for (unsigned j = w.S; j-- > 0;) o << ", " << resize(n("ch_cum", j), XW, lay.cum_bits);
-    for (unsigned j = w.S; j-- > 0;) o << ", " << n("ch_sym", j);
-    o << "};\n";
+    emit_chain_assign(o, w, XW, lay);
 }
 
 // Decode core: one step's result -- emit a beat of step_count symbols (step_syms), consume
