@@ -65,15 +65,23 @@ void flatten(const ojson& j, const std::string& prefix, ojson& out) {
 // A tool's version: its --version line when it has one, else its build's content hash.
 std::string tool_version(const std::string& path, const std::string& tmp_dir,
                          const std::string& hash) {
-    const std::string o = tmp_dir + "/version.out", e = tmp_dir + "/version.err";
+    // Names of this process's own: the tasks of a Slurm array share the cache folder, and one
+    // task reading a file another had just truncated fell back to the hash (a results row
+    // that then differed from the local run's).
+    static std::atomic<uint64_t> counter{0};
+    const std::string base = tmp_dir + "/version." + std::to_string(getpid()) + "." +
+                             std::to_string(counter++);
+    const std::string o = base + ".out", e = base + ".err";
+    std::string line;
     try {
-        if (run_process({path, "--version"}, o, e).exit_code == 0) {
-            const std::string line = last_line(o);
-            if (!line.empty()) return line;
-        }
+        if (run_process({path, "--version"}, o, e).exit_code == 0) line = last_line(o);
     } catch (const IoError&) {
     }
-    return fs::path(path).filename().string() + " build " + hash.substr(0, 12);
+    std::error_code ec;
+    fs::remove(o, ec);
+    fs::remove(e, ec);
+    return line.empty() ? fs::path(path).filename().string() + " build " + hash.substr(0, 12)
+                        : line;
 }
 
 class StepCache {
