@@ -365,6 +365,27 @@ void emit_accumulator(Top& t) {
 // j's code), ch_cum (the codes' total length so far) and ch_fit (codes 0..j all fit in B bits).
 std::string chain_wire(const char* base, unsigned j) { return std::string(base) + str(j); }
 
+// used[l]: some book has a code of length l (1..L).
+std::vector<bool> code_lengths_used(const RtlCode& code, unsigned L) {
+    std::vector<bool> used(L + 1, false);
+    for (const CodeLengths& b : code.books)
+        for (unsigned s = 0; s < b.alphabet; ++s)
+            if (b.len[s]) used[b.len[s]] = true;
+    return used;
+}
+
+unsigned shortest_code(const std::vector<bool>& used, unsigned L) {
+    for (unsigned l = 1; l <= L; ++l)
+        if (used[l]) return l;
+    return L;
+}
+
+// The L window bits from offset c of the window's top, zero-filled past its end.
+std::string window_bits(const Widths& w, unsigned c) {
+    if (c + w.L <= w.P) return slice("window", w.P - 1 - c, w.P - w.L - c);
+    return "{" + slice("window", w.P - 1 - c, 0) + ", " + lit(w.L - (w.P - c), 0) + "}";
+}
+
 // Step 0 is the core's own canonical decoder on the window's top.
 void emit_chain_start(std::ostringstream& o, const Widths& w, unsigned XW, unsigned B) {
     o << "    wire " << range(w.SB) << " ch_sym0 = c_sym;\n"
@@ -405,10 +426,7 @@ void emit_chain_entry(Top& t, const std::string& book_pin) {
     const unsigned XW = bits_for(B + w.L);
     const LutLayout lay = lut_layout(t.cfg, t.d);
     const auto n = chain_wire;
-    unsigned min_len = w.L;
-    for (const CodeLengths& b : t.code.books)
-        for (unsigned s = 0; s < b.alphabet; ++s)
-            if (b.len[s]) min_len = std::min<unsigned>(min_len, b.len[s]);
+    const unsigned min_len = shortest_code(code_lengths_used(t.code, w.L), w.L);
     o << "    // Chain of " << w.S << " canonical decoders over the " << B << "-bit window.\n";
     emit_chain_start(o, w, XW, B);
     for (unsigned j = 1; j < w.S; ++j) {
@@ -416,12 +434,7 @@ void emit_chain_entry(Top& t, const std::string& book_pin) {
         o << "    reg  " << range(w.L) << " " << win << ";\n    always @* begin\n        case ("
           << prev << ")\n";
         for (unsigned c = j * min_len; c < B; ++c) {
-            o << "            " << lit(XW, c) << ": " << win << " = ";
-            if (c + w.L <= w.P)
-                o << slice("window", w.P - 1 - c, w.P - w.L - c) << ";\n";
-            else
-                o << "{" << slice("window", w.P - 1 - c, 0) << ", " << lit(w.L - (w.P - c), 0)
-                  << "};\n";
+            o << "            " << lit(XW, c) << ": " << win << " = " << window_bits(w, c) << ";\n";
         }
         o << "            default: " << win << " = " << lit(w.L, 0)
           << ";\n        endcase\n    end\n";
@@ -447,14 +460,8 @@ void emit_speculative_entry(Top& t, const std::string& book_pin) {
     const unsigned XW = bits_for(B + w.L);
     const LutLayout lay = lut_layout(t.cfg, t.d);
     const auto n = chain_wire;
-    std::vector<bool> used(w.L + 1, false);  // code lengths of any book
-    unsigned min_len = w.L;
-    for (const CodeLengths& b : t.code.books)
-        for (unsigned s = 0; s < b.alphabet; ++s)
-            if (b.len[s]) {
-                used[b.len[s]] = true;
-                min_len = std::min<unsigned>(min_len, b.len[s]);
-            }
+    const std::vector<bool> used = code_lengths_used(t.code, w.L);
+    const unsigned min_len = shortest_code(used, w.L);
     const unsigned last_offset = B > min_len ? B - min_len : 0;
     // ends[j]: offsets the first j codes can end at (<= last_offset).
     std::vector<std::vector<bool>> ends(w.S, std::vector<bool>(last_offset + 1, false));
@@ -475,9 +482,7 @@ void emit_speculative_entry(Top& t, const std::string& book_pin) {
     emit_chain_start(o, w, XW, B);
     for (unsigned c = 1; c <= last_offset; ++c) {
         if (!decoder_at[c]) continue;
-        const std::string win = c + w.L <= w.P ? slice("window", w.P - 1 - c, w.P - w.L - c)
-                                               : "{" + slice("window", w.P - 1 - c, 0) + ", " +
-                                                     lit(w.L - (w.P - c), 0) + "}";
+        const std::string win = window_bits(w, c);
         o << "    wire " << range(w.SB) << " " << n("sp_sym", c) << ";\n    wire " << range(w.LW)
           << " " << n("sp_len", c) << ";\n    wire " << n("sp_ok", c) << ";\n"
           << "    " << t.names.canon() << " " << n("u_spec", c) << " (" << book_pin << ".win("
