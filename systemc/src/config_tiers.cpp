@@ -6,8 +6,10 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 
+#include "config_schema.hpp"
 #include "embzip/errors.hpp"
 #include "embzip/file_util.hpp"
 #include "embzip_sim/config.hpp"
@@ -16,34 +18,104 @@ namespace embzip::sim {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
+NLOHMANN_JSON_SERIALIZE_ENUM(PlacementPolicy, {{PlacementPolicy::HotFirst, "hot_first"},
+                                               {PlacementPolicy::Cache, "cache"}})
+NLOHMANN_JSON_SERIALIZE_ENUM(ValueType, {{ValueType::Int8, "int8"},
+                                         {ValueType::Uint8, "uint8"},
+                                         {ValueType::Bf16, "bf16"},
+                                         {ValueType::Fp16, "fp16"},
+                                         {ValueType::Fp32, "fp32"}})
+
+// The list entries as written, and their keys: read and written by the visitors of
+// config_schema.hpp, like the single-table sections.
+namespace config_schema {
+
+enum class TierKind { Sram, Dram };
+NLOHMANN_JSON_SERIALIZE_ENUM(TierKind, {{TierKind::Sram, "sram"}, {TierKind::Dram, "dram"}})
+
+template <class V>
+void schema(V& v, PlacementSpec& p) {
+    v("policy", p.policy);
+    v("ways", p.ways, Ints{1, 1024});
+    v("warmup", p.warmup);
+}
+
+constexpr int64_t kMaxSramBytes = int64_t(1) << 50;
+
+struct SramTier {
+    TierKind kind = TierKind::Sram;
+    std::string name = "sram";
+    std::optional<uint64_t> capacity_bytes;
+    std::optional<double> capacity_mb;
+    SramSpec spec;
+};
+
+template <class V>
+void schema(V& v, SramTier& t) {
+    v("kind", t.kind, NoRange{}, Need::Required);
+    v("name", t.name);
+    // One of the two is required (checked after the read).
+    v("capacity_bytes", t.capacity_bytes, Ints{1, kMaxSramBytes}, Need::Derived);
+    v("capacity_mb", t.capacity_mb, Reals{0.0, double(kMaxSramBytes >> 20)}, Need::Derived);
+    v("banks", t.spec.banks, Ints{1, 4096});
+    v("latency_cycles", t.spec.latency_cycles, Ints{1, 1 << 16});
+    v("bytes_per_cycle", t.spec.bytes_per_cycle, Ints{1, 4096});
+    v("clock_ghz", t.spec.clock_ghz, Reals{0.0, 100.0});
+}
+
+// A DRAM tier: a memory section, and overrides that the memory schema checks as its own keys.
+struct DramTier {
+    TierKind kind = TierKind::Dram;
+    std::string name;
+    json memory, channels, ranks, rows;
+};
+
+template <class V>
+void schema(V& v, DramTier& t) {
+    v("kind", t.kind, NoRange{}, Need::Required);
+    v("name", t.name, NoRange{}, Need::Derived);  // the memory's name
+    v("memory", t.memory, NoRange{}, Need::Required);
+    v("channels", t.channels, NoRange{}, Need::Derived);  // these three: the memory's
+    v("ranks", t.ranks, NoRange{}, Need::Derived);
+    v("rows", t.rows, NoRange{}, Need::Derived);
+}
+
+// A table entry's own keys; the `table` keys and kStreamKeys are passed on to those sections.
+struct EntryKeys {
+    std::string name;
+    std::optional<double> saving;
+    ValueType value_type = ValueType::Int8;
+    bool coded = true;
+};
+
+template <class V>
+void schema(V& v, EntryKeys& e) {
+    v("name", e.name, NoRange{}, Need::Derived);  // table<i>
+    v("saving", e.saving, Reals{0.0, 1.0, false, true});
+    v("value_type", e.value_type);
+    v("coded", e.coded);
+}
+
+// The `stream` keys a table may set for itself; the others are the whole run's.
+const char* const kStreamKeys[] = {"distribution", "zipf_alpha", "trace_file", "trace_format",
+                                   "pooling_factor"};
+
+template <class T>
+json defaults_of() {
+    T x{};
+    json j;
+    Writer w(j, true);
+    schema(w, x);
+    return j;
+}
+
+}  // namespace config_schema
+
 namespace {
+using namespace config_schema;
 
 [[noreturn]] void fail(const std::string& key, const std::string& what) {
     throw InputError(key + ": " + what);
-}
-
-const std::set<std::string> kTableKeys = {
-    "coded_dir",   "rows",          "dim",   "row_bits",
-    "symbol_bits", "selector_bits", "pitch", "overflow_fraction"};
-const std::set<std::string> kStreamKeys = {"distribution", "zipf_alpha", "trace_file",
-                                           "trace_format", "pooling_factor"};
-const std::set<std::string> kEntryKeys = {"name", "saving", "value_type", "coded"};
-const std::set<std::string> kSramKeys = {
-    "kind",  "name",           "capacity_bytes",  "capacity_mb",
-    "banks", "latency_cycles", "bytes_per_cycle", "clock_ghz"};
-const std::set<std::string> kDramKeys = {"kind", "name", "memory", "channels", "ranks", "rows"};
-
-// Runs the single-table parser and renames "table." / "stream." / "memory." in its error.
-template <class F>
-auto relabel(const std::string& prefix, const char* from, F&& f) -> decltype(f()) {
-    try {
-        return f();
-    } catch (const InputError& e) {
-        std::string m = e.what();
-        const std::string head = from;
-        if (m.compare(0, head.size(), head) == 0) m = prefix + m.substr(head.size());
-        throw InputError(m);
-    }
 }
 
 std::string replace_prefix(std::string m, const std::string& from, const std::string& to) {
@@ -51,57 +123,53 @@ std::string replace_prefix(std::string m, const std::string& from, const std::st
     return m;
 }
 
-ValueType parse_value_type(const std::string& key, const json& v) {
-    const std::string s = v.is_string() ? v.get<std::string>() : "";
-    if (s == "int8") return ValueType::Int8;
-    if (s == "uint8") return ValueType::Uint8;
-    if (s == "bf16") return ValueType::Bf16;
-    if (s == "fp16") return ValueType::Fp16;
-    if (s == "fp32") return ValueType::Fp32;
-    fail(key, "must be int8, uint8, bf16, fp16 or fp32, got " + v.dump());
+// Reads one list entry or section with the schema; errors carry `key` ("tiers.1.banks: ...").
+template <class T>
+T read_entry(const json& j, const std::string& key) {
+    T x{};
+    try {
+        read_checked(j, x, [](const Reader&) {});
+    } catch (const ConfigError& e) {
+        throw InputError(e.under(key).what());
+    }
+    return x;
+}
+
+bool is_stream_key(const std::string& k) {
+    for (const char* s : kStreamKeys)
+        if (k == s) return true;
+    return false;
 }
 
 TableEntry parse_table(const json& j, size_t i, const json& memory, const json& stream) {
     const std::string key = "tables." + std::to_string(i);
     if (!j.is_object()) fail(key, "must be an object, got " + j.dump());
-    json table = json::object(), st = stream.is_object() ? stream : json::object();
+    // Split the entry: `table` keys, per-table `stream` keys, and its own (read by the schema,
+    // which rejects what is left).
+    const json table_keys = default_config_json()["table"];
+    json table = json::object(), st = stream.is_object() ? stream : json::object(),
+         own = json::object();
+    for (auto it = j.begin(); it != j.end(); ++it)
+        (table_keys.contains(it.key()) ? table
+         : is_stream_key(it.key())     ? st
+                                       : own)[it.key()] = *it;
+    const EntryKeys k = read_entry<EntryKeys>(own, key);
     TableEntry e;
     e.key = key;
-    e.name = "table" + std::to_string(i);
-    double saving = -1;
-    for (auto it = j.begin(); it != j.end(); ++it) {
-        const std::string k = it.key(), kk = key + "." + k;
-        if (kTableKeys.count(k))
-            table[k] = *it;
-        else if (kStreamKeys.count(k))
-            st[k] = *it;
-        else if (k == "name") {
-            if (!it->is_string()) fail(kk, "must be a string, got " + it->dump());
-            e.name = it->get<std::string>();
-        } else if (k == "saving") {
-            if (!it->is_number() || it->get<double>() < 0.0 || it->get<double>() >= 1.0)
-                fail(kk, "must be a number in [0, 1), got " + it->dump());
-            saving = it->get<double>();
-        } else if (k == "value_type") {
-            e.value_type = parse_value_type(kk, *it);
-        } else if (k == "coded") {
-            if (!it->is_boolean()) fail(kk, "must be true or false, got " + it->dump());
-            e.coded = it->get<bool>();
-        } else {
-            fail(kk, "unknown key");
-        }
-    }
+    e.name = own.contains("name") ? k.name : "table" + std::to_string(i);
+    e.value_type = k.value_type;
+    e.coded = k.coded;
     const bool is_float = raw_bits(e.value_type) > 0;
-    if (table.contains("coded_dir") && (saving >= 0 || e.value_type != ValueType::Int8))
-        fail(key + (saving >= 0 ? ".saving" : ".value_type"),
+    if (table.contains("coded_dir") && (k.saving || e.value_type != ValueType::Int8))
+        fail(key + (k.saving ? ".saving" : ".value_type"),
              "not allowed with coded_dir (read from the .ezt)");
-    if (saving >= 0) {
+    if (k.saving) {
         if (table.contains("row_bits")) fail(key + ".saving", "give saving or row_bits, not both");
         if (!table.contains("dim") || !table["dim"].is_number_integer() ||
             table["dim"].get<int64_t>() < 1)
             fail(key + ".dim", "missing or not a positive integer (needed with saving)");
         const double plain = double(table["dim"].get<int64_t>()) * value_bits(e.value_type);
-        table["row_bits"] = static_cast<int64_t>(std::ceil(plain * (1.0 - saving) - 1e-9));
+        table["row_bits"] = static_cast<int64_t>(std::ceil(plain * (1.0 - *k.saving) - 1e-9));
     }
     // Floats: W covers the coded exponents (one 8-bit symbol each) and the raw bits; the
     // single-table parser checks the exponent part.
@@ -134,65 +202,29 @@ TableEntry parse_table(const json& j, size_t i, const json& memory, const json& 
     return e;
 }
 
-uint64_t integer(const json& v, const std::string& key, int64_t lo, int64_t hi) {
-    if (!v.is_number_integer()) fail(key, "must be an integer, got " + v.dump());
-    const int64_t x = v.get<int64_t>();
-    if (x < lo) fail(key, "must be >= " + std::to_string(lo) + ", got " + std::to_string(x));
-    if (x > hi) fail(key, "must be <= " + std::to_string(hi) + ", got " + std::to_string(x));
-    return static_cast<uint64_t>(x);
-}
-
 TierSpec parse_tier(const json& j, size_t i, const json& table) {
     const std::string key = "tiers." + std::to_string(i);
     if (!j.is_object()) fail(key, "must be an object, got " + j.dump());
-    if (!j.contains("kind") || !j["kind"].is_string()) fail(key + ".kind", "missing: sram or dram");
-    const std::string kind = j["kind"].get<std::string>();
-    if (kind != "sram" && kind != "dram")
-        fail(key + ".kind", "must be sram or dram, got \"" + kind + "\"");
+    if (!j.contains("kind")) fail(key + ".kind", "missing: sram or dram");
     TierSpec t;
-    t.sram = kind == "sram";
-    const auto& allowed = t.sram ? kSramKeys : kDramKeys;
-    for (auto it = j.begin(); it != j.end(); ++it)
-        if (!allowed.count(it.key())) fail(key + "." + it.key(), "unknown key (" + kind + " tier)");
-    if (j.contains("name")) {
-        if (!j["name"].is_string())
-            fail(key + ".name", "must be a string, got " + j["name"].dump());
-        t.name = j["name"].get<std::string>();
-    }
+    t.sram = read_entry<SramTier>(json{{"kind", j["kind"]}}, key).kind == TierKind::Sram;
     if (t.sram) {
-        SramSpec& s = t.sram_spec;
-        if (j.contains("capacity_bytes") == j.contains("capacity_mb"))
+        const SramTier s = read_entry<SramTier>(j, key);
+        if (s.capacity_bytes.has_value() == s.capacity_mb.has_value())
             fail(key, "an sram tier needs capacity_bytes or capacity_mb (one of them)");
-        if (j.contains("capacity_bytes")) {
-            s.capacity_bytes =
-                integer(j["capacity_bytes"], key + ".capacity_bytes", 1, int64_t(1) << 50);
-        } else {
-            const json& v = j["capacity_mb"];
-            if (!v.is_number() || !(v.get<double>() > 0))
-                fail(key + ".capacity_mb", "must be > 0, got " + v.dump());
-            s.capacity_bytes =
-                static_cast<uint64_t>(std::llround(v.get<double>() * 1024.0 * 1024.0));
-        }
-        if (j.contains("banks"))
-            s.banks = static_cast<unsigned>(integer(j["banks"], key + ".banks", 1, 4096));
-        if (j.contains("latency_cycles"))
-            s.latency_cycles = static_cast<unsigned>(
-                integer(j["latency_cycles"], key + ".latency_cycles", 1, 1 << 16));
-        if (j.contains("bytes_per_cycle"))
-            s.bytes_per_cycle = static_cast<unsigned>(
-                integer(j["bytes_per_cycle"], key + ".bytes_per_cycle", 1, 4096));
-        if (j.contains("clock_ghz")) {
-            const json& v = j["clock_ghz"];
-            if (!v.is_number() || !(v.get<double>() > 0) || v.get<double>() > 100)
-                fail(key + ".clock_ghz", "must be in (0, 100], got " + v.dump());
-            s.clock_ghz = v.get<double>();
-        }
-        if (t.name.empty()) t.name = "sram";
+        t.name = s.name;
+        t.sram_spec = s.spec;
+        t.sram_spec.capacity_bytes =
+            s.capacity_bytes
+                ? *s.capacity_bytes
+                : static_cast<uint64_t>(std::llround(*s.capacity_mb * 1024.0 * 1024.0));
         return t;
     }
-    if (!j.contains("memory") || !j["memory"].is_object())
-        fail(key + ".memory", "missing: a memory section or file name (.json / .ini)");
-    json mem = j["memory"];
+    const DramTier d = read_entry<DramTier>(j, key);
+    if (!d.memory.is_object())
+        fail(key + ".memory",
+             "must be a memory section or file name (.json / .ini), got " + d.memory.dump());
+    json mem = d.memory;
     for (const char* k : {"channels", "ranks", "rows"})
         if (j.contains(k)) mem[k] = j[k];
     json tree = {{"memory", mem}, {"table", table}};
@@ -201,7 +233,7 @@ TierSpec parse_tier(const json& j, size_t i, const json& table) {
     } catch (const InputError& err) {
         throw InputError(replace_prefix(err.what(), "memory", key + ".memory"));
     }
-    if (t.name.empty()) t.name = t.dram.name;
+    t.name = d.name.empty() ? t.dram.name : d.name;
     return t;
 }
 
@@ -211,7 +243,7 @@ void resolve_tier_paths(json& tree, const std::string& dir_s) {
     const fs::path dir(dir_s);
     auto abs = [&](json& obj, const char* k) {
         auto it = obj.find(k);
-        if (it == obj.end() || !it->is_string()) return;
+        if (it == obj.end() || !it->is_string() || it->get<std::string>().empty()) return;
         const fs::path p(it->get<std::string>());
         if (p.is_relative()) *it = (dir / p).lexically_normal().string();
     };
@@ -276,30 +308,8 @@ void parse_tiers(const json& tree, SimConfig& c) {
         t.dram = c.memory;
         c.tiers.push_back(t);
     }
-    if (tree.contains("placement")) {
-        const json& p = tree["placement"];
-        if (!p.is_object()) fail("placement", "must be an object, got " + p.dump());
-        for (auto it = p.begin(); it != p.end(); ++it) {
-            const std::string k = it.key();
-            if (k == "policy") {
-                const std::string v = it->is_string() ? it->get<std::string>() : it->dump();
-                if (v == "hot_first")
-                    c.placement.policy = PlacementPolicy::HotFirst;
-                else if (v == "cache")
-                    c.placement.policy = PlacementPolicy::Cache;
-                else
-                    fail("placement.policy", "must be hot_first or cache, got \"" + v + "\"");
-            } else if (k == "ways") {
-                c.placement.ways = static_cast<unsigned>(integer(*it, "placement.ways", 1, 1024));
-            } else if (k == "warmup") {
-                if (!it->is_boolean())
-                    fail("placement.warmup", "must be true or false, got " + it->dump());
-                c.placement.warmup = it->get<bool>();
-            } else {
-                fail("placement." + k, "unknown key");
-            }
-        }
-    }
+    if (tree.contains("placement"))
+        c.placement = read_entry<PlacementSpec>(tree["placement"], "placement");
     if (c.placement.policy == PlacementPolicy::Cache) {
         if (!c.tiers[0].sram)
             fail("placement.policy", "cache needs an sram tier first (tiers.0.kind: sram)");
@@ -364,9 +374,22 @@ json resolved_config_json(const SimConfig& c, const json& tree) {
     json j = c;
     if (tree.contains("tables")) j.erase("table");
     if (tree.contains("tiers")) j.erase("memory");
-    for (const char* k : {"tables", "table_defaults", "tiers", "placement"})
+    for (const char* k : {"tables", "table_defaults", "tiers"})
         if (tree.contains(k)) j[k] = tree[k];
+    if (tree.contains("placement")) write(j["placement"], c.placement);
     return j;
+}
+
+json list_defaults_json() {
+    json table = defaults_of<EntryKeys>();
+    table.update(default_config_json()["table"]);
+    const json stream = default_config_json()["stream"];
+    for (const char* k : kStreamKeys) table[k] = stream.at(k);
+    json tier = defaults_of<SramTier>();
+    tier.update(defaults_of<DramTier>());
+    tier["kind"] = nullptr;
+    tier["name"] = nullptr;  // sram, or the memory's name
+    return {{"tables", table}, {"tiers", tier}, {"placement", defaults_of<PlacementSpec>()}};
 }
 
 }  // namespace embzip::sim

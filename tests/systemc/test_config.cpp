@@ -210,13 +210,14 @@ TEST_CASE("lookup streams: zipf is skewed, sequential wraps, traces are checked"
 
 TEST_CASE("sim_configs/README.md documents exactly the keys of the schema", "[systemc][config]") {
     // Documented keys: the back-quoted names in the first cell of each table row under a heading
-    // "## `section`" (or "## Top level"); other headings end a section.
+    // "## `section`" (maybe followed by a remark, as "## `tiers` (instead of `memory`)") or
+    // "## Top level"; other headings end a section. List entries' keys are under the list.
     std::ifstream in(kConfigs + "README.md");
     REQUIRE(in);
     std::set<std::string> documented;
     std::string line, prefix;
     bool in_section = false;
-    const std::regex heading("^## `([a-z_.]+)`$"), quoted("`([A-Za-z_0-9]+)`");
+    const std::regex heading("^## `([a-z_.]+)`( \\(.*\\))?$"), quoted("`([A-Za-z_0-9]+)`");
     std::smatch m;
     while (std::getline(in, line)) {
         if (line.rfind("## ", 0) == 0) {
@@ -260,6 +261,16 @@ TEST_CASE("defaults live in the section structs, the printed config is a config"
     CHECK(d["memory"]["timing"]["tCK"].is_null());
     CHECK(d["memory"]["timing"]["tRTRS"] == DramTiming::kTRTRS);
     CHECK(d["sim"]["quantum_ns"] == RunSpec::kQuantumNs);
+    // List entries and placement: from their own schema, as the sections.
+    const json l = list_defaults_json();
+    CHECK(l["tiers"]["banks"] == SramSpec::kBanks);
+    CHECK(l["tiers"]["memory"].is_null());  // required (dram tiers)
+    CHECK(l["placement"]["ways"] == PlacementSpec::kWays);
+    CHECK(l["placement"]["policy"] == "hot_first");
+    CHECK(l["tables"]["coded"] == true);
+    CHECK(l["tables"]["value_type"] == "int8");
+    CHECK(l["tables"]["symbol_bits"] == TableSpec::kSymbolBits);
+    CHECK(l["tables"]["zipf_alpha"] == d["stream"]["zipf_alpha"]);
     // --print-config's output, read back, is the same config.
     for (const char* f : {"default.json", "declared_40m.json"}) {
         INFO(f);

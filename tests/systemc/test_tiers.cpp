@@ -335,8 +335,37 @@ TEST_CASE("tables and tiers keys: errors name the entry's key path", "[systemc][
     t2["tiers"][0]["banks"] = 0;
     t2["tiers"].push_back({{"kind", "dram"}, {"memory", test::preset("hbm2.json")}});
     CHECK_THROWS_WITH(parse(t2), Catch::Contains("tiers.0.banks: must be >= 1, got 0"));
-    // --set reaches list elements by index.
     t2["tiers"][0]["banks"] = 4;
+    {
+        json bad = t2;
+        bad["tiers"][0]["kind"] = "flash";
+        CHECK_THROWS_WITH(parse(bad), Catch::Contains("tiers.0.kind: must be sram or dram"));
+        bad = t2;
+        bad["tiers"][0]["capacity_bytes"] = 4096;  // and capacity_mb
+        CHECK_THROWS_WITH(parse(bad), Catch::Contains("tiers.0: an sram tier needs"));
+        bad = t2;
+        bad["tiers"][1]["banks"] = 4;  // an sram key on a dram tier
+        CHECK_THROWS_WITH(parse(bad), Catch::Contains("tiers.1.banks: unknown key"));
+        bad = t2;
+        bad["tiers"][1]["channels"] = 0;  // checked by the memory schema
+        CHECK_THROWS_WITH(parse(bad), Catch::Contains("tiers.1.memory.channels: must be >= 1"));
+        bad = t2;
+        bad["placement"] = {{"policy", "lru"}};
+        CHECK_THROWS_WITH(parse(bad),
+                          Catch::Contains("placement.policy: must be hot_first or cache"));
+        bad["placement"] = {{"ways", 0}};
+        CHECK_THROWS_WITH(parse(bad), Catch::Contains("placement.ways: must be >= 1, got 0"));
+        bad["placement"] = {{"warm", true}};
+        CHECK_THROWS_WITH(parse(bad), Catch::Contains("placement.warm: unknown key"));
+    }
+    tree["tables"][0] = {{"dim", 128}, {"rows", 10}, {"saving", 1.0}};
+    CHECK_THROWS_WITH(parse(tree), Catch::Contains("tables.0.saving: must be < 1, got 1.0"));
+    tree["tables"][0] = {{"dim", 128}, {"rows", 10}, {"saving", 0.1}, {"value_type", "int4"}};
+    CHECK_THROWS_WITH(parse(tree), Catch::Contains("tables.0.value_type: must be int8, uint8, "
+                                                   "bf16, fp16 or fp32, got \"int4\""));
+    tree["tables"][0]["value_type"] = "bf16";
+    CHECK(parse(tree).tables[0].spec.row_bits == 1844);  // ceil(128 x 16 bits x 0.9)
+    // --set reaches list elements by index.
     const SimConfig c = parse(t2, {"tiers.0.capacity_mb=16", "tiers.1.channels=2"});
     CHECK(c.tiers[0].sram_spec.capacity_bytes == 16u * 1024 * 1024);
     CHECK(c.tiers[1].dram.channels == 2);
@@ -362,4 +391,23 @@ TEST_CASE("the shipped DLRM config and the studies parse, the 26 tables are MLPe
         INFO(f);
         CHECK_NOTHROW(parse_config(load_config_tree(dir + "studies/" + f, {})));
     }
+}
+
+TEST_CASE("print-config of a tiered cache config: placement defaults filled, reads back the same",
+          "[systemc][tiers][config]") {
+    const std::string dir = std::string(EMBZIP_SOURCE_DIR) + "/sim_configs/studies/";
+    const json tree = load_config_tree(dir + "dlrm_sram_cache.json", {});
+    const json printed = resolved_config_json(parse_config(tree), tree);
+    CHECK(printed["placement"]["policy"] == "cache");
+    CHECK(printed["placement"]["ways"] == PlacementSpec::kWays);  // not in the file: the default
+    CHECK(printed["stream"]["trace_file"] == "");
+    // Written to a file in another folder and loaded as a user would: an empty trace_file stays
+    // empty (it once became that folder's path).
+    const auto tmp = std::filesystem::temp_directory_path() / "embzip_print_config_test";
+    std::filesystem::create_directories(tmp);
+    const std::string path = (tmp / "printed.json").string();
+    std::ofstream(path) << printed.dump(2);
+    const json again_tree = load_config_tree(path, {});
+    CHECK(resolved_config_json(parse_config(again_tree), again_tree) == printed);
+    std::filesystem::remove_all(tmp);
 }

@@ -152,7 +152,11 @@ nlohmann::json ini_to_memory_json(const std::string& path);
 SimConfig parse_config(const nlohmann::json& tree);
 // Every key with its default; keys without a default (required) are null.
 nlohmann::json default_config_json();
-// Every leaf key path of the schema ("memory.timing.tCK", "decoder.lanes", ...), sorted.
+// The keys of a `tables` entry, a `tiers` entry and `placement`, with their defaults (null where
+// there is none or it depends on other keys).
+nlohmann::json list_defaults_json();
+// Every leaf key path of the schema ("memory.timing.tCK", "decoder.lanes", "tiers.banks", ...),
+// sorted; list entries' keys under the list's name.
 std::vector<std::string> config_key_paths();
 
 }  // namespace embzip::sim
