@@ -69,8 +69,8 @@ std::string tool_version(const std::string& path, const std::string& tmp_dir,
     // task reading a file another had just truncated fell back to the hash (a results row
     // that then differed from the local run's).
     static std::atomic<uint64_t> counter{0};
-    const std::string base = tmp_dir + "/version." + std::to_string(getpid()) + "." +
-                             std::to_string(counter++);
+    const std::string base =
+        tmp_dir + "/version." + std::to_string(getpid()) + "." + std::to_string(counter++);
     const std::string o = base + ".out", e = base + ".err";
     std::string line;
     try {
@@ -211,22 +211,25 @@ StepResult encode_step(Context& c, const ojson& s) {
             fs::remove_all(tmp);
             return r;
         }
-        const ojson code = read_json(tmp + "/code.json");
-        ojson& f = r.figures;
-        for (const char* k : {"method", "rows", "dim", "symbol_bits", "selector_bits", "row_bits",
-                              "pitch_bits", "overflow_rows", "saving"})
-            if (code.contains(k)) f[std::string("code.") + k] = code[k];
-        f["code.books"] = code.at("books").size();
-        unsigned max_len = 0;
-        for (const auto& b : code.at("books"))
-            max_len = std::max(max_len, b.at("max_len").get<unsigned>());
-        f["code.max_len"] = max_len;
-        // W of the whole row (raw float bits included) and the total stored bytes (payload,
-        // overflow region, raw float planes), from the table as written.
+        // Every code.* figure from the table as written (CodedStore::open checks it whole):
+        // W of the whole row (raw float bits included) and the stored bytes (payload, overflow
+        // region, raw float planes) included.
         const auto store = CodedStore::open(tmp);
         const CodedTable& t = store->table();
+        ojson& f = r.figures;
+        f["code.method"] = t.method;
+        f["code.rows"] = t.rows;
+        f["code.dim"] = t.dim;
+        f["code.symbol_bits"] = t.spec.bits;
+        f["code.selector_bits"] = t.selector_bits;
         f["code.row_bits"] = t.stored_row_bits();
+        f["code.pitch_bits"] = t.pitch_bits;
+        f["code.overflow_rows"] = t.overflow ? t.overflow_rows : 0;
         f["code.saving"] = 1.0 - double(t.stored_row_bits()) / (8.0 * t.dim * t.value_bytes());
+        f["code.books"] = t.books.size();
+        unsigned max_len = 0;
+        for (const CodeLengths& b : t.books) max_len = std::max(max_len, b.max_len());
+        f["code.max_len"] = max_len;
         f["code.original_bytes"] = t.original_bytes();
         f["code.total_bytes"] = t.stored_bytes();
         f["code.total_saving"] = 1.0 - double(t.stored_bytes()) / double(t.original_bytes());
