@@ -269,7 +269,7 @@ StepResult hardware_step(Context& c, const ojson& s, const StepResult& enc,
     const std::string flow = s.value("rtl.flow", std::string("none"));
     std::vector<std::string> rtl_args = {c.tools.rtl,
                                          "--code",
-                                         enc.dir + "/code.json",
+                                         CodedStore::code_path(enc.dir),
                                          "--arch",
                                          decoder_arch_name(g.arch),
                                          "--symbols-per-cycle",
@@ -377,7 +377,7 @@ StepResult sim_step(Context& c, const ojson& s, const std::vector<std::string>& 
     if (!encode_key.empty()) {
         tree["table"]["coded_dir"] = "encode:" + encode_key;
     } else if (tree.contains("table") && tree["table"].contains("coded_dir")) {
-        h.add(file_identity(tree["table"]["coded_dir"].get<std::string>() + "/table.ezt"));
+        h.add(file_identity(CodedStore::table_path(tree["table"]["coded_dir"].get<std::string>())));
     }
     if (tree.contains("stream") && tree["stream"].contains("trace_file"))
         h.add(file_identity(tree["stream"]["trace_file"].get<std::string>()));
