@@ -709,8 +709,14 @@ nlohmann::json to_json(const SimResult& r) {
     if (r.baseline) {
         j["baseline"] = system_json(*r.baseline);
         j["speedup"] = r.compressed.lookups_per_s / r.baseline->lookups_per_s;
-        j["dram_bytes_ratio"] = double(r.compressed.dram_bytes) / double(r.baseline->dram_bytes);
-        j["dram_bandwidth_ratio"] = r.compressed.dram_bytes_per_s / r.baseline->dram_bytes_per_s;
+        // null when the plain system read nothing from DRAM (every row in an SRAM tier).
+        const bool dram = r.baseline->dram_bytes > 0;
+        j["dram_bytes_ratio"] =
+            dram ? nlohmann::json(double(r.compressed.dram_bytes) / double(r.baseline->dram_bytes))
+                 : nlohmann::json(nullptr);
+        j["dram_bandwidth_ratio"] =
+            dram ? nlohmann::json(r.compressed.dram_bytes_per_s / r.baseline->dram_bytes_per_s)
+                 : nlohmann::json(nullptr);
         j["latency_ratio"] = r.compressed.latency.mean / r.baseline->latency.mean;
         j["bytes_stored_ratio"] =
             double(r.compressed.bytes_stored) / double(r.baseline->bytes_stored);
@@ -804,12 +810,15 @@ std::string summary_text(const SimResult& r) {
     });
     if (r.baseline) {
         const SystemResult& b = *r.baseline;
-        std::snprintf(
-            line, sizeof line,
-            "  speedup %.3fx, DRAM bytes per lookup %.3fx of plain, bytes stored %.3fx of plain\n",
-            c.lookups_per_s / b.lookups_per_s,
-            double(c.dram_bytes) / c.lookups / (double(b.dram_bytes) / b.lookups),
-            double(c.bytes_stored) / double(b.bytes_stored));
+        const std::string dram =
+            b.dram_bytes > 0
+                ? num(double(c.dram_bytes) / c.lookups / (double(b.dram_bytes) / b.lookups),
+                      "%.3fx of plain")
+                : std::string("n/a (plain reads no DRAM)");
+        std::snprintf(line, sizeof line,
+                      "  speedup %.3fx, DRAM bytes per lookup %s, bytes stored %.3fx of plain\n",
+                      c.lookups_per_s / b.lookups_per_s, dram.c_str(),
+                      double(c.bytes_stored) / double(b.bytes_stored));
         o << line;
         if (r.baseline_burst) {
             const SystemResult& x = *r.baseline_burst;

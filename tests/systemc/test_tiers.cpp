@@ -288,6 +288,23 @@ TEST_CASE("bottleneck: SRAM banks when the SRAM has one narrow bank", "[systemc]
     CHECK(r.baseline->bottleneck == "sram_banks");
 }
 
+TEST_CASE("every row in SRAM: no DRAM ratio (null, n/a), not 0/0", "[systemc][tiers]") {
+    test::fresh_systemc();
+    json tree = {{"tiers", json::array({{{"kind", "sram"}, {"capacity_mb", 1}},
+                                        {{"kind", "dram"}, {"memory", test::preset("hbm2.json")}}})},
+                 {"table", {{"rows", 1000}, {"dim", 64}, {"row_bits", 400}}},
+                 {"stream", {{"batches", 1}, {"batch_size", 16}}}};
+    const SimResult r = simulate(parse(tree));
+    REQUIRE(r.baseline);
+    CHECK(r.baseline->dram_bytes == 0);
+    const json j = to_json(r);
+    CHECK(j["dram_bytes_ratio"].is_null());
+    CHECK(j["dram_bandwidth_ratio"].is_null());
+    const std::string text = summary_text(r);
+    CHECK(text.find("DRAM bytes per lookup n/a (plain reads no DRAM)") != std::string::npos);
+    CHECK(text.find("nan") == std::string::npos);
+}
+
 TEST_CASE("many tables: every sample gathers pooling-factor rows from each table",
           "[systemc][tiers]") {
     test::fresh_systemc();
