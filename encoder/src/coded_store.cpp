@@ -110,6 +110,10 @@ std::string CodedStore::code_path(const std::string& dir) {
     return (fs::path(dir) / kCodeFile).string();
 }
 
+std::shared_ptr<const CodedStore> CodedStore::open_path(const std::string& path) {
+    return fs::is_directory(path) ? open(path) : adopt(read_ezt(path));
+}
+
 CodedStore::CodedStore(std::shared_ptr<const CodedTable> table, std::string dir)
     : m_table(std::move(table)), m_dir(std::move(dir)), m_decoder(m_table) {}
 

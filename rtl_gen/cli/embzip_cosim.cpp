@@ -80,8 +80,7 @@ int main(int argc, char** argv) {
         options.speculative = vm["speculative"].as<bool>();
         check_options(options);
         const std::string in = vm["in"].as<std::string>();
-        const auto store =
-            fs::is_directory(in) ? CodedStore::open(in) : CodedStore::adopt(read_ezt(in));
+        const auto store = CodedStore::open_path(in);
         const CodedTable& table = store->table();
         const RtlCode code = rtl_code_of(table);
         check_supported(code, config);
@@ -97,7 +96,7 @@ int main(int argc, char** argv) {
         if (programmable) image = writes(code);
         if (vm.count("reload")) {
             const std::string r = vm["reload"].as<std::string>();
-            reload_table = read_ezt(fs::is_directory(r) ? (fs::path(r) / "table.ezt").string() : r);
+            reload_table = CodedStore::open_path(r)->table();
             const RtlCode reload_code = rtl_code_of(reload_table);
             check_supported(reload_code, config);
             reload_image = writes(reload_code);

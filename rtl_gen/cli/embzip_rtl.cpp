@@ -16,6 +16,32 @@ namespace fs = std::filesystem;
 using namespace embzip;
 using namespace embzip::rtl;
 
+namespace {
+
+// The coded table whose timing goes into the manifest: --table (a directory or a .ezt file), or
+// else the directory holding code.json when it has a table (opened as a whole directory:
+// CodedStore checks the pair). Null when there is none. @throws InputError when the table is
+// not coded with `code`.
+std::shared_ptr<const CodedStore> table_beside(const std::string& code_path,
+                                               const po::variables_map& vm, std::string& table_path,
+                                               const RtlCode& code) {
+    const fs::path code_dir =
+        fs::path(code_path).has_parent_path() ? fs::path(code_path).parent_path() : ".";
+    table_path = CodedStore::table_path(code_dir.string());
+    std::shared_ptr<const CodedStore> store;
+    if (vm.count("table")) {
+        table_path = vm["table"].as<std::string>();
+        store = CodedStore::open_path(table_path);
+    } else if (fs::exists(table_path)) {
+        store = CodedStore::open(code_dir.string());
+    }
+    if (store && code_hash(rtl_code_of(store->table())) != code_hash(code))
+        throw InputError(table_path + " is not coded with " + code_path);
+    return store;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
     try {
         po::options_description d("embzip-rtl options");
@@ -72,11 +98,10 @@ int main(int argc, char** argv) {
                 const std::string cp = vm["code"].as<std::string>();
                 const RtlCode c = read_code_json(cp);
                 config_image(c, params);
-                const fs::path ezt = fs::path(cp).parent_path() / "table.ezt";
-                if (fs::exists(ezt)) {
-                    const TableTiming t =
-                        table_timing(read_ezt(ezt.string()), prog_decoder_config(params),
-                                     vm["stats-rows"].as<uint64_t>());
+                std::string table_path;
+                if (const auto store = table_beside(cp, vm, table_path, c)) {
+                    const TableTiming t = table_timing(store->table(), prog_decoder_config(params),
+                                                       vm["stats-rows"].as<uint64_t>());
                     auto m = nlohmann::ordered_json::parse(rtl.manifest);
                     m["table"] = {{"code_hash", hex64(code_hash(c))},
                                   {"rows", t.rows},
@@ -110,24 +135,11 @@ int main(int argc, char** argv) {
         const RtlCode code = read_code_json(code_path);
         check_supported(code, config);
 
-        // The table next to code.json is opened as a whole directory: CodedStore checks that
-        // the two describe the same code.
-        std::shared_ptr<const CodedStore> store;
-        const fs::path code_dir =
-            fs::path(code_path).has_parent_path() ? fs::path(code_path).parent_path() : ".";
-        std::string table_path = CodedStore::table_path(code_dir.string());
-        if (vm.count("table")) {
-            table_path = vm["table"].as<std::string>();
-            store = fs::is_directory(table_path) ? CodedStore::open(table_path)
-                                                 : CodedStore::adopt(read_ezt(table_path));
-        } else if (fs::exists(table_path)) {
-            store = CodedStore::open(code_dir.string());
-        }
+        std::string table_path;
+        const auto store = table_beside(code_path, vm, table_path, code);
         TableTiming stats;
         const TableTiming* stats_ptr = nullptr;
         if (store) {
-            if (code_hash(rtl_code_of(store->table())) != code_hash(code))
-                throw InputError(table_path + " is not coded with " + code_path);
             stats = table_timing(store->table(), config, vm["stats-rows"].as<uint64_t>());
             stats_ptr = &stats;
         }

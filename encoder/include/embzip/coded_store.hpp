@@ -35,6 +35,8 @@ class CodedStore {
 
     // @throws InputError if dir has no table.ezt, FormatError / IoError naming the file.
     static std::shared_ptr<const CodedStore> open(const std::string& dir);
+    // A directory as open(), or a lone .ezt file (no code.json beside it to check).
+    static std::shared_ptr<const CodedStore> open_path(const std::string& dir_or_ezt);
     // A table built in memory (the encoder's output, a test's table).
     static std::shared_ptr<const CodedStore> adopt(CodedTable table, std::string dir = {});
 
