@@ -81,7 +81,9 @@ class PackedRows {
     size_t m_rows = 0;
     unsigned m_head = 0;  // dense columns; the last block is padded with zero counts
     unsigned m_blocks = 0;
-    bool m_wide = false;                       // 16-bit counts
+    bool m_wide = false;  // 16-bit counts
+    bool m_nibbles =
+        false;  // 4-bit counts, [block][row][8]: column j in byte j % 8, high if j >= 8
     std::array<uint8_t, 256> m_head_symbol{};  // symbol of dense column k (k < blocks * 16)
     std::vector<uint8_t> m_dense8;             // [block][row][16]
     std::vector<uint16_t> m_dense16;
