@@ -2,6 +2,7 @@
 #include "packed_rows.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 #include <stdexcept>
 #if defined(__SSE2__)
@@ -289,8 +290,15 @@ __attribute__((target("avx2"))) void mixture_nibbles_avx2(const uint8_t* c0, con
                                                           size_t rows, const double* lambda,
                                                           double* acc0, double* acc1) {
     const __m128i low4 = _mm_set1_epi8(0x0F);
-    __m256d a0 = _mm256_setzero_pd(), a1 = a0, a2 = a0, a3 = a0;
+    __m256d a0 = _mm256_loadu_pd(acc0), a1 = _mm256_loadu_pd(acc0 + 4),
+            a2 = _mm256_loadu_pd(acc0 + 8), a3 = _mm256_loadu_pd(acc0 + 12);
     __m256d b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+    if constexpr (kPair) {
+        b0 = _mm256_loadu_pd(acc1);
+        b1 = _mm256_loadu_pd(acc1 + 4);
+        b2 = _mm256_loadu_pd(acc1 + 8);
+        b3 = _mm256_loadu_pd(acc1 + 12);
+    }
     double skip_below = 0;  // rows with a smaller weight change no sum: see below
     for (size_t i = 0; i < rows; ++i, c0 += 8, c1 += kPair ? 8 : 0) {
         // Rows whose every product is lost in rounding are skipped; every sum keeps exactly the
@@ -347,16 +355,36 @@ __attribute__((target("avx2"))) void mixture_nibbles_avx2(const uint8_t* c0, con
     }
 }
 
-// One block's 16 sums, or two blocks' 32 at once (c1 non-null): two blocks give eight
-// independent add chains instead of four (an add waits for the same register's add of the row
-// before), and load each row's weight once. Every sum still adds its products in row order.
+// One block's 16 sums, or two blocks' 32 at once (c1 non-null), starting from acc0 / acc1: two
+// blocks give eight independent add chains instead of four (an add waits for the same register's
+// add of the row before), and load each row's weight once. Every sum still adds its products in row
+// order.
 template <bool kPair>
 __attribute__((target("avx2"))) void mixture_blocks_avx2(const uint8_t* c0, const uint8_t* c1,
                                                          size_t rows, const double* lambda,
                                                          double* acc0, double* acc1) {
-    __m256d a0 = _mm256_setzero_pd(), a1 = a0, a2 = a0, a3 = a0;
+    __m256d a0 = _mm256_loadu_pd(acc0), a1 = _mm256_loadu_pd(acc0 + 4),
+            a2 = _mm256_loadu_pd(acc0 + 8), a3 = _mm256_loadu_pd(acc0 + 12);
     __m256d b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+    if constexpr (kPair) {
+        b0 = _mm256_loadu_pd(acc1);
+        b1 = _mm256_loadu_pd(acc1 + 4);
+        b2 = _mm256_loadu_pd(acc1 + 8);
+        b3 = _mm256_loadu_pd(acc1 + 12);
+    }
+    double skip_below = 0;
     for (size_t i = 0; i < rows; ++i, c0 += 16, c1 += kPair ? 16 : 0) {
+        // As in mixture_nibbles_avx2, with counts up to 255: a product is below 256 * lambda_i.
+        if ((i & 31) == 0) {
+            __m256d m = _mm256_min_pd(_mm256_min_pd(a0, a1), _mm256_min_pd(a2, a3));
+            if constexpr (kPair)
+                m = _mm256_min_pd(m, _mm256_min_pd(_mm256_min_pd(b0, b1), _mm256_min_pd(b2, b3)));
+            __m128d h = _mm_min_pd(_mm256_castpd256_pd128(m), _mm256_extractf128_pd(m, 1));
+            h = _mm_min_sd(h, _mm_unpackhi_pd(h, h));
+            const double least = _mm_cvtsd_f64(h);
+            skip_below = least >= 0x1p-900 ? least * 0x1p-62 : 0.0;
+        }
+        if (lambda[i] < skip_below) continue;
         const __m256d l = _mm256_broadcast_sd(lambda + i);
         const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(c0));
         const __m256i lo = _mm256_cvtepu8_epi32(v);
@@ -449,7 +477,12 @@ uint64_t PackedRows::lengths(const uint8_t* len, uint64_t* out, unsigned threads
 
 template <class CountT>
 void PackedRows::mixture_blocks(unsigned b, unsigned count, const double* lambda, double* f) const {
-    double acc[2][kBlock] = {};
+    // The kernels start from these sums (and return them). Padding columns (count 0 on every
+    // row, results discarded) start at +inf, so that they never hold the least sum down.
+    double acc[2][kBlock];
+    for (unsigned k = 0; k < 2; ++k)
+        for (unsigned j = 0; j < kBlock; ++j)
+            acc[k][j] = (b + k) * kBlock + j < m_head ? 0.0 : HUGE_VAL;
 #if defined(EMBZIP_AVX2_KERNELS)
     if constexpr (sizeof(CountT) == 1)
         if (have_avx2()) {
