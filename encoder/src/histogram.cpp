@@ -47,19 +47,26 @@ RowHistograms build_histograms(const Table& table, SymbolSpec spec, const Progre
 
     for (uint64_t r = 0; r < table.rows; ++r) {
         row_symbols(table.row(r), table.dim, spec, syms.data());
-        for (uint8_t s : syms) ++counts[s];
+        // A bit per symbol present: the row's symbols are then visited in ascending order
+        // without testing all 256 counts (a branch that mispredicts on about half of them).
+        uint64_t present[4] = {0, 0, 0, 0};
+        for (uint8_t s : syms) {
+            ++counts[s];
+            present[s >> 6] |= uint64_t(1) << (s & 63);
+        }
         row_sym.clear();
         row_cnt.clear();
         uint64_t hash = 1469598103934665603ull;
-        for (unsigned s = 0; s < spec.alphabet(); ++s) {
-            if (!counts[s]) continue;
-            row_sym.push_back(uint8_t(s));
-            row_cnt.push_back(counts[s]);
-            hash = (hash ^ (uint64_t(s) << 32 | counts[s])) * 1099511628211ull;
-            h.frequency[s] += counts[s];
-            h.max_count[s] = std::max(h.max_count[s], counts[s]);
-            counts[s] = 0;
-        }
+        for (unsigned word = 0; word < 4; ++word)
+            for (uint64_t bits = present[word]; bits; bits &= bits - 1) {
+                const unsigned s = word * 64 + unsigned(__builtin_ctzll(bits));
+                row_sym.push_back(uint8_t(s));
+                row_cnt.push_back(counts[s]);
+                hash = (hash ^ (uint64_t(s) << 32 | counts[s])) * 1099511628211ull;
+                h.frequency[s] += counts[s];
+                h.max_count[s] = std::max(h.max_count[s], counts[s]);
+                counts[s] = 0;
+            }
         uint32_t found = UINT32_MAX;
         auto it = first_with_hash.find(hash);
         if (it != first_with_hash.end()) {

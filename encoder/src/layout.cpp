@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstring>
 #include <thread>
+#include <type_traits>
 
 #include "embzip/errors.hpp"
 #include "embzip/histogram.hpp"
@@ -52,6 +53,36 @@ class BitWriter {
     uint8_t* m_out;
     size_t m_pos = 0;
     uint64_t m_acc = 0;
+    unsigned m_bits = 0;
+};
+
+// MSB-first bit writer that ORs its bits into a zeroed buffer from any bit position. Bits
+// before the start and after the last bit written are left as they are (the word stored on
+// each flush carries zeros there), so writers of neighbouring rows can run interleaved: their
+// flushes touch each other's bytes only with zero bits.
+class OrWriter {
+  public:
+    OrWriter() = default;
+    OrWriter(uint8_t* out, uint64_t bit) : m_out(out), m_pos(bit >> 3), m_bits(bit & 7) {}
+    // @pre the bits pending since the last flush plus len <= 56, len <= 32; value < 2^len.
+    void add(uint64_t value, unsigned len) {
+        m_acc = (m_acc << (len & 63)) | value;
+        m_bits += len;
+    }
+    void flush() {
+        const uint64_t word = __builtin_bswap64(m_acc << (63 - m_bits) << 1);
+        uint64_t old;
+        std::memcpy(&old, m_out + m_pos, 8);
+        old |= word;
+        std::memcpy(m_out + m_pos, &old, 8);
+        m_pos += m_bits >> 3;
+        m_bits &= 7;
+    }
+
+  private:
+    uint8_t* m_out = nullptr;
+    size_t m_pos = 0;
+    uint64_t m_acc = 0;  // the pending bits are its low m_bits (those before the start are 0)
     unsigned m_bits = 0;
 };
 
@@ -152,6 +183,63 @@ CodedTable encode_table(const Table& table, const CodeResult& result, unsigned a
     std::vector<bool> short_codes(codes.size(), true);
     for (size_t b = 0; b < codes.size(); ++b)
         for (unsigned v = 0; v < 256; ++v) short_codes[b] = short_codes[b] && byte_len[b][v] <= 28;
+    bool fits_32 = codes.size() == 1;
+    for (unsigned v = 0; fits_32 && v < 256; ++v) fits_32 = byte_len[0][v] <= 32;
+    if (codes.size() == 1 && !out.overflow && fits_32) {
+        // One book, no overflow, byte codes of at most 32 bits: the common case, written four rows
+        // at a time, each by its own writer at its slot's bit position (independent dependency
+        // chains; the payload is zeroed, so padding needs no writes). Rows are checked in order
+        // after their group, so the first bad row is reported, as the row-by-row loop does.
+        const ByteCode* bc = codes[0].data();
+        auto check = [&](uint64_t r, bool ok, uint64_t bits) {
+            if (!ok)
+                throw InputError("row " + std::to_string(r) +
+                                 " has a symbol the code book does not code");
+            if (bits > code_budget)
+                throw InputError("row " + std::to_string(r) + " needs " + std::to_string(bits) +
+                                 " bits, more than the row width allows");
+        };
+        auto write_rows = [&](uint64_t r, auto lanes) {
+            constexpr unsigned kLanes = decltype(lanes)::value;
+            OrWriter w[kLanes];
+            const uint8_t* row[kLanes];
+            uint64_t bits[kLanes];
+            bool ok[kLanes];
+            for (unsigned k = 0; k < kLanes; ++k) {
+                w[k] = OrWriter(out.payload.data(), (r + k) * out.pitch_bits);
+                row[k] = table.row(r + k);
+                bits[k] = 0;
+                ok[k] = true;
+            }
+            uint32_t c = 0;
+            for (; c + 2 <= table.dim; c += 2)
+                for (unsigned k = 0; k < kLanes; ++k) {
+                    const ByteCode a = bc[row[k][c]], b = bc[row[k][c + 1]];
+                    bits[k] += a.len + b.len;
+                    ok[k] &= (a.len != 0) & (b.len != 0);
+                    // At most 7 bits pending after a flush: two codes fit 56 unless long (rare).
+                    w[k].add(a.bits, a.len);
+                    if (a.len + b.len > 49) w[k].flush();
+                    w[k].add(b.bits, b.len);
+                    w[k].flush();
+                }
+            for (; c < table.dim; ++c)
+                for (unsigned k = 0; k < kLanes; ++k) {
+                    const ByteCode a = bc[row[k][c]];
+                    bits[k] += a.len;
+                    ok[k] &= a.len != 0;
+                    w[k].add(a.bits, a.len);
+                    w[k].flush();
+                }
+            for (unsigned k = 0; k < kLanes; ++k) check(r + k, ok[k], bits[k]);
+        };
+        uint64_t r = 0;
+        for (; r + 4 <= table.rows; r += 4) write_rows(r, std::integral_constant<unsigned, 4>());
+        for (; r < table.rows; ++r) write_rows(r, std::integral_constant<unsigned, 1>());
+        out.payload.resize(out.payload_bytes() + CodedTable::kPayloadSlack);
+        std::fill(out.payload.begin() + long(out.payload_bytes()), out.payload.end(), 0);
+        return out;
+    }
     BitWriter writer(out.payload.data());
     for (uint64_t r = 0; r < table.rows; ++r) {
         const uint8_t* row = table.row(r);

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <optional>
 
 #include "embzip/layout.hpp"
 #include "method_internal.hpp"
@@ -12,7 +13,8 @@
 namespace embzip::detail {
 
 void shortest_books(const RowHistograms& hist, const std::vector<CodeLengths>& books,
-                    std::vector<uint64_t>* lens, std::vector<uint32_t>* book, unsigned threads) {
+                    std::vector<uint64_t>* lens, std::vector<uint32_t>* book, unsigned threads,
+                    const PackedRows* all) {
     const unsigned selector = selector_bits_for(books.size());
     if (lens) lens->assign(hist.unique_rows(), UINT64_MAX);
     if (book) book->assign(hist.unique_rows(), 0);
@@ -25,7 +27,9 @@ void shortest_books(const RowHistograms& hist, const std::vector<CodeLengths>& b
     if (all_cover && !books.empty()) {
         std::vector<uint32_t> rows(hist.unique_rows());
         std::iota(rows.begin(), rows.end(), 0u);
-        const PackedRows packed(hist, rows);
+        std::optional<PackedRows> own;
+        if (!all) all = &own.emplace(hist, rows);
+        const PackedRows& packed = *all;
         std::vector<uint64_t> best(rows.size(), UINT64_MAX), l(rows.size());
         for (size_t b = 0; b < books.size(); ++b) {
             packed.lengths(books[b].len.data(), l.data(), threads);
@@ -56,9 +60,10 @@ void shortest_books(const RowHistograms& hist, const std::vector<CodeLengths>& b
 }
 
 std::vector<uint64_t> unique_lengths(const RowHistograms& hist,
-                                     const std::vector<CodeLengths>& books, unsigned threads) {
+                                     const std::vector<CodeLengths>& books, unsigned threads,
+                                     const PackedRows* all) {
     std::vector<uint64_t> lens;
-    shortest_books(hist, books, &lens, nullptr, threads);
+    shortest_books(hist, books, &lens, nullptr, threads, all);
     return lens;
 }
 
@@ -67,8 +72,8 @@ std::vector<uint64_t> unique_lengths(const RowHistograms& hist,
 // as `embzip encode` lays them out by default.
 OverflowPlan plan_overflow(const RowHistograms& hist, const std::vector<CodeLengths>& books,
                            const Table& table, double fraction, uint64_t* total_bytes,
-                           unsigned threads) {
-    const std::vector<uint64_t> lens = unique_lengths(hist, books, threads);
+                           unsigned threads, const PackedRows* all) {
+    const std::vector<uint64_t> lens = unique_lengths(hist, books, threads, all);
     std::vector<uint32_t> order(lens.size());
     std::iota(order.begin(), order.end(), 0u);
     std::sort(order.begin(), order.end(),
@@ -100,9 +105,10 @@ OverflowPlan plan_overflow(const RowHistograms& hist, const std::vector<CodeLeng
 }
 
 uint64_t plan_row_bits(const OverflowPlan& plan, const RowHistograms& hist,
-                       const std::vector<CodeLengths>& books, unsigned threads) {
+                       const std::vector<CodeLengths>& books, unsigned threads,
+                       const PackedRows* all) {
     if (plan.enabled) return 1 + std::max<uint64_t>(plan.threshold_bits, plan.index_bits);
-    const std::vector<uint64_t> lens = unique_lengths(hist, books, threads);
+    const std::vector<uint64_t> lens = unique_lengths(hist, books, threads, all);
     return *std::max_element(lens.begin(), lens.end());
 }
 

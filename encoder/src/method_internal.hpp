@@ -8,6 +8,8 @@
 
 namespace embzip::detail {
 
+class PackedRows;
+
 enum class OrderKey { Frequency, MaxCount };
 const char* order_name(OrderKey key);
 // Used symbols, most "important" first (ties by symbol value), so that shorter codes go first.
@@ -38,16 +40,21 @@ CodeResult run_minimax(const Table& table, unsigned bits, const MethodOptions& o
 
 // Per unique row: selector bits + the length under its shortest covering book (UINT64_MAX when
 // no book codes all its symbols), and which book that is (ties: the lower index, as the
-// encoder chooses). Either output may be null.
+// encoder chooses). Either output may be null. `all`: optional packed rows of every unique
+// row in order (PackedRows(hist, 0..n-1)), so that callers asking many times (the overflow
+// refits) pack the rows once; without it each call packs them.
 void shortest_books(const RowHistograms& hist, const std::vector<CodeLengths>& books,
-                    std::vector<uint64_t>* lens, std::vector<uint32_t>* book, unsigned threads = 0);
+                    std::vector<uint64_t>* lens, std::vector<uint32_t>* book, unsigned threads = 0,
+                    const PackedRows* all = nullptr);
 std::vector<uint64_t> unique_lengths(const RowHistograms& hist,
-                                     const std::vector<CodeLengths>& books, unsigned threads = 0);
+                                     const std::vector<CodeLengths>& books, unsigned threads = 0,
+                                     const PackedRows* all = nullptr);
 OverflowPlan plan_overflow(const RowHistograms& hist, const std::vector<CodeLengths>& books,
                            const Table& table, double fraction, uint64_t* total_bytes,
-                           unsigned threads = 0);
+                           unsigned threads = 0, const PackedRows* all = nullptr);
 uint64_t plan_row_bits(const OverflowPlan& plan, const RowHistograms& hist,
-                       const std::vector<CodeLengths>& books, unsigned threads = 0);
+                       const std::vector<CodeLengths>& books, unsigned threads = 0,
+                       const PackedRows* all = nullptr);
 std::vector<CodeLengths> train_books(const RowHistograms& hist, const std::vector<uint32_t>& rows,
                                      unsigned count, const MinimaxOptions& options);
 

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cmath>
 #include <numeric>
+#include <optional>
 #include <random>
 
 #include "embzip/errors.hpp"
@@ -320,13 +321,22 @@ CodeResult run_minimax(const Table& table, unsigned bits, const MethodOptions& o
         std::vector<CodeLengths> books = fit({}, &bound);
         OverflowPlan plan;
         uint64_t bytes = 0;
+        // Every unique row packed once for the overflow plans and refits (each asks for every
+        // row's length under the current books).
+        std::optional<PackedRows> all_rows;
+        const PackedRows* all = nullptr;
         if (options.overflow > 0) {
-            plan = plan_overflow(hist, books, table, options.overflow, &bytes, options.threads);
+            std::vector<uint32_t> every(hist.unique_rows());
+            std::iota(every.begin(), every.end(), 0u);
+            all = &all_rows.emplace(hist, every);
+            plan =
+                plan_overflow(hist, books, table, options.overflow, &bytes, options.threads, all);
             // First refit drops the longest rows the budget allows; later ones drop the rows
             // the current plan overflows.
             const uint64_t allowed = uint64_t(options.overflow * double(table.rows));
             for (unsigned round = 0; round < options.budget.overflow_refits; ++round) {
-                const std::vector<uint64_t> lens = unique_lengths(hist, books, options.threads);
+                const std::vector<uint64_t> lens =
+                    unique_lengths(hist, books, options.threads, all);
                 std::vector<uint32_t> kept;
                 if (round == 0 || !plan.enabled) {
                     std::vector<uint32_t> order(lens.size());
@@ -346,14 +356,14 @@ CodeResult run_minimax(const Table& table, unsigned bits, const MethodOptions& o
                 const std::vector<CodeLengths> refit = fit(kept, nullptr);
                 uint64_t refit_bytes = 0;
                 const OverflowPlan refit_plan = plan_overflow(hist, refit, table, options.overflow,
-                                                              &refit_bytes, options.threads);
+                                                              &refit_bytes, options.threads, all);
                 if (refit_bytes >= bytes) break;
                 books = refit;
                 plan = refit_plan;
                 bytes = refit_bytes;
             }
         }
-        const uint64_t row_bits = plan_row_bits(plan, hist, books, options.threads);
+        const uint64_t row_bits = plan_row_bits(plan, hist, books, options.threads, all);
         if (!plan.enabled)
             bytes = stored_bytes(table.rows, table.dim, hist.spec, books.size(),
                                  uint32_t((row_bits + 7) / 8 * 8), table.quant.kind, false, 0);

@@ -2,7 +2,9 @@
 #include "packed_rows.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
+#include <stdexcept>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -22,6 +24,13 @@ constexpr size_t kRowsPerTask = 16384;
 // A dense column costs one multiply-add per row; a sparse tail entry about eight (load the
 // symbol, look up its length or weight, scattered add that often waits for the previous row's).
 constexpr uint64_t kTailCost = 16;
+
+#if defined(EMBZIP_AVX2_KERNELS)
+bool have_avx2() {
+    static const bool yes = __builtin_cpu_supports("avx2");
+    return yes;
+}
+#endif
 
 }  // namespace
 
@@ -60,7 +69,13 @@ PackedRows::PackedRows(const RowHistograms& hist, const std::vector<uint32_t>& r
     }
     m_head = head;
 
-    const size_t dense = size_t(m_blocks) * m_rows * kBlock;
+#if defined(EMBZIP_AVX2_KERNELS)
+    // Half the bytes when every head count fits 4 bits: the two sweeps stream the dense counts
+    // from memory on every MWU round (33 MB on the full-size table), and that is what bounds them.
+    m_nibbles = !m_wide && have_avx2();
+    for (unsigned k = 0; k < head; ++k) m_nibbles = m_nibbles && hist.max_count[by_users[k]] <= 15;
+#endif
+    const size_t dense = size_t(m_blocks) * m_rows * (m_nibbles ? kBlock / 2 : kBlock);
     if (m_wide)
         m_dense16.assign(dense, 0);
     else
@@ -74,6 +89,12 @@ PackedRows::PackedRows(const RowHistograms& hist, const std::vector<uint32_t>& r
             if (k < 0) {
                 m_tail_symbol.push_back(hist.symbol[e]);
                 m_tail_count.push_back(hist.count[e]);
+                continue;
+            }
+            if (m_nibbles) {  // column j: low nibble of byte j (j < 8), else high of j - 8
+                const unsigned j = unsigned(k) % kBlock;
+                m_dense8[(size_t(k / kBlock) * m_rows + i) * (kBlock / 2) + j % 8] |=
+                    uint8_t(hist.count[e] << (j < 8 ? 0 : 4));
                 continue;
             }
             const size_t at = (size_t(k / kBlock) * m_rows + i) * kBlock + size_t(k % kBlock);
@@ -137,11 +158,6 @@ inline uint64_t block_dot(const uint16_t* c, const uint16_t* l) {
 // baseline x86-64). They do the same integer sums, and for the mixture the same double
 // multiply and add per element in the same row order (no fused multiply-add: the target is
 // avx2 only), so results do not depend on which version ran.
-bool have_avx2() {
-    static const bool yes = __builtin_cpu_supports("avx2");
-    return yes;
-}
-
 // Rows [first, last): dense blocks, then the tail; returns the largest length.
 __attribute__((target("avx2"))) uint64_t lengths_avx2(
     const uint8_t* dense, size_t rows, unsigned blocks, const uint16_t* block_len,
@@ -169,12 +185,208 @@ __attribute__((target("avx2"))) uint64_t lengths_avx2(
     return worst;
 }
 
-__attribute__((target("avx2"))) void mixture_block_avx2(const uint8_t* c, size_t rows,
-                                                        const double* lambda, double* acc_out) {
-    __m256d a0 = _mm256_setzero_pd(), a1 = a0, a2 = a0, a3 = a0;
-    for (size_t i = 0; i < rows; ++i, c += 16) {
+// The same lengths with byte arithmetic, two rows per 32-byte load (rows i and i + 1 of a block
+// are adjacent): vpmaddubsw multiplies byte counts by byte lengths and adds pairs into 16-bit
+// sums. No sum can wrap: a row has at most 255 symbols (byte counts) and each length is at most
+// 127 (checked by the caller), so every partial sum of a row is at most 255 * 127 < 2^15.
+// The integer totals are exactly those of lengths_avx2.
+__attribute__((target("avx2"))) uint64_t lengths_avx2_bytes(
+    const uint8_t* dense, size_t rows, unsigned blocks, const uint16_t* block_len,
+    const uint64_t* tail_offset, const uint8_t* tail_symbol, const uint32_t* tail_count,
+    const uint8_t* len, size_t first, size_t last, uint64_t* out) {
+    alignas(32) int8_t lens8[PackedRows::kMaxBlocks][32];
+    for (unsigned b = 0; b < blocks; ++b)
+        for (unsigned j = 0; j < 32; ++j) lens8[b][j] = int8_t(block_len[b * 16 + j % 16]);
+    const __m256i ones = _mm256_set1_epi16(1);
+    uint64_t worst = 0;
+    size_t i = first;
+    for (; i + 2 <= last; i += 2) {
+        __m256i acc = _mm256_setzero_si256();
+        const uint8_t* c = dense + i * 16;
+        for (unsigned b = 0; b < blocks; ++b, c += rows * 16)
+            acc = _mm256_add_epi16(
+                acc, _mm256_maddubs_epi16(
+                         _mm256_loadu_si256(reinterpret_cast<const __m256i*>(c)),
+                         _mm256_load_si256(reinterpret_cast<const __m256i*>(lens8[b]))));
+        __m256i s = _mm256_madd_epi16(acc, ones);  // 4 x 32-bit per row
+        s = _mm256_add_epi32(s, _mm256_shuffle_epi32(s, 0x4E));
+        s = _mm256_add_epi32(s, _mm256_shuffle_epi32(s, 0xB1));
+        uint64_t bits[2] = {uint32_t(_mm_cvtsi128_si32(_mm256_castsi256_si128(s))),
+                            uint32_t(_mm_cvtsi128_si32(_mm256_extracti128_si256(s, 1)))};
+        for (unsigned k = 0; k < 2; ++k) {
+            for (uint64_t e = tail_offset[i + k]; e < tail_offset[i + k + 1]; ++e)
+                bits[k] += uint64_t(tail_count[e]) * len[tail_symbol[e]];
+            out[i + k] = bits[k];
+            worst = std::max(worst, bits[k]);
+        }
+    }
+    if (i < last)
+        worst = std::max(worst, lengths_avx2(dense, rows, blocks, block_len, tail_offset,
+                                             tail_symbol, tail_count, len, i, last, out));
+    return worst;
+}
+
+// Nibble counts (8 bytes a row and block): lengths four rows per 32-byte load, as in
+// lengths_avx2_bytes (the same bounds: no 16-bit sum can wrap, the totals are the same).
+__attribute__((target("avx2"))) uint64_t lengths_avx2_nibbles(
+    const uint8_t* dense, size_t rows, unsigned blocks, const uint16_t* block_len,
+    const uint64_t* tail_offset, const uint8_t* tail_symbol, const uint32_t* tail_count,
+    const uint8_t* len, size_t first, size_t last, uint64_t* out) {
+    alignas(32) int8_t lens_lo[PackedRows::kMaxBlocks][32], lens_hi[PackedRows::kMaxBlocks][32];
+    for (unsigned b = 0; b < blocks; ++b)
+        for (unsigned j = 0; j < 32; ++j) {
+            lens_lo[b][j] = int8_t(block_len[b * 16 + j % 8]);
+            lens_hi[b][j] = int8_t(block_len[b * 16 + 8 + j % 8]);
+        }
+    const __m256i ones = _mm256_set1_epi16(1), low4 = _mm256_set1_epi8(0x0F);
+    uint64_t worst = 0;
+    size_t i = first;
+    for (; i + 4 <= last; i += 4) {
+        __m256i acc = _mm256_setzero_si256();
+        const uint8_t* c = dense + i * 8;
+        for (unsigned b = 0; b < blocks; ++b, c += rows * 8) {
+            const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(c));
+            const __m256i lo = _mm256_and_si256(v, low4);
+            const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), low4);
+            acc = _mm256_add_epi16(
+                acc, _mm256_maddubs_epi16(
+                         lo, _mm256_load_si256(reinterpret_cast<const __m256i*>(lens_lo[b]))));
+            acc = _mm256_add_epi16(
+                acc, _mm256_maddubs_epi16(
+                         hi, _mm256_load_si256(reinterpret_cast<const __m256i*>(lens_hi[b]))));
+        }
+        __m256i s = _mm256_madd_epi16(acc, ones);                // 2 x 32-bit per row
+        s = _mm256_add_epi32(s, _mm256_shuffle_epi32(s, 0xB1));  // row sums in lanes 0, 2, 4, 6
+        uint64_t bits[4] = {
+            uint32_t(_mm256_extract_epi32(s, 0)), uint32_t(_mm256_extract_epi32(s, 2)),
+            uint32_t(_mm256_extract_epi32(s, 4)), uint32_t(_mm256_extract_epi32(s, 6))};
+        for (unsigned k = 0; k < 4; ++k) {
+            for (uint64_t e = tail_offset[i + k]; e < tail_offset[i + k + 1]; ++e)
+                bits[k] += uint64_t(tail_count[e]) * len[tail_symbol[e]];
+            out[i + k] = bits[k];
+            worst = std::max(worst, bits[k]);
+        }
+    }
+    for (; i < last; ++i) {
+        uint64_t bits = 0;
+        for (unsigned b = 0; b < blocks; ++b) {
+            const uint8_t* c = dense + (size_t(b) * rows + i) * 8;
+            for (unsigned j = 0; j < 8; ++j)
+                bits += uint64_t(c[j] & 15) * block_len[b * 16 + j] +
+                        uint64_t(c[j] >> 4) * block_len[b * 16 + 8 + j];
+        }
+        for (uint64_t e = tail_offset[i]; e < tail_offset[i + 1]; ++e)
+            bits += uint64_t(tail_count[e]) * len[tail_symbol[e]];
+        out[i] = bits;
+        worst = std::max(worst, bits);
+    }
+    return worst;
+}
+
+// The mixture on nibble counts: the same products and sums, in the same order, as
+// mixture_blocks_avx2 (each column's count is the same small integer, converted exactly).
+template <bool kPair>
+__attribute__((target("avx2"))) void mixture_nibbles_avx2(const uint8_t* c0, const uint8_t* c1,
+                                                          size_t rows, const double* lambda,
+                                                          double* acc0, double* acc1) {
+    const __m128i low4 = _mm_set1_epi8(0x0F);
+    __m256d a0 = _mm256_loadu_pd(acc0), a1 = _mm256_loadu_pd(acc0 + 4),
+            a2 = _mm256_loadu_pd(acc0 + 8), a3 = _mm256_loadu_pd(acc0 + 12);
+    __m256d b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+    if constexpr (kPair) {
+        b0 = _mm256_loadu_pd(acc1);
+        b1 = _mm256_loadu_pd(acc1 + 4);
+        b2 = _mm256_loadu_pd(acc1 + 8);
+        b3 = _mm256_loadu_pd(acc1 + 12);
+    }
+    double skip_below = 0;  // rows with a smaller weight change no sum: see below
+    for (size_t i = 0; i < rows; ++i, c0 += 8, c1 += kPair ? 8 : 0) {
+        // Rows whose every product is lost in rounding are skipped; every sum keeps exactly the
+        // value the full loop gives. A product is at most 15 * lambda_i < 16 * lambda_i (a count
+        // is at most 15, and rounding is monotone), and adding p >= 0 to a normal sum s leaves s
+        // unchanged when p < s * 2^-54 (that is below half an ulp of s). Sums only grow, so the
+        // least of the block's sums, taken every 32 rows, bounds every sum from below for the
+        // rows after it: lambda_i < least * 2^-58 means no product of row i changes any sum.
+        // (Late MWU rounds put almost all the weight on a few long rows, so most rows go.)
+        if ((i & 31) == 0) {
+            __m256d m = _mm256_min_pd(_mm256_min_pd(a0, a1), _mm256_min_pd(a2, a3));
+            if constexpr (kPair)
+                m = _mm256_min_pd(m, _mm256_min_pd(_mm256_min_pd(b0, b1), _mm256_min_pd(b2, b3)));
+            __m128d h = _mm_min_pd(_mm256_castpd256_pd128(m), _mm256_extractf128_pd(m, 1));
+            h = _mm_min_sd(h, _mm_unpackhi_pd(h, h));
+            const double least = _mm_cvtsd_f64(h);
+            // 2^-900 keeps least * 2^-58 a normal number, so the scaling is exact.
+            skip_below = least >= 0x1p-900 ? least * 0x1p-58 : 0.0;
+        }
+        if (lambda[i] < skip_below) continue;
         const __m256d l = _mm256_broadcast_sd(lambda + i);
-        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(c));
+        const __m128i v = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(c0));
+        const __m256i lo = _mm256_cvtepu8_epi32(_mm_and_si128(v, low4));
+        const __m256i hi = _mm256_cvtepu8_epi32(_mm_and_si128(_mm_srli_epi16(v, 4), low4));
+        a0 = _mm256_add_pd(a0, _mm256_mul_pd(l, _mm256_cvtepi32_pd(_mm256_castsi256_si128(lo))));
+        a1 = _mm256_add_pd(a1,
+                           _mm256_mul_pd(l, _mm256_cvtepi32_pd(_mm256_extracti128_si256(lo, 1))));
+        a2 = _mm256_add_pd(a2, _mm256_mul_pd(l, _mm256_cvtepi32_pd(_mm256_castsi256_si128(hi))));
+        a3 = _mm256_add_pd(a3,
+                           _mm256_mul_pd(l, _mm256_cvtepi32_pd(_mm256_extracti128_si256(hi, 1))));
+        if constexpr (kPair) {
+            const __m128i w = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(c1));
+            const __m256i wlo = _mm256_cvtepu8_epi32(_mm_and_si128(w, low4));
+            const __m256i whi = _mm256_cvtepu8_epi32(_mm_and_si128(_mm_srli_epi16(w, 4), low4));
+            b0 = _mm256_add_pd(b0,
+                               _mm256_mul_pd(l, _mm256_cvtepi32_pd(_mm256_castsi256_si128(wlo))));
+            b1 = _mm256_add_pd(
+                b1, _mm256_mul_pd(l, _mm256_cvtepi32_pd(_mm256_extracti128_si256(wlo, 1))));
+            b2 = _mm256_add_pd(b2,
+                               _mm256_mul_pd(l, _mm256_cvtepi32_pd(_mm256_castsi256_si128(whi))));
+            b3 = _mm256_add_pd(
+                b3, _mm256_mul_pd(l, _mm256_cvtepi32_pd(_mm256_extracti128_si256(whi, 1))));
+        }
+    }
+    _mm256_storeu_pd(acc0, a0);
+    _mm256_storeu_pd(acc0 + 4, a1);
+    _mm256_storeu_pd(acc0 + 8, a2);
+    _mm256_storeu_pd(acc0 + 12, a3);
+    if constexpr (kPair) {
+        _mm256_storeu_pd(acc1, b0);
+        _mm256_storeu_pd(acc1 + 4, b1);
+        _mm256_storeu_pd(acc1 + 8, b2);
+        _mm256_storeu_pd(acc1 + 12, b3);
+    }
+}
+
+// One block's 16 sums, or two blocks' 32 at once (c1 non-null), starting from acc0 / acc1: two
+// blocks give eight independent add chains instead of four (an add waits for the same register's
+// add of the row before), and load each row's weight once. Every sum still adds its products in row
+// order.
+template <bool kPair>
+__attribute__((target("avx2"))) void mixture_blocks_avx2(const uint8_t* c0, const uint8_t* c1,
+                                                         size_t rows, const double* lambda,
+                                                         double* acc0, double* acc1) {
+    __m256d a0 = _mm256_loadu_pd(acc0), a1 = _mm256_loadu_pd(acc0 + 4),
+            a2 = _mm256_loadu_pd(acc0 + 8), a3 = _mm256_loadu_pd(acc0 + 12);
+    __m256d b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+    if constexpr (kPair) {
+        b0 = _mm256_loadu_pd(acc1);
+        b1 = _mm256_loadu_pd(acc1 + 4);
+        b2 = _mm256_loadu_pd(acc1 + 8);
+        b3 = _mm256_loadu_pd(acc1 + 12);
+    }
+    double skip_below = 0;
+    for (size_t i = 0; i < rows; ++i, c0 += 16, c1 += kPair ? 16 : 0) {
+        // As in mixture_nibbles_avx2, with counts up to 255: a product is below 256 * lambda_i.
+        if ((i & 31) == 0) {
+            __m256d m = _mm256_min_pd(_mm256_min_pd(a0, a1), _mm256_min_pd(a2, a3));
+            if constexpr (kPair)
+                m = _mm256_min_pd(m, _mm256_min_pd(_mm256_min_pd(b0, b1), _mm256_min_pd(b2, b3)));
+            __m128d h = _mm_min_pd(_mm256_castpd256_pd128(m), _mm256_extractf128_pd(m, 1));
+            h = _mm_min_sd(h, _mm_unpackhi_pd(h, h));
+            const double least = _mm_cvtsd_f64(h);
+            skip_below = least >= 0x1p-900 ? least * 0x1p-62 : 0.0;
+        }
+        if (lambda[i] < skip_below) continue;
+        const __m256d l = _mm256_broadcast_sd(lambda + i);
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(c0));
         const __m256i lo = _mm256_cvtepu8_epi32(v);
         const __m256i hi = _mm256_cvtepu8_epi32(_mm_srli_si128(v, 8));
         a0 = _mm256_add_pd(a0, _mm256_mul_pd(l, _mm256_cvtepi32_pd(_mm256_castsi256_si128(lo))));
@@ -183,11 +395,30 @@ __attribute__((target("avx2"))) void mixture_block_avx2(const uint8_t* c, size_t
         a2 = _mm256_add_pd(a2, _mm256_mul_pd(l, _mm256_cvtepi32_pd(_mm256_castsi256_si128(hi))));
         a3 = _mm256_add_pd(a3,
                            _mm256_mul_pd(l, _mm256_cvtepi32_pd(_mm256_extracti128_si256(hi, 1))));
+        if constexpr (kPair) {
+            const __m128i w = _mm_loadu_si128(reinterpret_cast<const __m128i*>(c1));
+            const __m256i wlo = _mm256_cvtepu8_epi32(w);
+            const __m256i whi = _mm256_cvtepu8_epi32(_mm_srli_si128(w, 8));
+            b0 = _mm256_add_pd(b0,
+                               _mm256_mul_pd(l, _mm256_cvtepi32_pd(_mm256_castsi256_si128(wlo))));
+            b1 = _mm256_add_pd(
+                b1, _mm256_mul_pd(l, _mm256_cvtepi32_pd(_mm256_extracti128_si256(wlo, 1))));
+            b2 = _mm256_add_pd(b2,
+                               _mm256_mul_pd(l, _mm256_cvtepi32_pd(_mm256_castsi256_si128(whi))));
+            b3 = _mm256_add_pd(
+                b3, _mm256_mul_pd(l, _mm256_cvtepi32_pd(_mm256_extracti128_si256(whi, 1))));
+        }
     }
-    _mm256_storeu_pd(acc_out, a0);
-    _mm256_storeu_pd(acc_out + 4, a1);
-    _mm256_storeu_pd(acc_out + 8, a2);
-    _mm256_storeu_pd(acc_out + 12, a3);
+    _mm256_storeu_pd(acc0, a0);
+    _mm256_storeu_pd(acc0 + 4, a1);
+    _mm256_storeu_pd(acc0 + 8, a2);
+    _mm256_storeu_pd(acc0 + 12, a3);
+    if constexpr (kPair) {
+        _mm256_storeu_pd(acc1, b0);
+        _mm256_storeu_pd(acc1 + 4, b1);
+        _mm256_storeu_pd(acc1 + 8, b2);
+        _mm256_storeu_pd(acc1 + 12, b3);
+    }
 }
 #endif
 
@@ -199,9 +430,22 @@ uint64_t PackedRows::lengths_range(size_t first, size_t last, const uint16_t* bl
     const CountT* dense = dense_data<CountT>();
 #if defined(EMBZIP_AVX2_KERNELS)
     if constexpr (sizeof(CountT) == 1)
-        if (have_avx2())
+        if (have_avx2()) {
+            bool byte_lens = true;
+            for (unsigned k = 0; k < m_blocks * kBlock; ++k) byte_lens &= block_len[k] <= 127;
+            if (m_nibbles) {
+                if (!byte_lens) throw std::logic_error("packed rows: a code length above 127 bits");
+                return lengths_avx2_nibbles(dense, m_rows, m_blocks, block_len,
+                                            m_tail_offset.data(), m_tail_symbol.data(),
+                                            m_tail_count.data(), len, first, last, out);
+            }
+            if (byte_lens)
+                return lengths_avx2_bytes(dense, m_rows, m_blocks, block_len, m_tail_offset.data(),
+                                          m_tail_symbol.data(), m_tail_count.data(), len, first,
+                                          last, out);
             return lengths_avx2(dense, m_rows, m_blocks, block_len, m_tail_offset.data(),
                                 m_tail_symbol.data(), m_tail_count.data(), len, first, last, out);
+        }
 #endif
     uint64_t worst = 0;
     for (size_t i = first; i < last; ++i) {
@@ -232,33 +476,56 @@ uint64_t PackedRows::lengths(const uint8_t* len, uint64_t* out, unsigned threads
 }
 
 template <class CountT>
-void PackedRows::mixture_block(unsigned b, const double* lambda, double* f) const {
-    const CountT* c = dense_data<CountT>() + size_t(b) * m_rows * kBlock;
-    double acc[kBlock] = {};
+void PackedRows::mixture_blocks(unsigned b, unsigned count, const double* lambda, double* f) const {
+    // The kernels start from these sums (and return them). Padding columns (count 0 on every
+    // row, results discarded) start at +inf, so that they never hold the least sum down.
+    double acc[2][kBlock];
+    for (unsigned k = 0; k < 2; ++k)
+        for (unsigned j = 0; j < kBlock; ++j)
+            acc[k][j] = (b + k) * kBlock + j < m_head ? 0.0 : HUGE_VAL;
 #if defined(EMBZIP_AVX2_KERNELS)
     if constexpr (sizeof(CountT) == 1)
         if (have_avx2()) {
-            mixture_block_avx2(c, m_rows, lambda, acc);
-            c = nullptr;
+            if (m_nibbles) {
+                const uint8_t* c = m_dense8.data() + size_t(b) * m_rows * (kBlock / 2);
+                if (count == 2)
+                    mixture_nibbles_avx2<true>(c, c + m_rows * (kBlock / 2), m_rows, lambda, acc[0],
+                                               acc[1]);
+                else
+                    mixture_nibbles_avx2<false>(c, nullptr, m_rows, lambda, acc[0], nullptr);
+                count = 0;
+            }
+            const uint8_t* c = m_dense8.data() + size_t(b) * m_rows * kBlock;
+            if (count == 2)
+                mixture_blocks_avx2<true>(c, c + m_rows * kBlock, m_rows, lambda, acc[0], acc[1]);
+            else if (count == 1)
+                mixture_blocks_avx2<false>(c, nullptr, m_rows, lambda, acc[0], nullptr);
+            count = 0;
         }
 #endif
-    for (size_t i = 0; c && i < m_rows; ++i, c += kBlock) {
-        const double l = lambda[i];
-        for (unsigned j = 0; j < kBlock; ++j) acc[j] += l * double(c[j]);
+    for (unsigned k = 0; k < count; ++k) {
+        const CountT* c = dense_data<CountT>() + size_t(b + k) * m_rows * kBlock;
+        for (size_t i = 0; i < m_rows; ++i, c += kBlock) {
+            const double l = lambda[i];
+            for (unsigned j = 0; j < kBlock; ++j) acc[k][j] += l * double(c[j]);
+        }
     }
-    for (unsigned j = 0; j < kBlock && b * kBlock + j < m_head; ++j)
-        f[m_head_symbol[b * kBlock + j]] = acc[j];
+    for (unsigned k = 0; k < 2; ++k)
+        for (unsigned j = 0; j < kBlock && (b + k) * kBlock + j < m_head; ++j)
+            f[m_head_symbol[(b + k) * kBlock + j]] = acc[k][j];
 }
 
 void PackedRows::mixture(const double* lambda, double* f, unsigned threads) const {
     std::fill(f, f + 256, 0.0);
-    // Tasks: one per dense block, and the tail (whose symbols are not in the head).
-    parallel_tasks(m_blocks + 1, threads, [&](size_t t) {
-        if (t < m_blocks) {
+    // Tasks: one per pair of dense blocks, and the tail (whose symbols are not in the head).
+    const size_t pairs = (m_blocks + 1) / 2;
+    parallel_tasks(pairs + 1, threads, [&](size_t t) {
+        if (t < pairs) {
+            const unsigned b = unsigned(2 * t), count = std::min(2u, m_blocks - b);
             if (m_wide)
-                mixture_block<uint16_t>(unsigned(t), lambda, f);
+                mixture_blocks<uint16_t>(b, count, lambda, f);
             else
-                mixture_block<uint8_t>(unsigned(t), lambda, f);
+                mixture_blocks<uint8_t>(b, count, lambda, f);
             return;
         }
         // Four symbols at a time, each summed in row order: the same additions as row by row.

@@ -47,6 +47,7 @@ void parallel_tasks(size_t tasks, unsigned threads, const Fn& fn) {
 class PackedRows {
   public:
     static constexpr unsigned kBlock = 16;
+    static constexpr unsigned kMaxBlocks = 256 / kBlock;
 
     // rows: unique row ids, in the order lengths() and mixture() index them.
     PackedRows(const RowHistograms& hist, const std::vector<uint32_t>& rows);
@@ -73,13 +74,16 @@ class PackedRows {
     template <class CountT>
     uint64_t lengths_range(size_t first, size_t last, const uint16_t* block_len, const uint8_t* len,
                            uint64_t* out) const;
+    // Blocks [b, b + count), count 1 or 2.
     template <class CountT>
-    void mixture_block(unsigned b, const double* lambda, double* f) const;
+    void mixture_blocks(unsigned b, unsigned count, const double* lambda, double* f) const;
 
     size_t m_rows = 0;
     unsigned m_head = 0;  // dense columns; the last block is padded with zero counts
     unsigned m_blocks = 0;
-    bool m_wide = false;                       // 16-bit counts
+    bool m_wide = false;  // 16-bit counts
+    bool m_nibbles =
+        false;  // 4-bit counts, [block][row][8]: column j in byte j % 8, high if j >= 8
     std::array<uint8_t, 256> m_head_symbol{};  // symbol of dense column k (k < blocks * 16)
     std::vector<uint8_t> m_dense8;             // [block][row][16]
     std::vector<uint16_t> m_dense16;

@@ -11,6 +11,62 @@
 
 namespace embzip::detail {
 
+// The working set's two loops (a rank's column added to every length, the scan for the worst
+// row), also compiled for AVX2 and chosen at run time: eight lengths per instruction instead of
+// four. Integer arithmetic, so both versions give the same values.
+template <int kDelta>
+inline void add_column_generic(int32_t* len, const int32_t* c, size_t n, int delta) {
+    for (size_t i = 0; i < n; ++i) len[i] += kDelta ? kDelta * c[i] : c[i] * delta;
+}
+inline int32_t scan_worst_generic(const int32_t* len, size_t n, size_t* at, size_t* first) {
+    int32_t worst = -1;
+    for (size_t i = 0; i < n; ++i) worst = std::max(worst, len[i]);
+    size_t count = 0;
+    for (size_t i = 0; i < n; ++i) count += len[i] == worst;
+    size_t f = 0;
+    while (f < n && len[f] != worst) ++f;
+    *at = count;
+    *first = f;
+    return worst;
+}
+#if defined(__x86_64__) && defined(__GNUC__)
+template <int kDelta>
+__attribute__((target("avx2"))) inline void add_column_avx2(int32_t* len, const int32_t* c,
+                                                            size_t n, int delta) {
+    for (size_t i = 0; i < n; ++i) len[i] += kDelta ? kDelta * c[i] : c[i] * delta;
+}
+__attribute__((target("avx2"))) inline int32_t scan_worst_avx2(const int32_t* len, size_t n,
+                                                               size_t* at, size_t* first) {
+    int32_t worst = -1;
+    for (size_t i = 0; i < n; ++i) worst = std::max(worst, len[i]);
+    size_t count = 0;
+    for (size_t i = 0; i < n; ++i) count += len[i] == worst;
+    size_t f = 0;
+    while (f < n && len[f] != worst) ++f;
+    *at = count;
+    *first = f;
+    return worst;
+}
+inline bool row_tracker_avx2() {
+    static const bool yes = __builtin_cpu_supports("avx2");
+    return yes;
+}
+#define EMBZIP_ROW_TRACKER_AVX2 1
+#endif
+template <int kDelta>
+inline void add_column(int32_t* len, const int32_t* c, size_t n, int delta) {
+#if defined(EMBZIP_ROW_TRACKER_AVX2)
+    if (row_tracker_avx2()) return add_column_avx2<kDelta>(len, c, n, delta);
+#endif
+    add_column_generic<kDelta>(len, c, n, delta);
+}
+inline int32_t scan_worst(const int32_t* len, size_t n, size_t* at, size_t* first) {
+#if defined(EMBZIP_ROW_TRACKER_AVX2)
+    if (row_tracker_avx2()) return scan_worst_avx2(len, n, at, first);
+#endif
+    return scan_worst_generic(len, n, at, first);
+}
+
 // Coded lengths of a working set of rows, kept up to date as single ranks change length.
 // Annealing only needs the worst row; the rows that can be worst are few, so it tracks the
 // rows that were longest so far and checks every candidate best against the whole table.
@@ -54,11 +110,11 @@ class ActiveRows {
         const size_t n = m_len.size();
         // Most moves change a length by one; SSE2 has no 32-bit multiply.
         if (delta == 1)
-            for (size_t i = 0; i < n; ++i) len[i] += c[i];
+            add_column<1>(len, c, n, delta);
         else if (delta == -1)
-            for (size_t i = 0; i < n; ++i) len[i] -= c[i];
+            add_column<-1>(len, c, n, delta);
         else
-            for (size_t i = 0; i < n; ++i) len[i] += c[i] * delta;
+            add_column<0>(len, c, n, delta);
     }
     // Worst row, with the number of rows at it as a fraction below one bit: fewer rows at
     // the maximum is progress even when the maximum has not moved yet.
@@ -67,15 +123,9 @@ class ActiveRows {
     double energy(int64_t* worst_out = nullptr, size_t* worst_at = nullptr) const {
         const int32_t* len = m_len.data();
         const size_t n = m_len.size();
-        int32_t worst = -1;
-        for (size_t i = 0; i < n; ++i) worst = std::max(worst, len[i]);
-        size_t at = 0;
-        for (size_t i = 0; i < n; ++i) at += len[i] == worst;
-        if (worst_at) {
-            size_t first = 0;
-            while (first < n && len[first] != worst) ++first;
-            *worst_at = first < n ? first : 0;
-        }
+        size_t at = 0, first = 0;
+        int32_t worst = scan_worst(len, n, &at, &first);
+        if (worst_at) *worst_at = first < n ? first : 0;
         if (worst < 0) {
             worst = 0;
             if (n == 0) at = 0;
