@@ -78,7 +78,12 @@ int main(int argc, char** argv) {
         RtlOptions options;
         options.prefix = vm["prefix"].as<std::string>();
         options.speculative = vm["speculative"].as<bool>();
+        options.row_store = parse_row_store(vm["row-store"].as<std::string>());
         check_options(options);
+        if (programmable && options.row_store != RowStore::Shift)
+            throw InputError(
+                "--row-store: the programmable decoder has its own row store "
+                "(words in place, refills shifted); use a baked design");
         const std::string in = vm["in"].as<std::string>();
         const auto store =
             fs::is_directory(in) ? CodedStore::open(in) : CodedStore::adopt(read_ezt(in));

@@ -60,10 +60,15 @@ int main(int argc, char** argv) {
         options.prefix = vm["prefix"].as<std::string>();
         options.clock_mhz = vm["clock-mhz"].as<double>();
         options.speculative = vm["speculative"].as<bool>();
+        options.row_store = parse_row_store(vm["row-store"].as<std::string>());
         check_options(options);
         if (!vm.count("out")) throw InputError("--out is required");
         const std::string out_path = vm["out"].as<std::string>();
         if (vm["programmable"].as<bool>()) {
+            if (options.row_store != RowStore::Shift)
+                throw InputError(
+                    "--row-store: the programmable decoder has its own row store "
+                    "(words in place, refills shifted); use a baked design");
             const ProgParams params = programmable_params(vm);
             GeneratedRtl rtl = generate_programmable(params, options);
             // With --code: the manifest gets that code's timing over its table, as a baked

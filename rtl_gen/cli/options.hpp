@@ -25,7 +25,10 @@ inline void add_decoder_options(boost::program_options::options_description& d) 
         "overlap", po::bool_switch(),
         "load the next row into a second buffer while this one decodes (baked designs)")(
         "speculative", po::bool_switch(),
-        "chain: decoders at every offset a code can end at, one mux per symbol (shorter path)");
+        "chain: decoders at every offset a code can end at, one mux per symbol (shorter path)")(
+        "row-store", po::value<std::string>()->default_value("shift"),
+        "baked designs: shift (a shift register) | pointer (words written in place, read at a "
+        "moving pointer; overlap: two banks)");
 }
 
 // Sizing of the programmable decoder (--programmable).

@@ -183,6 +183,7 @@ struct Widths {
     bool chain = false;    // the entry comes from chained canonical decoders, not a ROM
     bool ov = false;       // overflow layout: flag + index ports
     bool overlap = false;  // a load buffer takes the next row while this one decodes
+    bool pointer = false;  // row store: words written in place, read at a chunk pointer
     unsigned S = 1;        // symbols per step
     unsigned N = 64;       // bus bits
     unsigned SB = 8;       // symbol bits
@@ -190,7 +191,9 @@ struct Widths {
     unsigned F = 1;        // refill: bits moved from the store a refill
     unsigned A = 2;        // accumulator
     unsigned L = 1;        // longest code
-    unsigned LS = 8;       // row store
+    unsigned LS = 8;       // row store (one bank): I * N bits, or the pitch (pointer)
+    unsigned C = 1;        // pointer: chunks of F bits in the row (ceil(pitch / F))
+    unsigned CW = 1;       // pointer: chunk pointer (0..C)
     unsigned I = 1;        // words per row
     unsigned SELB = 0;     // selector bits (book register)
     unsigned K = 1;        // books
@@ -208,8 +211,9 @@ struct Widths {
     unsigned OW = 8;       // out_data
 };
 
-Widths widths_of(const RtlCode& code, const DecoderConfig& cfg, const RtlDims& d) {
+Widths widths_of(const RtlCode& code, const DecoderConfig& cfg, const RtlDims& d, RowStore store) {
     Widths w;
+    w.pointer = store == RowStore::Pointer;
     w.lut = cfg.arch != DecoderArch::Canonical;
     w.chain = cfg.arch == DecoderArch::Chain;
     w.ov = code.overflow;
@@ -237,6 +241,8 @@ Widths widths_of(const RtlCode& code, const DecoderConfig& cfg, const RtlDims& d
     w.WC = bits_for(w.I > 1 ? w.I - 1 : 1);
     w.PW = bits_for(std::max<uint64_t>(uint64_t(w.H) + uint64_t(w.D) * w.P, code.row_bits));
     w.OW = d.out_bits;
+    w.C = (w.LS + w.F - 1) / w.F;
+    w.CW = bits_for(w.C);
     return w;
 }
 
@@ -317,6 +323,81 @@ void emit_row_store(Top& t) {
           << "            ST_DECODE: if (refill) store <= " << shift_out << ";\n"
           << (w.overlap ? "            default:   if (start) store <= row_in;  // ST_DRAIN\n"
                         : "            default: ;\n")
+          << "            endcase\n        end\n    end\n";
+}
+
+// Pointer row store: word k is written once, in place, at slot bits k*N.. (store bit LS-1 is
+// slot bit 0; bits past the pitch are not stored); the accumulator reads chunk `rchunk` (slot
+// bits rchunk*F..) through a C-way mux, so no flip-flop of the row moves after it is written.
+// Overlap: two banks, ping-pong; the load side writes bank `lbank`, the decode side reads bank
+// `dbank` (the row it took at `start`), so no row is ever copied.
+void emit_pointer_store(Top& t) {
+    const Widths& w = t.w;
+    const auto write_words = [&](const std::string& reg, const std::string& enable) {
+        std::ostringstream o;
+        o << "    always @(posedge clk) begin\n"
+          << "        if (rst_n && " << enable << ") begin\n"
+          << "            case (words)\n";
+        for (unsigned k = 0; k < w.I; ++k) {
+            const unsigned hi = w.LS - 1 - k * w.N;
+            const unsigned n = std::min(w.N, hi + 1);  // the last word: only the pitch's bits
+            o << "            " << lit(w.WC, k) << ": " << slice(reg, hi, hi + 1 - n)
+              << " <= " << (n == w.N ? std::string("in_data") : slice("in_data", w.N - 1, w.N - n))
+              << ";\n";
+        }
+        o << "            default: ;\n            endcase\n        end\n    end\n";
+        return o.str();
+    };
+    if (w.overlap) {
+        t.decl << "    reg  [STORE_BITS-1:0] bank0, bank1;  // two rows, written in place\n"
+               << "    reg        lbank;  // the bank the load side writes\n"
+               << "    reg        dbank;  // the bank the decode side reads\n"
+               << "    wire row_ready = lfull || in_last;  // a whole row for the decode side\n"
+               << "    wire start = row_ready && (state == ST_LOAD || (state == ST_DRAIN && "
+                  "out_ready));\n"
+               << "    wire [STORE_BITS-1:0] store = dbank ? bank1 : bank0;  // the decoding row\n";
+        t.seq << "\n    // Row store banks: the next row's words go to lbank while dbank's row "
+                 "decodes.\n"
+              << write_words("bank0", "in_fire && !lbank")
+              << write_words("bank1", "in_fire && lbank") << "    always @(posedge clk) begin\n"
+              << "        if (!rst_n) lbank <= 1'b0;\n"
+              << "        else if (in_last) lbank <= !lbank;\n"
+              << "    end\n"
+              << "    // A row is in lbank while its last word comes in, in !lbank after.\n"
+              << "    always @(posedge clk) begin\n"
+              << "        if (rst_n && start) dbank <= lfull ? !lbank : lbank;\n"
+              << "    end\n";
+    } else {
+        t.decl << "    reg  [STORE_BITS-1:0] store;  // the row, words written in place\n";
+        t.seq << "\n    // Row store: word k in place.\n"
+              << write_words("store", "state == ST_LOAD && in_valid");
+    }
+    t.decl << "    reg  " << range(w.CW) << " rchunk;  // chunks of " << w.F
+           << " bits taken by the accumulator\n"
+           << "    reg  " << range(w.F) << " top;     // chunk rchunk: the next " << w.F
+           << " row bits, zero past the row\n";
+    t.comb << "\n    // The accumulator's next chunk: a " << w.C << "-way mux, nothing shifts.\n"
+           << "    always @(*) begin\n"
+           << "        case (rchunk)\n";
+    for (unsigned c = 0; c < w.C; ++c) {
+        const unsigned hi = w.LS - 1 - c * w.F;
+        t.comb << "        " << lit(w.CW, c) << ": top = "
+               << (hi + 1 >= w.F
+                       ? slice("store", hi, hi + 1 - w.F)
+                       : "{" + slice("store", hi, 0) + ", " + lit(w.F - (hi + 1), 0) + "}")
+               << ";\n";
+    }
+    t.comb << "        default: top = " << lit(w.F, 0) << ";\n"
+           << "        endcase\n    end\n";
+    t.seq << "\n    // Chunk pointer: PRIME takes chunk 0, each refill the next (saturating past "
+             "the row).\n"
+          << "    always @(posedge clk) begin\n"
+          << "        if (rst_n) begin\n"
+          << "            case (state)\n"
+          << "            ST_PRIME:  rchunk <= " << lit(w.CW, 1) << ";\n"
+          << "            ST_DECODE: if (refill && rchunk != " << lit(w.CW, w.C)
+          << ") rchunk <= rchunk + " << lit(w.CW, 1) << ";\n"
+          << "            default:   rchunk <= " << lit(w.CW, 0) << ";\n"
           << "            endcase\n        end\n    end\n";
 }
 
@@ -695,19 +776,27 @@ void emit_ports(Top& t, std::ostringstream& o) {
           << "    output reg           out_ovf,\n"
           << "    output reg  " << range(w.IB) << " out_ovf_index\n);\n";
     // The width table, as named constants for the declarations that depend on the code.
-    o << "    localparam STORE_BITS = " << w.LS << ";   // row store: " << w.I << " words of "
-      << w.N << " bits\n"
-      << "    localparam WINDOW_BITS = " << w.P << ";  // P: code bits a decode step sees\n"
+    if (w.pointer)
+        o << "    localparam STORE_BITS = " << w.LS << ";   // row store: the pitch, " << w.I
+          << " words of " << w.N << " bits written in place" << (w.overlap ? ", two banks" : "")
+          << "\n";
+    else
+        o << "    localparam STORE_BITS = " << w.LS << ";   // row store: " << w.I << " words of "
+          << w.N << " bits\n";
+    o << "    localparam WINDOW_BITS = " << w.P << ";  // P: code bits a decode step sees\n"
       << "    localparam ACC_BITS = " << w.A << ";     // A = P + F, F = P + " << w.H
       << " header bits\n\n";
 }
 
 std::string top_module(const RtlCode& code, const DecoderConfig& cfg, const RtlDims& d,
-                       const Names& names, bool speculative) {
-    Top t{code, cfg, d, names, speculative, widths_of(code, cfg, d), {}, {}, {}};
+                       const Names& names, const RtlOptions& opt) {
+    Top t{code, cfg, d, names, opt.speculative, widths_of(code, cfg, d, opt.row_store), {}, {}, {}};
     const Widths& w = t.w;
     emit_control_decl(t);
-    emit_row_store(t);
+    if (w.pointer)
+        emit_pointer_store(t);
+    else
+        emit_row_store(t);
     emit_accumulator_decl(t);
     emit_decode_core(t);
     emit_accumulator(t);
@@ -783,6 +872,7 @@ nlohmann::ordered_json manifest(const RtlCode& code, const DecoderConfig& cfg, c
     p["symbols_per_cycle"] = cfg.symbols_per_cycle;
     if (cfg.arch != DecoderArch::Canonical) p["lut_bits"] = cfg.lut_bits;
     if (cfg.arch == DecoderArch::Chain) p["speculative"] = opt.speculative;
+    p["row_store"] = row_store_name(opt.row_store);
     p["bus_bits"] = cfg.bus_bits;
     p["overlap"] = cfg.overlap;
     p["symbol_bits"] = d.symbol_bits;
@@ -847,6 +937,16 @@ nlohmann::ordered_json manifest(const RtlCode& code, const DecoderConfig& cfg, c
 }
 
 }  // namespace
+
+const char* row_store_name(RowStore store) {
+    return store == RowStore::Pointer ? "pointer" : "shift";
+}
+
+RowStore parse_row_store(const std::string& text) {
+    if (text == "shift") return RowStore::Shift;
+    if (text == "pointer") return RowStore::Pointer;
+    throw InputError("--row-store: 'shift' or 'pointer', got '" + text + "'");
+}
 
 void check_options(const RtlOptions& opt) {
     const std::string& p = opt.prefix;
@@ -937,7 +1037,8 @@ TableTiming table_timing(const CodedTable& table, const DecoderConfig& cfg, uint
 GeneratedRtl generate_decoder(const RtlCode& code, const DecoderConfig& cfg,
                               const TableTiming* stats, const RtlOptions& opt) {
     check_options(opt);
-    const RtlDims d = rtl_dims(code, cfg);
+    RtlDims d = rtl_dims(code, cfg);
+    if (opt.row_store == RowStore::Pointer) d.store = code.pitch_bits;  // per bank
     const Names names{opt.prefix};
     GeneratedRtl out;
     out.top = names.top();
@@ -947,7 +1048,7 @@ GeneratedRtl generate_decoder(const RtlCode& code, const DecoderConfig& cfg,
     if (opt.speculative && cfg.arch != DecoderArch::Chain)
         throw InputError(
             "--speculative: only the chain design has a chain to shorten (--arch chain)");
-    out.files.emplace_back(names.top() + ".v", top_module(code, cfg, d, names, opt.speculative));
+    out.files.emplace_back(names.top() + ".v", top_module(code, cfg, d, names, opt));
     std::vector<std::string> verilog;
     for (const auto& f : out.files) verilog.push_back(f.first);
     out.aux.emplace_back(out.top + ".f", filelist_text(verilog));
