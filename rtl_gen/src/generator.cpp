@@ -193,7 +193,7 @@ struct Widths {
     unsigned L = 1;        // longest code
     unsigned LS = 8;       // row store (one bank): I * N bits, or the pitch (pointer)
     unsigned C = 1;        // pointer: chunks of F bits in the row (ceil(pitch / F))
-    unsigned CW = 1;       // pointer: chunk pointer (0..C)
+    unsigned CW = 2;       // pointer: chunk pointer (0..max(C, 2))
     unsigned I = 1;        // words per row
     unsigned SELB = 0;     // selector bits (book register)
     unsigned K = 1;        // books
@@ -242,7 +242,7 @@ Widths widths_of(const RtlCode& code, const DecoderConfig& cfg, const RtlDims& d
     w.PW = bits_for(std::max<uint64_t>(uint64_t(w.H) + uint64_t(w.D) * w.P, code.row_bits));
     w.OW = d.out_bits;
     w.C = (w.LS + w.F - 1) / w.F;
-    w.CW = bits_for(w.C);
+    w.CW = bits_for(std::max(w.C, 2u));
     return w;
 }
 
@@ -254,9 +254,10 @@ struct Top {
     const Names& names;
     bool speculative;  // chain: RtlOptions::speculative
     Widths w;
-    std::ostringstream decl;  // registers and taps of registers
-    std::ostringstream comb;  // combinational logic, in dependency order
-    std::ostringstream seq;   // clocked blocks
+    std::ostringstream decl;   // registers and taps of registers
+    std::ostringstream comb;   // combinational logic, in dependency order
+    std::ostringstream seq;    // clocked blocks
+    std::string head = "top";  // the row's first F bits in PRIME (pointer store: "head")
 };
 
 // Control: the row's state machine, the word counter, the book register, the symbols left,
@@ -327,8 +328,8 @@ void emit_row_store(Top& t) {
 }
 
 // Pointer row store: word k is written once, in place, at slot bits k*N.. (store bit LS-1 is
-// slot bit 0; bits past the pitch are not stored); the accumulator reads chunk `rchunk` (slot
-// bits rchunk*F..) through a C-way mux, so no flip-flop of the row moves after it is written.
+// slot bit 0; bits past the pitch are not stored); the accumulator reads chunk `rsel` (slot
+// bits rsel*F..) through a C-way mux, so no flip-flop of the row moves after it is written.
 // Overlap: two banks, ping-pong; the load side writes bank `lbank`, the decode side reads bank
 // `dbank` (the row it took at `start`), so no row is ever copied.
 void emit_pointer_store(Top& t) {
@@ -372,32 +373,47 @@ void emit_pointer_store(Top& t) {
         t.seq << "\n    // Row store: word k in place.\n"
               << write_words("store", "state == ST_LOAD && in_valid");
     }
-    t.decl << "    reg  " << range(w.CW) << " rchunk;  // chunks of " << w.F
-           << " bits taken by the accumulator\n"
-           << "    reg  " << range(w.F) << " top;     // chunk rchunk: the next " << w.F
-           << " row bits, zero past the row\n";
-    t.comb << "\n    // The accumulator's next chunk: a " << w.C << "-way mux, nothing shifts.\n"
+    // PRIME reads the row's first chunk at a fixed place; the refills read `top`, a register
+    // loaded with the next chunk ahead of time, so the C-way mux hangs off registers only and
+    // the refill path is as short as the shift store's.
+    const std::string first =
+        w.LS >= w.F ? slice("store", w.LS - 1, w.LS - w.F) : "{store, " + lit(w.F - w.LS, 0) + "}";
+    t.decl << "    wire " << range(w.F) << " head = " << first << ";  // the row's first " << w.F
+           << " bits (PRIME)\n"
+           << "    reg  " << range(w.CW) << " rsel;   // the chunk after `top`\n"
+           << "    reg  " << range(w.F) << " top;    // the next refill's " << w.F
+           << " bits: chunk rsel - 1, zero past the row\n"
+           << "    reg  " << range(w.F) << " chunk;  // chunk rsel of the row\n";
+    t.comb << "\n    // Chunk rsel of the row: a " << w.C
+           << "-way mux of registers, nothing shifts.\n"
            << "    always @(*) begin\n"
-           << "        case (rchunk)\n";
-    for (unsigned c = 0; c < w.C; ++c) {
+           << "        case (rsel)\n";
+    for (unsigned c = 1; c < w.C; ++c) {
         const unsigned hi = w.LS - 1 - c * w.F;
-        t.comb << "        " << lit(w.CW, c) << ": top = "
+        t.comb << "        " << lit(w.CW, c) << ": chunk = "
                << (hi + 1 >= w.F
                        ? slice("store", hi, hi + 1 - w.F)
                        : "{" + slice("store", hi, 0) + ", " + lit(w.F - (hi + 1), 0) + "}")
                << ";\n";
     }
-    t.comb << "        default: top = " << lit(w.F, 0) << ";\n"
+    t.comb << "        default: chunk = " << lit(w.F, 0) << ";\n"
            << "        endcase\n    end\n";
-    t.seq << "\n    // Chunk pointer: PRIME takes chunk 0, each refill the next (saturating past "
-             "the row).\n"
+    t.seq << "\n    // Prefetch: PRIME takes chunk 0 (head) and loads chunk 1; each refill takes "
+             "`top`\n    // and loads the next (zero past the row: rsel stops at "
+          << w.C << ").\n"
           << "    always @(posedge clk) begin\n"
           << "        if (rst_n) begin\n"
           << "            case (state)\n"
-          << "            ST_PRIME:  rchunk <= " << lit(w.CW, 1) << ";\n"
-          << "            ST_DECODE: if (refill && rchunk != " << lit(w.CW, w.C)
-          << ") rchunk <= rchunk + " << lit(w.CW, 1) << ";\n"
-          << "            default:   rchunk <= " << lit(w.CW, 0) << ";\n"
+          << "            ST_PRIME: begin\n"
+          << "                top  <= chunk;\n"
+          << "                rsel <= " << lit(w.CW, std::min(2u, w.C)) << ";\n"
+          << "            end\n"
+          << "            ST_DECODE: if (refill) begin\n"
+          << "                top  <= chunk;\n"
+          << "                if (rsel < " << lit(w.CW, w.C) << ") rsel <= rsel + " << lit(w.CW, 1)
+          << ";\n"
+          << "            end\n"
+          << "            default: rsel <= " << lit(w.CW, 1) << ";\n"
           << "            endcase\n        end\n    end\n";
 }
 
@@ -429,7 +445,7 @@ void emit_accumulator(Top& t) {
           << "        if (rst_n) begin\n"
           << "            case (state)\n"
           << "            ST_PRIME: begin\n"
-          << "                acc   <= {top, " << lit(w.P, 0) << "}"
+          << "                acc   <= {" << t.head << ", " << lit(w.P, 0) << "}"
           << (w.H ? " << " + str(w.H) : "") << ";\n"
           << "                avail <= " << lit(w.VW, w.F - w.H) << ";\n"
           << "            end\n"
@@ -678,7 +694,7 @@ void emit_control(Top& t) {
       << "    wire fire = advance && step_emit;  // a beat leaves the decode step\n";
     if (w.SELB)
         o << "    wire " << range(w.SELB)
-          << " selector = " << slice("top", w.F - 1 - (w.ov ? 1 : 0), w.F - w.H) << ";\n";
+          << " selector = " << slice(t.head, w.F - 1 - (w.ov ? 1 : 0), w.F - w.H) << ";\n";
     if (w.ov) {
         // The index sits right after the flag, at the top of the store (pitch >= 1 + IB).
         const uint64_t ovr = t.code.overflow_rows;
@@ -686,7 +702,7 @@ void emit_control(Top& t) {
                                       : (w.IB < 64 && ovr >= (uint64_t(1) << w.IB))
                                           ? "1'b0"
                                           : "ovf_index >= " + lit(w.IB, ovr);
-        o << "    wire flag = " << slice("top", w.F - 1, w.F - 1) << ";\n"
+        o << "    wire flag = " << slice(t.head, w.F - 1, w.F - 1) << ";\n"
           << "    wire " << range(w.IB)
           << " ovf_index = " << slice("store", w.LS - 2, w.LS - 1 - w.IB) << ";\n"
           << "    wire ovf_bad = " << bad_index << ";\n";
@@ -792,6 +808,7 @@ std::string top_module(const RtlCode& code, const DecoderConfig& cfg, const RtlD
                        const Names& names, const RtlOptions& opt) {
     Top t{code, cfg, d, names, opt.speculative, widths_of(code, cfg, d, opt.row_store), {}, {}, {}};
     const Widths& w = t.w;
+    if (w.pointer) t.head = "head";
     emit_control_decl(t);
     if (w.pointer)
         emit_pointer_store(t);
