@@ -69,10 +69,6 @@ int main(int argc, char** argv) {
         if (vm.count("reload") && !programmable) throw InputError("--reload needs --programmable");
         ProgParams params;
         if (programmable) params = programmable_params(vm);
-        if (programmable && vm["overlap"].as<bool>())
-            throw InputError(
-                "--overlap: the programmable decoder has no load buffer (not done); "
-                "use a baked design");
         const DecoderConfig config =
             programmable ? prog_decoder_config(params) : decoder_config(vm);
         RtlOptions options;
