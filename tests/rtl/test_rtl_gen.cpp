@@ -467,3 +467,21 @@ TEST_CASE("programmable: the configuration image decodes every code word", "[rtl
     CHECK(mf["config"]["addr_bits"] == prog_map(p).addr_bits);
     CHECK(mf["ports"].back()["name"] == "cfg_data");
 }
+
+TEST_CASE("programmable overlap: a load buffer, recorded in the manifest and the timing", "[rtl]") {
+    ProgParams p;
+    p.books = 1;
+    p.max_code_len = 8;
+    p.max_pitch_bits = 128;
+    p.max_symbols_per_row = 16;
+    p.bus_bits = 32;
+    const GeneratedRtl plain = generate_programmable(p);
+    p.overlap = true;
+    const GeneratedRtl ov = generate_programmable(p);
+    CHECK(nlohmann::json::parse(plain.manifest)["parameters"]["overlap"] == false);
+    CHECK(nlohmann::json::parse(ov.manifest)["parameters"]["overlap"] == true);
+    CHECK(plain.files.back().second.find("lbuf") == std::string::npos);
+    CHECK(ov.files.back().second.find("reg  [STORE_BITS-1:0] lbuf;") != std::string::npos);
+    CHECK(prog_decoder_config(p).overlap);
+    CHECK_FALSE(prog_decoder_config(ProgParams{}).overlap);
+}
