@@ -88,7 +88,10 @@ int main(int argc, char** argv) {
                                   {"latency_min", t.min_latency},
                                   {"latency_max", t.max_latency},
                                   {"latency_mean", t.mean_latency},
-                                  {"decoded_bits_per_cycle", t.decoded_bits_per_cycle}};
+                                  {"decoded_bits_per_cycle", t.decoded_bits_per_cycle},
+                                  {"row_interval_mean", t.mean_row_interval},
+                                  {"rows_per_cycle", t.rows_per_cycle},
+                                  {"lane_bits_per_cycle", t.lane_bits_per_cycle}};
                     rtl.manifest = m.dump(2) + "\n";
                 }
             }
