@@ -69,16 +69,17 @@ int main(int argc, char** argv) {
         if (vm.count("reload") && !programmable) throw InputError("--reload needs --programmable");
         ProgParams params;
         if (programmable) params = programmable_params(vm);
-        if (programmable && vm["overlap"].as<bool>())
-            throw InputError(
-                "--overlap: the programmable decoder has no load buffer (not done); "
-                "use a baked design");
         const DecoderConfig config =
             programmable ? prog_decoder_config(params) : decoder_config(vm);
         RtlOptions options;
         options.prefix = vm["prefix"].as<std::string>();
         options.speculative = vm["speculative"].as<bool>();
+        options.row_store = parse_row_store(vm["row-store"].as<std::string>());
         check_options(options);
+        if (programmable && options.row_store != RowStore::Shift)
+            throw InputError(
+                "--row-store: the programmable decoder has its own row store "
+                "(words in place, refills shifted); use a baked design");
         const std::string in = vm["in"].as<std::string>();
         const auto store = CodedStore::open_path(in);
         const CodedTable& table = store->table();

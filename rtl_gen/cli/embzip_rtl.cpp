@@ -86,10 +86,15 @@ int main(int argc, char** argv) {
         options.prefix = vm["prefix"].as<std::string>();
         options.clock_mhz = vm["clock-mhz"].as<double>();
         options.speculative = vm["speculative"].as<bool>();
+        options.row_store = parse_row_store(vm["row-store"].as<std::string>());
         check_options(options);
         if (!vm.count("out")) throw InputError("--out is required");
         const std::string out_path = vm["out"].as<std::string>();
         if (vm["programmable"].as<bool>()) {
+            if (options.row_store != RowStore::Shift)
+                throw InputError(
+                    "--row-store: the programmable decoder has its own row store "
+                    "(words in place, refills shifted); use a baked design");
             const ProgParams params = programmable_params(vm);
             GeneratedRtl rtl = generate_programmable(params, options);
             // With --code: the manifest gets that code's timing over its table, as a baked
@@ -108,7 +113,10 @@ int main(int argc, char** argv) {
                                   {"latency_min", t.min_latency},
                                   {"latency_max", t.max_latency},
                                   {"latency_mean", t.mean_latency},
-                                  {"decoded_bits_per_cycle", t.decoded_bits_per_cycle}};
+                                  {"decoded_bits_per_cycle", t.decoded_bits_per_cycle},
+                                  {"row_interval_mean", t.mean_row_interval},
+                                  {"rows_per_cycle", t.rows_per_cycle},
+                                  {"lane_bits_per_cycle", t.lane_bits_per_cycle}};
                     rtl.manifest = m.dump(2) + "\n";
                 }
             }

@@ -21,11 +21,13 @@ inline void add_decoder_options(boost::program_options::options_description& d) 
         "lut-bits,B", po::value<unsigned>()->default_value(DecoderConfig{}.lut_bits),
         "B: code bits one lut lookup (chain: one step) sees")(
         "bus-bits", po::value<unsigned>()->default_value(DecoderConfig{}.bus_bits),
-        "N: input word width")(
-        "overlap", po::bool_switch(),
-        "load the next row into a second buffer while this one decodes (baked designs)")(
+        "N: input word width")("overlap", po::bool_switch(),
+                               "load the next row into a second buffer while this one decodes")(
         "speculative", po::bool_switch(),
-        "chain: decoders at every offset a code can end at, one mux per symbol (shorter path)");
+        "chain: decoders at every offset a code can end at, one mux per symbol (shorter path)")(
+        "row-store", po::value<std::string>()->default_value("shift"),
+        "baked designs: shift (a shift register) | pointer (words written in place, read at a "
+        "moving pointer; overlap: two banks)");
 }
 
 // Sizing of the programmable decoder (--programmable).
@@ -52,6 +54,7 @@ inline ProgParams programmable_params(const boost::program_options::variables_ma
     p.max_pitch_bits = vm["max-pitch-bits"].as<unsigned>();
     p.max_symbols_per_row = vm["max-symbols-per-row"].as<unsigned>();
     p.bus_bits = vm["bus-bits"].as<unsigned>();
+    p.overlap = vm["overlap"].as<bool>();
     check_params(p);
     return p;
 }
@@ -72,10 +75,6 @@ inline DecoderConfig decoder_config(const boost::program_options::variables_map&
     c.lut_bits = vm["lut-bits"].as<unsigned>();
     c.bus_bits = vm["bus-bits"].as<unsigned>();
     c.overlap = vm["overlap"].as<bool>();
-    if (c.overlap && vm.count("programmable") && vm["programmable"].as<bool>())
-        throw InputError(
-            "--overlap: the programmable decoder has no load buffer (not done); "
-            "use a baked design");
     return c;
 }
 

@@ -183,6 +183,7 @@ struct Widths {
     bool chain = false;    // the entry comes from chained canonical decoders, not a ROM
     bool ov = false;       // overflow layout: flag + index ports
     bool overlap = false;  // a load buffer takes the next row while this one decodes
+    bool pointer = false;  // row store: words written in place, read at a chunk pointer
     unsigned S = 1;        // symbols per step
     unsigned N = 64;       // bus bits
     unsigned SB = 8;       // symbol bits
@@ -190,7 +191,9 @@ struct Widths {
     unsigned F = 1;        // refill: bits moved from the store a refill
     unsigned A = 2;        // accumulator
     unsigned L = 1;        // longest code
-    unsigned LS = 8;       // row store
+    unsigned LS = 8;       // row store (one bank): I * N bits, or the pitch (pointer)
+    unsigned C = 1;        // pointer: chunks of F bits in the row (ceil(pitch / F))
+    unsigned CW = 2;       // pointer: chunk pointer (0..max(C, 2))
     unsigned I = 1;        // words per row
     unsigned SELB = 0;     // selector bits (book register)
     unsigned K = 1;        // books
@@ -208,8 +211,9 @@ struct Widths {
     unsigned OW = 8;       // out_data
 };
 
-Widths widths_of(const RtlCode& code, const DecoderConfig& cfg, const RtlDims& d) {
+Widths widths_of(const RtlCode& code, const DecoderConfig& cfg, const RtlDims& d, RowStore store) {
     Widths w;
+    w.pointer = store == RowStore::Pointer;
     w.lut = cfg.arch != DecoderArch::Canonical;
     w.chain = cfg.arch == DecoderArch::Chain;
     w.ov = code.overflow;
@@ -237,6 +241,8 @@ Widths widths_of(const RtlCode& code, const DecoderConfig& cfg, const RtlDims& d
     w.WC = bits_for(w.I > 1 ? w.I - 1 : 1);
     w.PW = bits_for(std::max<uint64_t>(uint64_t(w.H) + uint64_t(w.D) * w.P, code.row_bits));
     w.OW = d.out_bits;
+    w.C = (w.LS + w.F - 1) / w.F;
+    w.CW = bits_for(std::max(w.C, 2u));
     return w;
 }
 
@@ -248,9 +254,10 @@ struct Top {
     const Names& names;
     bool speculative;  // chain: RtlOptions::speculative
     Widths w;
-    std::ostringstream decl;  // registers and taps of registers
-    std::ostringstream comb;  // combinational logic, in dependency order
-    std::ostringstream seq;   // clocked blocks
+    std::ostringstream decl;   // registers and taps of registers
+    std::ostringstream comb;   // combinational logic, in dependency order
+    std::ostringstream seq;    // clocked blocks
+    std::string head = "top";  // the row's first F bits in PRIME (pointer store: "head")
 };
 
 // Control: the row's state machine, the word counter, the book register, the symbols left,
@@ -320,6 +327,96 @@ void emit_row_store(Top& t) {
           << "            endcase\n        end\n    end\n";
 }
 
+// Pointer row store: word k is written once, in place, at slot bits k*N.. (store bit LS-1 is
+// slot bit 0; bits past the pitch are not stored); the accumulator reads chunk `rsel` (slot
+// bits rsel*F..) through a C-way mux, so no flip-flop of the row moves after it is written.
+// Overlap: two banks, ping-pong; the load side writes bank `lbank`, the decode side reads bank
+// `dbank` (the row it took at `start`), so no row is ever copied.
+void emit_pointer_store(Top& t) {
+    const Widths& w = t.w;
+    const auto write_words = [&](const std::string& reg, const std::string& enable) {
+        std::ostringstream o;
+        o << "    always @(posedge clk) begin\n"
+          << "        if (rst_n && " << enable << ") begin\n"
+          << "            case (words)\n";
+        for (unsigned k = 0; k < w.I; ++k) {
+            const unsigned hi = w.LS - 1 - k * w.N;
+            const unsigned n = std::min(w.N, hi + 1);  // the last word: only the pitch's bits
+            o << "            " << lit(w.WC, k) << ": " << slice(reg, hi, hi + 1 - n)
+              << " <= " << (n == w.N ? std::string("in_data") : slice("in_data", w.N - 1, w.N - n))
+              << ";\n";
+        }
+        o << "            default: ;\n            endcase\n        end\n    end\n";
+        return o.str();
+    };
+    if (w.overlap) {
+        t.decl << "    reg  [STORE_BITS-1:0] bank0, bank1;  // two rows, written in place\n"
+               << "    reg        lbank;  // the bank the load side writes\n"
+               << "    reg        dbank;  // the bank the decode side reads\n"
+               << "    wire row_ready = lfull || in_last;  // a whole row for the decode side\n"
+               << "    wire start = row_ready && (state == ST_LOAD || (state == ST_DRAIN && "
+                  "out_ready));\n"
+               << "    wire [STORE_BITS-1:0] store = dbank ? bank1 : bank0;  // the decoding row\n";
+        t.seq << "\n    // Row store banks: the next row's words go to lbank while dbank's row "
+                 "decodes.\n"
+              << write_words("bank0", "in_fire && !lbank")
+              << write_words("bank1", "in_fire && lbank") << "    always @(posedge clk) begin\n"
+              << "        if (!rst_n) lbank <= 1'b0;\n"
+              << "        else if (in_last) lbank <= !lbank;\n"
+              << "    end\n"
+              << "    // A row is in lbank while its last word comes in, in !lbank after.\n"
+              << "    always @(posedge clk) begin\n"
+              << "        if (rst_n && start) dbank <= lfull ? !lbank : lbank;\n"
+              << "    end\n";
+    } else {
+        t.decl << "    reg  [STORE_BITS-1:0] store;  // the row, words written in place\n";
+        t.seq << "\n    // Row store: word k in place.\n"
+              << write_words("store", "state == ST_LOAD && in_valid");
+    }
+    // PRIME reads the row's first chunk at a fixed place; the refills read `top`, a register
+    // loaded with the next chunk ahead of time, so the C-way mux hangs off registers only and
+    // the refill path is as short as the shift store's.
+    const std::string first =
+        w.LS >= w.F ? slice("store", w.LS - 1, w.LS - w.F) : "{store, " + lit(w.F - w.LS, 0) + "}";
+    t.decl << "    wire " << range(w.F) << " head = " << first << ";  // the row's first " << w.F
+           << " bits (PRIME)\n"
+           << "    reg  " << range(w.CW) << " rsel;   // the chunk after `top`\n"
+           << "    reg  " << range(w.F) << " top;    // the next refill's " << w.F
+           << " bits: chunk rsel - 1, zero past the row\n"
+           << "    reg  " << range(w.F) << " chunk;  // chunk rsel of the row\n";
+    t.comb << "\n    // Chunk rsel of the row: a " << w.C
+           << "-way mux of registers, nothing shifts.\n"
+           << "    always @(*) begin\n"
+           << "        case (rsel)\n";
+    for (unsigned c = 1; c < w.C; ++c) {
+        const unsigned hi = w.LS - 1 - c * w.F;
+        t.comb << "        " << lit(w.CW, c) << ": chunk = "
+               << (hi + 1 >= w.F
+                       ? slice("store", hi, hi + 1 - w.F)
+                       : "{" + slice("store", hi, 0) + ", " + lit(w.F - (hi + 1), 0) + "}")
+               << ";\n";
+    }
+    t.comb << "        default: chunk = " << lit(w.F, 0) << ";\n"
+           << "        endcase\n    end\n";
+    t.seq << "\n    // Prefetch: PRIME takes chunk 0 (head) and loads chunk 1; each refill takes "
+             "`top`\n    // and loads the next (zero past the row: rsel stops at "
+          << w.C << ").\n"
+          << "    always @(posedge clk) begin\n"
+          << "        if (rst_n) begin\n"
+          << "            case (state)\n"
+          << "            ST_PRIME: begin\n"
+          << "                top  <= chunk;\n"
+          << "                rsel <= " << lit(w.CW, std::min(2u, w.C)) << ";\n"
+          << "            end\n"
+          << "            ST_DECODE: if (refill) begin\n"
+          << "                top  <= chunk;\n"
+          << "                if (rsel < " << lit(w.CW, w.C) << ") rsel <= rsel + " << lit(w.CW, 1)
+          << ";\n"
+          << "            end\n"
+          << "            default: rsel <= " << lit(w.CW, 1) << ";\n"
+          << "            endcase\n        end\n    end\n";
+}
+
 // Bit accumulator: the next code bits, left-aligned, zero below avail. After a step consumes,
 // F bits are refilled from the store whenever avail <= P, so every step sees >= P valid bits.
 void emit_accumulator_decl(Top& t) {
@@ -348,7 +445,7 @@ void emit_accumulator(Top& t) {
           << "        if (rst_n) begin\n"
           << "            case (state)\n"
           << "            ST_PRIME: begin\n"
-          << "                acc   <= {top, " << lit(w.P, 0) << "}"
+          << "                acc   <= {" << t.head << ", " << lit(w.P, 0) << "}"
           << (w.H ? " << " + str(w.H) : "") << ";\n"
           << "                avail <= " << lit(w.VW, w.F - w.H) << ";\n"
           << "            end\n"
@@ -597,7 +694,7 @@ void emit_control(Top& t) {
       << "    wire fire = advance && step_emit;  // a beat leaves the decode step\n";
     if (w.SELB)
         o << "    wire " << range(w.SELB)
-          << " selector = " << slice("top", w.F - 1 - (w.ov ? 1 : 0), w.F - w.H) << ";\n";
+          << " selector = " << slice(t.head, w.F - 1 - (w.ov ? 1 : 0), w.F - w.H) << ";\n";
     if (w.ov) {
         // The index sits right after the flag, at the top of the store (pitch >= 1 + IB).
         const uint64_t ovr = t.code.overflow_rows;
@@ -605,7 +702,7 @@ void emit_control(Top& t) {
                                       : (w.IB < 64 && ovr >= (uint64_t(1) << w.IB))
                                           ? "1'b0"
                                           : "ovf_index >= " + lit(w.IB, ovr);
-        o << "    wire flag = " << slice("top", w.F - 1, w.F - 1) << ";\n"
+        o << "    wire flag = " << slice(t.head, w.F - 1, w.F - 1) << ";\n"
           << "    wire " << range(w.IB)
           << " ovf_index = " << slice("store", w.LS - 2, w.LS - 1 - w.IB) << ";\n"
           << "    wire ovf_bad = " << bad_index << ";\n";
@@ -695,19 +792,28 @@ void emit_ports(Top& t, std::ostringstream& o) {
           << "    output reg           out_ovf,\n"
           << "    output reg  " << range(w.IB) << " out_ovf_index\n);\n";
     // The width table, as named constants for the declarations that depend on the code.
-    o << "    localparam STORE_BITS = " << w.LS << ";   // row store: " << w.I << " words of "
-      << w.N << " bits\n"
-      << "    localparam WINDOW_BITS = " << w.P << ";  // P: code bits a decode step sees\n"
+    if (w.pointer)
+        o << "    localparam STORE_BITS = " << w.LS << ";   // row store: the pitch, " << w.I
+          << " words of " << w.N << " bits written in place" << (w.overlap ? ", two banks" : "")
+          << "\n";
+    else
+        o << "    localparam STORE_BITS = " << w.LS << ";   // row store: " << w.I << " words of "
+          << w.N << " bits\n";
+    o << "    localparam WINDOW_BITS = " << w.P << ";  // P: code bits a decode step sees\n"
       << "    localparam ACC_BITS = " << w.A << ";     // A = P + F, F = P + " << w.H
       << " header bits\n\n";
 }
 
 std::string top_module(const RtlCode& code, const DecoderConfig& cfg, const RtlDims& d,
-                       const Names& names, bool speculative) {
-    Top t{code, cfg, d, names, speculative, widths_of(code, cfg, d), {}, {}, {}};
+                       const Names& names, const RtlOptions& opt) {
+    Top t{code, cfg, d, names, opt.speculative, widths_of(code, cfg, d, opt.row_store), {}, {}, {}};
     const Widths& w = t.w;
+    if (w.pointer) t.head = "head";
     emit_control_decl(t);
-    emit_row_store(t);
+    if (w.pointer)
+        emit_pointer_store(t);
+    else
+        emit_row_store(t);
     emit_accumulator_decl(t);
     emit_decode_core(t);
     emit_accumulator(t);
@@ -783,6 +889,7 @@ nlohmann::ordered_json manifest(const RtlCode& code, const DecoderConfig& cfg, c
     p["symbols_per_cycle"] = cfg.symbols_per_cycle;
     if (cfg.arch != DecoderArch::Canonical) p["lut_bits"] = cfg.lut_bits;
     if (cfg.arch == DecoderArch::Chain) p["speculative"] = opt.speculative;
+    p["row_store"] = row_store_name(opt.row_store);
     p["bus_bits"] = cfg.bus_bits;
     p["overlap"] = cfg.overlap;
     p["symbol_bits"] = d.symbol_bits;
@@ -847,6 +954,16 @@ nlohmann::ordered_json manifest(const RtlCode& code, const DecoderConfig& cfg, c
 }
 
 }  // namespace
+
+const char* row_store_name(RowStore store) {
+    return store == RowStore::Pointer ? "pointer" : "shift";
+}
+
+RowStore parse_row_store(const std::string& text) {
+    if (text == "shift") return RowStore::Shift;
+    if (text == "pointer") return RowStore::Pointer;
+    throw InputError("--row-store: 'shift' or 'pointer', got '" + text + "'");
+}
 
 void check_options(const RtlOptions& opt) {
     const std::string& p = opt.prefix;
@@ -937,7 +1054,8 @@ TableTiming table_timing(const CodedTable& table, const DecoderConfig& cfg, uint
 GeneratedRtl generate_decoder(const RtlCode& code, const DecoderConfig& cfg,
                               const TableTiming* stats, const RtlOptions& opt) {
     check_options(opt);
-    const RtlDims d = rtl_dims(code, cfg);
+    RtlDims d = rtl_dims(code, cfg);
+    if (opt.row_store == RowStore::Pointer) d.store = code.pitch_bits;  // per bank
     const Names names{opt.prefix};
     GeneratedRtl out;
     out.top = names.top();
@@ -947,7 +1065,7 @@ GeneratedRtl generate_decoder(const RtlCode& code, const DecoderConfig& cfg,
     if (opt.speculative && cfg.arch != DecoderArch::Chain)
         throw InputError(
             "--speculative: only the chain design has a chain to shorten (--arch chain)");
-    out.files.emplace_back(names.top() + ".v", top_module(code, cfg, d, names, opt.speculative));
+    out.files.emplace_back(names.top() + ".v", top_module(code, cfg, d, names, opt));
     std::vector<std::string> verilog;
     for (const auto& f : out.files) verilog.push_back(f.first);
     out.aux.emplace_back(out.top + ".f", filelist_text(verilog));

@@ -154,7 +154,7 @@ std::vector<Port> prog_ports(const ProgWidths& w) {
 }
 
 std::string top_module(const ProgParams& p, const ProgWidths& w, const std::string& top,
-                       const std::string& books) {
+                       const std::string& books, bool overlap) {
     std::ostringstream o;
     o << banner(p, "embzip programmable row decoder: code books and row geometry in registers.");
     o << "// Cycle contract of a canonical decoder for the loaded code: ceil(pitch / " << w.N
@@ -198,10 +198,25 @@ std::string top_module(const ProgParams& p, const ProgWidths& w, const std::stri
       << "    reg        err;\n"
       << "    reg  [STORE_BITS-1:0] store;\n"
       << "    reg  [ACC_BITS-1:0] acc;\n"
-      << "    reg  " << range(w.VW) << " avail;\n\n"
-      << "    assign in_ready  = state == ST_LOAD;\n"
-      << "    assign cfg_ready = state == ST_LOAD && words == " << lit(w.WC, 0) << ";\n"
-      << "    wire cfg_we = cfg_valid && cfg_ready;\n"
+      << "    reg  " << range(w.VW) << " avail;\n\n";
+    if (overlap)
+        // The load buffer (words in place, as the store) and the handshake of the baked overlap
+        // design (row_control): the decode side takes the row whole at `start`, from the bus
+        // for its last word when that word comes in the same cycle.
+        o << "    reg  [STORE_BITS-1:0] lbuf;   // load buffer: the next row\n"
+          << "    reg        lfull;\n"
+          << "    assign in_ready  = !lfull;\n"
+          << "    wire in_fire = in_valid && !lfull;\n"
+          << "    wire in_last = in_fire && words == g_words_m1;\n"
+          << "    wire row_ready = lfull || in_last;\n"
+          << "    wire start = row_ready && (state == ST_LOAD || (state == ST_DRAIN && "
+             "out_ready));\n"
+          << "    assign cfg_ready = state == ST_LOAD && !lfull && words == " << lit(w.WC, 0)
+          << ";\n";
+    else
+        o << "    assign in_ready  = state == ST_LOAD;\n"
+          << "    assign cfg_ready = state == ST_LOAD && words == " << lit(w.WC, 0) << ";\n";
+    o << "    wire cfg_we = cfg_valid && cfg_ready;\n"
       << "    wire geometry_we = cfg_we && cfg_addr[" << w.AW - 1 << ":" << w.AW - 2
       << "] == 2'd0;\n"
       << "    wire advance = !out_valid || out_ready;\n"
@@ -237,10 +252,22 @@ std::string top_module(const ProgParams& p, const ProgWidths& w, const std::stri
     const unsigned SW = bits_for(w.LS - 1);
     o << "    wire " << range(SW) << " slot_lo = " << lit(SW, w.LS - w.N) << " - "
       << zext("words", w.WC, SW) << " * " << lit(SW, w.N) << ";\n";
+    if (overlap)
+        o << "\n    always @(posedge clk) begin\n"
+          << "        if (rst_n && in_fire) lbuf[slot_lo +: " << w.N << "] <= in_data;\n"
+          << "    end\n";
+    // Overlap: the row whole into the store at `start` (the later write wins: the last word
+    // straight from the bus).
+    const std::string take =
+        "begin\n                store <= lbuf;\n                if "
+        "(in_last) store[slot_lo +: " +
+        str(w.N) + "] <= in_data;\n            end\n";
     o << "\n    always @(posedge clk) begin\n"
       << "        if (rst_n) begin\n"
       << "            case (state)\n"
-      << "            ST_LOAD: if (in_valid) store[slot_lo +: " << w.N << "] <= in_data;\n"
+      << (overlap ? "            ST_LOAD: if (start) " + take
+                  : "            ST_LOAD: if (in_valid) store[slot_lo +: " + str(w.N) +
+                        "] <= in_data;\n")
       << "            ST_PRIME: begin\n"
       << "                store <= {" << slice("store", w.LS - w.F - 1, 0) << ", " << lit(w.F, 0)
       << "};\n"
@@ -253,7 +280,8 @@ std::string top_module(const ProgParams& p, const ProgWidths& w, const std::stri
       << "                acc   <= acc_next;\n"
       << "                avail <= refill ? avail_used + " << lit(w.VW, w.F) << " : avail_used;\n"
       << "            end\n"
-      << "            default: ;\n"
+      << (overlap ? "            default: if (start) " + take  // ST_DRAIN
+                  : "            default: ;\n")
       << "            endcase\n"
       << "        end\n"
       << "    end\n\n";
@@ -286,6 +314,7 @@ std::string top_module(const ProgParams& p, const ProgWidths& w, const std::stri
     r.fire = "advance";
     r.step_error = "!c_ok || overrun";
     r.step_symbols = lit(w.RW, 1);
+    r.overlap = overlap;
     o << row_control(r) << "\n";
     o << "    // Output register.\n    always @(posedge clk) begin\n"
       << "        if (!rst_n) begin\n"
@@ -346,6 +375,7 @@ DecoderConfig prog_decoder_config(const ProgParams& p) {
     c.arch = DecoderArch::Canonical;
     c.symbols_per_cycle = 1;
     c.bus_bits = p.bus_bits;
+    c.overlap = p.overlap;
     return c;
 }
 
@@ -357,7 +387,7 @@ GeneratedRtl generate_programmable(const ProgParams& p, const RtlOptions& opt) {
     out.top = opt.prefix + "decoder";
     const std::string books = opt.prefix + "books";
     out.files.emplace_back(books + ".v", books_module(p, w, books));
-    out.files.emplace_back(out.top + ".v", top_module(p, w, out.top, books));
+    out.files.emplace_back(out.top + ".v", top_module(p, w, out.top, books, p.overlap));
     std::vector<std::string> verilog;
     for (const auto& f : out.files) verilog.push_back(f.first);
     out.aux.emplace_back(out.top + ".f", filelist_text(verilog));
@@ -377,6 +407,7 @@ GeneratedRtl generate_programmable(const ProgParams& p, const RtlOptions& opt) {
     j["parameters"] = {{"arch", "canonical"},
                        {"symbols_per_cycle", 1},
                        {"bus_bits", p.bus_bits},
+                       {"overlap", p.overlap},
                        {"books", p.books},
                        {"max_code_len", p.max_code_len},
                        {"symbol_bits", p.symbol_bits},
@@ -411,6 +442,7 @@ ProgParams read_prog_manifest(const std::string& dir) {
         q.max_pitch_bits = p.at("max_pitch_bits");
         q.max_symbols_per_row = p.at("max_symbols_per_row");
         q.bus_bits = p.at("bus_bits");
+        q.overlap = p.value("overlap", false);
         check_params(q);
         return q;
     } catch (const nlohmann::json::exception& e) {

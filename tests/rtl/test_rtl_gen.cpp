@@ -126,6 +126,45 @@ TEST_CASE("speculative chain: one decoder at each offset a first code can end at
     CHECK_THROWS_WITH(generate_decoder(code, c, nullptr, opt), Catch::Contains("--speculative"));
 }
 
+TEST_CASE("pointer row store: the pitch's bits, words written in place, two banks with overlap",
+          "[rtl]") {
+    const RtlCode code = rtl_code_of(small_table({skewed_code()}, 40));
+    DecoderConfig c;
+    c.arch = DecoderArch::Canonical;
+    c.symbols_per_cycle = 1;
+    c.bus_bits = 8;
+    const RtlDims d = rtl_dims(code, c);
+    REQUIRE(d.words > 2);
+    const auto count = [](const std::string& text, const std::string& what) {
+        size_t n = 0;
+        for (size_t p = text.find(what); p != std::string::npos; p = text.find(what, p + 1)) ++n;
+        return n;
+    };
+    RtlOptions opt;
+    const GeneratedRtl shift = generate_decoder(code, c, nullptr, opt);
+    auto m = nlohmann::json::parse(shift.manifest)["parameters"];
+    CHECK(m["row_store"] == "shift");
+    CHECK(m["store_bits"] == d.words * c.bus_bits);
+    CHECK(count(shift.files.back().second, "rsel") == 0);
+    opt.row_store = RowStore::Pointer;
+    for (bool overlap : {false, true}) {
+        c.overlap = overlap;
+        const GeneratedRtl ptr = generate_decoder(code, c, nullptr, opt);
+        m = nlohmann::json::parse(ptr.manifest)["parameters"];
+        CHECK(m["row_store"] == "pointer");
+        CHECK(m["store_bits"] == code.pitch_bits);
+        const std::string& top = ptr.files.back().second;
+        CHECK(count(top, "localparam STORE_BITS = " + std::to_string(code.pitch_bits) + ";") == 1);
+        // Each word has one write per bank; the chunk mux has one arm per chunk after the first.
+        CHECK(count(top, "] <= in_data") == d.words * (overlap ? 2 : 1));
+        const unsigned chunks = (code.pitch_bits + d.refill - 1) / d.refill;
+        CHECK(count(top, ": chunk = store[") + count(top, ": chunk = {store[") == chunks - 1);
+        CHECK((count(top, "bank1") > 0) == overlap);
+    }
+    CHECK(parse_row_store("pointer") == RowStore::Pointer);
+    CHECK_THROWS_WITH(parse_row_store("banked"), Catch::Contains("'shift' or 'pointer'"));
+}
+
 TEST_CASE("lut entries are the contract's greedy runs", "[rtl]") {
     const CodeLengths lengths = skewed_code();
     const CanonicalCode code = make_canonical(lengths);
@@ -427,4 +466,22 @@ TEST_CASE("programmable: the configuration image decodes every code word", "[rtl
     CHECK(mf["programmable"] == true);
     CHECK(mf["config"]["addr_bits"] == prog_map(p).addr_bits);
     CHECK(mf["ports"].back()["name"] == "cfg_data");
+}
+
+TEST_CASE("programmable overlap: a load buffer, recorded in the manifest and the timing", "[rtl]") {
+    ProgParams p;
+    p.books = 1;
+    p.max_code_len = 8;
+    p.max_pitch_bits = 128;
+    p.max_symbols_per_row = 16;
+    p.bus_bits = 32;
+    const GeneratedRtl plain = generate_programmable(p);
+    p.overlap = true;
+    const GeneratedRtl ov = generate_programmable(p);
+    CHECK(nlohmann::json::parse(plain.manifest)["parameters"]["overlap"] == false);
+    CHECK(nlohmann::json::parse(ov.manifest)["parameters"]["overlap"] == true);
+    CHECK(plain.files.back().second.find("lbuf") == std::string::npos);
+    CHECK(ov.files.back().second.find("reg  [STORE_BITS-1:0] lbuf;") != std::string::npos);
+    CHECK(prog_decoder_config(p).overlap);
+    CHECK_FALSE(prog_decoder_config(ProgParams{}).overlap);
 }

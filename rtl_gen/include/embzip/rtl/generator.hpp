@@ -110,6 +110,14 @@ struct TableTiming {
 TableTiming table_timing(const CodedTable& table, const DecoderConfig& config, uint64_t max_rows);
 
 constexpr const char* kDefaultPrefix = "embzip_";
+
+// How the baked design holds the row (rtl_gen/README.md, "Row store"): a shift register that
+// words shift into and refills shift out of, or words written once in place and read at a
+// moving chunk pointer (overlap: two such banks, ping-pong). Same cycles either way.
+enum class RowStore { Shift, Pointer };
+const char* row_store_name(RowStore store);
+// @throws InputError for anything but "shift" or "pointer".
+RowStore parse_row_store(const std::string& text);
 constexpr const char* kGeneratorVersion = "embzip-rtl 2";
 
 // Packaging options: they change names and constraints, never the logic.
@@ -122,6 +130,7 @@ struct RtlOptions {
     // per symbol (S = 2: one decoder plus a mux deep, not two decoders). The same entries, so
     // the same cycle contract; more decoders, shorter path.
     bool speculative = false;
+    RowStore row_store = RowStore::Shift;
 };
 // @throws InputError for a prefix that is not the start of a Verilog identifier, or a clock
 // outside 1..10000 MHz.

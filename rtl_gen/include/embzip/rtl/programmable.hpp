@@ -21,6 +21,8 @@ struct ProgParams {
     unsigned max_pitch_bits = 1024;      // longest row slot
     unsigned max_symbols_per_row = 256;  // longest row, in symbols
     unsigned bus_bits = 64;              // input word width
+    // A load buffer takes the next row while one decodes (schedule_row), as the baked --overlap.
+    bool overlap = false;
 };
 // @throws InputError naming the parameter out of range.
 void check_params(const ProgParams& params);
@@ -55,7 +57,8 @@ enum : uint32_t {
     kCfgSelector = 4
 };
 
-// The decoder config the programmable design follows: canonical, S = 1, the params' bus.
+// The decoder config the programmable design follows: canonical, S = 1, the params' bus and
+// overlap.
 DecoderConfig prog_decoder_config(const ProgParams& params);
 
 GeneratedRtl generate_programmable(const ProgParams& params, const RtlOptions& options = {});
