@@ -128,47 +128,59 @@ RowStatus finish_row(const uint8_t* payload, RowState& s, KernelSpec k) {
 
 }  // namespace
 
+namespace {
+
+// Walks the code tree to fill a book's table: every sequence of whole output bytes (at most
+// kMaxBytesPerLookup) whose codes fit in kLutBits bits owns the range of windows that start
+// with it, and a longer sequence overwrites the range of its prefix. Each level writes each
+// entry at most once, so a table costs a few contiguous fills of 2^kLutBits entries, not a
+// decode per window (building decoders was a third of the round-trip fuzzer's time).
+class LutFiller {
+  public:
+    LutFiller(const CanonicalCode& code, SymbolSpec spec, uint32_t* lut)
+        : m_code(code), m_spec(spec), m_lut(lut) {}
+    // `prefix`: the `used` bits taken so far; `count` bytes done (`bytes`, the first one
+    // `first_len` bits); `k` symbols of the next byte read so far, their value `value`.
+    void fill(uint32_t prefix, unsigned used, unsigned count, uint32_t bytes, unsigned first_len,
+              unsigned k, unsigned value) const {
+        constexpr unsigned B = kLutBits;
+        for (const uint8_t s : m_code.sorted) {  // by length: stop at the first that overflows
+            const unsigned l = m_code.lengths.len[s];
+            if (used + l > B) break;
+            const uint32_t p = prefix << l | m_code.code[s];
+            const unsigned at = used + l, v = value << m_spec.bits | s;
+            if (k + 1 < m_spec.per_byte()) {
+                fill(p, at, count, bytes, first_len, k + 1, v);
+                continue;
+            }
+            const uint8_t byte = m_spec.bits == 8 ? uint8_t(v) : split_inverse(m_spec.split, uint8_t(v));
+            const uint32_t b = bytes | uint32_t(byte) << (8 * count);
+            const unsigned fl = count == 0 ? at : first_len;
+            std::fill_n(m_lut + (size_t(p) << (B - at)), size_t(1) << (B - at),
+                        entry(b, at, count + 1, fl));
+            if (count + 1 < kMaxBytesPerLookup) fill(p, at, count + 1, b, fl, 0, 0);
+        }
+    }
+
+  private:
+    const CanonicalCode& m_code;
+    SymbolSpec m_spec;
+    uint32_t* m_lut;
+};
+
+}  // namespace
+
+LutEntry unpack_entry(uint32_t e) {
+    return {entry_len(e), entry_count(e), entry_first_len(e), entry_bytes(e)};
+}
+
 BookTables build_book(const CodeLengths& lengths, SymbolSpec spec) {
     BookTables b;
     b.code = make_canonical(lengths);
     b.max_len = lengths.max_len();
-    // Single symbols first: (symbol, length) of the code that prefixes each window.
-    constexpr unsigned B = kLutBits;
-    std::vector<uint16_t> single(size_t(1) << B, 0);
-    for (unsigned s = 0; s < lengths.alphabet; ++s) {
-        const unsigned l = lengths.len[s];
-        if (l == 0 || l > B) continue;
-        const uint32_t first = b.code.code[s] << (B - l), span = 1u << (B - l);
-        for (uint32_t i = 0; i < span; ++i) single[first + i] = uint16_t(s << 8 | l);
-    }
-    // Then as many whole output bytes as fit each window. A symbol at offset `used` is
-    // decoded from the window shifted left by `used`; the zeros shifted in are never read,
-    // since only codes of at most B - used bits are accepted there.
-    const unsigned per_byte = spec.per_byte();
-    b.lut.assign(size_t(1) << B, 0);
-    for (uint32_t w = 0; w < (1u << B); ++w) {
-        unsigned used = 0, count = 0, first_len = 0;
-        uint32_t bytes = 0;
-        while (count < kMaxBytesPerLookup) {
-            unsigned at = used, value = 0;
-            bool ok = true;
-            for (unsigned k = 0; k < per_byte && ok; ++k) {
-                const uint16_t e = single[(w << at) & ((1u << B) - 1)];
-                const unsigned l = e & 0xFF;
-                ok = l != 0 && at + l <= B;
-                value = value << spec.bits | unsigned(e >> 8);
-                at += l;
-            }
-            if (!ok) break;
-            const uint8_t byte =
-                per_byte == 1 ? uint8_t(value) : split_inverse(spec.split, uint8_t(value));
-            bytes |= uint32_t(byte) << (8 * count);
-            if (count == 0) first_len = at;
-            used = at;
-            ++count;
-        }
-        b.lut[w] = count ? entry(bytes, used, count, first_len) : 0;
-    }
+    // Windows that start with no whole byte stay 0: the row takes the slow path there.
+    b.lut.assign(size_t(1) << kLutBits, 0);
+    LutFiller(b.code, spec, b.lut.data()).fill(0, 0, 0, 0, 0, 0, 0);
     return b;
 }
 
