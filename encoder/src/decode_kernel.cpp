@@ -18,15 +18,16 @@ namespace embzip::kernel {
 
 namespace {
 
-// Entry fields (see BookTables::lut): the low byte is what the loop needs first (the shift
-// by the bits consumed uses the low 6 bits of the count register as they are).
+// Entry fields (see BookTables::lut): the bytes in the low 16 bits, so the loop stores the
+// entry as it is (4 bytes; the two above the output are overwritten by the next lookup or lie
+// in the row's write slack), and the count in the top two bits, one shift away.
 constexpr uint32_t entry(uint32_t bytes, unsigned total_len, unsigned count, unsigned first_len) {
-    return uint32_t(total_len) | uint32_t(count) << 6 | uint32_t(first_len) << 8 | bytes << 16;
+    return bytes | uint32_t(total_len) << 16 | uint32_t(first_len) << 24 | uint32_t(count) << 30;
 }
-inline unsigned entry_len(uint32_t e) { return e & 63; }
-inline unsigned entry_count(uint32_t e) { return (e >> 6) & 3; }
-inline unsigned entry_first_len(uint32_t e) { return (e >> 8) & 63; }
-inline uint16_t entry_bytes(uint32_t e) { return uint16_t(e >> 16); }
+inline unsigned entry_len(uint32_t e) { return (e >> 16) & 63; }
+inline unsigned entry_count(uint32_t e) { return e >> 30; }
+inline unsigned entry_first_len(uint32_t e) { return (e >> 24) & 63; }
+inline uint16_t entry_bytes(uint32_t e) { return uint16_t(e); }
 static_assert(kLutBits < 64, "lengths have 6 bits");
 
 inline uint64_t load_be64(const uint8_t* p) {
@@ -51,25 +52,48 @@ struct RowState {
     const BookTables* book;
 };
 
-// Four lookups from one refill. @pre s.j + kLookupsPerRefill * kMaxBytesPerLookup <= dim.
+// Bytes a group may write past the row's current output position: two per lookup, plus the
+// two entry bytes above the last lookup's output.
+constexpr uint32_t kGroupSpan = kLookupsPerRefill * kMaxBytesPerLookup + 2;
+
+// Four lookups from one refill, each storing kStore bytes of its entry (2: the bytes; 4: the
+// whole entry, one store without a shift; the two bytes above the output are overwritten by
+// the next lookup or lie in the span). @pre op + kGroupSpan (2: op + 8) <= the row's output end.
 // Returns the last entry: a count of 0 means the row stalled on a long (or bad) code.
 // The bits consumed are not summed per lookup: a marker bit at the bottom of the window
 // (below the 57 valid bits, never looked up) ends up shifted left by exactly their total.
-inline uint32_t group(const uint8_t* payload, RowState& s) {
-    uint64_t bits = window_at(payload, s.pos, s.end) | 1;
-    const uint32_t* lut = s.lut;
-    uint8_t* op = s.out + s.j;
+template <unsigned kStore>
+inline uint32_t group(const uint8_t* payload, uint64_t& pos, uint64_t end, const uint32_t* lut,
+                      uint8_t*& op) {
+    static_assert(kStore == 2 || kStore == 4, "a lookup stores its bytes or its whole entry");
+    uint64_t bits = window_at(payload, pos, end) | 1;
     uint32_t e = 0;
     for (unsigned k = 0; k < kLookupsPerRefill; ++k) {
         e = lut[bits >> (64 - kLutBits)];
-        const uint16_t bytes = entry_bytes(e);
-        std::memcpy(op, &bytes, 2);  // the second byte is overwritten when it is not output
+        std::memcpy(op, &e, kStore);  // little-endian: the output bytes first
         bits <<= entry_len(e);
         op += entry_count(e);
     }
-    s.pos += unsigned(__builtin_ctzll(bits));
+    pos += unsigned(__builtin_ctzll(bits));
+    return e;
+}
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "entries are stored little-endian");
+
+template <unsigned kStore>
+inline uint32_t group(const uint8_t* payload, RowState& s) {
+    uint8_t* op = s.out + s.j;
+    const uint32_t e = group<kStore>(payload, s.pos, s.end, s.lut, op);
     s.j = uint32_t(op - s.out);
     return e;
+}
+
+// Asks for every cache line of the row's codes at once, so that a row fetched from memory
+// costs one miss latency, not one per line as the decode reaches it.
+inline void prefetch_row(const uint8_t* payload, const RowJob& job) {
+    const uint8_t* p = payload + (job.pos >> 3);
+    const uint8_t* last = payload + (job.end >> 3);
+    for (; p <= last; p += 64) __builtin_prefetch(p);
+    __builtin_prefetch(last);
 }
 
 // One code by canonical search (one comparison per length), for codes longer than the table.
@@ -101,11 +125,44 @@ bool slow_byte(const uint8_t* payload, RowState& s, SymbolSpec spec) {
     return true;
 }
 
-// Finishes a row from any state: groups while they fit, then one lookup per refill.
+// Finishes a row from any state: groups while they fit, then up to four lookups per refill,
+// each yielding what still fits in the row.
 RowStatus finish_row(const uint8_t* payload, RowState& s, KernelSpec k) {
+    while (s.j + kGroupSpan <= k.dim) {
+        if (entry_count(group<4>(payload, s)) == 0 && !slow_byte(payload, s, k.spec))
+            return RowStatus::BadCode;
+    }
+    while (s.j < k.dim) {
+        uint64_t bits = window_at(payload, s.pos, s.end);
+        unsigned used = 0, count = 1;
+        for (unsigned n = 0; n < kLookupsPerRefill && s.j < k.dim; ++n) {
+            const uint32_t e = s.lut[bits >> (64 - kLutBits)];
+            count = entry_count(e);
+            if (count == 0) break;
+            unsigned len = entry_first_len(e);
+            s.out[s.j++] = uint8_t(e);
+            if (count == 2 && s.j < k.dim) {
+                s.out[s.j++] = uint8_t(e >> 8);
+                len = entry_len(e);
+            }
+            bits <<= len;
+            used += len;
+        }
+        s.pos += used;
+        if (count == 0 && !slow_byte(payload, s, k.spec)) return RowStatus::BadCode;
+    }
+    return s.pos <= s.end ? RowStatus::Ok : RowStatus::Overrun;
+}
+
+// A failing row's status (BadCode or Overrun) depends on where its refills read once its
+// codes have run past its end (reads there are clamped to the end). finish_row refills where
+// it is fastest; a row it fails is decoded again with the refill schedule the decoder always
+// had (groups while 8 bytes fit, then a refill per lookup), so a corrupt row keeps its status.
+// A row that decodes Ok never passes its end, so both schedules read the same bits for it.
+RowStatus exact_row(const uint8_t* payload, RowState& s, KernelSpec k) {
     constexpr uint32_t kGroupBytes = kLookupsPerRefill * kMaxBytesPerLookup;
     while (s.j + kGroupBytes <= k.dim) {
-        if (entry_count(group(payload, s)) == 0 && !slow_byte(payload, s, k.spec))
+        if (entry_count(group<2>(payload, s)) == 0 && !slow_byte(payload, s, k.spec))
             return RowStatus::BadCode;
     }
     while (s.j < k.dim) {
@@ -185,38 +242,63 @@ BookTables build_book(const CodeLengths& lengths, SymbolSpec spec) {
 }
 
 RowStatus decode_row(const uint8_t* payload, const RowJob& job, KernelSpec k) {
+    prefetch_row(payload, job);
     RowState s{job.pos, job.end, job.book->lut.data(), job.out, 0, job.book};
-    return finish_row(payload, s, k);
+    if (finish_row(payload, s, k) == RowStatus::Ok) return RowStatus::Ok;
+    RowState again{job.pos, job.end, job.book->lut.data(), job.out, 0, job.book};
+    return exact_row(payload, again, k);
 }
 
 size_t decode_rows(const uint8_t* payload, const RowJob* jobs, size_t count, KernelSpec k,
                    RowStatus* status) {
+    for (size_t i = 0; i < count; ++i) prefetch_row(payload, jobs[i]);
     // Four rows in flight: enough independent chains to cover the lookup latency, few
     // enough that their state stays in registers and L1.
     constexpr size_t kWays = 4;
-    constexpr uint32_t kGroupBytes = kLookupsPerRefill * kMaxBytesPerLookup;
     size_t i = 0;
     for (; i + kWays <= count; i += kWays) {
-        RowState s[kWays];
-        for (size_t w = 0; w < kWays; ++w)
-            s[w] = RowState{
-                jobs[i + w].pos, jobs[i + w].end, jobs[i + w].book->lut.data(), jobs[i + w].out, 0,
-                jobs[i + w].book};
+        // Local copies: the output stores may alias anything reached through `jobs`.
+        uint64_t pos[kWays], end[kWays];
+        uint8_t* op[kWays];
+        uint8_t* out[kWays];
+        const uint32_t* lut[kWays];
+        for (size_t w = 0; w < kWays; ++w) {
+            pos[w] = jobs[i + w].pos;
+            end[w] = jobs[i + w].end;
+            op[w] = out[w] = jobs[i + w].out;
+            lut[w] = jobs[i + w].book->lut.data();
+        }
         bool bad = false;
-        // All rows start at byte 0 and each group writes at most kGroupBytes, so the rows
-        // can run together while the furthest one still has a whole group left.
-        while (!bad) {
-            uint32_t furthest = 0;
-            for (size_t w = 0; w < kWays; ++w) furthest = std::max(furthest, s[w].j);
-            if (furthest + kGroupBytes > k.dim) break;
-            uint32_t last[kWays];
-            for (size_t w = 0; w < kWays; ++w) last[w] = group(payload, s[w]);
+        // All rows start at byte 0 and each group writes within kGroupSpan bytes, so the
+        // rows run together, without a bound check per group, for as many groups as the
+        // furthest one has room for; a slow byte (one more byte) ends such a run early.
+        for (bool slow = false; !bad;) {
+            size_t furthest = 0;
             for (size_t w = 0; w < kWays; ++w)
-                if (__builtin_expect(entry_count(last[w]) == 0, 0))
-                    bad |= !slow_byte(payload, s[w], k.spec);
+                furthest = std::max(furthest, size_t(op[w] - out[w]));
+            if (furthest + kGroupSpan > k.dim) break;
+            const size_t groups = (k.dim - furthest - (kGroupSpan - kLookupsPerRefill *
+                                                                      kMaxBytesPerLookup)) /
+                                  (kLookupsPerRefill * kMaxBytesPerLookup);
+            for (size_t g = 0; g < groups && !slow; ++g) {
+                uint32_t last[kWays];
+                for (size_t w = 0; w < kWays; ++w)
+                    last[w] = group<4>(payload, pos[w], end[w], lut[w], op[w]);
+                for (size_t w = 0; w < kWays; ++w) {
+                    if (__builtin_expect(entry_count(last[w]) != 0, 1)) continue;
+                    RowState s{pos[w], end[w], lut[w], out[w], uint32_t(op[w] - out[w]),
+                               jobs[i + w].book};
+                    bad |= !slow_byte(payload, s, k.spec);
+                    pos[w] = s.pos;
+                    op[w] = s.out + s.j;
+                    slow = true;
+                }
+            }
+            slow = false;
         }
         for (size_t w = 0; w < kWays; ++w) {
-            const RowStatus st = bad ? RowStatus::BadCode : finish_row(payload, s[w], k);
+            RowState s{pos[w], end[w], lut[w], out[w], uint32_t(op[w] - out[w]), jobs[i + w].book};
+            const RowStatus st = bad ? RowStatus::BadCode : finish_row(payload, s, k);
             if (st == RowStatus::Ok) continue;
             // Name the first bad row in order: re-run the batch's rows one at a time.
             for (size_t v = 0; v < kWays; ++v) {
