@@ -18,16 +18,17 @@ namespace embzip::kernel {
 
 namespace {
 
-// Entry fields (see BookTables::lut): the bytes in the low 16 bits, so the loop stores the
-// entry as it is (4 bytes; the two above the output are overwritten by the next lookup or lie
-// in the row's write slack), and the count in the top two bits, one shift away.
+// Entry fields (see BookTables::lut): the bits consumed in the low 6 bits, so the shift that
+// is the next lookup's input uses the entry as it is (x86 takes a shift count mod 64): the
+// chain from one lookup to the next is index, load, shift. The count is in the top two bits,
+// one shift away.
 constexpr uint32_t entry(uint32_t bytes, unsigned total_len, unsigned count, unsigned first_len) {
-    return bytes | uint32_t(total_len) << 16 | uint32_t(first_len) << 24 | uint32_t(count) << 30;
+    return uint32_t(total_len) | bytes << 8 | uint32_t(first_len) << 24 | uint32_t(count) << 30;
 }
-inline unsigned entry_len(uint32_t e) { return (e >> 16) & 63; }
+inline unsigned entry_len(uint32_t e) { return e & 63; }
 inline unsigned entry_count(uint32_t e) { return e >> 30; }
 inline unsigned entry_first_len(uint32_t e) { return (e >> 24) & 63; }
-inline uint16_t entry_bytes(uint32_t e) { return uint16_t(e); }
+inline uint16_t entry_bytes(uint32_t e) { return uint16_t(e >> 8); }
 static_assert(kLutBits < 64, "lengths have 6 bits");
 
 inline uint64_t load_be64(const uint8_t* p) {
@@ -52,37 +53,31 @@ struct RowState {
     const BookTables* book;
 };
 
-// Bytes a group may write past the row's current output position: two per lookup, plus the
-// two entry bytes above the last lookup's output.
-constexpr uint32_t kGroupSpan = kLookupsPerRefill * kMaxBytesPerLookup + 2;
+// Bytes a group may write past the row's current output position: two per lookup.
+constexpr uint32_t kGroupSpan = kLookupsPerRefill * kMaxBytesPerLookup;
 
-// Four lookups from one refill, each storing kStore bytes of its entry (2: the bytes; 4: the
-// whole entry, one store without a shift; the two bytes above the output are overwritten by
-// the next lookup or lie in the span). @pre op + kGroupSpan (2: op + 8) <= the row's output end.
+// Four lookups from one refill. @pre op + kGroupSpan <= the row's output end.
 // Returns the last entry: a count of 0 means the row stalled on a long (or bad) code.
 // The bits consumed are not summed per lookup: a marker bit at the bottom of the window
 // (below the 57 valid bits, never looked up) ends up shifted left by exactly their total.
-template <unsigned kStore>
 inline uint32_t group(const uint8_t* payload, uint64_t& pos, uint64_t end, const uint32_t* lut,
                       uint8_t*& op) {
-    static_assert(kStore == 2 || kStore == 4, "a lookup stores its bytes or its whole entry");
     uint64_t bits = window_at(payload, pos, end) | 1;
     uint32_t e = 0;
     for (unsigned k = 0; k < kLookupsPerRefill; ++k) {
         e = lut[bits >> (64 - kLutBits)];
-        std::memcpy(op, &e, kStore);  // little-endian: the output bytes first
+        const uint16_t bytes = entry_bytes(e);
+        std::memcpy(op, &bytes, 2);  // the second byte is overwritten when it is not output
         bits <<= entry_len(e);
         op += entry_count(e);
     }
     pos += unsigned(__builtin_ctzll(bits));
     return e;
 }
-static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "entries are stored little-endian");
 
-template <unsigned kStore>
 inline uint32_t group(const uint8_t* payload, RowState& s) {
     uint8_t* op = s.out + s.j;
-    const uint32_t e = group<kStore>(payload, s.pos, s.end, s.lut, op);
+    const uint32_t e = group(payload, s.pos, s.end, s.lut, op);
     s.j = uint32_t(op - s.out);
     return e;
 }
@@ -129,7 +124,7 @@ bool slow_byte(const uint8_t* payload, RowState& s, SymbolSpec spec) {
 // each yielding what still fits in the row.
 RowStatus finish_row(const uint8_t* payload, RowState& s, KernelSpec k) {
     while (s.j + kGroupSpan <= k.dim) {
-        if (entry_count(group<4>(payload, s)) == 0 && !slow_byte(payload, s, k.spec))
+        if (entry_count(group(payload, s)) == 0 && !slow_byte(payload, s, k.spec))
             return RowStatus::BadCode;
     }
     while (s.j < k.dim) {
@@ -140,9 +135,9 @@ RowStatus finish_row(const uint8_t* payload, RowState& s, KernelSpec k) {
             count = entry_count(e);
             if (count == 0) break;
             unsigned len = entry_first_len(e);
-            s.out[s.j++] = uint8_t(e);
+            s.out[s.j++] = uint8_t(entry_bytes(e));
             if (count == 2 && s.j < k.dim) {
-                s.out[s.j++] = uint8_t(e >> 8);
+                s.out[s.j++] = uint8_t(entry_bytes(e) >> 8);
                 len = entry_len(e);
             }
             bits <<= len;
@@ -162,7 +157,7 @@ RowStatus finish_row(const uint8_t* payload, RowState& s, KernelSpec k) {
 RowStatus exact_row(const uint8_t* payload, RowState& s, KernelSpec k) {
     constexpr uint32_t kGroupBytes = kLookupsPerRefill * kMaxBytesPerLookup;
     while (s.j + kGroupBytes <= k.dim) {
-        if (entry_count(group<2>(payload, s)) == 0 && !slow_byte(payload, s, k.spec))
+        if (entry_count(group(payload, s)) == 0 && !slow_byte(payload, s, k.spec))
             return RowStatus::BadCode;
     }
     while (s.j < k.dim) {
@@ -277,13 +272,11 @@ size_t decode_rows(const uint8_t* payload, const RowJob* jobs, size_t count, Ker
             for (size_t w = 0; w < kWays; ++w)
                 furthest = std::max(furthest, size_t(op[w] - out[w]));
             if (furthest + kGroupSpan > k.dim) break;
-            const size_t groups = (k.dim - furthest - (kGroupSpan - kLookupsPerRefill *
-                                                                      kMaxBytesPerLookup)) /
-                                  (kLookupsPerRefill * kMaxBytesPerLookup);
+            const size_t groups = (k.dim - furthest) / kGroupSpan;
             for (size_t g = 0; g < groups && !slow; ++g) {
                 uint32_t last[kWays];
                 for (size_t w = 0; w < kWays; ++w)
-                    last[w] = group<4>(payload, pos[w], end[w], lut[w], op[w]);
+                    last[w] = group(payload, pos[w], end[w], lut[w], op[w]);
                 for (size_t w = 0; w < kWays; ++w) {
                     if (__builtin_expect(entry_count(last[w]) != 0, 1)) continue;
                     RowState s{pos[w], end[w], lut[w], out[w], uint32_t(op[w] - out[w]),
