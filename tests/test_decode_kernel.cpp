@@ -142,14 +142,83 @@ TEST_CASE("decode kernel: two-byte lookups and the slow path for long codes roun
             const kernel::BookTables b = kernel::build_book(r.books[0], r.spec);
             size_t pairs = 0, slow = 0;
             for (const uint32_t e : b.lut) {
-                pairs += ((e >> 6) & 3) == 2;
-                slow += ((e >> 6) & 3) == 0;
+                pairs += kernel::unpack_entry(e).count == 2;
+                slow += kernel::unpack_entry(e).count == 0;
             }
             INFO("bits " << int(spec.bits) << " dim " << dim);
             CHECK(pairs > 0);
             CHECK(slow > 0);
             for (const unsigned align : {1u, 8u}) check_all_paths(encode_table(t, r, align), t);
         }
+    }
+}
+
+namespace {
+
+// What a table entry must hold for window w, by a canonical search per code: the whole bytes
+// (at most kMaxBytesPerLookup) whose codes fit the kLutBits-bit window, in order.
+kernel::LutEntry reference_entry(const CanonicalCode& c, SymbolSpec spec, uint32_t w) {
+    constexpr unsigned B = kernel::kLutBits;
+    kernel::LutEntry want{0, 0, 0, 0};
+    unsigned used = 0;
+    while (want.count < kernel::kMaxBytesPerLookup) {
+        unsigned at = used, value = 0;
+        bool ok = true;
+        for (unsigned k = 0; k < spec.per_byte() && ok; ++k) {
+            ok = false;
+            for (unsigned s = 0; s < spec.alphabet() && !ok; ++s) {
+                const unsigned l = c.lengths.len[s];
+                if (l == 0 || at + l > B || ((w >> (B - at - l)) & ((1u << l) - 1)) != c.code[s])
+                    continue;
+                ok = true;
+                value = value << spec.bits | s;
+                at += l;
+            }
+        }
+        if (!ok) break;
+        const uint8_t byte = spec.bits == 8 ? uint8_t(value) : split_inverse(spec.split, uint8_t(value));
+        want.bytes |= uint32_t(byte) << (8 * want.count);
+        if (want.count == 0) want.first_len = at;
+        used = at;
+        ++want.count;
+    }
+    want.bits = want.count ? used : 0;
+    return want;
+}
+
+}  // namespace
+
+TEST_CASE("decode kernel: every lookup entry equals a decode of its window", "[encoder]") {
+    // Random codes: complete and incomplete (a symbol dropped), short and long, both widths.
+    std::mt19937_64 rng(5);
+    for (int trial = 0; trial < 24; ++trial) {
+        const SymbolSpec spec = trial % 3 == 0   ? SymbolSpec{8, Split::Twos}
+                                : trial % 3 == 1 ? SymbolSpec{4, Split::Twos}
+                                                 : SymbolSpec{4, Split::SignMagnitude};
+        std::vector<uint64_t> freq(spec.alphabet());
+        const unsigned used = 1 + unsigned(rng() % spec.alphabet());
+        for (unsigned s = 0; s < used; ++s) freq[rng() % spec.alphabet()] = 1 + (rng() >> (rng() % 60));
+        CodeLengths lengths = huffman_lengths(freq.data(), spec.alphabet(), 8 + unsigned(rng() % 25));
+        if (trial % 2 && lengths.used() > 1)
+            for (unsigned s = 0; s < spec.alphabet(); ++s)
+                if (lengths.len[s]) {
+                    lengths.len[s] = 0;
+                    break;
+                }
+        INFO("trial " << trial << " bits " << int(spec.bits) << " max_len " << lengths.max_len());
+        const kernel::BookTables b = kernel::build_book(lengths, spec);
+        REQUIRE(b.lut.size() == size_t(1) << kernel::kLutBits);
+        size_t mismatches = 0, pairs = 0;
+        for (uint32_t w = 0; w < b.lut.size(); ++w) {
+            const kernel::LutEntry got = kernel::unpack_entry(b.lut[w]);
+            const kernel::LutEntry want = reference_entry(b.code, spec, w);
+            pairs += want.count == 2;
+            mismatches += got.count != want.count || got.bits != want.bits ||
+                          (want.count && (got.first_len != want.first_len ||
+                                          (got.bytes & ((1u << (8 * want.count)) - 1)) != want.bytes));
+        }
+        CHECK(mismatches == 0);
+        if (lengths.max_len() <= 7) CHECK(pairs > 0);
     }
 }
 

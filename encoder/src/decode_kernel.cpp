@@ -18,15 +18,17 @@ namespace embzip::kernel {
 
 namespace {
 
-// Entry fields (see BookTables::lut): the low byte is what the loop needs first (the shift
-// by the bits consumed uses the low 6 bits of the count register as they are).
+// Entry fields (see BookTables::lut): the bits consumed in the low 6 bits, so the shift that
+// is the next lookup's input uses the entry as it is (x86 takes a shift count mod 64): the
+// chain from one lookup to the next is index, load, shift. The count is in the top two bits,
+// one shift away.
 constexpr uint32_t entry(uint32_t bytes, unsigned total_len, unsigned count, unsigned first_len) {
-    return uint32_t(total_len) | uint32_t(count) << 6 | uint32_t(first_len) << 8 | bytes << 16;
+    return uint32_t(total_len) | bytes << 8 | uint32_t(first_len) << 24 | uint32_t(count) << 30;
 }
 inline unsigned entry_len(uint32_t e) { return e & 63; }
-inline unsigned entry_count(uint32_t e) { return (e >> 6) & 3; }
-inline unsigned entry_first_len(uint32_t e) { return (e >> 8) & 63; }
-inline uint16_t entry_bytes(uint32_t e) { return uint16_t(e >> 16); }
+inline unsigned entry_count(uint32_t e) { return e >> 30; }
+inline unsigned entry_first_len(uint32_t e) { return (e >> 24) & 63; }
+inline uint16_t entry_bytes(uint32_t e) { return uint16_t(e >> 8); }
 static_assert(kLutBits < 64, "lengths have 6 bits");
 
 inline uint64_t load_be64(const uint8_t* p) {
@@ -51,14 +53,16 @@ struct RowState {
     const BookTables* book;
 };
 
-// Four lookups from one refill. @pre s.j + kLookupsPerRefill * kMaxBytesPerLookup <= dim.
+// Bytes a group may write past the row's current output position: two per lookup.
+constexpr uint32_t kGroupSpan = kLookupsPerRefill * kMaxBytesPerLookup;
+
+// Four lookups from one refill. @pre op + kGroupSpan <= the row's output end.
 // Returns the last entry: a count of 0 means the row stalled on a long (or bad) code.
 // The bits consumed are not summed per lookup: a marker bit at the bottom of the window
 // (below the 57 valid bits, never looked up) ends up shifted left by exactly their total.
-inline uint32_t group(const uint8_t* payload, RowState& s) {
-    uint64_t bits = window_at(payload, s.pos, s.end) | 1;
-    const uint32_t* lut = s.lut;
-    uint8_t* op = s.out + s.j;
+inline uint32_t group(const uint8_t* payload, uint64_t& pos, uint64_t end, const uint32_t* lut,
+                      uint8_t*& op) {
+    uint64_t bits = window_at(payload, pos, end) | 1;
     uint32_t e = 0;
     for (unsigned k = 0; k < kLookupsPerRefill; ++k) {
         e = lut[bits >> (64 - kLutBits)];
@@ -67,9 +71,24 @@ inline uint32_t group(const uint8_t* payload, RowState& s) {
         bits <<= entry_len(e);
         op += entry_count(e);
     }
-    s.pos += unsigned(__builtin_ctzll(bits));
+    pos += unsigned(__builtin_ctzll(bits));
+    return e;
+}
+
+inline uint32_t group(const uint8_t* payload, RowState& s) {
+    uint8_t* op = s.out + s.j;
+    const uint32_t e = group(payload, s.pos, s.end, s.lut, op);
     s.j = uint32_t(op - s.out);
     return e;
+}
+
+// Asks for every cache line of the row's codes at once, so that a row fetched from memory
+// costs one miss latency, not one per line as the decode reaches it.
+inline void prefetch_row(const uint8_t* payload, const RowJob& job) {
+    const uint8_t* p = payload + (job.pos >> 3);
+    const uint8_t* last = payload + (job.end >> 3);
+    for (; p <= last; p += 64) __builtin_prefetch(p);
+    __builtin_prefetch(last);
 }
 
 // One code by canonical search (one comparison per length), for codes longer than the table.
@@ -101,8 +120,41 @@ bool slow_byte(const uint8_t* payload, RowState& s, SymbolSpec spec) {
     return true;
 }
 
-// Finishes a row from any state: groups while they fit, then one lookup per refill.
+// Finishes a row from any state: groups while they fit, then up to four lookups per refill,
+// each yielding what still fits in the row.
 RowStatus finish_row(const uint8_t* payload, RowState& s, KernelSpec k) {
+    while (s.j + kGroupSpan <= k.dim) {
+        if (entry_count(group(payload, s)) == 0 && !slow_byte(payload, s, k.spec))
+            return RowStatus::BadCode;
+    }
+    while (s.j < k.dim) {
+        uint64_t bits = window_at(payload, s.pos, s.end);
+        unsigned used = 0, count = 1;
+        for (unsigned n = 0; n < kLookupsPerRefill && s.j < k.dim; ++n) {
+            const uint32_t e = s.lut[bits >> (64 - kLutBits)];
+            count = entry_count(e);
+            if (count == 0) break;
+            unsigned len = entry_first_len(e);
+            s.out[s.j++] = uint8_t(entry_bytes(e));
+            if (count == 2 && s.j < k.dim) {
+                s.out[s.j++] = uint8_t(entry_bytes(e) >> 8);
+                len = entry_len(e);
+            }
+            bits <<= len;
+            used += len;
+        }
+        s.pos += used;
+        if (count == 0 && !slow_byte(payload, s, k.spec)) return RowStatus::BadCode;
+    }
+    return s.pos <= s.end ? RowStatus::Ok : RowStatus::Overrun;
+}
+
+// A failing row's status (BadCode or Overrun) depends on where its refills read once its
+// codes have run past its end (reads there are clamped to the end). finish_row refills where
+// it is fastest; a row it fails is decoded again with the refill schedule the decoder always
+// had (groups while 8 bytes fit, then a refill per lookup), so a corrupt row keeps its status.
+// A row that decodes Ok never passes its end, so both schedules read the same bits for it.
+RowStatus exact_row(const uint8_t* payload, RowState& s, KernelSpec k) {
     constexpr uint32_t kGroupBytes = kLookupsPerRefill * kMaxBytesPerLookup;
     while (s.j + kGroupBytes <= k.dim) {
         if (entry_count(group(payload, s)) == 0 && !slow_byte(payload, s, k.spec))
@@ -128,83 +180,118 @@ RowStatus finish_row(const uint8_t* payload, RowState& s, KernelSpec k) {
 
 }  // namespace
 
+namespace {
+
+// Walks the code tree to fill a book's table: every sequence of whole output bytes (at most
+// kMaxBytesPerLookup) whose codes fit in kLutBits bits owns the range of windows that start
+// with it, and a longer sequence overwrites the range of its prefix. Each level writes each
+// entry at most once, so a table costs a few contiguous fills of 2^kLutBits entries, not a
+// decode per window (building decoders was a third of the round-trip fuzzer's time).
+class LutFiller {
+  public:
+    LutFiller(const CanonicalCode& code, SymbolSpec spec, uint32_t* lut)
+        : m_code(code), m_spec(spec), m_lut(lut) {}
+    // `prefix`: the `used` bits taken so far; `count` bytes done (`bytes`, the first one
+    // `first_len` bits); `k` symbols of the next byte read so far, their value `value`.
+    void fill(uint32_t prefix, unsigned used, unsigned count, uint32_t bytes, unsigned first_len,
+              unsigned k, unsigned value) const {
+        constexpr unsigned B = kLutBits;
+        for (const uint8_t s : m_code.sorted) {  // by length: stop at the first that overflows
+            const unsigned l = m_code.lengths.len[s];
+            if (used + l > B) break;
+            const uint32_t p = prefix << l | m_code.code[s];
+            const unsigned at = used + l, v = value << m_spec.bits | s;
+            if (k + 1 < m_spec.per_byte()) {
+                fill(p, at, count, bytes, first_len, k + 1, v);
+                continue;
+            }
+            const uint8_t byte = m_spec.bits == 8 ? uint8_t(v) : split_inverse(m_spec.split, uint8_t(v));
+            const uint32_t b = bytes | uint32_t(byte) << (8 * count);
+            const unsigned fl = count == 0 ? at : first_len;
+            std::fill_n(m_lut + (size_t(p) << (B - at)), size_t(1) << (B - at),
+                        entry(b, at, count + 1, fl));
+            if (count + 1 < kMaxBytesPerLookup) fill(p, at, count + 1, b, fl, 0, 0);
+        }
+    }
+
+  private:
+    const CanonicalCode& m_code;
+    SymbolSpec m_spec;
+    uint32_t* m_lut;
+};
+
+}  // namespace
+
+LutEntry unpack_entry(uint32_t e) {
+    return {entry_len(e), entry_count(e), entry_first_len(e), entry_bytes(e)};
+}
+
 BookTables build_book(const CodeLengths& lengths, SymbolSpec spec) {
     BookTables b;
     b.code = make_canonical(lengths);
     b.max_len = lengths.max_len();
-    // Single symbols first: (symbol, length) of the code that prefixes each window.
-    constexpr unsigned B = kLutBits;
-    std::vector<uint16_t> single(size_t(1) << B, 0);
-    for (unsigned s = 0; s < lengths.alphabet; ++s) {
-        const unsigned l = lengths.len[s];
-        if (l == 0 || l > B) continue;
-        const uint32_t first = b.code.code[s] << (B - l), span = 1u << (B - l);
-        for (uint32_t i = 0; i < span; ++i) single[first + i] = uint16_t(s << 8 | l);
-    }
-    // Then as many whole output bytes as fit each window. A symbol at offset `used` is
-    // decoded from the window shifted left by `used`; the zeros shifted in are never read,
-    // since only codes of at most B - used bits are accepted there.
-    const unsigned per_byte = spec.per_byte();
-    b.lut.assign(size_t(1) << B, 0);
-    for (uint32_t w = 0; w < (1u << B); ++w) {
-        unsigned used = 0, count = 0, first_len = 0;
-        uint32_t bytes = 0;
-        while (count < kMaxBytesPerLookup) {
-            unsigned at = used, value = 0;
-            bool ok = true;
-            for (unsigned k = 0; k < per_byte && ok; ++k) {
-                const uint16_t e = single[(w << at) & ((1u << B) - 1)];
-                const unsigned l = e & 0xFF;
-                ok = l != 0 && at + l <= B;
-                value = value << spec.bits | unsigned(e >> 8);
-                at += l;
-            }
-            if (!ok) break;
-            const uint8_t byte =
-                per_byte == 1 ? uint8_t(value) : split_inverse(spec.split, uint8_t(value));
-            bytes |= uint32_t(byte) << (8 * count);
-            if (count == 0) first_len = at;
-            used = at;
-            ++count;
-        }
-        b.lut[w] = count ? entry(bytes, used, count, first_len) : 0;
-    }
+    // Windows that start with no whole byte stay 0: the row takes the slow path there.
+    b.lut.assign(size_t(1) << kLutBits, 0);
+    LutFiller(b.code, spec, b.lut.data()).fill(0, 0, 0, 0, 0, 0, 0);
     return b;
 }
 
 RowStatus decode_row(const uint8_t* payload, const RowJob& job, KernelSpec k) {
+    prefetch_row(payload, job);
     RowState s{job.pos, job.end, job.book->lut.data(), job.out, 0, job.book};
-    return finish_row(payload, s, k);
+    if (finish_row(payload, s, k) == RowStatus::Ok) return RowStatus::Ok;
+    RowState again{job.pos, job.end, job.book->lut.data(), job.out, 0, job.book};
+    return exact_row(payload, again, k);
 }
 
 size_t decode_rows(const uint8_t* payload, const RowJob* jobs, size_t count, KernelSpec k,
                    RowStatus* status) {
+    for (size_t i = 0; i < count; ++i) prefetch_row(payload, jobs[i]);
     // Four rows in flight: enough independent chains to cover the lookup latency, few
     // enough that their state stays in registers and L1.
     constexpr size_t kWays = 4;
-    constexpr uint32_t kGroupBytes = kLookupsPerRefill * kMaxBytesPerLookup;
     size_t i = 0;
     for (; i + kWays <= count; i += kWays) {
-        RowState s[kWays];
-        for (size_t w = 0; w < kWays; ++w)
-            s[w] = RowState{
-                jobs[i + w].pos, jobs[i + w].end, jobs[i + w].book->lut.data(), jobs[i + w].out, 0,
-                jobs[i + w].book};
+        // Local copies: the output stores may alias anything reached through `jobs`.
+        uint64_t pos[kWays], end[kWays];
+        uint8_t* op[kWays];
+        uint8_t* out[kWays];
+        const uint32_t* lut[kWays];
+        for (size_t w = 0; w < kWays; ++w) {
+            pos[w] = jobs[i + w].pos;
+            end[w] = jobs[i + w].end;
+            op[w] = out[w] = jobs[i + w].out;
+            lut[w] = jobs[i + w].book->lut.data();
+        }
         bool bad = false;
-        // All rows start at byte 0 and each group writes at most kGroupBytes, so the rows
-        // can run together while the furthest one still has a whole group left.
-        while (!bad) {
-            uint32_t furthest = 0;
-            for (size_t w = 0; w < kWays; ++w) furthest = std::max(furthest, s[w].j);
-            if (furthest + kGroupBytes > k.dim) break;
-            uint32_t last[kWays];
-            for (size_t w = 0; w < kWays; ++w) last[w] = group(payload, s[w]);
+        // All rows start at byte 0 and each group writes within kGroupSpan bytes, so the
+        // rows run together, without a bound check per group, for as many groups as the
+        // furthest one has room for; a slow byte (one more byte) ends such a run early.
+        for (bool slow = false; !bad;) {
+            size_t furthest = 0;
             for (size_t w = 0; w < kWays; ++w)
-                if (__builtin_expect(entry_count(last[w]) == 0, 0))
-                    bad |= !slow_byte(payload, s[w], k.spec);
+                furthest = std::max(furthest, size_t(op[w] - out[w]));
+            if (furthest + kGroupSpan > k.dim) break;
+            const size_t groups = (k.dim - furthest) / kGroupSpan;
+            for (size_t g = 0; g < groups && !slow; ++g) {
+                uint32_t last[kWays];
+                for (size_t w = 0; w < kWays; ++w)
+                    last[w] = group(payload, pos[w], end[w], lut[w], op[w]);
+                for (size_t w = 0; w < kWays; ++w) {
+                    if (__builtin_expect(entry_count(last[w]) != 0, 1)) continue;
+                    RowState s{pos[w], end[w], lut[w], out[w], uint32_t(op[w] - out[w]),
+                               jobs[i + w].book};
+                    bad |= !slow_byte(payload, s, k.spec);
+                    pos[w] = s.pos;
+                    op[w] = s.out + s.j;
+                    slow = true;
+                }
+            }
+            slow = false;
         }
         for (size_t w = 0; w < kWays; ++w) {
-            const RowStatus st = bad ? RowStatus::BadCode : finish_row(payload, s[w], k);
+            RowState s{pos[w], end[w], lut[w], out[w], uint32_t(op[w] - out[w]), jobs[i + w].book};
+            const RowStatus st = bad ? RowStatus::BadCode : finish_row(payload, s, k);
             if (st == RowStatus::Ok) continue;
             // Name the first bad row in order: re-run the batch's rows one at a time.
             for (size_t v = 0; v < kWays; ++v) {

@@ -218,6 +218,23 @@ BENCHMARK(BM_DecodeRandomRows)
     ->Arg(int(Method::Sa8))
     ->Arg(int(Method::Nibble4x2));
 
+// Building a decoder (every book's lookup table) for the default table's code: what each
+// round-trip fuzzer input pays once or twice. Arg: method.
+void BM_BuildDecoder(benchmark::State& state) {
+    const Method m = Method(state.range(0));
+    const CodedTable coded = encode_table(default_table(), code_for(m, 0));
+    for (auto _ : state) {
+        const RowDecoder decoder(borrow(coded));
+        benchmark::DoNotOptimize(&decoder);
+    }
+    state.SetLabel(std::string(method_name(m)) + ", " + std::to_string(coded.books.size()) +
+                   " book(s)");
+}
+BENCHMARK(BM_BuildDecoder)
+    ->Arg(int(Method::Minimax8))
+    ->Arg(int(Method::Nibble4x2))
+    ->Unit(benchmark::kMicrosecond);
+
 }  // namespace
 
 // `embzip_bench --write-full-table PATH` writes the synthetic full-size table as .npy (and

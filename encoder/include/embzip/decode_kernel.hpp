@@ -34,6 +34,15 @@ struct BookTables {
     unsigned max_len = 0;
 };
 
+// One table entry's fields (for tests and tools; the kernel reads them inline).
+struct LutEntry {
+    unsigned bits;       // bits the whole bytes take (0 when count is 0)
+    unsigned count;      // whole bytes, 0..kMaxBytesPerLookup
+    unsigned first_len;  // bits of the first byte alone
+    uint32_t bytes;      // the bytes, the first in bits 0..7
+};
+LutEntry unpack_entry(uint32_t e);
+
 // @pre the book's lengths passed make_canonical (Kraft, lengths <= kMaxCodeLen).
 BookTables build_book(const CodeLengths& lengths, SymbolSpec spec);
 
