@@ -202,12 +202,15 @@ __attribute__((target("avx2"))) uint64_t lengths_avx2_bytes(
     size_t i = first;
     for (; i + 2 <= last; i += 2) {
         __m256i acc = _mm256_setzero_si256();
-        const uint8_t* c = dense + i * 16;
-        for (unsigned b = 0; b < blocks; ++b, c += rows * 16)
+        // Block b's counts of row i; no pointer is formed when there are no blocks (dense is
+        // then null, and null + offset is undefined).
+        for (unsigned b = 0; b < blocks; ++b) {
+            const uint8_t* c = dense + (size_t(b) * rows + i) * 16;
             acc = _mm256_add_epi16(
                 acc, _mm256_maddubs_epi16(
                          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(c)),
                          _mm256_load_si256(reinterpret_cast<const __m256i*>(lens8[b]))));
+        }
         __m256i s = _mm256_madd_epi16(acc, ones);  // 4 x 32-bit per row
         s = _mm256_add_epi32(s, _mm256_shuffle_epi32(s, 0x4E));
         s = _mm256_add_epi32(s, _mm256_shuffle_epi32(s, 0xB1));
@@ -243,8 +246,8 @@ __attribute__((target("avx2"))) uint64_t lengths_avx2_nibbles(
     size_t i = first;
     for (; i + 4 <= last; i += 4) {
         __m256i acc = _mm256_setzero_si256();
-        const uint8_t* c = dense + i * 8;
-        for (unsigned b = 0; b < blocks; ++b, c += rows * 8) {
+        for (unsigned b = 0; b < blocks; ++b) {
+            const uint8_t* c = dense + (size_t(b) * rows + i) * 8;  // as in lengths_avx2_bytes
             const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(c));
             const __m256i lo = _mm256_and_si256(v, low4);
             const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), low4);
