@@ -176,7 +176,8 @@ kernel::LutEntry reference_entry(const CanonicalCode& c, SymbolSpec spec, uint32
             }
         }
         if (!ok) break;
-        const uint8_t byte = spec.bits == 8 ? uint8_t(value) : split_inverse(spec.split, uint8_t(value));
+        const uint8_t byte =
+            spec.bits == 8 ? uint8_t(value) : split_inverse(spec.split, uint8_t(value));
         want.bytes |= uint32_t(byte) << (8 * want.count);
         if (want.count == 0) want.first_len = at;
         used = at;
@@ -197,8 +198,10 @@ TEST_CASE("decode kernel: every lookup entry equals a decode of its window", "[e
                                                  : SymbolSpec{4, Split::SignMagnitude};
         std::vector<uint64_t> freq(spec.alphabet());
         const unsigned used = 1 + unsigned(rng() % spec.alphabet());
-        for (unsigned s = 0; s < used; ++s) freq[rng() % spec.alphabet()] = 1 + (rng() >> (rng() % 60));
-        CodeLengths lengths = huffman_lengths(freq.data(), spec.alphabet(), 8 + unsigned(rng() % 25));
+        for (unsigned s = 0; s < used; ++s)
+            freq[rng() % spec.alphabet()] = 1 + (rng() >> (rng() % 60));
+        CodeLengths lengths =
+            huffman_lengths(freq.data(), spec.alphabet(), 8 + unsigned(rng() % 25));
         if (trial % 2 && lengths.used() > 1)
             for (unsigned s = 0; s < spec.alphabet(); ++s)
                 if (lengths.len[s]) {
@@ -213,9 +216,10 @@ TEST_CASE("decode kernel: every lookup entry equals a decode of its window", "[e
             const kernel::LutEntry got = kernel::unpack_entry(b.lut[w]);
             const kernel::LutEntry want = reference_entry(b.code, spec, w);
             pairs += want.count == 2;
-            mismatches += got.count != want.count || got.bits != want.bits ||
-                          (want.count && (got.first_len != want.first_len ||
-                                          (got.bytes & ((1u << (8 * want.count)) - 1)) != want.bytes));
+            mismatches +=
+                got.count != want.count || got.bits != want.bits ||
+                (want.count && (got.first_len != want.first_len ||
+                                (got.bytes & ((1u << (8 * want.count)) - 1)) != want.bytes));
         }
         CHECK(mismatches == 0);
         if (lengths.max_len() <= 7) CHECK(pairs > 0);

@@ -205,7 +205,8 @@ class LutFiller {
                 fill(p, at, count, bytes, first_len, k + 1, v);
                 continue;
             }
-            const uint8_t byte = m_spec.bits == 8 ? uint8_t(v) : split_inverse(m_spec.split, uint8_t(v));
+            const uint8_t byte =
+                m_spec.bits == 8 ? uint8_t(v) : split_inverse(m_spec.split, uint8_t(v));
             const uint32_t b = bytes | uint32_t(byte) << (8 * count);
             const unsigned fl = count == 0 ? at : first_len;
             std::fill_n(m_lut + (size_t(p) << (B - at)), size_t(1) << (B - at),
@@ -279,7 +280,7 @@ size_t decode_rows(const uint8_t* payload, const RowJob* jobs, size_t count, Ker
                     last[w] = group(payload, pos[w], end[w], lut[w], op[w]);
                 for (size_t w = 0; w < kWays; ++w) {
                     if (__builtin_expect(entry_count(last[w]) != 0, 1)) continue;
-                    RowState s{pos[w], end[w], lut[w], out[w], uint32_t(op[w] - out[w]),
+                    RowState s{pos[w],          end[w], lut[w], out[w], uint32_t(op[w] - out[w]),
                                jobs[i + w].book};
                     bad |= !slow_byte(payload, s, k.spec);
                     pos[w] = s.pos;

@@ -290,10 +290,11 @@ TEST_CASE("bottleneck: SRAM banks when the SRAM has one narrow bank", "[systemc]
 
 TEST_CASE("every row in SRAM: no DRAM ratio (null, n/a), not 0/0", "[systemc][tiers]") {
     test::fresh_systemc();
-    json tree = {{"tiers", json::array({{{"kind", "sram"}, {"capacity_mb", 1}},
-                                        {{"kind", "dram"}, {"memory", test::preset("hbm2.json")}}})},
-                 {"table", {{"rows", 1000}, {"dim", 64}, {"row_bits", 400}}},
-                 {"stream", {{"batches", 1}, {"batch_size", 16}}}};
+    json tree = {
+        {"tiers", json::array({{{"kind", "sram"}, {"capacity_mb", 1}},
+                               {{"kind", "dram"}, {"memory", test::preset("hbm2.json")}}})},
+        {"table", {{"rows", 1000}, {"dim", 64}, {"row_bits", 400}}},
+        {"stream", {{"batches", 1}, {"batch_size", 16}}}};
     const SimResult r = simulate(parse(tree));
     REQUIRE(r.baseline);
     CHECK(r.baseline->dram_bytes == 0);
