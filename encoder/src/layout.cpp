@@ -183,6 +183,15 @@ CodedTable encode_table(const Table& table, const CodeResult& result, unsigned a
     std::vector<bool> short_codes(codes.size(), true);
     for (size_t b = 0; b < codes.size(); ++b)
         for (unsigned v = 0; v < 256; ++v) short_codes[b] = short_codes[b] && byte_len[b][v] <= 28;
+    // A one-book row's codes, written: every symbol codable, and within the row's width.
+    auto check = [&](uint64_t r, bool ok, uint64_t bits) {
+        if (!ok)
+            throw InputError("row " + std::to_string(r) +
+                             " has a symbol the code book does not code");
+        if (bits > code_budget)
+            throw InputError("row " + std::to_string(r) + " needs " + std::to_string(bits) +
+                             " bits, more than the row width allows");
+    };
     bool fits_32 = codes.size() == 1;
     for (unsigned v = 0; fits_32 && v < 256; ++v) fits_32 = byte_len[0][v] <= 32;
     if (codes.size() == 1 && !out.overflow && fits_32) {
@@ -191,14 +200,6 @@ CodedTable encode_table(const Table& table, const CodeResult& result, unsigned a
         // chains; the payload is zeroed, so padding needs no writes). Rows are checked in order
         // after their group, so the first bad row is reported, as the row-by-row loop does.
         const ByteCode* bc = codes[0].data();
-        auto check = [&](uint64_t r, bool ok, uint64_t bits) {
-            if (!ok)
-                throw InputError("row " + std::to_string(r) +
-                                 " has a symbol the code book does not code");
-            if (bits > code_budget)
-                throw InputError("row " + std::to_string(r) + " needs " + std::to_string(bits) +
-                                 " bits, more than the row width allows");
-        };
         auto write_rows = [&](uint64_t r, auto lanes) {
             constexpr unsigned kLanes = decltype(lanes)::value;
             OrWriter w[kLanes];
@@ -269,12 +270,7 @@ CodedTable encode_table(const Table& table, const CodeResult& result, unsigned a
                 ok &= code.len != 0;
                 writer.put_wide(code.bits, code.len);
             }
-            if (!ok)
-                throw InputError("row " + std::to_string(r) +
-                                 " has a symbol the code book does not code");
-            if (bits > code_budget)
-                throw InputError("row " + std::to_string(r) + " needs " + std::to_string(bits) +
-                                 " bits, more than the row width allows");
+            check(r, ok, bits);
             writer.zeros(out.pitch_bits - bits);
             continue;
         }

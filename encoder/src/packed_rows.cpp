@@ -286,86 +286,51 @@ __attribute__((target("avx2"))) uint64_t lengths_avx2_nibbles(
     return worst;
 }
 
-// The mixture on nibble counts: the same products and sums, in the same order, as
-// mixture_blocks_avx2 (each column's count is the same small integer, converted exactly).
-template <bool kPair>
-__attribute__((target("avx2"))) void mixture_nibbles_avx2(const uint8_t* c0, const uint8_t* c1,
-                                                          size_t rows, const double* lambda,
-                                                          double* acc0, double* acc1) {
-    const __m128i low4 = _mm_set1_epi8(0x0F);
-    __m256d a0 = _mm256_loadu_pd(acc0), a1 = _mm256_loadu_pd(acc0 + 4),
-            a2 = _mm256_loadu_pd(acc0 + 8), a3 = _mm256_loadu_pd(acc0 + 12);
-    __m256d b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-    if constexpr (kPair) {
-        b0 = _mm256_loadu_pd(acc1);
-        b1 = _mm256_loadu_pd(acc1 + 4);
-        b2 = _mm256_loadu_pd(acc1 + 8);
-        b3 = _mm256_loadu_pd(acc1 + 12);
-    }
-    double skip_below = 0;  // rows with a smaller weight change no sum: see below
-    for (size_t i = 0; i < rows; ++i, c0 += 8, c1 += kPair ? 8 : 0) {
-        // Rows whose every product is lost in rounding are skipped; every sum keeps exactly the
-        // value the full loop gives. A product is at most 15 * lambda_i < 16 * lambda_i (a count
-        // is at most 15, and rounding is monotone), and adding p >= 0 to a normal sum s leaves s
-        // unchanged when p < s * 2^-54 (that is below half an ulp of s). Sums only grow, so the
-        // least of the block's sums, taken every 32 rows, bounds every sum from below for the
-        // rows after it: lambda_i < least * 2^-58 means no product of row i changes any sum.
-        // (Late MWU rounds put almost all the weight on a few long rows, so most rows go.)
-        if ((i & 31) == 0) {
-            __m256d m = _mm256_min_pd(_mm256_min_pd(a0, a1), _mm256_min_pd(a2, a3));
-            if constexpr (kPair)
-                m = _mm256_min_pd(m, _mm256_min_pd(_mm256_min_pd(b0, b1), _mm256_min_pd(b2, b3)));
-            __m128d h = _mm_min_pd(_mm256_castpd256_pd128(m), _mm256_extractf128_pd(m, 1));
-            h = _mm_min_sd(h, _mm_unpackhi_pd(h, h));
-            const double least = _mm_cvtsd_f64(h);
-            // 2^-900 keeps least * 2^-58 a normal number, so the scaling is exact.
-            skip_below = least >= 0x1p-900 ? least * 0x1p-58 : 0.0;
-        }
-        if (lambda[i] < skip_below) continue;
-        const __m256d l = _mm256_broadcast_sd(lambda + i);
-        const __m128i v = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(c0));
-        const __m256i lo = _mm256_cvtepu8_epi32(_mm_and_si128(v, low4));
-        const __m256i hi = _mm256_cvtepu8_epi32(_mm_and_si128(_mm_srli_epi16(v, 4), low4));
-        a0 = _mm256_add_pd(a0, _mm256_mul_pd(l, _mm256_cvtepi32_pd(_mm256_castsi256_si128(lo))));
-        a1 = _mm256_add_pd(a1,
-                           _mm256_mul_pd(l, _mm256_cvtepi32_pd(_mm256_extracti128_si256(lo, 1))));
-        a2 = _mm256_add_pd(a2, _mm256_mul_pd(l, _mm256_cvtepi32_pd(_mm256_castsi256_si128(hi))));
-        a3 = _mm256_add_pd(a3,
-                           _mm256_mul_pd(l, _mm256_cvtepi32_pd(_mm256_extracti128_si256(hi, 1))));
-        if constexpr (kPair) {
-            const __m128i w = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(c1));
-            const __m256i wlo = _mm256_cvtepu8_epi32(_mm_and_si128(w, low4));
-            const __m256i whi = _mm256_cvtepu8_epi32(_mm_and_si128(_mm_srli_epi16(w, 4), low4));
-            b0 = _mm256_add_pd(b0,
-                               _mm256_mul_pd(l, _mm256_cvtepi32_pd(_mm256_castsi256_si128(wlo))));
-            b1 = _mm256_add_pd(
-                b1, _mm256_mul_pd(l, _mm256_cvtepi32_pd(_mm256_extracti128_si256(wlo, 1))));
-            b2 = _mm256_add_pd(b2,
-                               _mm256_mul_pd(l, _mm256_cvtepi32_pd(_mm256_castsi256_si128(whi))));
-            b3 = _mm256_add_pd(
-                b3, _mm256_mul_pd(l, _mm256_cvtepi32_pd(_mm256_extracti128_si256(whi, 1))));
-        }
-    }
-    _mm256_storeu_pd(acc0, a0);
-    _mm256_storeu_pd(acc0 + 4, a1);
-    _mm256_storeu_pd(acc0 + 8, a2);
-    _mm256_storeu_pd(acc0 + 12, a3);
-    if constexpr (kPair) {
-        _mm256_storeu_pd(acc1, b0);
-        _mm256_storeu_pd(acc1 + 4, b1);
-        _mm256_storeu_pd(acc1 + 8, b2);
-        _mm256_storeu_pd(acc1 + 12, b3);
+// A row's 16 counts of a block, as two vectors of 8 integers.
+template <bool kNibbles>
+__attribute__((target("avx2"), always_inline)) inline void load_counts(const uint8_t* c,
+                                                                       __m256i& lo, __m256i& hi) {
+    if constexpr (kNibbles) {
+        const __m128i low4 = _mm_set1_epi8(0x0F);
+        const __m128i v = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(c));
+        lo = _mm256_cvtepu8_epi32(_mm_and_si128(v, low4));
+        hi = _mm256_cvtepu8_epi32(_mm_and_si128(_mm_srli_epi16(v, 4), low4));
+    } else {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(c));
+        lo = _mm256_cvtepu8_epi32(v);
+        hi = _mm256_cvtepu8_epi32(_mm_srli_si128(v, 8));
     }
 }
 
-// One block's 16 sums, or two blocks' 32 at once (c1 non-null), starting from acc0 / acc1: two
-// blocks give eight independent add chains instead of four (an add waits for the same register's
-// add of the row before), and load each row's weight once. Every sum still adds its products in row
-// order.
-template <bool kPair>
-__attribute__((target("avx2"))) void mixture_blocks_avx2(const uint8_t* c0, const uint8_t* c1,
-                                                         size_t rows, const double* lambda,
-                                                         double* acc0, double* acc1) {
+// s_k += l * count_k for a row's 16 counts (converted exactly), in column order.
+__attribute__((target("avx2"), always_inline)) inline void add_products(__m256d l, __m256i lo,
+                                                                        __m256i hi, __m256d& s0,
+                                                                        __m256d& s1, __m256d& s2,
+                                                                        __m256d& s3) {
+    s0 = _mm256_add_pd(s0, _mm256_mul_pd(l, _mm256_cvtepi32_pd(_mm256_castsi256_si128(lo))));
+    s1 = _mm256_add_pd(s1, _mm256_mul_pd(l, _mm256_cvtepi32_pd(_mm256_extracti128_si256(lo, 1))));
+    s2 = _mm256_add_pd(s2, _mm256_mul_pd(l, _mm256_cvtepi32_pd(_mm256_castsi256_si128(hi))));
+    s3 = _mm256_add_pd(s3, _mm256_mul_pd(l, _mm256_cvtepi32_pd(_mm256_extracti128_si256(hi, 1))));
+}
+
+// One block's 16 sums (a row's 16 counts as bytes, or packed two to a byte with kNibbles), or two
+// blocks' 32 at once (c1 non-null), starting from acc0 / acc1: two blocks give eight independent
+// add chains instead of four (an add waits for the same register's add of the row before), and load
+// each row's weight once. Every sum still adds its products in row order.
+template <bool kPair, bool kNibbles>
+__attribute__((target("avx2"))) void mixture_avx2(const uint8_t* c0, const uint8_t* c1, size_t rows,
+                                                  const double* lambda, double* acc0,
+                                                  double* acc1) {
+    constexpr size_t kStride = kNibbles ? 8 : 16;  // bytes of a row's 16 counts
+    // Rows whose every product is lost in rounding are skipped; every sum keeps exactly the
+    // value the full loop gives. A product is below 2^kCountBits * lambda_i (a count is at most
+    // 15, or 255, and rounding is monotone), and adding p >= 0 to a normal sum s leaves s
+    // unchanged when p < s * 2^-54 (below half an ulp of s). Sums only grow, so the least of
+    // the sums, taken every 32 rows, bounds every sum from below for the rows after it:
+    // lambda_i < least * 2^-(54 + kCountBits) means no product of row i changes any sum.
+    // (Late MWU rounds put almost all the weight on a few long rows, so most rows go.)
+    constexpr int kCountBits = kNibbles ? 4 : 8;
+    const double kSkipScale = std::ldexp(1.0, -(54 + kCountBits));
     __m256d a0 = _mm256_loadu_pd(acc0), a1 = _mm256_loadu_pd(acc0 + 4),
             a2 = _mm256_loadu_pd(acc0 + 8), a3 = _mm256_loadu_pd(acc0 + 12);
     __m256d b0 = a0, b1 = a0, b2 = a0, b3 = a0;
@@ -376,8 +341,7 @@ __attribute__((target("avx2"))) void mixture_blocks_avx2(const uint8_t* c0, cons
         b3 = _mm256_loadu_pd(acc1 + 12);
     }
     double skip_below = 0;
-    for (size_t i = 0; i < rows; ++i, c0 += 16, c1 += kPair ? 16 : 0) {
-        // As in mixture_nibbles_avx2, with counts up to 255: a product is below 256 * lambda_i.
+    for (size_t i = 0; i < rows; ++i, c0 += kStride, c1 += kPair ? kStride : 0) {
         if ((i & 31) == 0) {
             __m256d m = _mm256_min_pd(_mm256_min_pd(a0, a1), _mm256_min_pd(a2, a3));
             if constexpr (kPair)
@@ -385,31 +349,17 @@ __attribute__((target("avx2"))) void mixture_blocks_avx2(const uint8_t* c0, cons
             __m128d h = _mm_min_pd(_mm256_castpd256_pd128(m), _mm256_extractf128_pd(m, 1));
             h = _mm_min_sd(h, _mm_unpackhi_pd(h, h));
             const double least = _mm_cvtsd_f64(h);
-            skip_below = least >= 0x1p-900 ? least * 0x1p-62 : 0.0;
+            // 2^-900 keeps the scaled bound a normal number, so the scaling is exact.
+            skip_below = least >= 0x1p-900 ? least * kSkipScale : 0.0;
         }
         if (lambda[i] < skip_below) continue;
         const __m256d l = _mm256_broadcast_sd(lambda + i);
-        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(c0));
-        const __m256i lo = _mm256_cvtepu8_epi32(v);
-        const __m256i hi = _mm256_cvtepu8_epi32(_mm_srli_si128(v, 8));
-        a0 = _mm256_add_pd(a0, _mm256_mul_pd(l, _mm256_cvtepi32_pd(_mm256_castsi256_si128(lo))));
-        a1 = _mm256_add_pd(a1,
-                           _mm256_mul_pd(l, _mm256_cvtepi32_pd(_mm256_extracti128_si256(lo, 1))));
-        a2 = _mm256_add_pd(a2, _mm256_mul_pd(l, _mm256_cvtepi32_pd(_mm256_castsi256_si128(hi))));
-        a3 = _mm256_add_pd(a3,
-                           _mm256_mul_pd(l, _mm256_cvtepi32_pd(_mm256_extracti128_si256(hi, 1))));
+        __m256i lo, hi;
+        load_counts<kNibbles>(c0, lo, hi);
+        add_products(l, lo, hi, a0, a1, a2, a3);
         if constexpr (kPair) {
-            const __m128i w = _mm_loadu_si128(reinterpret_cast<const __m128i*>(c1));
-            const __m256i wlo = _mm256_cvtepu8_epi32(w);
-            const __m256i whi = _mm256_cvtepu8_epi32(_mm_srli_si128(w, 8));
-            b0 = _mm256_add_pd(b0,
-                               _mm256_mul_pd(l, _mm256_cvtepi32_pd(_mm256_castsi256_si128(wlo))));
-            b1 = _mm256_add_pd(
-                b1, _mm256_mul_pd(l, _mm256_cvtepi32_pd(_mm256_extracti128_si256(wlo, 1))));
-            b2 = _mm256_add_pd(b2,
-                               _mm256_mul_pd(l, _mm256_cvtepi32_pd(_mm256_castsi256_si128(whi))));
-            b3 = _mm256_add_pd(
-                b3, _mm256_mul_pd(l, _mm256_cvtepi32_pd(_mm256_extracti128_si256(whi, 1))));
+            load_counts<kNibbles>(c1, lo, hi);
+            add_products(l, lo, hi, b0, b1, b2, b3);
         }
     }
     _mm256_storeu_pd(acc0, a0);
@@ -492,17 +442,17 @@ void PackedRows::mixture_blocks(unsigned b, unsigned count, const double* lambda
             if (m_nibbles) {
                 const uint8_t* c = m_dense8.data() + size_t(b) * m_rows * (kBlock / 2);
                 if (count == 2)
-                    mixture_nibbles_avx2<true>(c, c + m_rows * (kBlock / 2), m_rows, lambda, acc[0],
-                                               acc[1]);
+                    mixture_avx2<true, true>(c, c + m_rows * (kBlock / 2), m_rows, lambda, acc[0],
+                                             acc[1]);
                 else
-                    mixture_nibbles_avx2<false>(c, nullptr, m_rows, lambda, acc[0], nullptr);
+                    mixture_avx2<false, true>(c, nullptr, m_rows, lambda, acc[0], nullptr);
                 count = 0;
             }
             const uint8_t* c = m_dense8.data() + size_t(b) * m_rows * kBlock;
             if (count == 2)
-                mixture_blocks_avx2<true>(c, c + m_rows * kBlock, m_rows, lambda, acc[0], acc[1]);
+                mixture_avx2<true, false>(c, c + m_rows * kBlock, m_rows, lambda, acc[0], acc[1]);
             else if (count == 1)
-                mixture_blocks_avx2<false>(c, nullptr, m_rows, lambda, acc[0], nullptr);
+                mixture_avx2<false, false>(c, nullptr, m_rows, lambda, acc[0], nullptr);
             count = 0;
         }
 #endif

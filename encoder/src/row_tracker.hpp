@@ -14,11 +14,15 @@ namespace embzip::detail {
 // The working set's two loops (a rank's column added to every length, the scan for the worst
 // row), also compiled for AVX2 and chosen at run time: eight lengths per instruction instead of
 // four. Integer arithmetic, so both versions give the same values.
+// Each loop is written once and inlined into a generic and an AVX2 caller, each compiled for
+// its own target (a function may inline one built for fewer instruction sets).
 template <int kDelta>
-inline void add_column_generic(int32_t* len, const int32_t* c, size_t n, int delta) {
+[[gnu::always_inline]] inline void add_column_body(int32_t* len, const int32_t* c, size_t n,
+                                                   int delta) {
     for (size_t i = 0; i < n; ++i) len[i] += kDelta ? kDelta * c[i] : c[i] * delta;
 }
-inline int32_t scan_worst_generic(const int32_t* len, size_t n, size_t* at, size_t* first) {
+[[gnu::always_inline]] inline int32_t scan_worst_body(const int32_t* len, size_t n, size_t* at,
+                                                      size_t* first) {
     int32_t worst = -1;
     for (size_t i = 0; i < n; ++i) worst = std::max(worst, len[i]);
     size_t count = 0;
@@ -28,24 +32,23 @@ inline int32_t scan_worst_generic(const int32_t* len, size_t n, size_t* at, size
     *at = count;
     *first = f;
     return worst;
+}
+template <int kDelta>
+inline void add_column_generic(int32_t* len, const int32_t* c, size_t n, int delta) {
+    add_column_body<kDelta>(len, c, n, delta);
+}
+inline int32_t scan_worst_generic(const int32_t* len, size_t n, size_t* at, size_t* first) {
+    return scan_worst_body(len, n, at, first);
 }
 #if defined(__x86_64__) && defined(__GNUC__)
 template <int kDelta>
 __attribute__((target("avx2"))) inline void add_column_avx2(int32_t* len, const int32_t* c,
                                                             size_t n, int delta) {
-    for (size_t i = 0; i < n; ++i) len[i] += kDelta ? kDelta * c[i] : c[i] * delta;
+    add_column_body<kDelta>(len, c, n, delta);
 }
 __attribute__((target("avx2"))) inline int32_t scan_worst_avx2(const int32_t* len, size_t n,
                                                                size_t* at, size_t* first) {
-    int32_t worst = -1;
-    for (size_t i = 0; i < n; ++i) worst = std::max(worst, len[i]);
-    size_t count = 0;
-    for (size_t i = 0; i < n; ++i) count += len[i] == worst;
-    size_t f = 0;
-    while (f < n && len[f] != worst) ++f;
-    *at = count;
-    *first = f;
-    return worst;
+    return scan_worst_body(len, n, at, first);
 }
 inline bool row_tracker_avx2() {
     static const bool yes = __builtin_cpu_supports("avx2");
