@@ -120,13 +120,17 @@ bool slow_byte(const uint8_t* payload, RowState& s, SymbolSpec spec) {
     return true;
 }
 
+// Groups while a whole one fits in the row; false on a code that is not in the book.
+bool run_groups(const uint8_t* payload, RowState& s, KernelSpec k) {
+    while (s.j + kGroupSpan <= k.dim)
+        if (entry_count(group(payload, s)) == 0 && !slow_byte(payload, s, k.spec)) return false;
+    return true;
+}
+
 // Finishes a row from any state: groups while they fit, then up to four lookups per refill,
 // each yielding what still fits in the row.
 RowStatus finish_row(const uint8_t* payload, RowState& s, KernelSpec k) {
-    while (s.j + kGroupSpan <= k.dim) {
-        if (entry_count(group(payload, s)) == 0 && !slow_byte(payload, s, k.spec))
-            return RowStatus::BadCode;
-    }
+    if (!run_groups(payload, s, k)) return RowStatus::BadCode;
     while (s.j < k.dim) {
         uint64_t bits = window_at(payload, s.pos, s.end);
         unsigned used = 0, count = 1;
@@ -155,11 +159,7 @@ RowStatus finish_row(const uint8_t* payload, RowState& s, KernelSpec k) {
 // had (groups while 8 bytes fit, then a refill per lookup), so a corrupt row keeps its status.
 // A row that decodes Ok never passes its end, so both schedules read the same bits for it.
 RowStatus exact_row(const uint8_t* payload, RowState& s, KernelSpec k) {
-    constexpr uint32_t kGroupBytes = kLookupsPerRefill * kMaxBytesPerLookup;
-    while (s.j + kGroupBytes <= k.dim) {
-        if (entry_count(group(payload, s)) == 0 && !slow_byte(payload, s, k.spec))
-            return RowStatus::BadCode;
-    }
+    if (!run_groups(payload, s, k)) return RowStatus::BadCode;
     while (s.j < k.dim) {
         const uint32_t e = s.lut[window_at(payload, s.pos, s.end) >> (64 - kLutBits)];
         const unsigned n = entry_count(e);
@@ -177,10 +177,6 @@ RowStatus exact_row(const uint8_t* payload, RowState& s, KernelSpec k) {
     }
     return s.pos <= s.end ? RowStatus::Ok : RowStatus::Overrun;
 }
-
-}  // namespace
-
-namespace {
 
 // Walks the code tree to fill a book's table: every sequence of whole output bytes (at most
 // kMaxBytesPerLookup) whose codes fit in kLutBits bits owns the range of windows that start
