@@ -127,6 +127,20 @@ PackedRows::PackedRows(const RowHistograms& hist, const std::vector<uint32_t>& r
 
 namespace {
 
+// The rows' tails (symbols outside the dense head) as sparse (symbol, count) lists.
+struct Tail {
+    const uint64_t* offset;  // per row, into symbol / count
+    const uint8_t* symbol;
+    const uint32_t* count;
+    // Coded bits of row i's tail under the code lengths `len`.
+    uint64_t bits(size_t i, const uint8_t* len) const {
+        uint64_t b = 0;
+        for (uint64_t e = offset[i]; e < offset[i + 1]; ++e)
+            b += uint64_t(count[e]) * len[symbol[e]];
+        return b;
+    }
+};
+
 // Sum over one block of 16 columns of count * length (lengths fit in 16 bits, so do products).
 inline uint32_t block_dot(const uint8_t* c, const uint16_t* l) {
 #if defined(__SSE2__)
@@ -159,10 +173,10 @@ inline uint64_t block_dot(const uint16_t* c, const uint16_t* l) {
 // multiply and add per element in the same row order (no fused multiply-add: the target is
 // avx2 only), so results do not depend on which version ran.
 // Rows [first, last): dense blocks, then the tail; returns the largest length.
-__attribute__((target("avx2"))) uint64_t lengths_avx2(
-    const uint8_t* dense, size_t rows, unsigned blocks, const uint16_t* block_len,
-    const uint64_t* tail_offset, const uint8_t* tail_symbol, const uint32_t* tail_count,
-    const uint8_t* len, size_t first, size_t last, uint64_t* out) {
+__attribute__((target("avx2"))) uint64_t lengths_avx2(const uint8_t* dense, size_t rows,
+                                                      unsigned blocks, const uint16_t* block_len,
+                                                      const Tail& tail, const uint8_t* len,
+                                                      size_t first, size_t last, uint64_t* out) {
     uint64_t worst = 0;
     for (size_t i = first; i < last; ++i) {
         __m256i acc = _mm256_setzero_si256();
@@ -177,8 +191,7 @@ __attribute__((target("avx2"))) uint64_t lengths_avx2(
         s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
         s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
         uint64_t bits = uint32_t(_mm_cvtsi128_si32(s));
-        for (uint64_t e = tail_offset[i]; e < tail_offset[i + 1]; ++e)
-            bits += uint64_t(tail_count[e]) * len[tail_symbol[e]];
+        bits += tail.bits(i, len);
         out[i] = bits;
         worst = std::max(worst, bits);
     }
@@ -191,8 +204,7 @@ __attribute__((target("avx2"))) uint64_t lengths_avx2(
 // 127 (checked by the caller), so every partial sum of a row is at most 255 * 127 < 2^15.
 // The integer totals are exactly those of lengths_avx2.
 __attribute__((target("avx2"))) uint64_t lengths_avx2_bytes(
-    const uint8_t* dense, size_t rows, unsigned blocks, const uint16_t* block_len,
-    const uint64_t* tail_offset, const uint8_t* tail_symbol, const uint32_t* tail_count,
+    const uint8_t* dense, size_t rows, unsigned blocks, const uint16_t* block_len, const Tail& tail,
     const uint8_t* len, size_t first, size_t last, uint64_t* out) {
     alignas(32) int8_t lens8[PackedRows::kMaxBlocks][32];
     for (unsigned b = 0; b < blocks; ++b)
@@ -217,23 +229,21 @@ __attribute__((target("avx2"))) uint64_t lengths_avx2_bytes(
         uint64_t bits[2] = {uint32_t(_mm_cvtsi128_si32(_mm256_castsi256_si128(s))),
                             uint32_t(_mm_cvtsi128_si32(_mm256_extracti128_si256(s, 1)))};
         for (unsigned k = 0; k < 2; ++k) {
-            for (uint64_t e = tail_offset[i + k]; e < tail_offset[i + k + 1]; ++e)
-                bits[k] += uint64_t(tail_count[e]) * len[tail_symbol[e]];
+            bits[k] += tail.bits(i + k, len);
             out[i + k] = bits[k];
             worst = std::max(worst, bits[k]);
         }
     }
     if (i < last)
-        worst = std::max(worst, lengths_avx2(dense, rows, blocks, block_len, tail_offset,
-                                             tail_symbol, tail_count, len, i, last, out));
+        worst =
+            std::max(worst, lengths_avx2(dense, rows, blocks, block_len, tail, len, i, last, out));
     return worst;
 }
 
 // Nibble counts (8 bytes a row and block): lengths four rows per 32-byte load, as in
 // lengths_avx2_bytes (the same bounds: no 16-bit sum can wrap, the totals are the same).
 __attribute__((target("avx2"))) uint64_t lengths_avx2_nibbles(
-    const uint8_t* dense, size_t rows, unsigned blocks, const uint16_t* block_len,
-    const uint64_t* tail_offset, const uint8_t* tail_symbol, const uint32_t* tail_count,
+    const uint8_t* dense, size_t rows, unsigned blocks, const uint16_t* block_len, const Tail& tail,
     const uint8_t* len, size_t first, size_t last, uint64_t* out) {
     alignas(32) int8_t lens_lo[PackedRows::kMaxBlocks][32], lens_hi[PackedRows::kMaxBlocks][32];
     for (unsigned b = 0; b < blocks; ++b)
@@ -264,8 +274,7 @@ __attribute__((target("avx2"))) uint64_t lengths_avx2_nibbles(
             uint32_t(_mm256_extract_epi32(s, 0)), uint32_t(_mm256_extract_epi32(s, 2)),
             uint32_t(_mm256_extract_epi32(s, 4)), uint32_t(_mm256_extract_epi32(s, 6))};
         for (unsigned k = 0; k < 4; ++k) {
-            for (uint64_t e = tail_offset[i + k]; e < tail_offset[i + k + 1]; ++e)
-                bits[k] += uint64_t(tail_count[e]) * len[tail_symbol[e]];
+            bits[k] += tail.bits(i + k, len);
             out[i + k] = bits[k];
             worst = std::max(worst, bits[k]);
         }
@@ -278,8 +287,7 @@ __attribute__((target("avx2"))) uint64_t lengths_avx2_nibbles(
                 bits += uint64_t(c[j] & 15) * block_len[b * 16 + j] +
                         uint64_t(c[j] >> 4) * block_len[b * 16 + 8 + j];
         }
-        for (uint64_t e = tail_offset[i]; e < tail_offset[i + 1]; ++e)
-            bits += uint64_t(tail_count[e]) * len[tail_symbol[e]];
+        bits += tail.bits(i, len);
         out[i] = bits;
         worst = std::max(worst, bits);
     }
@@ -381,6 +389,7 @@ template <class CountT>
 uint64_t PackedRows::lengths_range(size_t first, size_t last, const uint16_t* block_len,
                                    const uint8_t* len, uint64_t* out) const {
     const CountT* dense = dense_data<CountT>();
+    const Tail tail{m_tail_offset.data(), m_tail_symbol.data(), m_tail_count.data()};
 #if defined(EMBZIP_AVX2_KERNELS)
     if constexpr (sizeof(CountT) == 1)
         if (have_avx2()) {
@@ -388,16 +397,13 @@ uint64_t PackedRows::lengths_range(size_t first, size_t last, const uint16_t* bl
             for (unsigned k = 0; k < m_blocks * kBlock; ++k) byte_lens &= block_len[k] <= 127;
             if (m_nibbles) {
                 if (!byte_lens) throw std::logic_error("packed rows: a code length above 127 bits");
-                return lengths_avx2_nibbles(dense, m_rows, m_blocks, block_len,
-                                            m_tail_offset.data(), m_tail_symbol.data(),
-                                            m_tail_count.data(), len, first, last, out);
+                return lengths_avx2_nibbles(dense, m_rows, m_blocks, block_len, tail, len, first,
+                                            last, out);
             }
             if (byte_lens)
-                return lengths_avx2_bytes(dense, m_rows, m_blocks, block_len, m_tail_offset.data(),
-                                          m_tail_symbol.data(), m_tail_count.data(), len, first,
+                return lengths_avx2_bytes(dense, m_rows, m_blocks, block_len, tail, len, first,
                                           last, out);
-            return lengths_avx2(dense, m_rows, m_blocks, block_len, m_tail_offset.data(),
-                                m_tail_symbol.data(), m_tail_count.data(), len, first, last, out);
+            return lengths_avx2(dense, m_rows, m_blocks, block_len, tail, len, first, last, out);
         }
 #endif
     uint64_t worst = 0;
@@ -405,8 +411,7 @@ uint64_t PackedRows::lengths_range(size_t first, size_t last, const uint16_t* bl
         uint64_t bits = 0;
         for (unsigned b = 0; b < m_blocks; ++b)
             bits += block_dot(dense + (size_t(b) * m_rows + i) * kBlock, block_len + b * kBlock);
-        for (uint64_t e = m_tail_offset[i]; e < m_tail_offset[i + 1]; ++e)
-            bits += uint64_t(m_tail_count[e]) * len[m_tail_symbol[e]];
+        bits += tail.bits(i, len);
         out[i] = bits;
         worst = std::max(worst, bits);
     }
