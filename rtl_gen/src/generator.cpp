@@ -274,10 +274,7 @@ void emit_control_decl(Top& t) {
            << "    reg  " << range(w.PW) << " pos;        // row bits consumed (header included)\n"
            << "    reg        err;\n\n";
     if (w.overlap)
-        t.decl << "    reg        lfull;      // the load buffer holds a whole row\n"
-               << "    assign in_ready = !lfull;\n"
-               << "    wire in_fire = in_valid && !lfull;\n"
-               << "    wire in_last = in_fire && words == " << lit(w.WC, w.I - 1) << ";\n";
+        t.decl << overlap_handshake(lit(w.WC, w.I - 1));
     else
         t.decl << "    assign in_ready = state == ST_LOAD;\n";
     t.decl
@@ -306,9 +303,6 @@ void emit_row_store(Top& t) {
         // The load buffer: the next row's words shift in while the store's row decodes. The
         // decode side takes a row whole (`start`), straight from the bus on its last word.
         t.decl << "    reg  [STORE_BITS-1:0] lbuf;   // load buffer: the next row\n"
-               << "    wire row_ready = lfull || in_last;  // a whole row for the decode side\n"
-               << "    wire start = row_ready && (state == ST_LOAD || (state == ST_DRAIN && "
-                  "out_ready));\n"
                << "    wire [STORE_BITS-1:0] row_in = lfull ? lbuf : " << shift_in("lbuf") << ";\n";
         t.seq << "\n    // Load buffer.\n    always @(posedge clk) begin\n"
               << "        if (rst_n && in_fire) lbuf <= " << shift_in("lbuf") << ";\n    end\n";
@@ -353,9 +347,6 @@ void emit_pointer_store(Top& t) {
         t.decl << "    reg  [STORE_BITS-1:0] bank0, bank1;  // two rows, written in place\n"
                << "    reg        lbank;  // the bank the load side writes\n"
                << "    reg        dbank;  // the bank the decode side reads\n"
-               << "    wire row_ready = lfull || in_last;  // a whole row for the decode side\n"
-               << "    wire start = row_ready && (state == ST_LOAD || (state == ST_DRAIN && "
-                  "out_ready));\n"
                << "    wire [STORE_BITS-1:0] store = dbank ? bank1 : bank0;  // the decoding row\n";
         t.seq << "\n    // Row store banks: the next row's words go to lbank while dbank's row "
                  "decodes.\n"

@@ -204,13 +204,7 @@ std::string top_module(const ProgParams& p, const ProgWidths& w, const std::stri
         // design (row_control): the decode side takes the row whole at `start`, from the bus
         // for its last word when that word comes in the same cycle.
         o << "    reg  [STORE_BITS-1:0] lbuf;   // load buffer: the next row\n"
-          << "    reg        lfull;\n"
-          << "    assign in_ready  = !lfull;\n"
-          << "    wire in_fire = in_valid && !lfull;\n"
-          << "    wire in_last = in_fire && words == g_words_m1;\n"
-          << "    wire row_ready = lfull || in_last;\n"
-          << "    wire start = row_ready && (state == ST_LOAD || (state == ST_DRAIN && "
-             "out_ready));\n"
+          << overlap_handshake("g_words_m1")
           << "    assign cfg_ready = state == ST_LOAD && !lfull && words == " << lit(w.WC, 0)
           << ";\n";
     else

@@ -82,4 +82,19 @@ inline std::string row_control(const RowControlText& r) {
     return o.str();
 }
 
+// Overlap's handshake, the wires row_control() reads: the load buffer takes a word while it is
+// not full; `start` hands the decode side a whole row (the buffer's, or one whose last word is on
+// the bus this cycle) when that side is free. `last_word`: as RowControlText::last_word.
+inline std::string overlap_handshake(const std::string& last_word) {
+    return "    reg        lfull;      // the load buffer holds a whole row\n"
+           "    assign in_ready = !lfull;\n"
+           "    wire in_fire = in_valid && !lfull;\n"
+           "    wire in_last = in_fire && words == " +
+           last_word +
+           ";\n"
+           "    wire row_ready = lfull || in_last;  // a whole row for the decode side\n"
+           "    wire start = row_ready && (state == ST_LOAD || (state == ST_DRAIN && "
+           "out_ready));\n";
+}
+
 }  // namespace embzip::rtl
