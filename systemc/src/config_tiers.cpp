@@ -146,7 +146,7 @@ TableEntry parse_table(const json& j, size_t i, const json& memory, const json& 
     if (!j.is_object()) fail(key, "must be an object, got " + j.dump());
     // Split the entry: `table` keys, per-table `stream` keys, and its own (read by the schema,
     // which rejects what is left).
-    const json table_keys = default_config_json()["table"];
+    static const json table_keys = default_config_json()["table"];  // the schema's, once
     json table = json::object(), st = stream.is_object() ? stream : json::object(),
          own = json::object();
     for (auto it = j.begin(); it != j.end(); ++it)
@@ -382,8 +382,9 @@ json resolved_config_json(const SimConfig& c, const json& tree) {
 
 json list_defaults_json() {
     json table = defaults_of<EntryKeys>();
-    table.update(default_config_json()["table"]);
-    const json stream = default_config_json()["stream"];
+    const json defaults = default_config_json();
+    table.update(defaults["table"]);
+    const json& stream = defaults["stream"];
     for (const char* k : kStreamKeys) table[k] = stream.at(k);
     json tier = defaults_of<SramTier>();
     tier.update(defaults_of<DramTier>());
