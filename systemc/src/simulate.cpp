@@ -661,6 +661,8 @@ SimResult simulate(const SimConfig& c, const RunOptions& o) {
     };
     uint64_t total = 0;
     for (Built& b : systems) total += b.sys->source->total();
+    const double setup_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
     if (!rtl) {
         sc_core::sc_start();
     } else {
@@ -696,6 +698,7 @@ SimResult simulate(const SimConfig& c, const RunOptions& o) {
     if (results.size() > 2) r.baseline_burst = results[2];
     r.burst_same_as_byte = c.baseline.enabled && burst_same;
     r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+    r.setup_s = setup_s;
     return r;
 }
 

@@ -75,7 +75,8 @@ struct SimResult {
     std::optional<SystemResult> baseline;        // plain, baseline.pitch (byte by default)
     std::optional<SystemResult> baseline_burst;  // plain, burst-aligned pitch (baseline.burst)
     bool burst_same_as_byte = false;             // every table's two plain pitches are equal
-    double wall_s = 0;
+    double wall_s = 0;                           // the whole call: setup, simulation, results
+    double setup_s = 0;  // of which before the simulation starts (tables read, lanes' timing)
 };
 
 struct RunOptions {
