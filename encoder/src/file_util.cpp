@@ -11,7 +11,9 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 
 #include "embzip/errors.hpp"
@@ -157,6 +159,52 @@ uint32_t crc32(const uint8_t* data, size_t size, uint32_t crc) {
     // vector's data() may be null) must leave crc as it is.
     if (size == 0) return crc;
     return uint32_t(::crc32_z(crc, data, size));
+}
+
+namespace {
+namespace fs = std::filesystem;
+
+fs::path nearest_existing(fs::path p) {
+    while (!p.empty() && !fs::exists(p)) p = p.parent_path();
+    return p.empty() ? fs::current_path() : p;
+}
+
+void check_writable_dir(const std::string& option, const std::string& given, const fs::path& dir) {
+    if (!fs::is_directory(dir))
+        throw InputError(option + " " + given + ": " + dir.string() + " is not a directory");
+    if (::access(dir.c_str(), W_OK | X_OK) != 0)
+        throw InputError(option + " " + given + ": cannot write in " + dir.string() + ": " +
+                         std::strerror(errno));
+    // Permission bits are not the whole answer (root, or a pseudo file system such as /proc):
+    // make and remove a directory where the output's temporaries will go.
+    std::string probe = (dir / ".embzip-probe-XXXXXX").string();
+    if (::mkdtemp(probe.data()) == nullptr)
+        throw InputError(option + " " + given + ": cannot create files in " + dir.string() + ": " +
+                         std::strerror(errno));
+    ::rmdir(probe.c_str());
+}
+}  // namespace
+
+// A coded directory: created (with its parents) if missing; replaced whole through a staging
+// directory beside it, so its parent must be writable.
+void check_output_dir(const std::string& option, const std::string& dir) {
+    if (dir.empty()) throw InputError(option + ": empty path");
+    fs::path p = fs::absolute(dir).lexically_normal();
+    if (p.filename().empty()) p = p.parent_path();
+    if (fs::exists(p) && !fs::is_directory(p))
+        throw InputError(option + " " + dir + ": exists and is not a directory");
+    check_writable_dir(option, dir, nearest_existing(p.parent_path()));
+}
+
+// A file written through a temporary beside it and renamed over it.
+void check_output_file(const std::string& option, const std::string& path) {
+    if (path.empty()) throw InputError(option + ": empty path");
+    const fs::path p = fs::absolute(path).lexically_normal();
+    if (fs::is_directory(p)) throw InputError(option + " " + path + ": is a directory");
+    if (!fs::exists(p.parent_path()))
+        throw InputError(option + " " + path + ": directory " + p.parent_path().string() +
+                         " does not exist");
+    check_writable_dir(option, path, p.parent_path());
 }
 
 }  // namespace embzip

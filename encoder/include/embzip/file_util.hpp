@@ -59,6 +59,14 @@ class TempGuard {
 // signal handlers by itself.
 void install_cleanup_handlers();
 
+// Output locations, checked before any work so that a bad one fails at once, not after
+// minutes of code search or simulation: a file written through a temporary beside it
+// (its folder must exist), and a directory created with its parents and replaced whole through
+// a staging directory beside it. A temporary is really made and removed there. `option` names
+// the option in the message. @throws InputError
+void check_output_file(const std::string& option, const std::string& path);
+void check_output_dir(const std::string& option, const std::string& dir);
+
 uint32_t crc32(const uint8_t* data, size_t size, uint32_t crc = 0);
 
 }  // namespace embzip
