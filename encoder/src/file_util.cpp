@@ -172,11 +172,8 @@ fs::path nearest_existing(fs::path p) {
 void check_writable_dir(const std::string& option, const std::string& given, const fs::path& dir) {
     if (!fs::is_directory(dir))
         throw InputError(option + " " + given + ": " + dir.string() + " is not a directory");
-    if (::access(dir.c_str(), W_OK | X_OK) != 0)
-        throw InputError(option + " " + given + ": cannot write in " + dir.string() + ": " +
-                         std::strerror(errno));
-    // Permission bits are not the whole answer (root, or a pseudo file system such as /proc):
-    // make and remove a directory where the output's temporaries will go.
+    // Make and remove a directory where the output's temporaries will go: permission bits are
+    // not the whole answer (root, a read-only mount, a pseudo file system such as /proc).
     std::string probe = (dir / ".embzip-probe-XXXXXX").string();
     if (::mkdtemp(probe.data()) == nullptr)
         throw InputError(option + " " + given + ": cannot create files in " + dir.string() + ": " +

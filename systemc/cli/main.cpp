@@ -66,11 +66,8 @@ int sc_main(int argc, char* argv[]) {
         }
         // Output locations before the simulation, so a bad one fails at once.
         if (vm.count("out")) check_output_file("--out", vm["out"].as<std::string>());
-        if (vm.count("trace")) {
-            std::string vcd = vm["trace"].as<std::string>();  // the file simulate() opens
-            if (!(vcd.size() > 4 && vcd.substr(vcd.size() - 4) == ".vcd")) vcd += ".vcd";
-            check_output_file("--trace", vcd);
-        }
+        if (vm.count("trace"))
+            check_output_file("--trace", vcd_file_name(vm["trace"].as<std::string>()));
         if (vm["memory-only"].as<bool>()) {
             const MemoryRunResult m = run_memory_only(config);
             nlohmann::json j = to_json(m);

@@ -560,6 +560,11 @@ void warm_cache(const SimConfig& c, MemoryMap& map, const std::vector<TableModel
 
 }  // namespace
 
+std::string vcd_file_name(const std::string& trace_path) {
+    const bool has = trace_path.size() > 4 && trace_path.substr(trace_path.size() - 4) == ".vcd";
+    return has ? trace_path : trace_path + ".vcd";
+}
+
 SimResult simulate(const SimConfig& c, const RunOptions& o) {
     const auto wall0 = std::chrono::steady_clock::now();
     const uint32_t bb = c.memory.burst_bytes();
@@ -648,8 +653,8 @@ SimResult simulate(const SimConfig& c, const RunOptions& o) {
 
     sc_core::sc_trace_file* tf = nullptr;
     if (!o.trace_path.empty()) {
-        std::string p = o.trace_path;
-        if (p.size() > 4 && p.substr(p.size() - 4) == ".vcd") p.resize(p.size() - 4);
+        std::string p = vcd_file_name(o.trace_path);
+        p.resize(p.size() - 4);  // SystemC adds it back
         tf = sc_core::sc_create_vcd_trace_file(p.c_str());
         tf->set_time_unit(1, sc_core::SC_PS);
         for (Built& b : systems) b.sys->trace(tf);

@@ -79,8 +79,12 @@ struct SimResult {
     double setup_s = 0;  // of which before the simulation starts (tables read, lanes' timing)
 };
 
+// The file a --trace path names: itself when it ends in ".vcd", else the path + ".vcd"
+// (SystemC always appends ".vcd" to the name it is given).
+std::string vcd_file_name(const std::string& trace_path);
+
 struct RunOptions {
-    std::string trace_path;  // VCD (".vcd" appended by SystemC), empty: none
+    std::string trace_path;  // VCD (vcd_file_name: ".vcd" added when missing), empty: none
     bool progress = false;   // stderr, at most once a second, only for runs longer than a second
 };
 
