@@ -60,35 +60,31 @@ constexpr uint32_t kGroupSpan = kLookupsPerRefill * kMaxBytesPerLookup;
 // Returns the last entry: a count of 0 means the row stalled on a long (or bad) code.
 // The bits consumed are not summed per lookup: a marker bit at the bottom of the window
 // (below the 57 valid bits, never looked up) ends up shifted left by exactly their total.
-inline uint32_t group(const uint8_t* payload, uint64_t& pos, uint64_t end, const uint32_t* lut,
-                      uint8_t*& op) {
+inline uint32_t group(const uint8_t* payload, uint64_t& pos, uint64_t end, const uint8_t* step,
+                      const uint16_t* pair, uint8_t*& op) {
     uint64_t bits = window_at(payload, pos, end) | 1;
     uint32_t e = 0;
     for (unsigned k = 0; k < kLookupsPerRefill; ++k) {
-        e = lut[bits >> (64 - kLutBits)];
-        const uint16_t bytes = entry_bytes(e);
+        const size_t w = bits >> (64 - kLutBits);
+        e = step[w];
+        const uint16_t bytes = pair[w];
         std::memcpy(op, &bytes, 2);  // the second byte is overwritten when it is not output
-        bits <<= entry_len(e);
-        op += entry_count(e);
+        bits <<= (e & 63);
+        op += e >> 6;
     }
     pos += unsigned(__builtin_ctzll(bits));
-    return e;
+    return e << 24;
 }
 
 inline uint32_t group(const uint8_t* payload, RowState& s) {
     uint8_t* op = s.out + s.j;
-    const uint32_t e = group(payload, s.pos, s.end, s.lut, op);
+    const uint32_t e = group(payload, s.pos, s.end, s.book->step.data(), s.book->pair.data(), op);
     s.j = uint32_t(op - s.out);
     return e;
 }
 
-// Asks for every cache line of the row's codes at once, so that a row fetched from memory
-// costs one miss latency, not one per line as the decode reaches it.
 inline void prefetch_row(const uint8_t* payload, const RowJob& job) {
-    const uint8_t* p = payload + (job.pos >> 3);
-    const uint8_t* last = payload + (job.end >> 3);
-    for (; p <= last; p += 64) __builtin_prefetch(p);
-    __builtin_prefetch(last);
+    prefetch_bits(payload, job.pos, job.end);
 }
 
 // One code by canonical search (one comparison per length), for codes longer than the table.
@@ -230,6 +226,12 @@ BookTables build_book(const CodeLengths& lengths, SymbolSpec spec) {
     // Windows that start with no whole byte stay 0: the row takes the slow path there.
     b.lut.assign(size_t(1) << kLutBits, 0);
     LutFiller(b.code, spec, b.lut.data()).fill(0, 0, 0, 0, 0, 0, 0);
+    b.step.resize(b.lut.size());
+    b.pair.resize(b.lut.size());
+    for (size_t w = 0; w < b.lut.size(); ++w) {
+        b.step[w] = uint8_t(entry_len(b.lut[w]) | entry_count(b.lut[w]) << 6);
+        b.pair[w] = entry_bytes(b.lut[w]);
+    }
     return b;
 }
 
@@ -254,11 +256,15 @@ size_t decode_rows(const uint8_t* payload, const RowJob* jobs, size_t count, Ker
         uint8_t* op[kWays];
         uint8_t* out[kWays];
         const uint32_t* lut[kWays];
+        const uint8_t* step[kWays];
+        const uint16_t* pair[kWays];
         for (size_t w = 0; w < kWays; ++w) {
             pos[w] = jobs[i + w].pos;
             end[w] = jobs[i + w].end;
             op[w] = out[w] = jobs[i + w].out;
             lut[w] = jobs[i + w].book->lut.data();
+            step[w] = jobs[i + w].book->step.data();
+            pair[w] = jobs[i + w].book->pair.data();
         }
         bool bad = false;
         // All rows start at byte 0 and each group writes within kGroupSpan bytes, so the
@@ -273,7 +279,7 @@ size_t decode_rows(const uint8_t* payload, const RowJob* jobs, size_t count, Ker
             for (size_t g = 0; g < groups && !slow; ++g) {
                 uint32_t last[kWays];
                 for (size_t w = 0; w < kWays; ++w)
-                    last[w] = group(payload, pos[w], end[w], lut[w], op[w]);
+                    last[w] = group(payload, pos[w], end[w], step[w], pair[w], op[w]);
                 for (size_t w = 0; w < kWays; ++w) {
                     if (__builtin_expect(entry_count(last[w]) != 0, 1)) continue;
                     RowState s{pos[w],          end[w], lut[w], out[w], uint32_t(op[w] - out[w]),

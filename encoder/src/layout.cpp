@@ -410,6 +410,19 @@ Status RowDecoder::decode_row(uint64_t index, uint8_t* out) const {
         kernel::decode_row(m_table.payload.data(), job, {m_table.dim, m_table.spec}));
 }
 
+// Asks for the slots of rows index_of(first..first+count) (indices out of range skipped):
+// the next batch's rows arrive while this one decodes.
+template <typename IndexFn>
+void RowDecoder::prefetch_slots(IndexFn index_of, size_t first, size_t count) const {
+    const CodedTable& t = m_table;
+    for (size_t k = first; k < first + count; ++k) {
+        const uint64_t index = index_of(k);
+        if (index >= t.rows) continue;
+        const uint64_t pos = index * t.pitch_bits;
+        kernel::prefetch_bits(t.payload.data(), pos, pos + t.row_bits);
+    }
+}
+
 // Headers for up to kBatch rows at a time, then the kernel interleaves the coded ones.
 template <typename IndexFn>
 Status RowDecoder::decode_batched(IndexFn index_of, size_t count, uint8_t* out) const {
@@ -417,6 +430,7 @@ Status RowDecoder::decode_batched(IndexFn index_of, size_t count, uint8_t* out) 
     kernel::RowJob jobs[kBatch];
     for (size_t i = 0; i < count; i += kBatch) {
         const size_t n = std::min(kBatch, count - i);
+        prefetch_slots(index_of, i + n, std::min(kBatch, count - i - n));
         size_t coded = 0;
         Status header = Status::Ok;
         for (size_t k = 0; k < n && header == Status::Ok; ++k) {
@@ -443,6 +457,9 @@ Status RowDecoder::decode_range(uint64_t first, uint64_t count, uint8_t* out) co
 }
 
 SlotHeader slot_header(const CodedTable& t, uint64_t row) {
+    // No fields (one book, no overflow): no load, so a row's first touch of memory is the
+    // kernel's prefetch, not a header read that stalls before any of the batch is asked for.
+    if (!t.overflow && t.selector_bits == 0) return SlotHeader{};
     const uint64_t pos = row * t.pitch_bits;
     // Header fields are at most 1 + 40 bits, within the 57 bits one load gives.
     const uint64_t bits = load_be64(t.payload.data() + (pos >> 3)) << (pos & 7);

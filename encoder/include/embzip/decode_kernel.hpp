@@ -30,6 +30,11 @@ struct BookTables {
     // takes the slow path), 8..13 the bits of the first byte alone, 16..31 the bytes (first
     // in bits 16..23).
     std::vector<uint32_t> lut;
+    // The same windows split for the group loop: `step` (bits 0..5 the bits taken, 6..7 the
+    // count) is all the next lookup waits for, a 16 KiB table that stays in L1; `pair` (the
+    // bytes) is loaded beside it, off the dependency chain.
+    std::vector<uint8_t> step;
+    std::vector<uint16_t> pair;
     CanonicalCode code;
     unsigned max_len = 0;
 };
@@ -62,6 +67,15 @@ struct KernelSpec {
     uint32_t dim;
     SymbolSpec spec;
 };
+
+// Asks for every cache line of payload bits [pos, end) at once, so that a row fetched from
+// memory costs one miss latency, not one per line as the decode reaches it.
+inline void prefetch_bits(const uint8_t* payload, uint64_t pos, uint64_t end) {
+    const uint8_t* p = payload + (pos >> 3);
+    const uint8_t* last = payload + (end >> 3);
+    for (; p <= last; p += 64) __builtin_prefetch(p);
+    __builtin_prefetch(last);
+}
 
 RowStatus decode_row(const uint8_t* payload, const RowJob& job, KernelSpec k);
 // Decodes jobs[0..count) several at a time, interleaved. Returns the first job (in order)

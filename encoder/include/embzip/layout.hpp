@@ -133,6 +133,8 @@ class RowDecoder {
     Start start(uint64_t index, uint8_t* out, kernel::RowJob& job, Status* status) const;
     template <typename IndexFn>
     Status decode_batched(IndexFn index_of, size_t count, uint8_t* out) const;
+    template <typename IndexFn>
+    void prefetch_slots(IndexFn index_of, size_t first, size_t count) const;
     std::shared_ptr<const CodedTable> m_owner;
     const CodedTable& m_table;  // *m_owner
     std::vector<kernel::BookTables> m_books;
