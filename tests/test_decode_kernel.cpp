@@ -4,6 +4,7 @@
 // overflow rows, float planes; and corrupt payloads, which must give the same status however
 // the rows are decoded.
 #include <algorithm>
+#include <array>
 #include <catch2/catch.hpp>
 #include <cstring>
 #include <numeric>
@@ -338,4 +339,150 @@ TEST_CASE("decode kernel: corrupt payloads give the same status however rows are
                 CHECK_THROWS_AS(decode_table(c, 2), FormatError);
         }
     }
+}
+
+namespace {
+
+// A row decoded one bit at a time by canonical search, reading the payload's real bits (the
+// buffer extends past every row): Ok when all dim bytes decode and end by `end`, else the
+// first failure (a window that is no code, or codes running past the row's end).
+kernel::RowStatus reference_row(const uint8_t* payload, uint64_t pos, uint64_t end,
+                                const CanonicalCode& c, SymbolSpec spec, uint32_t dim,
+                                uint8_t* out) {
+    for (uint32_t j = 0; j < dim; ++j) {
+        unsigned value = 0;
+        for (unsigned k = 0; k < spec.per_byte(); ++k) {
+            uint32_t code = 0;
+            int symbol = -1;
+            for (unsigned len = 1; len <= CodeGeometry::kMaxCodeLen && symbol < 0; ++len) {
+                if (pos >= end) return kernel::RowStatus::Overrun;
+                code = code << 1 | ((payload[pos >> 3] >> (7 - (pos & 7))) & 1u);
+                ++pos;
+                const uint32_t offset = code - c.first_code[len];
+                if (c.count[len] && code >= c.first_code[len] && offset < c.count[len])
+                    symbol = c.sorted[c.first_index[len] + offset];
+            }
+            if (symbol < 0) return kernel::RowStatus::BadCode;
+            value = value << spec.bits | unsigned(symbol);
+        }
+        out[j] = spec.bits == 8 ? uint8_t(value) : split_inverse(spec.split, uint8_t(value));
+    }
+    return kernel::RowStatus::Ok;
+}
+
+void put_bits(std::vector<uint8_t>& buf, uint64_t& pos, uint32_t code, unsigned len) {
+    for (unsigned i = len; i-- > 0; ++pos)
+        if (code >> i & 1) buf[pos >> 3] |= uint8_t(0x80u >> (pos & 7));
+}
+
+}  // namespace
+
+// The kernel's refill schedules (the single row's chain, the interleaved groups, the clamped
+// tails) against the bit-at-a-time decoder on rows written here, clean and corrupted: a row
+// is Ok exactly when the reference decodes it, and then with the same bytes.
+TEST_CASE("decode kernel: single and interleaved rows agree with a bit-at-a-time decoder",
+          "[encoder]") {
+    std::mt19937_64 rng(11);
+    size_t bad_rows = 0, bad_codes = 0, overruns = 0, clean_rows = 0;
+    for (int trial = 0; trial < 60; ++trial) {
+        const SymbolSpec spec = trial % 3 == 0   ? SymbolSpec{8, Split::Twos}
+                                : trial % 3 == 1 ? SymbolSpec{4, Split::Twos}
+                                                 : SymbolSpec{4, Split::SignMagnitude};
+        const uint32_t dim = std::array<uint32_t, 8>{1, 7, 8, 9, 33, 64, 100, 257}[trial % 8];
+        // A random code; odd trials drop one coded symbol, so some windows are not codes.
+        std::vector<uint64_t> freq(spec.alphabet(), 0);
+        const unsigned used = 2 + unsigned(rng() % (spec.alphabet() - 1));
+        for (unsigned s = 0; s < used; ++s)
+            freq[rng() % spec.alphabet()] = 1 + (rng() >> (rng() % 62));
+        CodeLengths lengths = huffman_lengths(freq.data(), spec.alphabet(), 9 + rng() % 24);
+        if (trial % 2 && lengths.used() > 2)
+            for (unsigned s = 0; s < spec.alphabet(); ++s)
+                if (lengths.len[s]) {
+                    lengths.len[s] = 0;
+                    break;
+                }
+        const kernel::BookTables book = kernel::build_book(lengths, spec);
+        std::vector<uint8_t> coded;  // symbols with a code
+        for (unsigned s = 0; s < spec.alphabet(); ++s)
+            if (lengths.len[s]) coded.push_back(uint8_t(s));
+        // Rows of random codable bytes, each in a slot of `pitch` bits (some slack at random).
+        const uint64_t rows = 40;
+        std::vector<uint8_t> original(rows * dim);
+        uint64_t longest = 0;
+        std::vector<std::vector<uint8_t>> syms(rows);
+        for (uint64_t r = 0; r < rows; ++r) {
+            uint64_t bits = 0;
+            for (uint32_t j = 0; j < dim; ++j) {
+                unsigned value = 0;
+                for (unsigned k = 0; k < spec.per_byte(); ++k) {
+                    const uint8_t s = coded[rng() % coded.size()];
+                    syms[r].push_back(s);
+                    bits += lengths.len[s];
+                    value = value << spec.bits | s;
+                }
+                original[r * dim + j] =
+                    spec.bits == 8 ? uint8_t(value) : split_inverse(spec.split, uint8_t(value));
+            }
+            longest = std::max(longest, bits);
+        }
+        const uint64_t pitch = longest + (trial % 4 < 2 ? 0 : rng() % 20);
+        std::vector<uint8_t> payload((rows * pitch + 7) / 8 + 16, 0);
+        for (uint64_t r = 0; r < rows; ++r) {
+            uint64_t pos = r * pitch;
+            for (const uint8_t s : syms[r]) put_bits(payload, pos, book.code.code[s], lengths.len[s]);
+        }
+        for (int corrupt = 0; corrupt < 4; ++corrupt) {
+            std::vector<uint8_t> p = payload;
+            if (corrupt > 0) {  // bit flips, and a run of ones (long codes, overruns)
+                for (int f = 0; f < corrupt * 3; ++f)
+                    p[rng() % (rows * pitch / 8)] ^= uint8_t(1u << (rng() % 8));
+                const size_t at = rng() % (rows * pitch / 8);
+                std::fill(p.begin() + long(at),
+                          p.begin() + long(std::min(at + 1 + rng() % 12, rows * pitch / 8)), 0xFF);
+            }
+            std::vector<kernel::RowJob> jobs;
+            std::vector<uint8_t> want(rows * dim), single(rows * dim), batch(rows * dim);
+            std::vector<kernel::RowStatus> status(rows);
+            size_t first_bad = rows;
+            for (uint64_t r = 0; r < rows; ++r) {
+                status[r] = reference_row(p.data(), r * pitch, (r + 1) * pitch, book.code, spec,
+                                          dim, &want[r * dim]);
+                if (status[r] != kernel::RowStatus::Ok) {
+                    first_bad = std::min<size_t>(first_bad, r);
+                    ++bad_rows;
+                    bad_codes += status[r] == kernel::RowStatus::BadCode;
+                    overruns += status[r] == kernel::RowStatus::Overrun;
+                } else {
+                    ++clean_rows;
+                }
+                jobs.push_back({r * pitch, (r + 1) * pitch, &book, &batch[r * dim]});
+            }
+            INFO("trial " << trial << " bits " << int(spec.bits) << " dim " << dim << " corrupt "
+                          << corrupt << " max_len " << lengths.max_len());
+            for (uint64_t r = 0; r < rows; ++r) {
+                kernel::RowJob one = jobs[r];
+                one.out = &single[r * dim];
+                const bool ok = kernel::decode_row(p.data(), one, {dim, spec}) ==
+                                kernel::RowStatus::Ok;
+                INFO("row " << r);
+                REQUIRE(ok == (status[r] == kernel::RowStatus::Ok));
+                if (ok)
+                    REQUIRE(std::equal(want.begin() + long(r * dim),
+                                       want.begin() + long((r + 1) * dim),
+                                       single.begin() + long(r * dim)));
+            }
+            kernel::RowStatus st;
+            const size_t got = kernel::decode_rows(p.data(), jobs.data(), jobs.size(), {dim, spec},
+                                                   &st);
+            REQUIRE(got == first_bad);
+            REQUIRE((st == kernel::RowStatus::Ok) == (first_bad == rows));
+            REQUIRE(std::equal(want.begin(), want.begin() + long(first_bad * dim), batch.begin()));
+        }
+    }
+    INFO("clean " << clean_rows << " bad " << bad_rows << " bad codes " << bad_codes
+                  << " overruns " << overruns);
+    CHECK(bad_rows > 100);
+    CHECK(bad_codes > 20);
+    CHECK(overruns > 20);
+    CHECK(clean_rows > 5000);
 }

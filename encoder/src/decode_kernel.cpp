@@ -123,6 +123,51 @@ bool run_groups(const uint8_t* payload, RowState& s, KernelSpec k) {
     return true;
 }
 
+// One row alone is latency-bound: each lookup waits for the one before it. The chain below
+// keeps the bit buffer across refills (Giesen's "variant 4": OR the next 8 bytes in below the
+// valid bits, advance by whole bytes, 56..63 bits valid afterwards), so a refill is a load,
+// a shift and an OR off the chain, not the marker bit's ctz and a reload at the new position
+// on it. Loads are not clamped while the refill address stays within the row's last byte
+// (the payload has 8 bytes beyond it); near the row's end or its output's end the clamped
+// groups and the tail of finish_row take over. False on a code not in the book.
+bool run_chain(const uint8_t* payload, RowState& s, KernelSpec k) {
+    if (k.dim < kGroupSpan) return true;
+    const uint8_t* step = s.book->step.data();
+    const uint16_t* pair = s.book->pair.data();
+    uint8_t* op = s.out + s.j;
+    uint8_t* const op_last = s.out + (k.dim - kGroupSpan);  // a group writes < kGroupSpan bytes
+    const uint64_t last_load = s.end >> 3;
+    for (;;) {
+        // (Re)start at s.pos: the first 8 bytes are taken, `count` of their bits still valid;
+        // the bit position is always next * 8 - count.
+        uint64_t next = (s.pos >> 3) + 7;
+        if (next > last_load || op > op_last) return true;
+        unsigned count = 56 - unsigned(s.pos & 7);
+        uint64_t bits = load_be64(payload + (s.pos >> 3)) << (s.pos & 7);
+        uint32_t e = 1u << 6;
+        while (next <= last_load && op <= op_last) {
+            bits |= load_be64(payload + next) >> count;
+            next += (63 - count) >> 3;
+            count |= 56;
+            for (unsigned n = 0; n < kLookupsPerRefill; ++n) {
+                const size_t w = bits >> (64 - kLutBits);
+                e = step[w];
+                const uint16_t bytes = pair[w];
+                std::memcpy(op, &bytes, 2);  // the second byte is overwritten when not output
+                bits <<= (e & 63);
+                count -= e & 63;
+                op += e >> 6;
+            }
+            if (__builtin_expect((e >> 6) == 0, 0)) break;  // a long (or bad) code
+        }
+        s.pos = next * 8 - count;
+        s.j = uint32_t(op - s.out);
+        if ((e >> 6) != 0) return true;
+        if (!slow_byte(payload, s, k.spec)) return false;
+        op = s.out + s.j;
+    }
+}
+
 // Finishes a row from any state: groups while they fit, then up to four lookups per refill,
 // each yielding what still fits in the row.
 RowStatus finish_row(const uint8_t* payload, RowState& s, KernelSpec k) {
@@ -238,7 +283,8 @@ BookTables build_book(const CodeLengths& lengths, SymbolSpec spec) {
 RowStatus decode_row(const uint8_t* payload, const RowJob& job, KernelSpec k) {
     prefetch_row(payload, job);
     RowState s{job.pos, job.end, job.book->lut.data(), job.out, 0, job.book};
-    if (finish_row(payload, s, k) == RowStatus::Ok) return RowStatus::Ok;
+    if (run_chain(payload, s, k) && finish_row(payload, s, k) == RowStatus::Ok)
+        return RowStatus::Ok;
     RowState again{job.pos, job.end, job.book->lut.data(), job.out, 0, job.book};
     return exact_row(payload, again, k);
 }
