@@ -86,6 +86,23 @@ void check_all_paths(const CodedTable& coded, const Table& original) {
         INFO("threads " << threads);
         REQUIRE(decode_table(coded, threads).bytes == original.bytes);
     }
+    if (coded.is_float()) return;  // decode_blocks gives the merged values: see the float test
+    for (const size_t block : {size_t(1), size_t(3) * dim + 1, kDecodeBlockBytes}) {
+        INFO("block bytes " << block);
+        std::vector<uint8_t> streamed;
+        uint64_t next_row = 0;
+        decode_blocks(
+            coded, 2,
+            [&](const uint8_t* bytes, uint64_t first, uint64_t rows) {
+                REQUIRE(first == next_row);
+                REQUIRE(rows >= 1);
+                REQUIRE(rows * dim <= std::max<size_t>(block, dim));
+                streamed.insert(streamed.end(), bytes, bytes + rows * dim);
+                next_row += rows;
+            },
+            block);
+        REQUIRE(streamed == original.bytes);
+    }
 }
 
 }  // namespace
@@ -309,6 +326,14 @@ TEST_CASE("decode kernel: methods with books, overflow rows and float planes rou
             const CodedTable c = encode_float_planes(planes, kind, r);
             check_all_paths(c, planes.exponents);
             CHECK(decode_float_table(c, 2).bytes == f.bytes);
+            std::vector<uint8_t> streamed;
+            decode_blocks(
+                c, 2,
+                [&](const uint8_t* bytes, uint64_t, uint64_t rows) {
+                    streamed.insert(streamed.end(), bytes, bytes + rows * f.dim * 2);
+                },
+                1000);
+            CHECK(streamed == f.bytes);
         }
     }
 }
@@ -327,8 +352,25 @@ TEST_CASE("decode kernel: corrupt payloads give the same status however rows are
             const RowDecoder decoder(c);
             std::vector<uint8_t> one(t.dim), all(t.rows * t.dim);
             Status first_bad = Status::Ok;
+            uint64_t bad_row = t.rows;
             for (uint64_t r = 0; r < t.rows && first_bad == Status::Ok; ++r)
-                first_bad = decoder.decode_row(r, one.data());
+                if ((first_bad = decoder.decode_row(r, one.data())) != Status::Ok) bad_row = r;
+            // Streamed in blocks of 7 rows: the sink never sees the bad row's block, and the
+            // error names the row.
+            uint64_t streamed = 0;
+            const auto stream = [&] {
+                decode_blocks(
+                    c, 2, [&](const uint8_t*, uint64_t, uint64_t rows) { streamed += rows; },
+                    7 * t.dim);
+            };
+            if (first_bad == Status::Ok) {
+                CHECK_NOTHROW(stream());
+                CHECK(streamed == t.rows);
+            } else {
+                CHECK_THROWS_WITH(stream(),
+                                  Catch::StartsWith("row " + std::to_string(bad_row) + ":"));
+                CHECK(streamed == bad_row / 7 * 7);
+            }
             std::vector<uint64_t> rows(t.rows);
             std::iota(rows.begin(), rows.end(), 0);
             CHECK(decoder.decode_rows(rows.data(), rows.size(), all.data()) == first_bad);
@@ -429,7 +471,8 @@ TEST_CASE("decode kernel: single and interleaved rows agree with a bit-at-a-time
         std::vector<uint8_t> payload((rows * pitch + 7) / 8 + 16, 0);
         for (uint64_t r = 0; r < rows; ++r) {
             uint64_t pos = r * pitch;
-            for (const uint8_t s : syms[r]) put_bits(payload, pos, book.code.code[s], lengths.len[s]);
+            for (const uint8_t s : syms[r])
+                put_bits(payload, pos, book.code.code[s], lengths.len[s]);
         }
         for (int corrupt = 0; corrupt < 4; ++corrupt) {
             std::vector<uint8_t> p = payload;
@@ -462,8 +505,8 @@ TEST_CASE("decode kernel: single and interleaved rows agree with a bit-at-a-time
             for (uint64_t r = 0; r < rows; ++r) {
                 kernel::RowJob one = jobs[r];
                 one.out = &single[r * dim];
-                const bool ok = kernel::decode_row(p.data(), one, {dim, spec}) ==
-                                kernel::RowStatus::Ok;
+                const bool ok =
+                    kernel::decode_row(p.data(), one, {dim, spec}) == kernel::RowStatus::Ok;
                 INFO("row " << r);
                 REQUIRE(ok == (status[r] == kernel::RowStatus::Ok));
                 if (ok)
@@ -472,15 +515,15 @@ TEST_CASE("decode kernel: single and interleaved rows agree with a bit-at-a-time
                                        single.begin() + long(r * dim)));
             }
             kernel::RowStatus st;
-            const size_t got = kernel::decode_rows(p.data(), jobs.data(), jobs.size(), {dim, spec},
-                                                   &st);
+            const size_t got =
+                kernel::decode_rows(p.data(), jobs.data(), jobs.size(), {dim, spec}, &st);
             REQUIRE(got == first_bad);
             REQUIRE((st == kernel::RowStatus::Ok) == (first_bad == rows));
             REQUIRE(std::equal(want.begin(), want.begin() + long(first_bad * dim), batch.begin()));
         }
     }
-    INFO("clean " << clean_rows << " bad " << bad_rows << " bad codes " << bad_codes
-                  << " overruns " << overruns);
+    INFO("clean " << clean_rows << " bad " << bad_rows << " bad codes " << bad_codes << " overruns "
+                  << overruns);
     CHECK(bad_rows > 100);
     CHECK(bad_codes > 20);
     CHECK(overruns > 20);

@@ -3,6 +3,8 @@
 // formats, and the documented quantization of float inputs.
 #include <catch2/catch.hpp>
 #include <cstring>
+#include <filesystem>
+#include <random>
 
 #include "embzip/errors.hpp"
 #include "embzip/file_util.hpp"
@@ -149,4 +151,75 @@ TEST_CASE(".npy dtypes that are not numbers, or whose size digits run on, are re
     NpyArray a;
     a.descr = "<f99999999999999999999999999";
     CHECK(a.element_size() == 0);
+}
+
+namespace {
+bool has_temporaries_of(const std::string& path) {
+    namespace fs = std::filesystem;
+    const std::string stem = fs::path(path).filename().string() + ".tmp.";
+    for (const auto& e : fs::directory_iterator(fs::path(path).parent_path()))
+        if (e.path().filename().string().rfind(stem, 0) == 0) return true;
+    return false;
+}
+}  // namespace
+
+TEST_CASE("a decoded .npy is streamed whole or not at all", "[encoder]") {
+    const std::string path = temp_path("decoded.npy");
+    std::remove(path.c_str());
+    // One block (3 MB < kDecodeBlockBytes): block boundaries are covered by decode_blocks'
+    // tests (test_decode_kernel.cpp); here the file.
+    const Table t = random_table(3000, 1000, 4.0, 31);
+    const CodedTable coded =
+        encode_table(t, run_method(Method::Minimax8, t, test::quick_options()));
+    SECTION("a good table: the same file as saving the decoded table") {
+        save_decoded_npy(path, coded, 2);
+        LoadOptions o;
+        o.path = path;
+        CHECK(load_table(o).bytes == t.bytes);
+        const std::string whole = temp_path("decoded_whole.npy");
+        save_table_npy(whole, decode_table(coded));
+        CHECK(read_file(whole) == read_file(path));
+        std::remove(whole.c_str());
+        CHECK_FALSE(has_temporaries_of(path));
+    }
+    SECTION("a bad row late in the table: an error naming it, no output, no temporary") {
+        CodedTable bad = coded;
+        // Flip bits in the last rows until one no longer decodes.
+        std::mt19937_64 rng(3);
+        const size_t tail = bad.payload_bytes() - bad.payload_bytes() / 50;
+        bool broken = false;
+        for (int i = 0; i < 2000 && !broken; ++i) {
+            bad.payload[tail + rng() % (bad.payload_bytes() - tail)] ^= uint8_t(1u << (rng() % 8));
+            broken =
+                RowDecoder(bad).decode_range(
+                    0, bad.rows, std::vector<uint8_t>(bad.rows * bad.dim).data()) != Status::Ok;
+        }
+        REQUIRE(broken);
+        CHECK_THROWS_WITH(save_decoded_npy(path, bad, 2), Catch::StartsWith("row 29"));
+        CHECK_FALSE(std::filesystem::exists(path));
+        CHECK_FALSE(has_temporaries_of(path));
+    }
+    std::remove(path.c_str());
+}
+
+TEST_CASE("an atomic file appears on commit only", "[encoder]") {
+    const std::string path = temp_path("atomic.bin");
+    std::remove(path.c_str());
+    {
+        AtomicFile f(path);
+        f.write("abc", 3);
+        CHECK_FALSE(std::filesystem::exists(path));
+        CHECK(has_temporaries_of(path));
+    }
+    CHECK_FALSE(std::filesystem::exists(path));
+    CHECK_FALSE(has_temporaries_of(path));
+    {
+        AtomicFile f(path);
+        f.write("abc", 3);
+        f.write("de", 2);
+        f.commit();
+        CHECK_THROWS_AS(f.write("x", 1), IoError);
+    }
+    CHECK(read_file(path) == std::vector<uint8_t>{'a', 'b', 'c', 'd', 'e'});
+    std::remove(path.c_str());
 }

@@ -258,10 +258,7 @@ int cmd_decode(int argc, char** argv) {
     check_output_file("--out", vm["out"].as<std::string>());
     const auto store = CodedStore::open(vm["in"].as<std::string>());
     const CodedTable& coded = store->table();
-    if (coded.is_float())
-        save_float_npy(vm["out"].as<std::string>(), decode_float_table(coded, threads));
-    else
-        save_table_npy(vm["out"].as<std::string>(), decode_table(coded, threads));
+    save_decoded_npy(vm["out"].as<std::string>(), coded, threads);
     std::printf("decoded %llu rows x %llu bytes to %s\n", (unsigned long long)coded.rows,
                 (unsigned long long)coded.dim * coded.value_bytes(),
                 vm["out"].as<std::string>().c_str());

@@ -236,6 +236,8 @@ CodedTable parse_ezt(const std::vector<uint8_t>& bytes, const std::string& name)
         } else if (section_tag == kTagRows && !have_rows) {
             if (length != t.payload_bytes())
                 bad(name, "row section size does not match rows x pitch");
+            // Reserved first: growing by the slack after assign would copy the payload twice.
+            t.payload.reserve(length + CodedTable::kPayloadSlack);
             t.payload.assign(body, body + length);
             t.payload.resize(length + CodedTable::kPayloadSlack, 0);
             have_rows = true;

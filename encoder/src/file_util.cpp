@@ -121,31 +121,63 @@ std::vector<uint8_t> read_file(const std::string& path) {
     return read_fd(fd, path);
 }
 
-void write_file(const std::string& path, const void* data, size_t size) {
-    // POSIX write, not ofstream: EFBIG/ENOSPC come back as an errno we can name.
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) throw IoError(path + ": cannot create: " + std::strerror(errno));
+namespace {
+// POSIX write, not ofstream: EFBIG/ENOSPC come back as an errno we can name.
+void write_all(int fd, const std::string& path, const void* data, size_t size) {
     const auto* p = static_cast<const uint8_t*>(data);
     while (size > 0) {
         const ssize_t n = ::write(fd, p, size);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) {
             const std::string why = n < 0 ? std::strerror(errno) : "short write";
-            ::close(fd);
             throw IoError(path + ": write failed: " + why);
         }
         p += n;
         size -= size_t(n);
     }
+}
+}  // namespace
+
+void write_file(const std::string& path, const void* data, size_t size) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) throw IoError(path + ": cannot create: " + std::strerror(errno));
+    try {
+        write_all(fd, path, data, size);
+    } catch (...) {
+        ::close(fd);
+        throw;
+    }
     if (::close(fd) != 0) throw IoError(path + ": write failed: " + std::strerror(errno));
 }
 
 void write_file_atomic(const std::string& path, const void* data, size_t size) {
-    TempGuard tmp(temp_name(path));
-    write_file(tmp.path(), data, size);
-    if (std::rename(tmp.path().c_str(), path.c_str()) != 0)
-        throw IoError(path + ": cannot rename into place: " + std::strerror(errno));
-    tmp.release();
+    AtomicFile f(path);
+    f.write(data, size);
+    f.commit();
+}
+
+AtomicFile::AtomicFile(const std::string& path) : m_path(path), m_tmp(temp_name(path)) {
+    m_fd = ::open(m_tmp.path().c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (m_fd < 0) throw IoError(m_tmp.path() + ": cannot create: " + std::strerror(errno));
+}
+
+AtomicFile::~AtomicFile() {
+    if (m_fd >= 0) ::close(m_fd);  // not committed: the guard removes the temporary
+}
+
+void AtomicFile::write(const void* data, size_t size) {
+    if (m_fd < 0) throw IoError(m_path + ": write after commit");
+    write_all(m_fd, m_tmp.path(), data, size);
+}
+
+void AtomicFile::commit() {
+    const int fd = m_fd;
+    m_fd = -1;
+    if (fd < 0) throw IoError(m_path + ": committed twice");
+    if (::close(fd) != 0) throw IoError(m_tmp.path() + ": write failed: " + std::strerror(errno));
+    if (std::rename(m_tmp.path().c_str(), m_path.c_str()) != 0)
+        throw IoError(m_path + ": cannot rename into place: " + std::strerror(errno));
+    m_tmp.release();
 }
 
 void write_file_atomic(const std::string& path, const std::string& text) {

@@ -349,7 +349,7 @@ CodedTable encode_table(const Table& table, const CodeResult& result, unsigned a
                     len > 24 ? kLongPair | bad
                              : uint32_t(((a >> 8) << (b & 63) | (b >> 8)) << 8 | len | bad);
             }
-        const FastRows job{table.bytes.data(), table.rows, table.dim,          packed,
+        const FastRows job{table.bytes.data(), table.rows,         table.dim,      packed,
                            pairs.data(),       out.payload.data(), out.pitch_bits, code_budget};
         static const bool bmi2 = __builtin_cpu_supports("bmi2");
         const bool good = bmi2 ? write_fast_bmi2(job) : write_fast_plain(job);
@@ -656,19 +656,26 @@ FloatTable decode_float_table(const CodedTable& table, unsigned threads) {
     return merge_planes(exponents, table.floats->bytes.data(), table.floats->kind);
 }
 
-void decode_rows_into(const CodedTable& table, uint8_t* out, unsigned threads) {
-    const RowDecoder decoder(borrow(table));
-    if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+namespace {
+
+unsigned all_cores(unsigned threads) {
+    return threads ? threads : std::max(1u, std::thread::hardware_concurrency());
+}
+
+// Rows [first, first + count) into out, split over threads. @throws FormatError naming the
+// first bad row.
+void decode_span(const RowDecoder& decoder, const CodedTable& table, uint64_t first, uint64_t count,
+                 uint8_t* out, unsigned threads) {
     // Chunks of whole batches, a few per thread so that a slow thread does not hold the rest.
     constexpr uint64_t kChunk = 4096;
-    const uint64_t chunks = (table.rows + kChunk - 1) / kChunk;
+    const uint64_t chunks = (count + kChunk - 1) / kChunk;
     threads = unsigned(std::min<uint64_t>(threads, std::max<uint64_t>(chunks, 1)));
     std::atomic<uint64_t> next{0};
     std::atomic<uint64_t> first_bad{UINT64_MAX};  // first chunk with a bad row
     auto work = [&] {
         for (uint64_t c; (c = next.fetch_add(1)) < chunks;) {
-            const uint64_t first = c * kChunk, count = std::min(kChunk, table.rows - first);
-            if (decoder.decode_range(first, count, out + first * table.dim) == Status::Ok) continue;
+            const uint64_t at = c * kChunk, n = std::min(kChunk, count - at);
+            if (decoder.decode_range(first + at, n, out + at * table.dim) == Status::Ok) continue;
             uint64_t seen = first_bad.load();
             while (c < seen && !first_bad.compare_exchange_weak(seen, c)) {
             }
@@ -680,10 +687,47 @@ void decode_rows_into(const CodedTable& table, uint8_t* out, unsigned threads) {
     for (std::thread& t : pool) t.join();
     if (first_bad.load() == UINT64_MAX) return;
     // Name the first bad row of the first bad chunk.
-    for (uint64_t r = first_bad.load() * kChunk; r < table.rows; ++r) {
-        const Status s = decoder.decode_row(r, out + r * table.dim);
+    for (uint64_t r = first_bad.load() * kChunk; r < count; ++r) {
+        const Status s = decoder.decode_row(first + r, out + r * table.dim);
         if (s != Status::Ok)
-            throw FormatError("row " + std::to_string(r) + ": " + status_message(s));
+            throw FormatError("row " + std::to_string(first + r) + ": " + status_message(s));
+    }
+}
+
+}  // namespace
+
+void decode_rows_into(const CodedTable& table, uint8_t* out, unsigned threads) {
+    const RowDecoder decoder(borrow(table));
+    decode_span(decoder, table, 0, table.rows, out, all_cores(threads));
+}
+
+void decode_blocks(const CodedTable& table, unsigned threads,
+                   const std::function<void(const uint8_t*, uint64_t, uint64_t)>& sink,
+                   size_t block_bytes) {
+    const RowDecoder decoder(borrow(table));
+    threads = all_cores(threads);
+    const uint64_t row_bytes = uint64_t(table.dim) * table.value_bytes();
+    const uint64_t block_rows =
+        std::min<uint64_t>(table.rows, std::max<uint64_t>(1, block_bytes / row_bytes));
+    std::vector<uint8_t> coded(block_rows * table.dim);
+    std::vector<uint8_t> merged(table.is_float() ? block_rows * row_bytes : 0);
+    for (uint64_t first = 0; first < table.rows; first += block_rows) {
+        const uint64_t n = std::min(block_rows, table.rows - first);
+        decode_span(decoder, table, first, n, coded.data(), threads);
+        if (!table.is_float()) {
+            sink(coded.data(), first, n);
+            continue;
+        }
+        const FloatKind kind = table.floats->kind;
+        for (uint64_t r = 0; r < n; ++r) {
+            const uint8_t* e = coded.data() + r * table.dim;
+            if (!exponents_fit(e, table.dim, kind))
+                throw FormatError("row " + std::to_string(first + r) + ": " +
+                                  status_message(Status::BadExponent));
+            merge_row(e, table.floats->bytes.data() + (first + r) * table.raw_row_bytes(),
+                      table.dim, kind, merged.data() + r * row_bytes);
+        }
+        sink(merged.data(), first, n);
     }
 }
 

@@ -153,32 +153,40 @@ NpyArray parse_npy(const std::vector<uint8_t>& bytes, const std::string& name) {
 
 NpyArray read_npy(const std::string& path) { return parse_npy(read_file(path), path); }
 
-void write_npy(const std::string& path, const NpyArray& array) {
-    std::string header = "{'descr': '" + array.descr + "', 'fortran_order': False, 'shape': (";
-    for (size_t i = 0; i < array.shape.size(); ++i) {
-        header += std::to_string(array.shape[i]);
-        header += (array.shape.size() == 1 || i + 1 < array.shape.size()) ? ", " : "";
+std::vector<uint8_t> npy_header(const std::string& descr, const std::vector<uint64_t>& shape,
+                                const std::string& path) {
+    std::string header = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (";
+    for (size_t i = 0; i < shape.size(); ++i) {
+        header += std::to_string(shape[i]);
+        header += (shape.size() == 1 || i + 1 < shape.size()) ? ", " : "";
     }
-    if (!array.shape.empty() && header.back() == ' ') header.pop_back();
+    if (!shape.empty() && header.back() == ' ') header.pop_back();
     header += "), }";
     // Pad so that the data starts at a multiple of 64 bytes, ending the header with '\n'.
     const size_t total = 10 + header.size() + 1;
     header.append((64 - total % 64) % 64, ' ');
     header += '\n';
     if (header.size() > 65535) throw InputError(path + ": .npy header too long");
-    std::vector<uint8_t> out = {0x93,
-                                'N',
-                                'U',
-                                'M',
-                                'P',
-                                'Y',
-                                1,
-                                0,
-                                uint8_t(header.size() & 0xFF),
-                                uint8_t(header.size() >> 8)};
-    out.insert(out.end(), header.begin(), header.end());
-    out.insert(out.end(), array.data.begin(), array.data.end());
-    write_file_atomic(path, out.data(), out.size());
+    static constexpr uint8_t kMagic[8] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0};
+    std::vector<uint8_t> out(10 + header.size());
+    std::memcpy(out.data(), kMagic, 8);
+    out[8] = uint8_t(header.size() & 0xFF);
+    out[9] = uint8_t(header.size() >> 8);
+    std::memcpy(out.data() + 10, header.data(), header.size());
+    return out;
+}
+
+void write_npy(const std::string& path, const std::string& descr,
+               const std::vector<uint64_t>& shape, const uint8_t* data, size_t size) {
+    const std::vector<uint8_t> header = npy_header(descr, shape, path);
+    AtomicFile f(path);
+    f.write(header.data(), header.size());
+    f.write(data, size);
+    f.commit();
+}
+
+void write_npy(const std::string& path, const NpyArray& array) {
+    write_npy(path, array.descr, array.shape, array.data.data(), array.data.size());
 }
 
 }  // namespace embzip

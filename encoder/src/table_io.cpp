@@ -264,20 +264,32 @@ Input load_input(const LoadOptions& options) {
                      "--rows and --dim)");
 }
 
+const char* npy_descr(FloatKind kind) {
+    return kind == FloatKind::FP32 ? "<f4" : kind == FloatKind::FP16 ? "<f2" : "<u2";
+}
+
+const char* npy_descr(Dtype dtype) { return dtype == Dtype::Int8 ? "|i1" : "|u1"; }
+
 void save_float_npy(const std::string& path, const FloatTable& table) {
-    NpyArray a;
-    a.descr = table.kind == FloatKind::FP32 ? "<f4" : table.kind == FloatKind::FP16 ? "<f2" : "<u2";
-    a.shape = {table.rows, table.dim};
-    a.data = table.bytes;
-    write_npy(path, a);
+    write_npy(path, npy_descr(table.kind), {table.rows, table.dim}, table.bytes.data(),
+              table.bytes.size());
 }
 
 void save_table_npy(const std::string& path, const Table& table) {
-    NpyArray a;
-    a.descr = table.dtype == Dtype::Int8 ? "|i1" : "|u1";
-    a.shape = {table.rows, table.dim};
-    a.data = table.bytes;
-    write_npy(path, a);
+    write_npy(path, npy_descr(table.dtype), {table.rows, table.dim}, table.bytes.data(),
+              table.bytes.size());
+}
+
+void save_decoded_npy(const std::string& path, const CodedTable& table, unsigned threads) {
+    const std::vector<uint8_t> header =
+        npy_header(table.is_float() ? npy_descr(table.floats->kind) : npy_descr(table.dtype),
+                   {table.rows, table.dim}, path);
+    AtomicFile out(path);
+    out.write(header.data(), header.size());
+    decode_blocks(table, threads, [&](const uint8_t* bytes, uint64_t, uint64_t rows) {
+        out.write(bytes, rows * table.dim * table.value_bytes());
+    });
+    out.commit();
 }
 
 }  // namespace embzip

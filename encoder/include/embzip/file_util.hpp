@@ -53,6 +53,25 @@ class TempGuard {
     bool m_released = false;
 };
 
+// A file written piece by piece into temp_name(path) and renamed over path by commit(): for
+// outputs produced in parts (a table decoded batch by batch), so that the whole output never
+// has to be in memory and a failure part way never leaves a half-written file. Destroyed
+// without commit(), it removes the temporary. @throws IoError
+class AtomicFile {
+  public:
+    explicit AtomicFile(const std::string& path);
+    ~AtomicFile();
+    AtomicFile(const AtomicFile&) = delete;
+    AtomicFile& operator=(const AtomicFile&) = delete;
+    void write(const void* data, size_t size);
+    void commit();
+
+  private:
+    std::string m_path;
+    TempGuard m_tmp;
+    int m_fd = -1;
+};
+
 // Installs handlers for SIGINT, SIGTERM, SIGHUP and SIGXFSZ that remove every registered
 // temporary, then re-raise the signal with its default action (so the exit status still says
 // which signal ended the process). Call once from a tool's main; the library never installs

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -150,6 +151,15 @@ Table decode_table(const CodedTable& table, unsigned threads = 0);
 FloatTable decode_float_table(const CodedTable& table, unsigned threads = 0);
 // decode_table into out (rows x dim bytes): no memory beyond the output and one batch's state.
 void decode_rows_into(const CodedTable& table, uint8_t* out, unsigned threads = 0);
+// The decoded table (float tables merged back to their values) in order, one block of whole
+// rows at a time: sink(bytes, first_row, rows). Blocks hold about block_bytes (at least a row), so
+// the memory beyond the coded table is O(one block), whatever the table's size; each block is split
+// over `threads` (0: every core). A bad row throws FormatError (naming the first one) before the
+// sink sees its block.
+constexpr size_t kDecodeBlockBytes = size_t(4) << 20;
+void decode_blocks(const CodedTable& table, unsigned threads,
+                   const std::function<void(const uint8_t*, uint64_t, uint64_t)>& sink,
+                   size_t block_bytes = kDecodeBlockBytes);
 
 // .ezt file: see encoder/README.md for the layout. @throws FormatError / IoError.
 // write_ezt writes one file; a coded directory is written whole by CodedStore::write.

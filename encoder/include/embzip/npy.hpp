@@ -23,5 +23,11 @@ NpyArray parse_npy(const std::vector<uint8_t>& file_bytes, const std::string& na
 
 // Writes a version 1.0 file atomically (temporary file + rename).
 void write_npy(const std::string& path, const NpyArray& array);
+void write_npy(const std::string& path, const std::string& descr,
+               const std::vector<uint64_t>& shape, const uint8_t* data, size_t size);
+// A version 1.0 header (magic to the padding's '\n', the data 64-byte aligned after it): what a
+// writer that streams the data writes first. @throws InputError (path names the file)
+std::vector<uint8_t> npy_header(const std::string& descr, const std::vector<uint64_t>& shape,
+                                const std::string& path);
 
 }  // namespace embzip

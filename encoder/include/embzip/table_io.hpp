@@ -5,6 +5,7 @@
 #include <string>
 
 #include "embzip/float_table.hpp"
+#include "embzip/layout.hpp"
 #include "embzip/table.hpp"
 
 namespace embzip {
@@ -52,5 +53,13 @@ Table quantize_rowwise(const std::vector<double>& values, uint64_t rows, uint32_
 void save_table_npy(const std::string& path, const Table& table);
 // Float tables: "<f4", "<f2", and bf16 as "<u2" bit patterns (numpy has no bf16).
 void save_float_npy(const std::string& path, const FloatTable& table);
+// A coded table decoded into an .npy (the format the two above write): streamed block by
+// block (decode_blocks) into a temporary renamed into place, so memory beyond the coded table
+// is one block and a bad row leaves no output. @throws FormatError naming the first bad row,
+// IoError.
+void save_decoded_npy(const std::string& path, const CodedTable& table, unsigned threads = 0);
+// The .npy descr the two above write.
+const char* npy_descr(Dtype dtype);
+const char* npy_descr(FloatKind kind);
 
 }  // namespace embzip
