@@ -338,10 +338,49 @@ size_t decode_rows(const uint8_t* payload, const RowJob* jobs, size_t count, Ker
             }
             slow = false;
         }
-        for (size_t w = 0; w < kWays; ++w) {
-            RowState s{pos[w], end[w], lut[w], out[w], uint32_t(op[w] - out[w]), jobs[i + w].book};
-            const RowStatus st = bad ? RowStatus::BadCode : finish_row(payload, s, k);
-            if (st == RowStatus::Ok) continue;
+        // The rows' ends, still interleaved: each row's own groups while they fit, then one
+        // lookup per refill (exact_row's schedule). Finishing them one at a time left each
+        // row's last ~60 bits to a lone dependency chain and a quarter of the time there.
+        for (bool any = !bad; any && !bad;) {
+            any = false;
+            for (size_t w = 0; w < kWays; ++w) {
+                if (size_t(op[w] - out[w]) + kGroupSpan > k.dim) continue;
+                any = true;
+                if (entry_count(group(payload, pos[w], end[w], step[w], pair[w], op[w])) != 0)
+                    continue;
+                RowState s{pos[w],          end[w], lut[w], out[w], uint32_t(op[w] - out[w]),
+                           jobs[i + w].book};
+                bad |= !slow_byte(payload, s, k.spec);
+                pos[w] = s.pos;
+                op[w] = s.out + s.j;
+            }
+        }
+        for (bool any = !bad; any && !bad;) {
+            any = false;
+            for (size_t w = 0; w < kWays; ++w) {
+                const uint32_t j = uint32_t(op[w] - out[w]);
+                if (j >= k.dim) continue;
+                any = true;
+                const uint32_t e = lut[w][window_at(payload, pos[w], end[w]) >> (64 - kLutBits)];
+                const unsigned n = entry_count(e);
+                if (n == 0) {
+                    RowState s{pos[w], end[w], lut[w], out[w], j, jobs[i + w].book};
+                    bad |= !slow_byte(payload, s, k.spec);
+                    pos[w] = s.pos;
+                    op[w] = s.out + s.j;
+                } else if (n == 2 && j + 2 <= k.dim) {
+                    const uint16_t bytes = entry_bytes(e);
+                    std::memcpy(op[w], &bytes, 2);
+                    op[w] += 2;
+                    pos[w] += entry_len(e);
+                } else {  // the last byte alone: its own code length
+                    *op[w]++ = uint8_t(entry_bytes(e));
+                    pos[w] += entry_first_len(e);
+                }
+            }
+        }
+        for (size_t w = 0; w < kWays; ++w) bad |= pos[w] > end[w];
+        if (bad) {
             // Name the first bad row in order: re-run the batch's rows one at a time.
             for (size_t v = 0; v < kWays; ++v) {
                 *status = decode_row(payload, jobs[i + v], k);
