@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
-// encode_table's fast path (one book, no overflow) writes runs of rows interleaved and stops at
-// the first bad row it meets: it must name the first bad row in row order, as the row-by-row
-// loop does, and write the same bits for any row count and any pitch.
+// encode_table's fast path writes runs of rows interleaved. With one book and no overflow it
+// stops at the first bad row it meets: it must name the first bad row in row order, as the
+// row-by-row loop does; with several books or overflow rows it plans every row first. Either
+// way it must write the same bits for any row count and any pitch.
 #include <catch2/catch.hpp>
 
 #include "embzip/errors.hpp"
+#include "embzip/histogram.hpp"
 #include "embzip/layout.hpp"
 #include "embzip/methods.hpp"
 #include "helpers.hpp"
@@ -97,5 +99,149 @@ TEST_CASE("fast row writer: runs byte-exact against a bit-at-a-time writer", "[e
         FAIL("no error");
     } catch (const InputError& e) {
         CHECK(std::string(e.what()).find("row 200 ") != std::string::npos);
+    }
+}
+
+namespace {
+
+// The slots of a table with several books and/or overflow rows, written a bit at a time from
+// the definition: each row on the book that codes it shortest (ties: the lower index), or
+// overflowed (flag 1, then its index in row order) when no book codes it or it is longer than
+// the plan's threshold; otherwise flag 0 (with overflow), selector, codes, zeros.
+struct Slots {
+    std::vector<uint8_t> payload;
+    std::vector<uint8_t> overflow_region;
+    uint64_t overflow_rows = 0;
+};
+
+Slots reference_slots(const Table& t, const CodeResult& r, const CodedTable& geometry) {
+    Slots out;
+    out.payload.assign(geometry.payload.size(), 0);
+    std::vector<CanonicalCode> canon;
+    for (const CodeLengths& b : r.books) canon.push_back(make_canonical(b));
+    uint64_t bit = 0;
+    auto put = [&](uint64_t value, unsigned len) {
+        for (unsigned i = len; i-- > 0; ++bit)
+            if ((value >> i) & 1) out.payload[bit >> 3] |= uint8_t(0x80 >> (bit & 7));
+    };
+    const unsigned flag = r.overflow.enabled ? 1 : 0;
+    const uint64_t budget = r.row_bits - flag - r.selector_bits;
+    for (uint64_t q = 0; q < t.rows; ++q) {
+        bit = q * geometry.pitch_bits;
+        std::vector<uint8_t> syms(t.dim * r.spec.per_byte());
+        row_symbols(t.row(q), t.dim, r.spec, syms.data());
+        size_t book = 0;
+        uint64_t best = UINT64_MAX;
+        for (size_t b = 0; b < canon.size(); ++b) {
+            uint64_t bits = 0;
+            bool ok = true;
+            for (const uint8_t s : syms) {
+                bits += canon[b].lengths.len[s];
+                ok = ok && canon[b].lengths.len[s] != 0;
+            }
+            if (ok && bits < best) {
+                best = bits;
+                book = b;
+            }
+        }
+        const uint64_t threshold =
+            std::min<uint64_t>(r.overflow.threshold_bits, budget + r.selector_bits);
+        if (r.overflow.enabled && (best == UINT64_MAX || r.selector_bits + best > threshold)) {
+            put(1, 1);
+            put(out.overflow_rows++, r.overflow.index_bits);
+            out.overflow_region.insert(out.overflow_region.end(), t.row(q), t.row(q) + t.dim);
+            continue;
+        }
+        REQUIRE(best <= budget);
+        if (flag) put(0, 1);
+        put(book, r.selector_bits);
+        for (const uint8_t s : syms) put(canon[book].code[s], canon[book].lengths.len[s]);
+    }
+    return out;
+}
+
+// A random table with a few rows much wider than the rest (overflow candidates).
+Table with_wide_rows(uint64_t rows, uint32_t dim, uint64_t seed) {
+    Table t = test::random_table(rows, dim, 5.0, seed);
+    const Table wide = test::random_table(4, dim, 40.0, seed + 1);
+    const uint64_t at[4] = {3, rows / 2, rows - 200, rows - 2};
+    for (unsigned k = 0; k < 4; ++k)
+        std::copy(wide.row(k), wide.row(k) + dim, t.bytes.begin() + long(at[k] * dim));
+    return t;
+}
+
+}  // namespace
+
+// Several books or overflow rows: the writer plans each row's book and slot header first, in
+// row order, then writes two runs interleaved; an overflowed row in either run makes both
+// runs' rows of that step go one at a time. Byte-exact against the definition.
+TEST_CASE("fast row writer: several books and overflow rows byte-exact against a reference",
+          "[encoder]") {
+    const Table base = with_wide_rows(1000, 37, 54);
+    struct Case {
+        Method method;
+        unsigned books;
+        double overflow;
+    };
+    for (const Case c : {Case{Method::Minimax8, 3, 0.0}, Case{Method::Minimax8, 2, 0.01},
+                         Case{Method::Minimax8, 1, 0.01}, Case{Method::Minimax4, 2, 0.01},
+                         Case{Method::Nibble4x2, 1, 0.0}}) {
+        MethodOptions o = test::quick_options();
+        o.books = c.books;
+        o.overflow = c.overflow;
+        const CodeResult code = run_method(c.method, base, o);
+        INFO(method_name(c.method) << " books " << code.books.size() << " overflow " << c.overflow);
+        REQUIRE((code.books.size() > 1 || code.overflow.enabled));
+        if (c.overflow > 0) REQUIRE(code.overflow.rows >= 1);
+        for (const uint64_t rows : {129u, 300u, 1000u}) {
+            Table t = base;
+            t.rows = rows;
+            t.bytes.resize(rows * t.dim);
+            for (const unsigned align : {1u, 8u}) {
+                INFO("rows " << rows << " align " << align);
+                const CodedTable coded = encode_table(t, code, align);
+                const Slots want = reference_slots(t, code, coded);
+                CHECK(coded.payload == want.payload);
+                CHECK(coded.overflow_rows == want.overflow_rows);
+                CHECK(coded.overflow_region == want.overflow_region);
+                RowDecoder dec(coded);
+                std::vector<uint8_t> row(t.dim);
+                for (uint64_t r = 0; r < rows; ++r) {
+                    REQUIRE(dec.decode_row(r, row.data()) == Status::Ok);
+                    REQUIRE(std::equal(row.begin(), row.end(), t.row(r)));
+                }
+            }
+        }
+    }
+    // Rows longer than 2047 bytes: the book is chosen book by book (16-bit sums could wrap).
+    {
+        // Half the rows centred on +60, half on -60: two books pay for their selector bit.
+        Table wide = test::random_table(300, 2100, 3.0, 55);
+        for (uint64_t i = 0; i < wide.bytes.size(); ++i)
+            wide.bytes[i] = uint8_t(wide.bytes[i] + (i < wide.bytes.size() / 2 ? 60 : -60));
+        MethodOptions o = test::quick_options();
+        o.books = 2;
+        const CodeResult code = run_method(Method::Minimax8, wide, o);
+        REQUIRE(code.books.size() == 2);
+        const CodedTable coded = encode_table(wide, code, 1);
+        const Slots want = reference_slots(wide, code, coded);
+        CHECK(coded.payload == want.payload);
+        CHECK(coded.overflow_region == want.overflow_region);
+    }
+    // Without overflow, the first row (in row order) that no book codes is the one named.
+    MethodOptions o = test::quick_options();
+    o.books = 3;
+    const CodeResult code = run_method(Method::Minimax8, base, o);
+    REQUIRE(code.books.size() > 1);
+    for (const CodeLengths& b : code.books) REQUIRE(b.len[127] == 0);
+    Table bad = base;
+    bad.bytes[700 * bad.dim + 3] = 127;
+    bad.bytes[200 * bad.dim + 9] = 127;
+    try {
+        encode_table(bad, code);
+        FAIL("no error");
+    } catch (const InputError& e) {
+        CHECK(std::string(e.what()).find("row 200 has a symbol no code book codes") !=
+              std::string::npos);
     }
 }

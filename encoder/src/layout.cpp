@@ -6,8 +6,12 @@
 #include <array>
 #include <atomic>
 #include <cstring>
+#include <memory>
 #include <thread>
 #include <type_traits>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "embzip/errors.hpp"
 #include "embzip/histogram.hpp"
@@ -145,31 +149,179 @@ inline uint16_t le16(uint16_t v) {
     return v;
 }
 
-// The fast path's input: rows of `dim` bytes, each byte's packed code (see encode_table), and
-// the zeroed payload with room for one overrunning row.
+// Per row, the book that codes it shortest (ties: the lower index), as evaluate() chose. With
+// SSE2 and rows of at most 2047 bytes, all books at once: per byte value one vector of every
+// book's length (16-bit lanes, 65535 where the book cannot code the value), summed with
+// saturation, so a lane that met an uncodable byte ends at 65535, above any codable sum
+// (<= 2047 x 32 bits). One load and one add per byte instead of one per byte and book.
+class BookChooser {
+  public:
+    static constexpr unsigned kMaxDimForLanes = 2047;
+    BookChooser(const std::vector<std::array<uint16_t, 256>>& byte_len, uint32_t dim)
+        : m_len(byte_len), m_dim(dim) {
+#if defined(__SSE2__)
+        m_lanes = dim <= kMaxDimForLanes;
+        for (unsigned v = 0; v < 256; ++v)
+            for (unsigned b = 0; b < 16; ++b)
+                m_table[v][b] =
+                    b < byte_len.size() ? (byte_len[b][v] ? byte_len[b][v] : 0xFFFF) : 0xFFFF;
+#endif
+    }
+    // Sets book and bits (UINT64_MAX: no book codes the row).
+    void choose(const uint8_t* row, size_t& book, uint64_t& bits) const {
+        book = 0;
+        bits = UINT64_MAX;
+#if defined(__SSE2__)
+        if (m_lanes) {
+            alignas(16) uint16_t sum[16];
+            if (m_len.size() > 8)
+                sums_any<true>(row, sum);
+            else
+                sums_any<false>(row, sum);
+            for (size_t b = 0; b < m_len.size(); ++b)
+                if (sum[b] != 0xFFFF && sum[b] < bits) {
+                    bits = sum[b];
+                    book = b;
+                }
+            return;
+        }
+#endif
+        for (size_t b = 0; b < m_len.size(); ++b) {
+            const uint16_t* len = m_len[b].data();
+            uint64_t sum = 0;
+            bool ok = true;
+            for (uint32_t c = 0; c < m_dim; ++c) {
+                sum += len[row[c]];
+                ok &= len[row[c]] != 0;
+            }
+            if (ok && sum < bits) {
+                bits = sum;
+                book = b;
+            }
+        }
+    }
+
+  private:
+#if defined(__SSE2__)
+    // Four sums per half, so that the adds are not one chain; the second half (books 8..15)
+    // only when there are more than eight.
+    template <bool Two>
+    __attribute__((always_inline)) void sums(const uint8_t* row, uint16_t* sum) const {
+        const auto lane = [&](uint8_t v, unsigned half) {
+            return _mm_load_si128(reinterpret_cast<const __m128i*>(m_table[v]) + half);
+        };
+        __m128i a0 = _mm_setzero_si128(), a1 = a0, a2 = a0, a3 = a0;
+        __m128i b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        const uint8_t* p = row;
+        const uint8_t* const end4 = row + (m_dim & ~3u);
+        for (; p != end4; p += 4) {
+            a0 = _mm_adds_epu16(a0, lane(p[0], 0));
+            a1 = _mm_adds_epu16(a1, lane(p[1], 0));
+            a2 = _mm_adds_epu16(a2, lane(p[2], 0));
+            a3 = _mm_adds_epu16(a3, lane(p[3], 0));
+            if constexpr (Two) {
+                b0 = _mm_adds_epu16(b0, lane(p[0], 1));
+                b1 = _mm_adds_epu16(b1, lane(p[1], 1));
+                b2 = _mm_adds_epu16(b2, lane(p[2], 1));
+                b3 = _mm_adds_epu16(b3, lane(p[3], 1));
+            }
+        }
+        for (; p != row + m_dim; ++p) {
+            a0 = _mm_adds_epu16(a0, lane(*p, 0));
+            if constexpr (Two) b0 = _mm_adds_epu16(b0, lane(*p, 1));
+        }
+        a0 = _mm_adds_epu16(_mm_adds_epu16(a0, a1), _mm_adds_epu16(a2, a3));
+        b0 = _mm_adds_epu16(_mm_adds_epu16(b0, b1), _mm_adds_epu16(b2, b3));
+        _mm_store_si128(reinterpret_cast<__m128i*>(sum), a0);
+        _mm_store_si128(reinterpret_cast<__m128i*>(sum + 8), b0);
+    }
+    // The same code with AVX2 where the CPU has it: VEX's three-operand adds keep the sums in
+    // place (SSE2's two-operand form made GCC copy them every step; 15 % of the time).
+    template <bool Two>
+    __attribute__((target("avx2"))) void sums_avx2(const uint8_t* row, uint16_t* sum) const {
+        sums<Two>(row, sum);
+    }
+    template <bool Two>
+    void sums_any(const uint8_t* row, uint16_t* sum) const {
+        static const bool avx2 = __builtin_cpu_supports("avx2");
+        if (avx2)
+            sums_avx2<Two>(row, sum);
+        else
+            sums<Two>(row, sum);
+    }
+#endif
+
+    const std::vector<std::array<uint16_t, 256>>& m_len;
+    uint32_t m_dim;
+#if defined(__SSE2__)
+    bool m_lanes = false;
+    alignas(16) uint16_t m_table[256][16];
+#endif
+};
+
+// How the fast path knows each row's slot header and book: one book and no overflow (One: no
+// header), else Plan: each row's header and book were chosen first, in row order (overflow
+// indices are given in row order). Choosing each row's book inside the writer instead was
+// 3-5 % slower: the writer's chains did not hide the choice.
+enum class Rows { One, Plan };
+
+// The fast path's input: rows of `dim` bytes, per book each byte's packed code and each pair's
+// (see encode_table), and the zeroed payload with room for one overrunning row.
 struct FastRows {
     const uint8_t* bytes;
     uint64_t rows;
     uint32_t dim;
-    const uint64_t* packed;  // per byte value
-    const uint32_t* pairs;   // per two bytes (the first in the low 8 bits of the index)
+    const uint64_t* const* packed;  // per book, per byte value
+    const uint32_t* const* pairs;   // per book, per two bytes (the first in the low 8 bits)
     uint8_t* payload;
     uint64_t pitch;
     uint64_t code_budget;
+    const uint64_t* head;  // Plan: per row, its slot header's bits above bit 8, their count below
+    const uint8_t* book;   // Plan: per row, its book, or kOverflowed
 };
+
+constexpr uint8_t kOverflowed = 0xFF;
 
 // Writes row r of each of L runs (the same r in each), first[k] the run's first row. Returns
 // false if one of them has a byte the book cannot code or more bits than the budget (then the
 // streams stop where they are).
-template <unsigned L, bool Or>
+template <unsigned L, bool Or, Rows M>
 __attribute__((always_inline)) inline bool write_rows(const FastRows& j, RowStream* s,
                                                       const uint64_t* first, uint64_t r) {
+    if constexpr (M == Rows::Plan && L > 1) {
+        bool overflowed = false;
+        for (unsigned k = 0; k < L; ++k) overflowed |= j.book[first[k] + r] == kOverflowed;
+        if (__builtin_expect(overflowed, 0)) {  // rare: each run's row on its own
+            bool ok = true;
+            for (unsigned k = 0; k < L; ++k)
+                ok = ok && write_rows<1, Or, M>(j, &s[k], &first[k], r);
+            return ok;
+        }
+    }
     const uint8_t* row[L];
+    const uint64_t* packed[L];
+    const uint32_t* pairs[L];
     uint64_t start[L];
     uint64_t flags = 0;
     for (unsigned k = 0; k < L; ++k) {
-        row[k] = j.bytes + (first[k] + r) * j.dim;
+        const uint64_t q = first[k] + r;
+        row[k] = j.bytes + q * j.dim;
         start[k] = s[k].bit();
+        if constexpr (M == Rows::One) {
+            packed[k] = j.packed[0];
+            pairs[k] = j.pairs[0];
+        } else {
+            const uint8_t b = j.book[q];
+            const unsigned len = unsigned(j.head[q] & 63);
+            s[k].add(j.head[q] >> 8, len);
+            if (b == kOverflowed) {  // L == 1 here: the flag and the index, then zeros
+                s[k].template flush<Or>();
+                s[k].skip(j.pitch - len);
+                return true;
+            }
+            packed[k] = j.packed[b];
+            pairs[k] = j.pairs[b];
+        }
     }
     uint32_t c = 0;
     // Two bytes a lookup; their codes (at most 24 bits) one add and one flush. Longer pairs
@@ -178,11 +330,11 @@ __attribute__((always_inline)) inline bool write_rows(const FastRows& j, RowStre
         for (unsigned k = 0; k < L; ++k) {
             uint16_t two;
             std::memcpy(&two, row[k] + c, 2);
-            const uint32_t e = j.pairs[le16(two)];
+            const uint32_t e = pairs[k][le16(two)];
             flags |= e;
             if (__builtin_expect(e & kLongPair, 0)) {
                 for (unsigned i = 0; i < 2; ++i) {
-                    const uint64_t a = j.packed[row[k][c + i]];
+                    const uint64_t a = packed[k][row[k][c + i]];
                     s[k].add(a >> 8, unsigned(a & 63));
                     s[k].template flush<Or>();
                 }
@@ -193,16 +345,17 @@ __attribute__((always_inline)) inline bool write_rows(const FastRows& j, RowStre
         }
     for (; c < j.dim; ++c)
         for (unsigned k = 0; k < L; ++k) {
-            const uint64_t a = j.packed[row[k][c]];
+            const uint64_t a = packed[k][row[k][c]];
             flags |= a;
             s[k].add(a >> 8, unsigned(a & 63));
             s[k].template flush<Or>();
         }
     bool ok = !(flags & kUncodable);
     for (unsigned k = 0; k < L; ++k) {
-        const uint64_t bits = s[k].bit() - start[k];
+        const uint64_t header = M == Rows::Plan ? j.head[first[k] + r] & 63 : 0;
+        const uint64_t bits = s[k].bit() - start[k] - header;
         ok &= bits <= j.code_budget;
-        if (ok) s[k].skip(j.pitch - bits);
+        if (ok) s[k].skip(j.pitch - header - bits);
     }
     return ok;
 }
@@ -214,6 +367,7 @@ __attribute__((always_inline)) inline bool write_rows(const FastRows& j, RowStre
 // no writes for padding (the payload is zeroed). A stream's stores reach up to 8 bytes past its
 // bit, so the rows whose stores could reach the next run (written already) merge instead.
 // Returns false at the first group with a bad row.
+template <Rows M>
 __attribute__((always_inline)) inline bool write_fast(const FastRows& job) {
     // A local copy: the payload stores (uint8_t) may alias anything reached by reference, so the
     // fields of `job` would be reloaded after every store.
@@ -234,12 +388,12 @@ __attribute__((always_inline)) inline bool write_fast(const FastRows& job) {
     const uint64_t together = count[kLanes - 1] > tail ? count[kLanes - 1] - tail : 0;
     uint64_t r = 0;
     for (; r < together; ++r)
-        if (!write_rows<kLanes, false>(j, s, first, r)) return false;
+        if (!write_rows<kLanes, false, M>(j, s, first, r)) return false;
     for (unsigned k = 0; k < kLanes; ++k)
         for (uint64_t q = r; q < count[k]; ++q) {
             const bool ok = k + 1 < kLanes && count[k] - q <= tail
-                                ? write_rows<1, true>(j, &s[k], &first[k], q)
-                                : write_rows<1, false>(j, &s[k], &first[k], q);
+                                ? write_rows<1, true, M>(j, &s[k], &first[k], q)
+                                : write_rows<1, false, M>(j, &s[k], &first[k], q);
             if (!ok) return false;
         }
     return true;
@@ -247,8 +401,19 @@ __attribute__((always_inline)) inline bool write_fast(const FastRows& job) {
 
 // The same code twice: with BMI2 (shifts by a register count without the CL register, which
 // frees registers for the four streams; 10-20 % faster) where the CPU has it.
-__attribute__((target("bmi2"))) bool write_fast_bmi2(const FastRows& j) { return write_fast(j); }
-bool write_fast_plain(const FastRows& j) { return write_fast(j); }
+template <Rows M>
+__attribute__((target("bmi2"))) bool write_fast_bmi2(const FastRows& j) {
+    return write_fast<M>(j);
+}
+template <Rows M>
+bool write_fast_plain(const FastRows& j) {
+    return write_fast<M>(j);
+}
+template <Rows M>
+bool write_fast_any(const FastRows& j) {
+    static const bool bmi2 = __builtin_cpu_supports("bmi2");
+    return bmi2 ? write_fast_bmi2<M>(j) : write_fast_plain<M>(j);
+}
 
 }  // namespace
 
@@ -324,36 +489,86 @@ CodedTable encode_table(const Table& table, const CodeResult& result, unsigned a
             throw InputError("row " + std::to_string(r) + " needs " + std::to_string(bits) +
                              " bits, more than the row width allows");
     };
-    bool fits_32 = codes.size() == 1;
-    for (unsigned v = 0; fits_32 && v < 256; ++v) fits_32 = byte_len[0][v] <= 32;
-    if (codes.size() == 1 && !out.overflow && fits_32) {
-        // One book, no overflow, byte codes of at most 32 bits: the common case, two streams
-        // at a time (write_fast). A bad row stops the writing, and a scan in row order then
-        // names the first one, as the row-by-row loop does.
-        const ByteCode* bc = codes[0].data();
-        // Per byte value, one word: the code above bit 8, its length in bits 0-5, and
-        // kUncodable set when the book cannot code the value (ORed over a row, tested once at
-        // its end). Per pair of values, the same in 32 bits for their two codes, or kLongPair
-        // when those exceed 24 bits (a 256 KiB table: 64-bit entries for up to 56 bits were
-        // 10 % slower, more of the table out of L1/L2).
-        uint64_t packed[256];
-        for (unsigned v = 0; v < 256; ++v)
-            packed[v] = bc[v].len ? bc[v].bits << 8 | bc[v].len : kUncodable;
-        std::vector<uint32_t> pairs(65536);
-        for (unsigned second = 0; second < 256; ++second)
-            for (unsigned first = 0; first < 256; ++first) {
-                const uint64_t a = packed[first], b = packed[second];
-                const unsigned len = unsigned(a & 63) + unsigned(b & 63);
-                const uint64_t bad = (a | b) & kUncodable;
-                pairs[second << 8 | first] =
-                    len > 24 ? kLongPair | bad
-                             : uint32_t(((a >> 8) << (b & 63) | (b >> 8)) << 8 | len | bad);
+    bool fits_32 = true;
+    for (size_t b = 0; b < codes.size(); ++b)
+        for (unsigned v = 0; v < 256; ++v) fits_32 = fits_32 && byte_len[b][v] <= 32;
+    if (fits_32) {
+        // Byte codes of at most 32 bits (every 8-bit code; 4-bit ones unless two codes of a
+        // byte are long): two streams at a time (write_fast). With one book and no overflow,
+        // a bad row stops the writing, and a scan in row order then names the first one, as
+        // the row-by-row loop does. Otherwise each row's book and slot header are chosen
+        // first, in row order (Rows::Plan), which is also where bad rows throw.
+        const Rows mode = out.overflow || codes.size() > 1 ? Rows::Plan : Rows::One;
+        std::vector<uint64_t> head;
+        std::vector<uint8_t> row_book;
+        std::vector<bool> used(codes.size(), mode != Rows::Plan);
+        if (mode == Rows::Plan) {
+            head.resize(table.rows);
+            row_book.resize(table.rows);
+            const auto chooser = std::make_unique<BookChooser>(byte_len, table.dim);
+            for (uint64_t r = 0; r < table.rows; ++r) {
+                const uint8_t* row = table.row(r);
+                size_t book;
+                uint64_t bits;
+                chooser->choose(row, book, bits);
+                if (out.overflow && (bits == UINT64_MAX || out.selector_bits + bits > threshold)) {
+                    if (out.overflow_rows >> out.index_bits)
+                        throw InputError("more overflow rows than " +
+                                         std::to_string(out.index_bits) +
+                                         " index bits can address");
+                    const unsigned len = 1 + out.index_bits;
+                    head[r] = (uint64_t(1) << out.index_bits | out.overflow_rows) << 8 | len;
+                    row_book[r] = kOverflowed;
+                    out.overflow_region.insert(out.overflow_region.end(), row, row + table.dim);
+                    ++out.overflow_rows;
+                    continue;
+                }
+                if (bits == UINT64_MAX)
+                    throw InputError("row " + std::to_string(r) +
+                                     " has a symbol no code book codes");
+                if (bits > code_budget)
+                    throw InputError("row " + std::to_string(r) + " needs " + std::to_string(bits) +
+                                     " bits, more than the row width allows");
+                // The overflow flag (0) and the selector: the book's index in the low bits.
+                head[r] = uint64_t(book) << 8 | (flag_bits + out.selector_bits);
+                row_book[r] = uint8_t(book);
+                used[book] = true;
             }
-        const FastRows job{table.bytes.data(), table.rows,         table.dim,      packed,
-                           pairs.data(),       out.payload.data(), out.pitch_bits, code_budget};
-        static const bool bmi2 = __builtin_cpu_supports("bmi2");
-        const bool good = bmi2 ? write_fast_bmi2(job) : write_fast_plain(job);
-        if (!good) {
+        }
+        // Per book and byte value, one word: the code above bit 8, its length in bits 0-5,
+        // and kUncodable set when the book cannot code the value (ORed over a row, tested
+        // once at its end). Per pair of values, the same in 32 bits for their two codes, or
+        // kLongPair when those exceed 24 bits (a 256 KiB table: 64-bit entries for up to 56
+        // bits were 10 % slower, more of the table out of L1/L2). Only for books in use.
+        std::vector<std::array<uint64_t, 256>> packed(codes.size());
+        std::vector<std::vector<uint32_t>> pairs(codes.size());
+        std::vector<const uint64_t*> packed_of(codes.size());
+        std::vector<const uint32_t*> pairs_of(codes.size());
+        for (size_t k = 0; k < codes.size(); ++k) {
+            if (!used[k]) continue;
+            const ByteCode* bc = codes[k].data();
+            for (unsigned v = 0; v < 256; ++v)
+                packed[k][v] = bc[v].len ? bc[v].bits << 8 | bc[v].len : kUncodable;
+            pairs[k].resize(65536);
+            for (unsigned second = 0; second < 256; ++second)
+                for (unsigned first = 0; first < 256; ++first) {
+                    const uint64_t a = packed[k][first], b = packed[k][second];
+                    const unsigned len = unsigned(a & 63) + unsigned(b & 63);
+                    const uint64_t bad = (a | b) & kUncodable;
+                    pairs[k][second << 8 | first] =
+                        len > 24 ? kLongPair | bad
+                                 : uint32_t(((a >> 8) << (b & 63) | (b >> 8)) << 8 | len | bad);
+                }
+            packed_of[k] = packed[k].data();
+            pairs_of[k] = pairs[k].data();
+        }
+        const FastRows job{table.bytes.data(), table.rows,         table.dim,      packed_of.data(),
+                           pairs_of.data(),    out.payload.data(), out.pitch_bits, code_budget,
+                           head.data(),        row_book.data()};
+        const bool good =
+            mode == Rows::One ? write_fast_any<Rows::One>(job) : write_fast_any<Rows::Plan>(job);
+        if (!good && mode == Rows::One) {
+            const ByteCode* bc = codes[0].data();
             for (uint64_t q = 0; q < table.rows; ++q) {
                 const uint8_t* row = table.row(q);
                 uint64_t bits = 0;
@@ -364,8 +579,9 @@ CodedTable encode_table(const Table& table, const CodeResult& result, unsigned a
                 }
                 check(q, ok, bits);
             }
-            throw std::logic_error("encode_table: a row failed its check but none fails the scan");
         }
+        if (!good)
+            throw std::logic_error("encode_table: a row failed its check but none fails the scan");
         out.payload.resize(out.payload_bytes() + CodedTable::kPayloadSlack);
         std::fill(out.payload.begin() + long(out.payload_bytes()), out.payload.end(), 0);
         return out;

@@ -13,6 +13,7 @@
 #include <map>
 #include <random>
 #include <string>
+#include <tuple>
 
 #include "../default_table.hpp"
 #include "embzip/file_util.hpp"
@@ -98,27 +99,40 @@ BENCHMARK(BM_Balanced8)->Arg(50000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Limit8)->Arg(50000)->Unit(benchmark::kMillisecond);
 
 // Codes found once per (method, table).
-const CodeResult& code_for(Method m, int64_t which) {
-    static std::map<std::pair<Method, int64_t>, CodeResult> cache;
-    auto it = cache.find({m, which});
-    if (it == cache.end())
-        it = cache.emplace(std::pair{m, which}, run_method(m, table_arg(which))).first;
+// Variants of a method's options for the writing benchmark.
+enum Variant : int64_t { kPlain = 0, kBooks8 = 1, kOverflow1pct = 2 };
+
+const CodeResult& code_for(Method m, int64_t which, int64_t variant = kPlain) {
+    static std::map<std::tuple<Method, int64_t, int64_t>, CodeResult> cache;
+    auto it = cache.find({m, which, variant});
+    if (it == cache.end()) {
+        MethodOptions o;
+        if (variant == kBooks8) o.books = 8;
+        if (variant == kOverflow1pct) o.overflow = 0.01;
+        it = cache.emplace(std::tuple{m, which, variant}, run_method(m, table_arg(which), o)).first;
+    }
     return it->second;
 }
 
-// Writing a table with a given code, in input bytes per second. Args: method, table.
+// Writing a table with a given code, in input bytes per second. Args: method, table, variant
+// (plain, --books 8, --overflow 0.01).
 void BM_Encode(benchmark::State& state) {
     const Method m = Method(state.range(0));
     const Table& t = table_arg(state.range(1));
-    const CodeResult& r = code_for(m, state.range(1));
+    const int64_t variant = state.range(2);
+    const CodeResult& r = code_for(m, state.range(1), variant);
     for (auto _ : state) benchmark::DoNotOptimize(encode_table(t, r).payload.data());
     state.SetBytesProcessed(int64_t(state.iterations() * t.size_bytes()));
-    state.SetLabel(method_name(m));
+    state.SetLabel(std::string(method_name(m)) + (variant == kBooks8         ? " --books 8"
+                                                  : variant == kOverflow1pct ? " --overflow 0.01"
+                                                                             : ""));
 }
 BENCHMARK(BM_Encode)
-    ->Args({int(Method::Minimax8), 0})
-    ->Args({int(Method::Minimax8), 1})
-    ->Args({int(Method::Nibble4x2), 0})
+    ->Args({int(Method::Minimax8), 0, kPlain})
+    ->Args({int(Method::Minimax8), 1, kPlain})
+    ->Args({int(Method::Nibble4x2), 0, kPlain})
+    ->Args({int(Method::Minimax8), 0, kBooks8})
+    ->Args({int(Method::Minimax8), 0, kOverflow1pct})
     ->Unit(benchmark::kMillisecond);
 
 // Whole-table decoding in output bytes per second. Args: method, table, threads.
