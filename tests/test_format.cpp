@@ -57,6 +57,51 @@ TEST_CASE("truncated .ezt files are rejected at every length", "[encoder]") {
     CHECK_THROWS_WITH(parse_ezt(longer, "x"), Catch::Contains("trailing bytes"));
 }
 
+// read_ezt reads a regular file section by section, each body straight into the table; it must
+// accept and reject exactly what parse_ezt does on the same bytes, with the same message.
+TEST_CASE("an .ezt read from its file fails exactly as its bytes parsed in memory", "[encoder]") {
+    const std::string path = temp_path("format_file.ezt");
+    const auto outcome = [](const auto& parse) -> std::string {
+        try {
+            const CodedTable t = parse();
+            return "ok " + std::to_string(t.rows) + " " + std::to_string(t.payload.size());
+        } catch (const Error& e) {
+            return e.what();
+        }
+    };
+    const auto same = [&](const std::vector<uint8_t>& bytes) {
+        write_file(path, bytes.data(), bytes.size());
+        const std::string in_memory = outcome([&] { return parse_ezt(bytes, path); });
+        const std::string from_file = outcome([&] { return read_ezt(path); });
+        REQUIRE(from_file == in_memory);
+        return in_memory.rfind("ok ", 0) == 0;
+    };
+    MethodOptions o;
+    o.iterations = 2000;
+    o.overflow = 0.05;
+    const Table t = test::with_outlier(7);
+    std::vector<std::vector<uint8_t>> files = {
+        coded_file(Method::Nibble4x2, random_table(40, 12, 7.0, 1))};
+    write_ezt(path, encode_table(t, run_method(Method::Minimax8, t, o)));
+    files.push_back(read_file(path));
+    for (const std::vector<uint8_t>& good : files) {
+        REQUIRE(same(good));
+        size_t rejected = 0;
+        for (size_t n = 0; n < good.size(); n += 7)
+            rejected += !same(std::vector<uint8_t>(good.begin(), good.begin() + long(n)));
+        for (size_t i = 0; i < good.size(); i += 3) {
+            std::vector<uint8_t> bad = good;
+            bad[i] ^= uint8_t(1 << (i % 8));
+            rejected += !same(bad);
+        }
+        std::vector<uint8_t> longer = good;
+        longer.push_back(0);
+        rejected += !same(longer);
+        CHECK(rejected == (good.size() + 6) / 7 + (good.size() + 2) / 3 + 1);
+    }
+    std::remove(path.c_str());
+}
+
 TEST_CASE("wrong magic and absurd header fields give clear errors", "[encoder]") {
     const std::vector<uint8_t> good = coded_file(Method::Balanced8, random_table(30, 20, 5.0, 3));
     std::vector<uint8_t> b = good;

@@ -128,10 +128,17 @@ std::shared_ptr<const CodedStore> CodedStore::open(const std::string& dir) {
     }
     const FdCloser closer{dfd};
     const std::string ezt = table_path(dir);
+    const int tfd = ::openat(dfd, kTableFile, O_RDONLY | O_CLOEXEC);
+    if (tfd < 0) {
+        if (errno == ENOENT) throw InputError(dir + ": no " + std::string(kTableFile) + " in it");
+        throw IoError(ezt + ": cannot open: " + std::strerror(errno));
+    }
+    std::shared_ptr<const CodedTable> table;
+    {
+        const FdCloser table_closer{tfd};
+        table = std::make_shared<const CodedTable>(read_ezt_fd(tfd, ezt));
+    }
     std::vector<uint8_t> bytes;
-    if (!read_file_at(dfd, kTableFile, ezt, bytes))
-        throw InputError(dir + ": no " + std::string(kTableFile) + " in it");
-    auto table = std::make_shared<const CodedTable>(parse_ezt(bytes, ezt));
     const std::string code = code_path(dir);
     if (read_file_at(dfd, kCodeFile, code, bytes)) check_code_json(code, bytes, *table);
     return std::make_shared<const CodedStore>(std::move(table), dir);

@@ -3,6 +3,11 @@
 //   64-byte header (magic, version, geometry, method, section count, CRC-32 of bytes 0..59)
 //   sections: u32 tag, u32 CRC-32 of body, u64 body length, body
 // Every field is range-checked before use, so a hostile file yields a FormatError, not UB.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstring>
 
 #include "embzip/errors.hpp"
@@ -75,6 +80,72 @@ struct Reader {
     throw FormatError(name + ": corrupt .ezt header: " + what);
 }
 
+[[noreturn]] void truncated(const std::string& name, const char* what) {
+    throw FormatError(name + ": truncated .ezt file (" + what + ")");
+}
+
+// Where parse() reads a file from: bytes in memory, or an open file read section by section,
+// each body straight into the table's own buffer (no copy of the whole file in memory).
+class Source {
+  public:
+    virtual ~Source() = default;
+    // Bytes left; what a length field may claim is checked against it before any allocation.
+    virtual uint64_t remaining() const = 0;
+    // The next n bytes (n <= remaining(), checked by the caller).
+    virtual void take(void* dst, size_t n, const char* what) = 0;
+    // True if nothing follows (reading once more, for a file that grew meanwhile).
+    virtual bool at_end() = 0;
+};
+
+class MemorySource final : public Source {
+  public:
+    explicit MemorySource(const std::vector<uint8_t>& bytes) : m_bytes(bytes) {}
+    uint64_t remaining() const override { return m_bytes.size() - m_pos; }
+    void take(void* dst, size_t n, const char*) override {
+        if (n) std::memcpy(dst, m_bytes.data() + m_pos, n);
+        m_pos += n;
+    }
+    bool at_end() override { return m_pos == m_bytes.size(); }
+
+  private:
+    const std::vector<uint8_t>& m_bytes;
+    size_t m_pos = 0;
+};
+
+// A regular file of `size` bytes (from fstat), read from its current offset (the start).
+class FileSource final : public Source {
+  public:
+    FileSource(int fd, uint64_t size, const std::string& name)
+        : m_fd(fd), m_left(size), m_name(name) {}
+    uint64_t remaining() const override { return m_left; }
+    void take(void* dst, size_t n, const char* what) override {
+        auto* p = static_cast<uint8_t*>(dst);
+        while (n) {
+            const ssize_t got = ::read(m_fd, p, n);
+            if (got < 0 && errno == EINTR) continue;
+            if (got < 0) throw IoError(m_name + ": read failed: " + std::strerror(errno));
+            if (got == 0) truncated(m_name, what);  // shrank since fstat
+            p += got;
+            n -= size_t(got);
+            m_left -= uint64_t(got);
+        }
+    }
+    bool at_end() override {
+        uint8_t byte;
+        for (;;) {
+            const ssize_t got = ::read(m_fd, &byte, 1);
+            if (got < 0 && errno == EINTR) continue;
+            if (got < 0) throw IoError(m_name + ": read failed: " + std::strerror(errno));
+            return m_left == 0 && got == 0;
+        }
+    }
+
+  private:
+    int m_fd;
+    uint64_t m_left;
+    const std::string& m_name;
+};
+
 }  // namespace
 
 std::vector<uint8_t> ezt_bytes(const CodedTable& t) {
@@ -135,9 +206,13 @@ void write_ezt(const std::string& path, const CodedTable& t) {
     write_file_atomic(path, bytes.data(), bytes.size());
 }
 
-CodedTable parse_ezt(const std::vector<uint8_t>& bytes, const std::string& name) {
-    if (bytes.size() < kHeaderSize)
+namespace {
+
+CodedTable parse(Source& src, const std::string& name) {
+    if (src.remaining() < kHeaderSize)
         throw FormatError(name + ": not an .ezt file (shorter than its header)");
+    std::vector<uint8_t> bytes(kHeaderSize);
+    src.take(bytes.data(), kHeaderSize, "header");
     if (std::memcmp(bytes.data(), kMagic, 8) != 0)
         throw FormatError(name + ": not an .ezt file (bad magic)");
     uint32_t stored_crc;
@@ -210,15 +285,45 @@ CodedTable parse_ezt(const std::vector<uint8_t>& bytes, const std::string& name)
 
     bool have_books = false, have_rows = false, have_quant = false, have_overflow = false,
          have_raw = false;
+    std::vector<uint8_t> body_bytes;
     for (uint32_t s = 0; s < sections; ++s) {
-        const uint32_t section_tag = r.get<uint32_t>("section header");
-        const uint32_t crc = r.get<uint32_t>("section header");
-        const uint64_t length = r.get<uint64_t>("section header");
-        r.need(length, "section body");
-        const uint8_t* body = bytes.data() + r.pos;
-        if (crc32(body, length) != crc)
-            throw FormatError(name + ": corrupt .ezt: section checksum mismatch");
-        r.pos += length;
+        uint8_t head[16];
+        if (src.remaining() < sizeof(head)) truncated(name, "section header");
+        src.take(head, sizeof(head), "section header");
+        uint32_t section_tag, crc;
+        uint64_t length;
+        std::memcpy(&section_tag, head, 4);
+        std::memcpy(&crc, head + 4, 4);
+        std::memcpy(&length, head + 8, 8);
+        if (length > src.remaining()) truncated(name, "section body");
+        const auto check_crc = [&](const uint8_t* data, uint64_t n) {
+            if (crc32(data, n) != crc)
+                throw FormatError(name + ": corrupt .ezt: section checksum mismatch");
+        };
+        // The bulk (rows, raw plane) goes straight into the table when its size is right;
+        // everything else through a buffer, checked as it always was.
+        if (section_tag == kTagRows && !have_rows && length == t.payload_bytes()) {
+            // Reserved first: growing by the slack afterwards would copy the payload.
+            t.payload.reserve(length + CodedTable::kPayloadSlack);
+            t.payload.resize(length);
+            src.take(t.payload.data(), length, "section body");
+            check_crc(t.payload.data(), length);
+            t.payload.resize(length + CodedTable::kPayloadSlack, 0);
+            have_rows = true;
+            continue;
+        }
+        if (section_tag == kTagRawPlane && t.is_float() && !have_raw &&
+            length == t.rows * t.raw_row_bytes()) {
+            t.floats->bytes.resize(length);
+            src.take(t.floats->bytes.data(), length, "section body");
+            check_crc(t.floats->bytes.data(), length);
+            have_raw = true;
+            continue;
+        }
+        body_bytes.resize(length);
+        src.take(body_bytes.data(), length, "section body");
+        const uint8_t* body = body_bytes.data();
+        check_crc(body, length);
         if (section_tag == kTagBooks && !have_books) {
             if (length != uint64_t(books) * t.spec.alphabet()) bad(name, "code book section size");
             for (unsigned b = 0; b < books; ++b) {
@@ -234,13 +339,7 @@ CodedTable parse_ezt(const std::vector<uint8_t>& bytes, const std::string& name)
             }
             have_books = true;
         } else if (section_tag == kTagRows && !have_rows) {
-            if (length != t.payload_bytes())
-                bad(name, "row section size does not match rows x pitch");
-            // Reserved first: growing by the slack after assign would copy the payload twice.
-            t.payload.reserve(length + CodedTable::kPayloadSlack);
-            t.payload.assign(body, body + length);
-            t.payload.resize(length + CodedTable::kPayloadSlack, 0);
-            have_rows = true;
+            bad(name, "row section size does not match rows x pitch");  // else read above
         } else if (section_tag == kTagQuantSym && t.quant.kind == QuantKind::Symmetric &&
                    !have_quant) {
             if (length != 8) bad(name, "scale section size");
@@ -257,9 +356,7 @@ CodedTable parse_ezt(const std::vector<uint8_t>& bytes, const std::string& name)
             }
             have_quant = true;
         } else if (section_tag == kTagRawPlane && t.is_float() && !have_raw) {
-            if (length != t.rows * t.raw_row_bytes()) bad(name, "raw plane section size");
-            t.floats->bytes.assign(body, body + length);
-            have_raw = true;
+            bad(name, "raw plane section size");  // else read above
         } else if (section_tag == kTagOverflow && t.overflow && !have_overflow) {
             if (length < 8) bad(name, "overflow section size");
             std::memcpy(&t.overflow_rows, body, 8);
@@ -276,12 +373,33 @@ CodedTable parse_ezt(const std::vector<uint8_t>& bytes, const std::string& name)
             bad(name, "unexpected or repeated section");
         }
     }
-    if (r.pos != bytes.size())
+    if (!src.at_end())
         throw FormatError(name + ": corrupt .ezt: trailing bytes after the last section");
     if (!have_books || !have_rows || (t.is_float() && !have_raw)) bad(name, "missing section");
     return t;
 }
 
-CodedTable read_ezt(const std::string& path) { return parse_ezt(read_file(path), path); }
+}  // namespace
+
+CodedTable parse_ezt(const std::vector<uint8_t>& bytes, const std::string& name) {
+    MemorySource src(bytes);
+    return parse(src, name);
+}
+
+CodedTable read_ezt_fd(int fd, const std::string& name) {
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+        FileSource src(fd, uint64_t(st.st_size), name);
+        return parse(src, name);
+    }
+    return parse_ezt(read_fd(fd, name), name);  // a pipe or device: no size to check against
+}
+
+CodedTable read_ezt(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw IoError(path + ": cannot open: " + std::strerror(errno));
+    const FdCloser closer{fd};
+    return read_ezt_fd(fd, path);
+}
 
 }  // namespace embzip

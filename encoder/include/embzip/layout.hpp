@@ -166,6 +166,10 @@ void decode_blocks(const CodedTable& table, unsigned threads,
 std::vector<uint8_t> ezt_bytes(const CodedTable& table);
 void write_ezt(const std::string& path, const CodedTable& table);
 CodedTable read_ezt(const std::string& path);
+// An open file from its current offset (not closed); name names it in errors. A regular file
+// is read section by section, each body straight into its place in the table (the file is
+// never held whole in memory); the same checks, in the same order, as parse_ezt.
+CodedTable read_ezt_fd(int fd, const std::string& name);
 CodedTable parse_ezt(const std::vector<uint8_t>& bytes, const std::string& name);
 
 // code.json: per book every symbol's length and code bits, and the canonical tables.
