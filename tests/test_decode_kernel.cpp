@@ -156,7 +156,7 @@ TEST_CASE("decode kernel: two-byte lookups and the slow path for long codes roun
         for (const uint32_t dim : {1u, 5u, 8u, 9u, 64u, 131u}) {
             Table t = test::random_table(150, dim, 0.0, dim + spec.bits);
             const CodeResult r = staircase_result(t, spec);
-            REQUIRE(r.books[0].max_len() > kernel::kLutBits);
+            REQUIRE(r.books[0].max_len() * spec.per_byte() > kernel::lut_bits(spec));  // slow bytes
             const kernel::BookTables b = kernel::build_book(r.books[0], r.spec);
             size_t pairs = 0, slow = 0;
             for (const uint32_t e : b.lut) {
@@ -176,7 +176,7 @@ namespace {
 // What a table entry must hold for window w, by a canonical search per code: the whole bytes
 // (at most kMaxBytesPerLookup) whose codes fit the kLutBits-bit window, in order.
 kernel::LutEntry reference_entry(const CanonicalCode& c, SymbolSpec spec, uint32_t w) {
-    constexpr unsigned B = kernel::kLutBits;
+    const unsigned B = kernel::lut_bits(spec);
     kernel::LutEntry want{0, 0, 0, 0};
     unsigned used = 0;
     while (want.count < kernel::kMaxBytesPerLookup) {
@@ -228,7 +228,7 @@ TEST_CASE("decode kernel: every lookup entry equals a decode of its window", "[e
                 }
         INFO("trial " << trial << " bits " << int(spec.bits) << " max_len " << lengths.max_len());
         const kernel::BookTables b = kernel::build_book(lengths, spec);
-        REQUIRE(b.lut.size() == size_t(1) << kernel::kLutBits);
+        REQUIRE(b.lut.size() == size_t(1) << kernel::lut_bits(spec));
         size_t mismatches = 0, pairs = 0;
         for (uint32_t w = 0; w < b.lut.size(); ++w) {
             const kernel::LutEntry got = kernel::unpack_entry(b.lut[w]);

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 // The row decoder's hot loop. Why it is shaped this way:
-//  - One lookup per kLutBits-bit window yields every whole output byte whose codes fit the
+//  - One lookup per lut_bits-bit window yields every whole output byte whose codes fit the
 //    window (up to two): short codes cost half a lookup each, and the loop has no per-symbol
 //    branch (an entry that yields nothing consumes nothing; the row is finished by the slow
 //    path after its group).
-//  - Refills are unconditional: after each group of four lookups the row reloads 8 bytes at
+//  - Refills are unconditional: after each group of lookups (4, or 3 for 4-bit codes) the row
+//  reloads 8 bytes at
 //    its byte position. The load address is clamped to the row's end, so a corrupt row can
 //    decode garbage but never read outside the payload; it is caught as an overrun at the end.
 //  - Rows are independent dependency chains (window -> lookup -> shift), each a few cycles of
@@ -29,7 +30,7 @@ inline unsigned entry_len(uint32_t e) { return e & 63; }
 inline unsigned entry_count(uint32_t e) { return e >> 30; }
 inline unsigned entry_first_len(uint32_t e) { return (e >> 24) & 63; }
 inline uint16_t entry_bytes(uint32_t e) { return uint16_t(e >> 8); }
-static_assert(kLutBits < 64, "lengths have 6 bits");
+static_assert(kLutBits8 < 64 && kLutBits4 < 64, "lengths have 6 bits");
 
 inline uint64_t load_be64(const uint8_t* p) {
     uint64_t v;
@@ -54,18 +55,20 @@ struct RowState {
 };
 
 // Bytes a group may write past the row's current output position: two per lookup.
-constexpr uint32_t kGroupSpan = kLookupsPerRefill * kMaxBytesPerLookup;
+template <unsigned B>
+constexpr uint32_t kGroupSpan = lookups_per_refill(B) * kMaxBytesPerLookup;
 
-// Four lookups from one refill. @pre op + kGroupSpan <= the row's output end.
+// Four lookups from one refill. @pre op + kGroupSpan<B> <= the row's output end.
 // Returns the last entry: a count of 0 means the row stalled on a long (or bad) code.
 // The bits consumed are not summed per lookup: a marker bit at the bottom of the window
 // (below the 57 valid bits, never looked up) ends up shifted left by exactly their total.
+template <unsigned B>
 inline uint32_t group(const uint8_t* payload, uint64_t& pos, uint64_t end, const uint8_t* step,
                       const uint16_t* pair, uint8_t*& op) {
     uint64_t bits = window_at(payload, pos, end) | 1;
     uint32_t e = 0;
-    for (unsigned k = 0; k < kLookupsPerRefill; ++k) {
-        const size_t w = bits >> (64 - kLutBits);
+    for (unsigned k = 0; k < lookups_per_refill(B); ++k) {
+        const size_t w = bits >> (64 - B);
         e = step[w];
         const uint16_t bytes = pair[w];
         std::memcpy(op, &bytes, 2);  // the second byte is overwritten when it is not output
@@ -76,9 +79,11 @@ inline uint32_t group(const uint8_t* payload, uint64_t& pos, uint64_t end, const
     return e << 24;
 }
 
+template <unsigned B>
 inline uint32_t group(const uint8_t* payload, RowState& s) {
     uint8_t* op = s.out + s.j;
-    const uint32_t e = group(payload, s.pos, s.end, s.book->step.data(), s.book->pair.data(), op);
+    const uint32_t e =
+        group<B>(payload, s.pos, s.end, s.book->step.data(), s.book->pair.data(), op);
     s.j = uint32_t(op - s.out);
     return e;
 }
@@ -117,9 +122,10 @@ bool slow_byte(const uint8_t* payload, RowState& s, SymbolSpec spec) {
 }
 
 // Groups while a whole one fits in the row; false on a code that is not in the book.
+template <unsigned B>
 bool run_groups(const uint8_t* payload, RowState& s, KernelSpec k) {
-    while (s.j + kGroupSpan <= k.dim)
-        if (entry_count(group(payload, s)) == 0 && !slow_byte(payload, s, k.spec)) return false;
+    while (s.j + kGroupSpan<B> <= k.dim)
+        if (entry_count(group<B>(payload, s)) == 0 && !slow_byte(payload, s, k.spec)) return false;
     return true;
 }
 
@@ -130,12 +136,14 @@ bool run_groups(const uint8_t* payload, RowState& s, KernelSpec k) {
 // on it. Loads are not clamped while the refill address stays within the row's last byte
 // (the payload has 8 bytes beyond it); near the row's end or its output's end the clamped
 // groups and the tail of finish_row take over. False on a code not in the book.
+template <unsigned B>
 bool run_chain(const uint8_t* payload, RowState& s, KernelSpec k) {
-    if (k.dim < kGroupSpan) return true;
+    if (k.dim < kGroupSpan<B>) return true;
     const uint8_t* step = s.book->step.data();
     const uint16_t* pair = s.book->pair.data();
     uint8_t* op = s.out + s.j;
-    uint8_t* const op_last = s.out + (k.dim - kGroupSpan);  // a group writes < kGroupSpan bytes
+    uint8_t* const op_last =
+        s.out + (k.dim - kGroupSpan<B>);  // a group writes < kGroupSpan<B> bytes
     const uint64_t last_load = s.end >> 3;
     for (;;) {
         // (Re)start at s.pos: the first 8 bytes are taken, `count` of their bits still valid;
@@ -149,8 +157,8 @@ bool run_chain(const uint8_t* payload, RowState& s, KernelSpec k) {
             bits |= load_be64(payload + next) >> count;
             next += (63 - count) >> 3;
             count |= 56;
-            for (unsigned n = 0; n < kLookupsPerRefill; ++n) {
-                const size_t w = bits >> (64 - kLutBits);
+            for (unsigned n = 0; n < lookups_per_refill(B); ++n) {
+                const size_t w = bits >> (64 - B);
                 e = step[w];
                 const uint16_t bytes = pair[w];
                 std::memcpy(op, &bytes, 2);  // the second byte is overwritten when not output
@@ -170,13 +178,14 @@ bool run_chain(const uint8_t* payload, RowState& s, KernelSpec k) {
 
 // Finishes a row from any state: groups while they fit, then up to four lookups per refill,
 // each yielding what still fits in the row.
+template <unsigned B>
 RowStatus finish_row(const uint8_t* payload, RowState& s, KernelSpec k) {
-    if (!run_groups(payload, s, k)) return RowStatus::BadCode;
+    if (!run_groups<B>(payload, s, k)) return RowStatus::BadCode;
     while (s.j < k.dim) {
         uint64_t bits = window_at(payload, s.pos, s.end);
         unsigned used = 0, count = 1;
-        for (unsigned n = 0; n < kLookupsPerRefill && s.j < k.dim; ++n) {
-            const uint32_t e = s.lut[bits >> (64 - kLutBits)];
+        for (unsigned n = 0; n < lookups_per_refill(B) && s.j < k.dim; ++n) {
+            const uint32_t e = s.lut[bits >> (64 - B)];
             count = entry_count(e);
             if (count == 0) break;
             unsigned len = entry_first_len(e);
@@ -199,10 +208,11 @@ RowStatus finish_row(const uint8_t* payload, RowState& s, KernelSpec k) {
 // it is fastest; a row it fails is decoded again with the refill schedule the decoder always
 // had (groups while 8 bytes fit, then a refill per lookup), so a corrupt row keeps its status.
 // A row that decodes Ok never passes its end, so both schedules read the same bits for it.
+template <unsigned B>
 RowStatus exact_row(const uint8_t* payload, RowState& s, KernelSpec k) {
-    if (!run_groups(payload, s, k)) return RowStatus::BadCode;
+    if (!run_groups<B>(payload, s, k)) return RowStatus::BadCode;
     while (s.j < k.dim) {
-        const uint32_t e = s.lut[window_at(payload, s.pos, s.end) >> (64 - kLutBits)];
+        const uint32_t e = s.lut[window_at(payload, s.pos, s.end) >> (64 - B)];
         const unsigned n = entry_count(e);
         if (n == 0) {
             if (!slow_byte(payload, s, k.spec)) return RowStatus::BadCode;
@@ -220,9 +230,9 @@ RowStatus exact_row(const uint8_t* payload, RowState& s, KernelSpec k) {
 }
 
 // Walks the code tree to fill a book's table: every sequence of whole output bytes (at most
-// kMaxBytesPerLookup) whose codes fit in kLutBits bits owns the range of windows that start
+// kMaxBytesPerLookup) whose codes fit in lut_bits(spec) bits owns the range of windows that start
 // with it, and a longer sequence overwrites the range of its prefix. Each level writes each
-// entry at most once, so a table costs a few contiguous fills of 2^kLutBits entries, not a
+// entry at most once, so a table costs a few contiguous fills of 2^lut_bits entries, not a
 // decode per window (building decoders was a third of the round-trip fuzzer's time).
 class LutFiller {
   public:
@@ -232,7 +242,7 @@ class LutFiller {
     // `first_len` bits); `k` symbols of the next byte read so far, their value `value`.
     void fill(uint32_t prefix, unsigned used, unsigned count, uint32_t bytes, unsigned first_len,
               unsigned k, unsigned value) const {
-        constexpr unsigned B = kLutBits;
+        const unsigned B = lut_bits(m_spec);
         for (const uint8_t s : m_code.sorted) {  // by length: stop at the first that overflows
             const unsigned l = m_code.lengths.len[s];
             if (used + l > B) break;
@@ -269,7 +279,7 @@ BookTables build_book(const CodeLengths& lengths, SymbolSpec spec) {
     b.code = make_canonical(lengths);
     b.max_len = lengths.max_len();
     // Windows that start with no whole byte stay 0: the row takes the slow path there.
-    b.lut.assign(size_t(1) << kLutBits, 0);
+    b.lut.assign(size_t(1) << lut_bits(spec), 0);
     LutFiller(b.code, spec, b.lut.data()).fill(0, 0, 0, 0, 0, 0, 0);
     b.step.resize(b.lut.size());
     b.pair.resize(b.lut.size());
@@ -280,16 +290,20 @@ BookTables build_book(const CodeLengths& lengths, SymbolSpec spec) {
     return b;
 }
 
-RowStatus decode_row(const uint8_t* payload, const RowJob& job, KernelSpec k) {
+namespace {
+
+template <unsigned B>
+RowStatus decode_one(const uint8_t* payload, const RowJob& job, KernelSpec k) {
     prefetch_row(payload, job);
     RowState s{job.pos, job.end, job.book->lut.data(), job.out, 0, job.book};
-    if (run_chain(payload, s, k) && finish_row(payload, s, k) == RowStatus::Ok)
+    if (run_chain<B>(payload, s, k) && finish_row<B>(payload, s, k) == RowStatus::Ok)
         return RowStatus::Ok;
     RowState again{job.pos, job.end, job.book->lut.data(), job.out, 0, job.book};
-    return exact_row(payload, again, k);
+    return exact_row<B>(payload, again, k);
 }
 
-size_t decode_rows(const uint8_t* payload, const RowJob* jobs, size_t count, KernelSpec k,
+template <unsigned B>
+size_t decode_many(const uint8_t* payload, const RowJob* jobs, size_t count, KernelSpec k,
                    RowStatus* status) {
     for (size_t i = 0; i < count; ++i) prefetch_row(payload, jobs[i]);
     // Four rows in flight: enough independent chains to cover the lookup latency, few
@@ -313,19 +327,19 @@ size_t decode_rows(const uint8_t* payload, const RowJob* jobs, size_t count, Ker
             pair[w] = jobs[i + w].book->pair.data();
         }
         bool bad = false;
-        // All rows start at byte 0 and each group writes within kGroupSpan bytes, so the
+        // All rows start at byte 0 and each group writes within kGroupSpan<B> bytes, so the
         // rows run together, without a bound check per group, for as many groups as the
         // furthest one has room for; a slow byte (one more byte) ends such a run early.
         for (bool slow = false; !bad;) {
             size_t furthest = 0;
             for (size_t w = 0; w < kWays; ++w)
                 furthest = std::max(furthest, size_t(op[w] - out[w]));
-            if (furthest + kGroupSpan > k.dim) break;
-            const size_t groups = (k.dim - furthest) / kGroupSpan;
+            if (furthest + kGroupSpan < B >> k.dim) break;
+            const size_t groups = (k.dim - furthest) / kGroupSpan<B>;
             for (size_t g = 0; g < groups && !slow; ++g) {
                 uint32_t last[kWays];
                 for (size_t w = 0; w < kWays; ++w)
-                    last[w] = group(payload, pos[w], end[w], step[w], pair[w], op[w]);
+                    last[w] = group<B>(payload, pos[w], end[w], step[w], pair[w], op[w]);
                 for (size_t w = 0; w < kWays; ++w) {
                     if (__builtin_expect(entry_count(last[w]) != 0, 1)) continue;
                     RowState s{pos[w],          end[w], lut[w], out[w], uint32_t(op[w] - out[w]),
@@ -344,9 +358,9 @@ size_t decode_rows(const uint8_t* payload, const RowJob* jobs, size_t count, Ker
         for (bool any = !bad; any && !bad;) {
             any = false;
             for (size_t w = 0; w < kWays; ++w) {
-                if (size_t(op[w] - out[w]) + kGroupSpan > k.dim) continue;
+                if (size_t(op[w] - out[w]) + kGroupSpan < B >> k.dim) continue;
                 any = true;
-                if (entry_count(group(payload, pos[w], end[w], step[w], pair[w], op[w])) != 0)
+                if (entry_count(group<B>(payload, pos[w], end[w], step[w], pair[w], op[w])) != 0)
                     continue;
                 RowState s{pos[w],          end[w], lut[w], out[w], uint32_t(op[w] - out[w]),
                            jobs[i + w].book};
@@ -361,7 +375,7 @@ size_t decode_rows(const uint8_t* payload, const RowJob* jobs, size_t count, Ker
                 const uint32_t j = uint32_t(op[w] - out[w]);
                 if (j >= k.dim) continue;
                 any = true;
-                const uint32_t e = lut[w][window_at(payload, pos[w], end[w]) >> (64 - kLutBits)];
+                const uint32_t e = lut[w][window_at(payload, pos[w], end[w]) >> (64 - B)];
                 const unsigned n = entry_count(e);
                 if (n == 0) {
                     RowState s{pos[w], end[w], lut[w], out[w], j, jobs[i + w].book};
@@ -383,17 +397,30 @@ size_t decode_rows(const uint8_t* payload, const RowJob* jobs, size_t count, Ker
         if (bad) {
             // Name the first bad row in order: re-run the batch's rows one at a time.
             for (size_t v = 0; v < kWays; ++v) {
-                *status = decode_row(payload, jobs[i + v], k);
+                *status = decode_one<B>(payload, jobs[i + v], k);
                 if (*status != RowStatus::Ok) return i + v;
             }
         }
     }
     for (; i < count; ++i) {
-        *status = decode_row(payload, jobs[i], k);
+        *status = decode_one<B>(payload, jobs[i], k);
         if (*status != RowStatus::Ok) return i;
     }
     *status = RowStatus::Ok;
     return count;
+}
+
+}  // namespace
+
+RowStatus decode_row(const uint8_t* payload, const RowJob& job, KernelSpec k) {
+    return lut_bits(k.spec) == kLutBits4 ? decode_one<kLutBits4>(payload, job, k)
+                                         : decode_one<kLutBits8>(payload, job, k);
+}
+
+size_t decode_rows(const uint8_t* payload, const RowJob* jobs, size_t count, KernelSpec k,
+                   RowStatus* status) {
+    return lut_bits(k.spec) == kLutBits4 ? decode_many<kLutBits4>(payload, jobs, count, k, status)
+                                         : decode_many<kLutBits8>(payload, jobs, count, k, status);
 }
 
 }  // namespace embzip::kernel
