@@ -13,14 +13,23 @@
 
 using namespace embzip;
 
+namespace {
+
+Table first_rows(const Table& base, uint64_t rows) {
+    Table t = base;
+    t.rows = rows;
+    t.bytes.resize(rows * t.dim);
+    return t;
+}
+
+}  // namespace
+
 TEST_CASE("fast row writer: first bad row named, rows decode for any count and pitch",
           "[encoder]") {
     const Table base = test::random_table(64, 33, 6.0, 51);  // odd dim: a single-byte step
     const CodeResult code = run_method(Method::Huffman8, base);
     for (const uint64_t rows : {1u, 3u, 4u, 5u, 63u}) {
-        Table t = base;
-        t.rows = rows;
-        t.bytes.resize(rows * t.dim);
+        const Table t = first_rows(base, rows);
         for (const unsigned align : {1u, 8u, 13u}) {
             INFO("rows " << rows << " align " << align);
             const CodedTable coded = encode_table(t, code, align);
@@ -71,9 +80,7 @@ TEST_CASE("fast row writer: runs byte-exact against a bit-at-a-time writer", "[e
     const CodeResult code = run_method(Method::Huffman8, base);
     const CanonicalCode canon = make_canonical(code.books[0]);
     for (const uint64_t rows : {129u, 300u, 1000u}) {
-        Table t = base;
-        t.rows = rows;
-        t.bytes.resize(rows * t.dim);
+        const Table t = first_rows(base, rows);
         for (const unsigned align : {1u, 8u}) {
             INFO("rows " << rows << " align " << align);
             const CodedTable coded = encode_table(t, code, align);
@@ -194,9 +201,7 @@ TEST_CASE("fast row writer: several books and overflow rows byte-exact against a
         REQUIRE((code.books.size() > 1 || code.overflow.enabled));
         if (c.overflow > 0) REQUIRE(code.overflow.rows >= 1);
         for (const uint64_t rows : {129u, 300u, 1000u}) {
-            Table t = base;
-            t.rows = rows;
-            t.bytes.resize(rows * t.dim);
+            const Table t = first_rows(base, rows);
             for (const unsigned align : {1u, 8u}) {
                 INFO("rows " << rows << " align " << align);
                 const CodedTable coded = encode_table(t, code, align);
