@@ -4,10 +4,10 @@
 //    window (up to two): short codes cost half a lookup each, and the loop has no per-symbol
 //    branch (an entry that yields nothing consumes nothing; the row is finished by the slow
 //    path after its group).
-//  - Refills are unconditional: after each group of lookups (4, or 3 for 4-bit codes) the row
-//  reloads 8 bytes at
-//    its byte position. The load address is clamped to the row's end, so a corrupt row can
-//    decode garbage but never read outside the payload; it is caught as an overrun at the end.
+//  - Refills are unconditional: after each group of lookups (4, or 3 for 4-bit codes) the
+//    row reloads 8 bytes at its byte position. The load address is clamped to the row's end, so a
+//    corrupt row can decode garbage but never read outside the payload; it is caught as an overrun
+//    at the end.
 //  - Rows are independent dependency chains (window -> lookup -> shift), each a few cycles of
 //    load latency per step: decoding several rows group by group lets the core overlap them.
 #include "embzip/decode_kernel.hpp"
@@ -55,10 +55,9 @@ struct RowState {
 };
 
 // Bytes a group may write past the row's current output position: two per lookup.
-template <unsigned B>
-constexpr uint32_t kGroupSpan = lookups_per_refill(B) * kMaxBytesPerLookup;
+constexpr uint32_t group_span(unsigned b) { return lookups_per_refill(b) * kMaxBytesPerLookup; }
 
-// Four lookups from one refill. @pre op + kGroupSpan<B> <= the row's output end.
+// The lookups of one refill. @pre op + group_span(B) <= the row's output end.
 // Returns the last entry: a count of 0 means the row stalled on a long (or bad) code.
 // The bits consumed are not summed per lookup: a marker bit at the bottom of the window
 // (below the 57 valid bits, never looked up) ends up shifted left by exactly their total.
@@ -124,7 +123,7 @@ bool slow_byte(const uint8_t* payload, RowState& s, SymbolSpec spec) {
 // Groups while a whole one fits in the row; false on a code that is not in the book.
 template <unsigned B>
 bool run_groups(const uint8_t* payload, RowState& s, KernelSpec k) {
-    while (s.j + kGroupSpan<B> <= k.dim)
+    while (s.j + group_span(B) <= k.dim)
         if (entry_count(group<B>(payload, s)) == 0 && !slow_byte(payload, s, k.spec)) return false;
     return true;
 }
@@ -138,12 +137,12 @@ bool run_groups(const uint8_t* payload, RowState& s, KernelSpec k) {
 // groups and the tail of finish_row take over. False on a code not in the book.
 template <unsigned B>
 bool run_chain(const uint8_t* payload, RowState& s, KernelSpec k) {
-    if (k.dim < kGroupSpan<B>) return true;
+    if (k.dim < group_span(B)) return true;
     const uint8_t* step = s.book->step.data();
     const uint16_t* pair = s.book->pair.data();
     uint8_t* op = s.out + s.j;
     uint8_t* const op_last =
-        s.out + (k.dim - kGroupSpan<B>);  // a group writes < kGroupSpan<B> bytes
+        s.out + (k.dim - group_span(B));  // a group writes < group_span(B) bytes
     const uint64_t last_load = s.end >> 3;
     for (;;) {
         // (Re)start at s.pos: the first 8 bytes are taken, `count` of their bits still valid;
@@ -176,7 +175,7 @@ bool run_chain(const uint8_t* payload, RowState& s, KernelSpec k) {
     }
 }
 
-// Finishes a row from any state: groups while they fit, then up to four lookups per refill,
+// Finishes a row from any state: groups while they fit, then up to a group's lookups per refill,
 // each yielding what still fits in the row.
 template <unsigned B>
 RowStatus finish_row(const uint8_t* payload, RowState& s, KernelSpec k) {
@@ -203,6 +202,25 @@ RowStatus finish_row(const uint8_t* payload, RowState& s, KernelSpec k) {
     return s.pos <= s.end ? RowStatus::Ok : RowStatus::Overrun;
 }
 
+// One step of a row's tail with a refill per lookup (exact_row's schedule): the entry's bytes
+// that still fit the row, or a slow byte. False on a code not in the book.
+template <unsigned B>
+inline bool tail_lookup(const uint8_t* payload, RowState& s, KernelSpec k) {
+    const uint32_t e = s.lut[window_at(payload, s.pos, s.end) >> (64 - B)];
+    const unsigned n = entry_count(e);
+    if (n == 0) return slow_byte(payload, s, k.spec);
+    if (n == 2 && s.j + 2 <= k.dim) {
+        s.out[s.j] = uint8_t(entry_bytes(e));
+        s.out[s.j + 1] = uint8_t(entry_bytes(e) >> 8);
+        s.j += 2;
+        s.pos += entry_len(e);
+    } else {  // the last byte alone: its own code length
+        s.out[s.j++] = uint8_t(entry_bytes(e));
+        s.pos += entry_first_len(e);
+    }
+    return true;
+}
+
 // A failing row's status (BadCode or Overrun) depends on where its refills read once its
 // codes have run past its end (reads there are clamped to the end). finish_row refills where
 // it is fastest; a row it fails is decoded again with the refill schedule the decoder always
@@ -211,21 +229,8 @@ RowStatus finish_row(const uint8_t* payload, RowState& s, KernelSpec k) {
 template <unsigned B>
 RowStatus exact_row(const uint8_t* payload, RowState& s, KernelSpec k) {
     if (!run_groups<B>(payload, s, k)) return RowStatus::BadCode;
-    while (s.j < k.dim) {
-        const uint32_t e = s.lut[window_at(payload, s.pos, s.end) >> (64 - B)];
-        const unsigned n = entry_count(e);
-        if (n == 0) {
-            if (!slow_byte(payload, s, k.spec)) return RowStatus::BadCode;
-        } else if (n == 2 && s.j + 2 <= k.dim) {
-            s.out[s.j] = uint8_t(entry_bytes(e));
-            s.out[s.j + 1] = uint8_t(entry_bytes(e) >> 8);
-            s.j += 2;
-            s.pos += entry_len(e);
-        } else {  // the last byte alone: its own code length
-            s.out[s.j++] = uint8_t(entry_bytes(e));
-            s.pos += entry_first_len(e);
-        }
-    }
+    while (s.j < k.dim)
+        if (!tail_lookup<B>(payload, s, k)) return RowStatus::BadCode;
     return s.pos <= s.end ? RowStatus::Ok : RowStatus::Overrun;
 }
 
@@ -326,27 +331,31 @@ size_t decode_many(const uint8_t* payload, const RowJob* jobs, size_t count, Ker
             step[w] = jobs[i + w].book->step.data();
             pair[w] = jobs[i + w].book->pair.data();
         }
+        // A step of row w that goes through its RowState (slow bytes, the tail's lookups).
+        const auto on_row = [&](size_t w, auto&& f) {
+            RowState s{pos[w], end[w], lut[w], out[w], uint32_t(op[w] - out[w]), jobs[i + w].book};
+            const bool ok = f(s);
+            pos[w] = s.pos;
+            op[w] = s.out + s.j;
+            return ok;
+        };
         bool bad = false;
-        // All rows start at byte 0 and each group writes within kGroupSpan<B> bytes, so the
+        // All rows start at byte 0 and each group writes within group_span(B) bytes, so the
         // rows run together, without a bound check per group, for as many groups as the
         // furthest one has room for; a slow byte (one more byte) ends such a run early.
         for (bool slow = false; !bad;) {
             size_t furthest = 0;
             for (size_t w = 0; w < kWays; ++w)
                 furthest = std::max(furthest, size_t(op[w] - out[w]));
-            if (furthest + kGroupSpan < B >> k.dim) break;
-            const size_t groups = (k.dim - furthest) / kGroupSpan<B>;
+            if (furthest + group_span(B) > k.dim) break;
+            const size_t groups = (k.dim - furthest) / group_span(B);
             for (size_t g = 0; g < groups && !slow; ++g) {
                 uint32_t last[kWays];
                 for (size_t w = 0; w < kWays; ++w)
                     last[w] = group<B>(payload, pos[w], end[w], step[w], pair[w], op[w]);
                 for (size_t w = 0; w < kWays; ++w) {
                     if (__builtin_expect(entry_count(last[w]) != 0, 1)) continue;
-                    RowState s{pos[w],          end[w], lut[w], out[w], uint32_t(op[w] - out[w]),
-                               jobs[i + w].book};
-                    bad |= !slow_byte(payload, s, k.spec);
-                    pos[w] = s.pos;
-                    op[w] = s.out + s.j;
+                    bad |= !on_row(w, [&](RowState& s) { return slow_byte(payload, s, k.spec); });
                     slow = true;
                 }
             }
@@ -358,39 +367,19 @@ size_t decode_many(const uint8_t* payload, const RowJob* jobs, size_t count, Ker
         for (bool any = !bad; any && !bad;) {
             any = false;
             for (size_t w = 0; w < kWays; ++w) {
-                if (size_t(op[w] - out[w]) + kGroupSpan < B >> k.dim) continue;
+                if (size_t(op[w] - out[w]) + group_span(B) > k.dim) continue;
                 any = true;
                 if (entry_count(group<B>(payload, pos[w], end[w], step[w], pair[w], op[w])) != 0)
                     continue;
-                RowState s{pos[w],          end[w], lut[w], out[w], uint32_t(op[w] - out[w]),
-                           jobs[i + w].book};
-                bad |= !slow_byte(payload, s, k.spec);
-                pos[w] = s.pos;
-                op[w] = s.out + s.j;
+                bad |= !on_row(w, [&](RowState& s) { return slow_byte(payload, s, k.spec); });
             }
         }
         for (bool any = !bad; any && !bad;) {
             any = false;
             for (size_t w = 0; w < kWays; ++w) {
-                const uint32_t j = uint32_t(op[w] - out[w]);
-                if (j >= k.dim) continue;
+                if (size_t(op[w] - out[w]) >= k.dim) continue;
                 any = true;
-                const uint32_t e = lut[w][window_at(payload, pos[w], end[w]) >> (64 - B)];
-                const unsigned n = entry_count(e);
-                if (n == 0) {
-                    RowState s{pos[w], end[w], lut[w], out[w], j, jobs[i + w].book};
-                    bad |= !slow_byte(payload, s, k.spec);
-                    pos[w] = s.pos;
-                    op[w] = s.out + s.j;
-                } else if (n == 2 && j + 2 <= k.dim) {
-                    const uint16_t bytes = entry_bytes(e);
-                    std::memcpy(op[w], &bytes, 2);
-                    op[w] += 2;
-                    pos[w] += entry_len(e);
-                } else {  // the last byte alone: its own code length
-                    *op[w]++ = uint8_t(entry_bytes(e));
-                    pos[w] += entry_first_len(e);
-                }
+                bad |= !on_row(w, [&](RowState& s) { return tail_lookup<B>(payload, s, k); });
             }
         }
         for (size_t w = 0; w < kWays; ++w) bad |= pos[w] > end[w];
