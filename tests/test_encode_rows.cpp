@@ -246,3 +246,76 @@ TEST_CASE("fast row writer: several books and overflow rows byte-exact against a
     CHECK_THROWS_WITH(encode_table(bad, code),
                       Catch::Contains("row 200 has a symbol no code book codes"));
 }
+
+namespace {
+
+// Each row's coded bits under its shortest book (UINT64_MAX: no book codes it).
+uint64_t shortest_bits(const Table& t, const CodeResult& r, uint64_t row) {
+    std::vector<uint8_t> syms(t.dim * r.spec.per_byte());
+    row_symbols(t.row(row), t.dim, r.spec, syms.data());
+    uint64_t best = UINT64_MAX;
+    for (const CodeLengths& b : r.books) {
+        uint64_t bits = 0;
+        bool ok = true;
+        for (const uint8_t s : syms) {
+            bits += b.len[s];
+            ok = ok && b.len[s] != 0;
+        }
+        if (ok) best = std::min(best, bits);
+    }
+    return best;
+}
+
+}  // namespace
+
+// 4-bit codes with 20-bit symbols: a byte of two of them needs 40 bits, more than the fast
+// writer takes, so the table goes a bit at a time, from the same plan (book per row, overflow
+// indices in row order) as the fast writer. Byte-exact against the definition.
+TEST_CASE("bit-at-a-time writer: several books and overflow rows byte-exact against a reference",
+          "[encoder]") {
+    const Table t = with_wide_rows(700, 19, 56);
+    CodeResult code;
+    code.method = Method::Nibble4x2;
+    code.spec = SymbolSpec{4, Split::SignMagnitude};
+    CodeLengths a, b;
+    a.alphabet = b.alphabet = 16;
+    for (unsigned s = 0; s < 14; ++s) a.len[s] = uint8_t(s + 1);  // 1 .. 14 bits: a prefix code
+    a.len[14] = a.len[15] = 20;
+    for (unsigned s = 0; s < 16; ++s) b.len[s] = a.len[(s + 8) % 16];  // the other sign first
+    code.books = {a, b};
+    code.selector_bits = 1;
+    std::vector<uint64_t> bits(t.rows);
+    for (uint64_t r = 0; r < t.rows; ++r) bits[r] = shortest_bits(t, code, r);
+    std::vector<uint64_t> sorted = bits;
+    std::sort(sorted.begin(), sorted.end());
+    REQUIRE(sorted.back() != UINT64_MAX);
+    for (const bool overflow : {false, true}) {
+        INFO("overflow " << overflow);
+        if (overflow) {
+            // The rows above the 99th percentile overflow.
+            code.overflow.enabled = true;
+            code.overflow.index_bits = 4;
+            code.overflow.threshold_bits = uint32_t(1 + sorted[t.rows * 99 / 100]);
+            code.row_bits = 1 + code.overflow.threshold_bits;
+        } else {
+            code.row_bits = 1 + sorted.back();
+        }
+        for (const unsigned align : {1u, 8u}) {
+            const CodedTable coded = encode_table(t, code, align);
+            const Slots want = reference_slots(t, code, coded);
+            CHECK(coded.payload == want.payload);
+            CHECK(coded.overflow_region == want.overflow_region);
+            CHECK(coded.overflow_rows == want.overflow_rows);
+            if (overflow) CHECK(coded.overflow_rows >= 4);
+            CHECK(decode_table(coded, 1).bytes == t.bytes);
+        }
+    }
+    // Without overflow, a row width below the longest row names the first row that needs more.
+    code.overflow = OverflowPlan{};
+    code.row_bits = sorted.back();  // one bit short for the longest rows
+    const uint64_t first_long = uint64_t(
+        std::find_if(bits.begin(), bits.end(), [&](uint64_t x) { return x + 1 > code.row_bits; }) -
+        bits.begin());
+    CHECK_THROWS_WITH(encode_table(t, code),
+                      Catch::Contains("row " + std::to_string(first_long) + " needs"));
+}

@@ -91,3 +91,49 @@ TEST_CASE("a thread count above the limit is an input error", "[encoder]") {
     o.threads = MethodOptions::kMaxThreads + 1;
     CHECK_THROWS_AS(run_method(Method::Huffman8, test::random_table(10, 4, 3.0, 1), o), InputError);
 }
+
+// encode_table splits the rows into one range per thread (8192 rows or more each); the rows at
+// a range's end merge into the next range's first bytes after both are written. The same bytes
+// for any thread count, and the first bad row in row order named whichever range it is in.
+TEST_CASE("encode_table writes the same bytes for 1, 2 and 3 threads", "[encoder]") {
+    const Table t = test::random_table(30000, 21, 5.0, 61);
+    struct Case {
+        Method method;
+        unsigned books;
+        double overflow;
+    };
+    for (const Case c : {Case{Method::Minimax8, 1, 0.0}, Case{Method::Minimax8, 3, 0.0},
+                         Case{Method::Minimax8, 2, 0.01}, Case{Method::Nibble4x2, 1, 0.0}}) {
+        MethodOptions o = test::quick_options();
+        o.books = c.books;
+        o.overflow = c.overflow;
+        const CodeResult code = run_method(c.method, t, o);
+        for (const unsigned align : {1u, 8u}) {
+            INFO(method_name(c.method)
+                 << " books " << c.books << " overflow " << c.overflow << " align " << align);
+            const CodedTable one = encode_table(t, code, align, 1);
+            CHECK(decode_table(one, 1).bytes == t.bytes);
+            for (const unsigned threads : {2u, 3u}) {
+                const CodedTable many = encode_table(t, code, align, threads);
+                CHECK(many.payload == one.payload);
+                CHECK(many.overflow_region == one.overflow_region);
+                CHECK(many.overflow_rows == one.overflow_rows);
+            }
+        }
+    }
+    // Value 127 is absent from the table, so no book codes it: rows 25,000 (the last range)
+    // and 12,000 (the second) get one; 12,000 is the row named, for any thread count.
+    for (const unsigned books : {1u, 2u}) {
+        MethodOptions o = test::quick_options();
+        o.books = books;
+        const CodeResult code = run_method(Method::Minimax8, t, o);
+        for (const CodeLengths& b : code.books) REQUIRE(b.len[127] == 0);
+        Table bad = t;
+        bad.bytes[25000 * bad.dim + 4] = 127;
+        bad.bytes[12000 * bad.dim + 2] = 127;
+        for (const unsigned threads : {1u, 3u}) {
+            INFO("books " << books << " threads " << threads);
+            CHECK_THROWS_WITH(encode_table(bad, code, 8, threads), Catch::Contains("row 12000 "));
+        }
+    }
+}

@@ -227,9 +227,9 @@ int cmd_encode(int argc, char** argv) {
     } else {
         result = run_method(parse_method(method), table, options);
     }
-    const CodedTable coded = input.is_float
-                                 ? encode_float_planes(planes, input.floats.kind, result, align)
-                                 : encode_table(table, result, align);
+    const CodedTable coded = input.is_float ? encode_float_planes(planes, input.floats.kind, result,
+                                                                  align, options.threads)
+                                            : encode_table(table, result, align, options.threads);
     const uint64_t original = coded.original_bytes();
     const uint64_t row_bits = coded.stored_row_bits();
     CodedStore::write(dir, coded);

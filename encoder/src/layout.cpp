@@ -11,10 +11,12 @@
 #include <type_traits>
 #if defined(__SSE2__)
 #include <emmintrin.h>
+#include <immintrin.h>  // SSE4.1's minpos, used in a target("avx2") function only
 #endif
 
 #include "embzip/errors.hpp"
 #include "embzip/histogram.hpp"
+#include "parallel.hpp"
 
 namespace embzip {
 
@@ -150,42 +152,41 @@ inline uint16_t le16(uint16_t v) {
 }
 
 // Per row, the book that codes it shortest (ties: the lower index), as evaluate() chose. With
-// SSE2 and rows of at most 2047 bytes, all books at once: per byte value one vector of every
-// book's length (16-bit lanes, 65535 where the book cannot code the value), summed with
-// saturation, so a lane that met an uncodable byte ends at 65535, above any codable sum
-// (<= 2047 x 32 bits). One load and one add per byte instead of one per byte and book.
+// SSE2 and rows whose codable sums stay below 65535 bits (dim x the longest byte code), all
+// books at once: per byte value one vector of every book's length (16-bit lanes, 65535 where
+// the book cannot code the value), summed with saturation, so a lane that met an uncodable
+// byte ends at 65535, above any codable sum. One load and one add per byte instead of one per
+// byte and book.
 class BookChooser {
   public:
-    static constexpr unsigned kMaxDimForLanes = 2047;
     BookChooser(const std::vector<std::array<uint16_t, 256>>& byte_len, uint32_t dim)
         : m_len(byte_len), m_dim(dim) {
 #if defined(__SSE2__)
-        m_lanes = dim <= kMaxDimForLanes;
+        uint64_t longest = 0;
+        for (const auto& len : byte_len)
+            for (uint16_t l : len) longest = std::max<uint64_t>(longest, l);
+        m_lanes = byte_len.size() <= 16 && uint64_t(dim) * longest < 0xFFFF;
         for (unsigned v = 0; v < 256; ++v)
-            for (unsigned b = 0; b < 16; ++b)
-                m_table[v][b] =
-                    b < byte_len.size() ? (byte_len[b][v] ? byte_len[b][v] : 0xFFFF) : 0xFFFF;
+            for (unsigned b = 0; b < 16; ++b) {
+                const uint16_t len = b < byte_len.size() ? byte_len[b][v] : 0;
+                m_table[v][b] = len ? len : 0xFFFF;
+            }
 #endif
     }
     // Sets book and bits (UINT64_MAX: no book codes the row).
     void choose(const uint8_t* row, size_t& book, uint64_t& bits) const {
-        book = 0;
-        bits = UINT64_MAX;
 #if defined(__SSE2__)
         if (m_lanes) {
-            alignas(16) uint16_t sum[16];
-            if (m_len.size() > 8)
-                sums_any<true>(row, sum);
+            static const bool avx2 = __builtin_cpu_supports("avx2");
+            if (avx2)
+                choose_avx2(row, book, bits);
             else
-                sums_any<false>(row, sum);
-            for (size_t b = 0; b < m_len.size(); ++b)
-                if (sum[b] != 0xFFFF && sum[b] < bits) {
-                    bits = sum[b];
-                    book = b;
-                }
+                choose_sse2(row, book, bits);
             return;
         }
 #endif
+        book = 0;
+        bits = UINT64_MAX;
         for (size_t b = 0; b < m_len.size(); ++b) {
             const uint16_t* len = m_len[b].data();
             uint64_t sum = 0;
@@ -206,7 +207,7 @@ class BookChooser {
     // Four sums per half, so that the adds are not one chain; the second half (books 8..15)
     // only when there are more than eight.
     template <bool Two>
-    __attribute__((always_inline)) void sums(const uint8_t* row, uint16_t* sum) const {
+    __attribute__((always_inline)) void sums(const uint8_t* row, __m128i& a, __m128i& b) const {
         const auto lane = [&](uint8_t v, unsigned half) {
             return _mm_load_si128(reinterpret_cast<const __m128i*>(m_table[v]) + half);
         };
@@ -230,24 +231,45 @@ class BookChooser {
             a0 = _mm_adds_epu16(a0, lane(*p, 0));
             if constexpr (Two) b0 = _mm_adds_epu16(b0, lane(*p, 1));
         }
-        a0 = _mm_adds_epu16(_mm_adds_epu16(a0, a1), _mm_adds_epu16(a2, a3));
-        b0 = _mm_adds_epu16(_mm_adds_epu16(b0, b1), _mm_adds_epu16(b2, b3));
-        _mm_store_si128(reinterpret_cast<__m128i*>(sum), a0);
-        _mm_store_si128(reinterpret_cast<__m128i*>(sum + 8), b0);
+        a = _mm_adds_epu16(_mm_adds_epu16(a0, a1), _mm_adds_epu16(a2, a3));
+        b = _mm_adds_epu16(_mm_adds_epu16(b0, b1), _mm_adds_epu16(b2, b3));
+    }
+    void choose_sse2(const uint8_t* row, size_t& book, uint64_t& bits) const {
+        alignas(16) uint16_t sum[16];
+        __m128i a, b;
+        if (m_len.size() > 8)
+            sums<true>(row, a, b);
+        else
+            sums<false>(row, a, b);
+        _mm_store_si128(reinterpret_cast<__m128i*>(sum), a);
+        _mm_store_si128(reinterpret_cast<__m128i*>(sum + 8), b);
+        book = 0;
+        bits = UINT64_MAX;
+        for (size_t k = 0; k < m_len.size(); ++k)
+            if (sum[k] != 0xFFFF && sum[k] < bits) {
+                bits = sum[k];
+                book = k;
+            }
     }
     // The same code with AVX2 where the CPU has it: VEX's three-operand adds keep the sums in
-    // place (SSE2's two-operand form made GCC copy them every step; 15 % of the time).
-    template <bool Two>
-    __attribute__((target("avx2"))) void sums_avx2(const uint8_t* row, uint16_t* sum) const {
-        sums<Two>(row, sum);
-    }
-    template <bool Two>
-    void sums_any(const uint8_t* row, uint16_t* sum) const {
-        static const bool avx2 = __builtin_cpu_supports("avx2");
-        if (avx2)
-            sums_avx2<Two>(row, sum);
+    // place (SSE2's two-operand form made GCC copy them every step; 15 % of the time), and
+    // SSE4.1's minpos finds the shortest book (the lowest index of equal sums) in one step.
+    __attribute__((target("avx2"))) void choose_avx2(const uint8_t* row, size_t& book,
+                                                     uint64_t& bits) const {
+        __m128i a, b;
+        if (m_len.size() > 8)
+            sums<true>(row, a, b);
         else
-            sums<Two>(row, sum);
+            sums<false>(row, a, b);
+        uint32_t lo = uint32_t(_mm_cvtsi128_si32(_mm_minpos_epu16(a)));
+        if (m_len.size() > 8) {
+            const uint32_t hi = uint32_t(_mm_cvtsi128_si32(_mm_minpos_epu16(b))) + (8u << 16);
+            if ((hi & 0xFFFF) < (lo & 0xFFFF)) lo = hi;
+        }
+        // Unused lanes hold 65535, above any codable sum.
+        book = lo >> 16;
+        bits = (lo & 0xFFFF) == 0xFFFF ? UINT64_MAX : lo & 0xFFFF;
+        if (bits == UINT64_MAX) book = 0;
     }
 #endif
 
@@ -360,59 +382,201 @@ __attribute__((always_inline)) inline bool write_rows(const FastRows& j, RowStre
     return ok;
 }
 
-// The rows are cut into two runs of whole 64-row blocks (each starts on a 64-bit boundary),
-// each written by its own stream, interleaved: independent dependency chains (four were no
-// faster: their state spills from the registers), stores
+// A range's last rows, left for after every thread is done: their stores could reach into the
+// next range's first bytes, which another thread writes.
+struct Later {
+    RowStream stream;
+    uint64_t first = 0;         // the run's first row
+    uint64_t from = 0, to = 0;  // the rows left, counted from `first`
+};
+
+// Rows [begin, end) (begin a multiple of 64) are cut into two runs of whole 64-row blocks (each
+// starts on a 64-bit boundary), each written by its own stream, interleaved: independent
+// dependency chains (four were no faster: their state spills from the registers), stores
 // only (no load of bytes a store just wrote: a partly overlapping load waits for the store),
 // no writes for padding (the payload is zeroed). A stream's stores reach up to 8 bytes past its
-// bit, so the rows whose stores could reach the next run (written already) merge instead.
+// bit, so the rows whose stores could reach the next run (written already) merge instead; with
+// `later`, the last rows of the range, whose stores could reach the next range, are left there.
 // Returns false at the first group with a bad row.
 template <Rows M>
-__attribute__((always_inline)) inline bool write_fast(const FastRows& job) {
+__attribute__((always_inline)) inline bool write_fast(const FastRows& job, uint64_t begin,
+                                                      uint64_t end, Later* later) {
     // A local copy: the payload stores (uint8_t) may alias anything reached by reference, so the
     // fields of `job` would be reloaded after every store.
     const FastRows j = job;
     constexpr unsigned kLanes = 2;
-    const uint64_t run = (j.rows + kLanes * 64 - 1) / (kLanes * 64) * 64;
+    const uint64_t rows = end - begin;
+    const uint64_t run = (rows + kLanes * 64 - 1) / (kLanes * 64) * 64;
     // Rows of a run that may store into the next run: those ending less than 64 bits before it.
     const uint64_t tail = std::min<uint64_t>(run, 64 / j.pitch + 2);
     RowStream s[kLanes];
     uint64_t first[kLanes], count[kLanes];
     for (unsigned k = 0; k < kLanes; ++k) {
-        first[k] = std::min<uint64_t>(k * run, j.rows);
-        count[k] = std::min<uint64_t>(first[k] + run, j.rows) - first[k];
+        first[k] = begin + std::min<uint64_t>(k * run, rows);
+        count[k] = std::min<uint64_t>(first[k] + run, end) - first[k];
         s[k] = RowStream(j.payload, first[k] * j.pitch);  // a multiple of 64
     }
     // All runs together while none is near its end (the last run is the shortest), then
     // each run's rest alone.
-    const uint64_t together = count[kLanes - 1] > tail ? count[kLanes - 1] - tail : 0;
+    constexpr unsigned last = kLanes - 1;
+    const uint64_t together = count[last] > tail ? count[last] - tail : 0;
     uint64_t r = 0;
     for (; r < together; ++r)
         if (!write_rows<kLanes, false, M>(j, s, first, r)) return false;
-    for (unsigned k = 0; k < kLanes; ++k)
-        for (uint64_t q = r; q < count[k]; ++q) {
-            const bool ok = k + 1 < kLanes && count[k] - q <= tail
+    for (unsigned k = 0; k < kLanes; ++k) {
+        const uint64_t stop = k == last && later ? count[k] - std::min(count[k], tail) : count[k];
+        for (uint64_t q = r; q < stop; ++q) {
+            const bool ok = k < last && count[k] - q <= tail
                                 ? write_rows<1, true, M>(j, &s[k], &first[k], q)
                                 : write_rows<1, false, M>(j, &s[k], &first[k], q);
             if (!ok) return false;
         }
+        if (k == last && later) *later = Later{s[k], first[k], std::max(r, stop), count[k]};
+    }
+    return true;
+}
+
+// The rows a range left (a few): merged into the bytes the next range wrote.
+template <Rows M>
+bool write_later(const FastRows& j, Later& later) {
+    for (uint64_t q = later.from; q < later.to; ++q)
+        if (!write_rows<1, true, M>(j, &later.stream, &later.first, q)) return false;
     return true;
 }
 
 // The same code twice: with BMI2 (shifts by a register count without the CL register, which
 // frees registers for the four streams; 10-20 % faster) where the CPU has it.
 template <Rows M>
-__attribute__((target("bmi2"))) bool write_fast_bmi2(const FastRows& j) {
-    return write_fast<M>(j);
+__attribute__((target("bmi2"))) bool write_fast_bmi2(const FastRows& j, uint64_t begin,
+                                                     uint64_t end, Later* later) {
+    return write_fast<M>(j, begin, end, later);
 }
 template <Rows M>
-bool write_fast_plain(const FastRows& j) {
-    return write_fast<M>(j);
+bool write_fast_plain(const FastRows& j, uint64_t begin, uint64_t end, Later* later) {
+    return write_fast<M>(j, begin, end, later);
 }
 template <Rows M>
-bool write_fast_any(const FastRows& j) {
+bool write_fast_any(const FastRows& j, uint64_t begin, uint64_t end, Later* later) {
     static const bool bmi2 = __builtin_cpu_supports("bmi2");
-    return bmi2 ? write_fast_bmi2<M>(j) : write_fast_plain<M>(j);
+    return bmi2 ? write_fast_bmi2<M>(j, begin, end, later)
+                : write_fast_plain<M>(j, begin, end, later);
+}
+
+// Rows at least this many per thread when writing (starting a thread costs about as much as
+// writing a few hundred rows), and whole 64-row blocks.
+constexpr uint64_t kRowsPerWriter = 8192;
+
+// Writes all rows, the ranges split over threads; the bytes do not depend on how many.
+template <Rows M>
+bool write_all(const FastRows& j, unsigned threads) {
+    const uint64_t ranges = std::max<uint64_t>(
+        1, std::min<uint64_t>(detail::resolve_threads(threads), j.rows / kRowsPerWriter));
+    const uint64_t per = (j.rows / ranges + 63) / 64 * 64;
+    std::vector<Later> later(ranges);
+    std::vector<char> good(ranges, 0);
+    detail::parallel_tasks(ranges, threads, [&](size_t k) {
+        const uint64_t begin = k * per, end = k + 1 == ranges ? j.rows : (k + 1) * per;
+        good[k] = write_fast_any<M>(j, begin, end, k + 1 < ranges ? &later[k] : nullptr);
+    });
+    for (size_t k = 0; k + 1 < ranges; ++k)
+        if (good[k] && !write_later<M>(j, later[k])) good[k] = 0;
+    return std::all_of(good.begin(), good.end(), [](char g) { return g != 0; });
+}
+
+// Each row's book (the one that codes it shortest, ties: the lower index, as evaluate() chose)
+// and slot header, for tables with several books or overflow rows. Fills the table's overflow
+// region. @throws InputError naming the first row (in row order) that does not fit.
+struct RowPlan {
+    std::vector<uint64_t> head;  // per row: its slot header's bits above bit 8, their count below
+    std::vector<uint8_t> book;   // per row: its book, or kOverflowed
+    uint32_t used = 0;           // bit b: some row is on book b
+};
+
+RowPlan plan_rows(const Table& table, const std::vector<std::array<uint16_t, 256>>& byte_len,
+                  uint64_t code_budget, uint64_t threshold, unsigned threads, CodedTable& out) {
+    RowPlan plan;
+    plan.head.resize(table.rows);
+    plan.book.resize(table.rows);
+    const unsigned flag_bits = out.overflow ? 1 : 0;
+    const auto chooser = std::make_unique<BookChooser>(byte_len, table.dim);
+    // Chunks in parallel; the overflow indices (given in row order) after, in one pass.
+    constexpr uint64_t kChunk = 8192;
+    const uint64_t chunks = (table.rows + kChunk - 1) / kChunk;
+    std::vector<uint64_t> bad(chunks, UINT64_MAX);  // per chunk: its first row that does not fit
+    std::vector<uint32_t> used(chunks, 0);
+    detail::parallel_tasks(chunks, threads, [&](size_t c) {
+        const uint64_t end = std::min(table.rows, (c + 1) * kChunk);
+        for (uint64_t r = c * kChunk; r < end; ++r) {
+            size_t book;
+            uint64_t bits;
+            chooser->choose(table.row(r), book, bits);
+            if (out.overflow && (bits == UINT64_MAX || out.selector_bits + bits > threshold)) {
+                plan.book[r] = kOverflowed;
+                continue;
+            }
+            if (bits == UINT64_MAX || bits > code_budget) {
+                bad[c] = r;
+                return;
+            }
+            // The overflow flag (0) and the selector: the book's index in the low bits.
+            plan.head[r] = uint64_t(book) << 8 | (flag_bits + out.selector_bits);
+            plan.book[r] = uint8_t(book);
+            used[c] |= 1u << book;
+        }
+    });
+    for (uint64_t c = 0; c < chunks; ++c) {
+        if (bad[c] != UINT64_MAX) {
+            const uint64_t r = bad[c];
+            size_t book;
+            uint64_t bits;
+            chooser->choose(table.row(r), book, bits);
+            if (bits == UINT64_MAX)
+                throw InputError("row " + std::to_string(r) + " has a symbol no code book codes");
+            throw InputError("row " + std::to_string(r) + " needs " + std::to_string(bits) +
+                             " bits, more than the row width allows");
+        }
+        plan.used |= used[c];
+    }
+    if (!out.overflow) return plan;
+    const unsigned len = 1 + out.index_bits;
+    const uint8_t* books = plan.book.data();
+    for (const uint8_t* p = books; (p = static_cast<const uint8_t*>(std::memchr(
+                                        p, kOverflowed, table.rows - uint64_t(p - books))));
+         ++p) {
+        const uint64_t r = uint64_t(p - books);
+        if (out.overflow_rows >> out.index_bits)
+            throw InputError("more overflow rows than " + std::to_string(out.index_bits) +
+                             " index bits can address");
+        plan.head[r] = (uint64_t(1) << out.index_bits | out.overflow_rows) << 8 | len;
+        out.overflow_region.insert(out.overflow_region.end(), table.row(r),
+                                   table.row(r) + table.dim);
+        ++out.overflow_rows;
+    }
+    return plan;
+}
+
+// Per value pair (the first in the low 8 bits): the two codes of the book's byte codes `packed`
+// (see encode_table) in one 32-bit word, or kLongPair when they exceed 24 bits. Written so that
+// the compiler vectorises the inner loop (one shift count per second value).
+std::vector<uint32_t> pair_codes(const uint64_t* packed) {
+    uint32_t code[256], len[256], bad[256];
+    for (unsigned v = 0; v < 256; ++v) {
+        code[v] = uint32_t(packed[v] >> 8);
+        len[v] = uint32_t(packed[v] & 63);
+        bad[v] = uint32_t(packed[v] & kUncodable);
+    }
+    std::vector<uint32_t> pairs(65536);
+    for (unsigned second = 0; second < 256; ++second) {
+        const uint32_t lb = len[second], cb = code[second], bb = bad[second];
+        uint32_t* out = pairs.data() + (second << 8);
+        for (unsigned first = 0; first < 256; ++first) {
+            const uint32_t l = len[first] + lb, flags = bad[first] | bb;
+            // (Codes of pairs over 24 bits are not kept: the shift may drop their bits.)
+            const uint32_t joined = ((code[first] << (lb & 31)) | cb) << 8 | l | flags;
+            out[first] = l > 24 ? uint32_t(kLongPair) | flags : joined;
+        }
+    }
+    return pairs;
 }
 
 }  // namespace
@@ -434,7 +598,8 @@ uint64_t CodedTable::stored_bytes() const {
                                 overflow_rows, floats ? floats->bytes.size() : 0);
 }
 
-CodedTable encode_table(const Table& table, const CodeResult& result, unsigned align_bits) {
+CodedTable encode_table(const Table& table, const CodeResult& result, unsigned align_bits,
+                        unsigned threads) {
     if (result.books.empty())
         throw InputError(std::string(method_name(result.method)) + " is a bound, not an encoding");
     if (result.books.size() > CodeGeometry::kMaxBooks) throw InputError("too many code books");
@@ -477,64 +642,43 @@ CodedTable encode_table(const Table& table, const CodeResult& result, unsigned a
     std::vector<std::array<uint16_t, 256>> byte_len(codes.size());
     for (size_t b = 0; b < codes.size(); ++b)
         for (unsigned v = 0; v < 256; ++v) byte_len[b][v] = codes[b][v].len;
-    std::vector<bool> short_codes(codes.size(), true);
-    for (size_t b = 0; b < codes.size(); ++b)
-        for (unsigned v = 0; v < 256; ++v) short_codes[b] = short_codes[b] && byte_len[b][v] <= 28;
-    // A one-book row's codes, written: every symbol codable, and within the row's width.
-    auto check = [&](uint64_t r, bool ok, uint64_t bits) {
-        if (!ok)
-            throw InputError("row " + std::to_string(r) +
-                             " has a symbol the code book does not code");
-        if (bits > code_budget)
-            throw InputError("row " + std::to_string(r) + " needs " + std::to_string(bits) +
-                             " bits, more than the row width allows");
-    };
     bool fits_32 = true;
     for (size_t b = 0; b < codes.size(); ++b)
         for (unsigned v = 0; v < 256; ++v) fits_32 = fits_32 && byte_len[b][v] <= 32;
+    // With one book and no overflow, there is nothing to choose: a bad row stops the writing,
+    // and a scan in row order then names the first one. Otherwise each row's book and slot
+    // header are planned first (Rows::Plan), which is also where bad rows throw.
+    const Rows mode = out.overflow || codes.size() > 1 ? Rows::Plan : Rows::One;
+    const RowPlan plan = mode == Rows::Plan
+                             ? plan_rows(table, byte_len, code_budget, threshold, threads, out)
+                             : RowPlan{{}, {}, 1};
+    // The first row (in row order) of a one-book table that does not fit. @throws InputError
+    const auto name_bad_row = [&] {
+        const ByteCode* bc = codes[0].data();
+        for (uint64_t q = 0; q < table.rows; ++q) {
+            const uint8_t* row = table.row(q);
+            uint64_t bits = 0;
+            bool ok = true;
+            for (uint32_t c = 0; c < table.dim; ++c) {
+                bits += bc[row[c]].len;
+                ok &= bc[row[c]].len != 0;
+            }
+            if (!ok)
+                throw InputError("row " + std::to_string(q) +
+                                 " has a symbol the code book does not code");
+            if (bits > code_budget)
+                throw InputError("row " + std::to_string(q) + " needs " + std::to_string(bits) +
+                                 " bits, more than the row width allows");
+        }
+        throw std::logic_error("encode_table: a row failed its check but none fails the scan");
+    };
+    const auto finish = [&] {
+        out.payload.resize(out.payload_bytes() + CodedTable::kPayloadSlack);
+        std::fill(out.payload.begin() + long(out.payload_bytes()), out.payload.end(), 0);
+    };
     if (fits_32) {
         // Byte codes of at most 32 bits (every 8-bit code; 4-bit ones unless two codes of a
-        // byte are long): two streams at a time (write_fast). With one book and no overflow,
-        // a bad row stops the writing, and a scan in row order then names the first one, as
-        // the row-by-row loop does. Otherwise each row's book and slot header are chosen
-        // first, in row order (Rows::Plan), which is also where bad rows throw.
-        const Rows mode = out.overflow || codes.size() > 1 ? Rows::Plan : Rows::One;
-        std::vector<uint64_t> head;
-        std::vector<uint8_t> row_book;
-        std::vector<bool> used(codes.size(), mode != Rows::Plan);
-        if (mode == Rows::Plan) {
-            head.resize(table.rows);
-            row_book.resize(table.rows);
-            const auto chooser = std::make_unique<BookChooser>(byte_len, table.dim);
-            for (uint64_t r = 0; r < table.rows; ++r) {
-                const uint8_t* row = table.row(r);
-                size_t book;
-                uint64_t bits;
-                chooser->choose(row, book, bits);
-                if (out.overflow && (bits == UINT64_MAX || out.selector_bits + bits > threshold)) {
-                    if (out.overflow_rows >> out.index_bits)
-                        throw InputError("more overflow rows than " +
-                                         std::to_string(out.index_bits) +
-                                         " index bits can address");
-                    const unsigned len = 1 + out.index_bits;
-                    head[r] = (uint64_t(1) << out.index_bits | out.overflow_rows) << 8 | len;
-                    row_book[r] = kOverflowed;
-                    out.overflow_region.insert(out.overflow_region.end(), row, row + table.dim);
-                    ++out.overflow_rows;
-                    continue;
-                }
-                if (bits == UINT64_MAX)
-                    throw InputError("row " + std::to_string(r) +
-                                     " has a symbol no code book codes");
-                if (bits > code_budget)
-                    throw InputError("row " + std::to_string(r) + " needs " + std::to_string(bits) +
-                                     " bits, more than the row width allows");
-                // The overflow flag (0) and the selector: the book's index in the low bits.
-                head[r] = uint64_t(book) << 8 | (flag_bits + out.selector_bits);
-                row_book[r] = uint8_t(book);
-                used[book] = true;
-            }
-        }
+        // byte are long): two streams per thread (write_all).
         // Per book and byte value, one word: the code above bit 8, its length in bits 0-5,
         // and kUncodable set when the book cannot code the value (ORed over a row, tested
         // once at its end). Per pair of values, the same in 32 bits for their two codes, or
@@ -545,120 +689,55 @@ CodedTable encode_table(const Table& table, const CodeResult& result, unsigned a
         std::vector<const uint64_t*> packed_of(codes.size());
         std::vector<const uint32_t*> pairs_of(codes.size());
         for (size_t k = 0; k < codes.size(); ++k) {
-            if (!used[k]) continue;
             const ByteCode* bc = codes[k].data();
             for (unsigned v = 0; v < 256; ++v)
                 packed[k][v] = bc[v].len ? bc[v].bits << 8 | bc[v].len : kUncodable;
-            pairs[k].resize(65536);
-            for (unsigned second = 0; second < 256; ++second)
-                for (unsigned first = 0; first < 256; ++first) {
-                    const uint64_t a = packed[k][first], b = packed[k][second];
-                    const unsigned len = unsigned(a & 63) + unsigned(b & 63);
-                    const uint64_t bad = (a | b) & kUncodable;
-                    pairs[k][second << 8 | first] =
-                        len > 24 ? kLongPair | bad
-                                 : uint32_t(((a >> 8) << (b & 63) | (b >> 8)) << 8 | len | bad);
-                }
             packed_of[k] = packed[k].data();
-            pairs_of[k] = pairs[k].data();
         }
+        detail::parallel_tasks(codes.size(), threads, [&](size_t k) {
+            if (plan.used >> k & 1) pairs[k] = pair_codes(packed[k].data());
+        });
+        for (size_t k = 0; k < codes.size(); ++k) pairs_of[k] = pairs[k].data();
         const FastRows job{table.bytes.data(), table.rows,         table.dim,      packed_of.data(),
                            pairs_of.data(),    out.payload.data(), out.pitch_bits, code_budget,
-                           head.data(),        row_book.data()};
-        const bool good =
-            mode == Rows::One ? write_fast_any<Rows::One>(job) : write_fast_any<Rows::Plan>(job);
-        if (!good && mode == Rows::One) {
-            const ByteCode* bc = codes[0].data();
-            for (uint64_t q = 0; q < table.rows; ++q) {
-                const uint8_t* row = table.row(q);
-                uint64_t bits = 0;
-                bool ok = true;
-                for (uint32_t c = 0; c < table.dim; ++c) {
-                    bits += bc[row[c]].len;
-                    ok &= bc[row[c]].len != 0;
-                }
-                check(q, ok, bits);
-            }
-        }
-        if (!good)
-            throw std::logic_error("encode_table: a row failed its check but none fails the scan");
-        out.payload.resize(out.payload_bytes() + CodedTable::kPayloadSlack);
-        std::fill(out.payload.begin() + long(out.payload_bytes()), out.payload.end(), 0);
+                           plan.head.data(),   plan.book.data()};
+        const bool good = mode == Rows::One ? write_all<Rows::One>(job, threads)
+                                            : write_all<Rows::Plan>(job, threads);
+        if (!good && mode == Rows::One) name_bad_row();
+        if (!good)  // the plan checked every row's length
+            throw std::logic_error("encode_table: a planned row does not fit its slot");
+        finish();
         return out;
     }
+    // Byte codes over 32 bits (4-bit codes, a byte's two of 17 bits or more): a bit at a time,
+    // from the plan when there is one. Lengths are checked before anything is written, so a code
+    // that does not fit this table can never write past the row.
     BitWriter writer(out.payload.data());
     for (uint64_t r = 0; r < table.rows; ++r) {
         const uint8_t* row = table.row(r);
-        // The book that codes this row shortest (ties: the lower index), as evaluate() chose.
-        // Lengths are checked before anything is written, so a code that does not fit this
-        // table can never write past the row.
-        if (codes.size() == 1 && !out.overflow) {
-            // One book, no overflow: no choice to make, so write and count in one pass.
-            const ByteCode* bc = codes[0].data();
-            uint64_t bits = 0;
-            bool ok = true;
-            uint32_t c = 0;
-            if (short_codes[0]) {
-                // Two bytes' codes (<= 28 bits each) per flush: half the stores.
-                for (; c + 2 <= table.dim; c += 2) {
-                    const ByteCode a = bc[row[c]], b = bc[row[c + 1]];
-                    bits += a.len + b.len;
-                    ok &= (a.len != 0) & (b.len != 0);
-                    writer.add(a.bits, a.len);
-                    writer.add(b.bits, b.len);
-                    writer.flush();
-                }
-            }
-            for (; c < table.dim; ++c) {
-                const ByteCode& code = bc[row[c]];
-                bits += code.len;
-                ok &= code.len != 0;
-                writer.put_wide(code.bits, code.len);
-            }
-            check(r, ok, bits);
-            writer.zeros(out.pitch_bits - bits);
-            continue;
+        const ByteCode* bc = codes[mode == Rows::Plan ? plan.book[r] % codes.size() : 0].data();
+        uint64_t bits = 0;
+        bool ok = true;
+        for (uint32_t c = 0; c < table.dim; ++c) {
+            bits += bc[row[c]].len;
+            ok &= bc[row[c]].len != 0;
         }
-        size_t book = 0;
-        uint64_t bits = UINT64_MAX;
-        for (size_t b = 0; b < codes.size(); ++b) {
-            const uint16_t* len = byte_len[b].data();
-            uint64_t sum = 0;
-            bool ok = true;
-            for (uint32_t c = 0; c < table.dim; ++c) {
-                sum += len[row[c]];
-                ok &= len[row[c]] != 0;
+        unsigned header = 0;
+        if (mode == Rows::Plan) {
+            header = unsigned(plan.head[r] & 63);
+            writer.put_wide(plan.head[r] >> 8, header);
+            if (plan.book[r] == kOverflowed) {
+                writer.zeros(out.pitch_bits - header);
+                continue;
             }
-            if (ok && sum < bits) {
-                bits = sum;
-                book = b;
-            }
+        } else if (!ok || bits > code_budget) {
+            name_bad_row();
         }
-        if (out.overflow && (bits == UINT64_MAX || out.selector_bits + bits > threshold)) {
-            if (out.overflow_rows >> out.index_bits)
-                throw InputError("more overflow rows than " + std::to_string(out.index_bits) +
-                                 " index bits can address");
-            writer.put(1, 1);
-            writer.put_wide(out.overflow_rows, out.index_bits);
-            out.overflow_region.insert(out.overflow_region.end(), row, row + table.dim);
-            ++out.overflow_rows;
-            writer.zeros(out.pitch_bits - 1 - out.index_bits);
-            continue;
-        }
-        if (bits == UINT64_MAX)
-            throw InputError("row " + std::to_string(r) + " has a symbol no code book codes");
-        if (bits > code_budget)
-            throw InputError("row " + std::to_string(r) + " needs " + std::to_string(bits) +
-                             " bits, more than the row width allows");
-        if (out.overflow) writer.put(0, 1);
-        if (out.selector_bits) writer.put(book, out.selector_bits);
-        const ByteCode* bc = codes[book].data();
         for (uint32_t c = 0; c < table.dim; ++c) writer.put_wide(bc[row[c]].bits, bc[row[c]].len);
-        writer.zeros(out.pitch_bits - flag_bits - out.selector_bits - bits);
+        writer.zeros(out.pitch_bits - header - bits);
     }
     writer.finish();
-    out.payload.resize(out.payload_bytes() + CodedTable::kPayloadSlack);
-    std::fill(out.payload.begin() + long(out.payload_bytes()), out.payload.end(), 0);
+    finish();
     return out;
 }
 
@@ -826,15 +905,15 @@ SlotHeader slot_header(const CodedTable& t, uint64_t row) {
 }
 
 CodedTable encode_float_planes(const FloatPlanes& planes, FloatKind kind, const CodeResult& result,
-                               unsigned align_bits) {
-    CodedTable out = encode_table(planes.exponents, result, align_bits);
+                               unsigned align_bits, unsigned threads) {
+    CodedTable out = encode_table(planes.exponents, result, align_bits, threads);
     out.floats = RawPlane{kind, planes.raw_bits, planes.raw};
     return out;
 }
 
 CodedTable encode_float_table(const FloatTable& table, const CodeResult& result,
-                              unsigned align_bits) {
-    return encode_float_planes(split_planes(table), table.kind, result, align_bits);
+                              unsigned align_bits, unsigned threads) {
+    return encode_float_planes(split_planes(table), table.kind, result, align_bits, threads);
 }
 
 namespace {
@@ -874,10 +953,6 @@ FloatTable decode_float_table(const CodedTable& table, unsigned threads) {
 
 namespace {
 
-unsigned all_cores(unsigned threads) {
-    return threads ? threads : std::max(1u, std::thread::hardware_concurrency());
-}
-
 // Rows [first, first + count) into out, split over threads. @throws FormatError naming the
 // first bad row.
 void decode_span(const RowDecoder& decoder, const CodedTable& table, uint64_t first, uint64_t count,
@@ -885,22 +960,14 @@ void decode_span(const RowDecoder& decoder, const CodedTable& table, uint64_t fi
     // Chunks of whole batches, a few per thread so that a slow thread does not hold the rest.
     constexpr uint64_t kChunk = 4096;
     const uint64_t chunks = (count + kChunk - 1) / kChunk;
-    threads = unsigned(std::min<uint64_t>(threads, std::max<uint64_t>(chunks, 1)));
-    std::atomic<uint64_t> next{0};
     std::atomic<uint64_t> first_bad{UINT64_MAX};  // first chunk with a bad row
-    auto work = [&] {
-        for (uint64_t c; (c = next.fetch_add(1)) < chunks;) {
-            const uint64_t at = c * kChunk, n = std::min(kChunk, count - at);
-            if (decoder.decode_range(first + at, n, out + at * table.dim) == Status::Ok) continue;
-            uint64_t seen = first_bad.load();
-            while (c < seen && !first_bad.compare_exchange_weak(seen, c)) {
-            }
+    detail::parallel_tasks(chunks, threads, [&](uint64_t c) {
+        const uint64_t at = c * kChunk, n = std::min(kChunk, count - at);
+        if (decoder.decode_range(first + at, n, out + at * table.dim) == Status::Ok) return;
+        uint64_t seen = first_bad.load();
+        while (c < seen && !first_bad.compare_exchange_weak(seen, c)) {
         }
-    };
-    std::vector<std::thread> pool;
-    for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);
-    work();
-    for (std::thread& t : pool) t.join();
+    });
     if (first_bad.load() == UINT64_MAX) return;
     // Name the first bad row of the first bad chunk.
     for (uint64_t r = first_bad.load() * kChunk; r < count; ++r) {
@@ -914,14 +981,14 @@ void decode_span(const RowDecoder& decoder, const CodedTable& table, uint64_t fi
 
 void decode_rows_into(const CodedTable& table, uint8_t* out, unsigned threads) {
     const RowDecoder decoder(borrow(table));
-    decode_span(decoder, table, 0, table.rows, out, all_cores(threads));
+    decode_span(decoder, table, 0, table.rows, out, detail::resolve_threads(threads));
 }
 
 void decode_blocks(const CodedTable& table, unsigned threads,
                    const std::function<void(const uint8_t*, uint64_t, uint64_t)>& sink,
                    size_t block_bytes) {
     const RowDecoder decoder(borrow(table));
-    threads = all_cores(threads);
+    threads = detail::resolve_threads(threads);
     const uint64_t row_bytes = uint64_t(table.dim) * table.value_bytes();
     const uint64_t block_rows =
         std::min<uint64_t>(table.rows, std::max<uint64_t>(1, block_bytes / row_bytes));

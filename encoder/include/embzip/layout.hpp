@@ -76,13 +76,16 @@ uint64_t stored_bytes(uint64_t rows, uint32_t dim, SymbolSpec spec, size_t books
                       uint64_t raw_plane_bytes = 0);
 
 // @pre result.books is not empty. align_bits: pitch granularity (1 = packed, 8 = bytes, ...).
-// @throws InputError when a row does not fit result.row_bits (the result is not for this table).
-CodedTable encode_table(const Table& table, const CodeResult& result, unsigned align_bits = 8);
+// The rows are split over `threads` threads (0: every core); the result does not depend on it.
+// @throws InputError when a row does not fit result.row_bits (the result is not for this table),
+// naming the first such row.
+CodedTable encode_table(const Table& table, const CodeResult& result, unsigned align_bits = 8,
+                        unsigned threads = 0);
 // Float table: result is a code for split_planes(table).exponents.
 CodedTable encode_float_table(const FloatTable& table, const CodeResult& result,
-                              unsigned align_bits = 8);
+                              unsigned align_bits = 8, unsigned threads = 0);
 CodedTable encode_float_planes(const FloatPlanes& planes, FloatKind kind, const CodeResult& result,
-                               unsigned align_bits = 8);
+                               unsigned align_bits = 8, unsigned threads = 0);
 
 // A slot's header as the decoder reads it: the overflow flag and index, or the book. The one
 // reader of slot headers: RowDecoder, the timing model and CodedStore all go through it.
