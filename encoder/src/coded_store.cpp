@@ -65,11 +65,8 @@ void check_code_json(const std::string& path, const std::vector<uint8_t>& bytes,
 // Reads dir_fd/name whole into bytes; false if it does not exist. @throws IoError
 bool read_file_at(int dir_fd, const char* name, const std::string& path,
                   std::vector<uint8_t>& bytes) {
-    const int fd = ::openat(dir_fd, name, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        if (errno == ENOENT) return false;
-        throw IoError(path + ": cannot open: " + std::strerror(errno));
-    }
+    const int fd = open_at(dir_fd, name, path);
+    if (fd < 0) return false;
     const FdCloser closer{fd};
     bytes = read_fd(fd, path);
     return true;
@@ -128,11 +125,8 @@ std::shared_ptr<const CodedStore> CodedStore::open(const std::string& dir) {
     }
     const FdCloser closer{dfd};
     const std::string ezt = table_path(dir);
-    const int tfd = ::openat(dfd, kTableFile, O_RDONLY | O_CLOEXEC);
-    if (tfd < 0) {
-        if (errno == ENOENT) throw InputError(dir + ": no " + std::string(kTableFile) + " in it");
-        throw IoError(ezt + ": cannot open: " + std::strerror(errno));
-    }
+    const int tfd = open_at(dfd, kTableFile, ezt);
+    if (tfd < 0) throw InputError(dir + ": no " + std::string(kTableFile) + " in it");
     std::shared_ptr<const CodedTable> table;
     {
         const FdCloser table_closer{tfd};

@@ -121,23 +121,16 @@ class FileSource final : public Source {
     void take(void* dst, size_t n, const char* what) override {
         auto* p = static_cast<uint8_t*>(dst);
         while (n) {
-            const ssize_t got = ::read(m_fd, p, n);
-            if (got < 0 && errno == EINTR) continue;
-            if (got < 0) throw IoError(m_name + ": read failed: " + std::strerror(errno));
+            const size_t got = read_some(m_fd, p, n, m_name);
             if (got == 0) truncated(m_name, what);  // shrank since fstat
             p += got;
-            n -= size_t(got);
-            m_left -= uint64_t(got);
+            n -= got;
+            m_left -= got;
         }
     }
     bool at_end() override {
         uint8_t byte;
-        for (;;) {
-            const ssize_t got = ::read(m_fd, &byte, 1);
-            if (got < 0 && errno == EINTR) continue;
-            if (got < 0) throw IoError(m_name + ": read failed: " + std::strerror(errno));
-            return m_left == 0 && got == 0;
-        }
+        return m_left == 0 && read_some(m_fd, &byte, 1, m_name) == 0;
     }
 
   private:

@@ -95,6 +95,20 @@ std::string temp_name(const std::string& path) {
 
 FdCloser::~FdCloser() { ::close(fd); }
 
+size_t read_some(int fd, void* dst, size_t n, const std::string& path) {
+    for (;;) {
+        const ssize_t got = ::read(fd, dst, n);
+        if (got >= 0) return size_t(got);
+        if (errno != EINTR) throw IoError(path + ": read failed: " + std::strerror(errno));
+    }
+}
+
+int open_at(int dir_fd, const char* name, const std::string& path) {
+    const int fd = ::openat(dir_fd, name, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 && errno != ENOENT) throw IoError(path + ": cannot open: " + std::strerror(errno));
+    return fd;
+}
+
 std::vector<uint8_t> read_fd(int fd, const std::string& path) {
     // Sized from fstat (one more byte, so the final read that returns 0 needs no growth); grows
     // if the file is not regular or grew meanwhile.
@@ -104,11 +118,9 @@ std::vector<uint8_t> read_fd(int fd, const std::string& path) {
     size_t used = 0;
     for (;;) {
         if (used == bytes.size()) bytes.resize(bytes.size() * 2);
-        const ssize_t n = ::read(fd, bytes.data() + used, bytes.size() - used);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) throw IoError(path + ": read failed: " + std::strerror(errno));
+        const size_t n = read_some(fd, bytes.data() + used, bytes.size() - used, path);
         if (n == 0) break;
-        used += size_t(n);
+        used += n;
     }
     bytes.resize(used);
     return bytes;

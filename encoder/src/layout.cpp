@@ -323,19 +323,21 @@ __attribute__((always_inline)) inline bool write_rows(const FastRows& j, RowStre
     const uint8_t* row[L];
     const uint64_t* packed[L];
     const uint32_t* pairs[L];
-    uint64_t start[L];
+    uint64_t start[L];     // where the row's codes start: after its header
+    unsigned header[L]{};  // the header's bits
     uint64_t flags = 0;
     for (unsigned k = 0; k < L; ++k) {
         const uint64_t q = first[k] + r;
         row[k] = j.bytes + q * j.dim;
-        start[k] = s[k].bit();
         if constexpr (M == Rows::One) {
             packed[k] = j.packed[0];
             pairs[k] = j.pairs[0];
         } else {
             const uint8_t b = j.book[q];
-            const unsigned len = unsigned(j.head[q] & 63);
-            s[k].add(j.head[q] >> 8, len);
+            const uint64_t head = j.head[q];
+            const unsigned len = unsigned(head & 63);
+            header[k] = len;
+            s[k].add(head >> 8, len);
             if (b == kOverflowed) {  // L == 1 here: the flag and the index, then zeros
                 s[k].template flush<Or>();
                 s[k].skip(j.pitch - len);
@@ -344,6 +346,7 @@ __attribute__((always_inline)) inline bool write_rows(const FastRows& j, RowStre
             packed[k] = j.packed[b];
             pairs[k] = j.pairs[b];
         }
+        start[k] = s[k].bit();
     }
     uint32_t c = 0;
     // Two bytes a lookup; their codes (at most 24 bits) one add and one flush. Longer pairs
@@ -374,10 +377,9 @@ __attribute__((always_inline)) inline bool write_rows(const FastRows& j, RowStre
         }
     bool ok = !(flags & kUncodable);
     for (unsigned k = 0; k < L; ++k) {
-        const uint64_t header = M == Rows::Plan ? j.head[first[k] + r] & 63 : 0;
-        const uint64_t bits = s[k].bit() - start[k] - header;
+        const uint64_t bits = s[k].bit() - start[k];
         ok &= bits <= j.code_budget;
-        if (ok) s[k].skip(j.pitch - header - bits);
+        if (ok) s[k].skip(j.pitch - header[k] - bits);
     }
     return ok;
 }
