@@ -502,29 +502,42 @@ RowPlan plan_rows(const Table& table, const std::vector<std::array<uint16_t, 256
     const unsigned flag_bits = out.overflow ? 1 : 0;
     const auto chooser = std::make_unique<BookChooser>(byte_len, table.dim);
     // Chunks in parallel; the overflow indices (given in row order) after, in one pass.
-    constexpr uint64_t kChunk = 8192;
+    constexpr uint64_t kChunk = 2048;
     const uint64_t chunks = (table.rows + kChunk - 1) / kChunk;
     std::vector<uint64_t> bad(chunks, UINT64_MAX);  // per chunk: its first row that does not fit
     std::vector<uint32_t> used(chunks, 0);
-    detail::parallel_tasks(chunks, threads, [&](size_t c) {
-        const uint64_t end = std::min(table.rows, (c + 1) * kChunk);
+    // Locals, not fields: the byte stores into book[] may alias anything reached by reference
+    // (they would be reloaded after every row), and each chunk's `used` is written once (the
+    // chunks' words share cache lines between the threads).
+    const bool overflow = out.overflow;
+    const uint64_t selector_bits = out.selector_bits;
+    const uint64_t in_place = flag_bits + out.selector_bits;
+    uint64_t* const head = plan.head.data();
+    uint8_t* const book_of = plan.book.data();
+    const uint8_t* const bytes = table.bytes.data();
+    const uint64_t rows = table.rows, dim = table.dim;
+    const BookChooser& choose = *chooser;
+    detail::parallel_tasks(chunks, threads, [&, head, book_of](size_t c) {
+        const uint64_t end = std::min(rows, (c + 1) * kChunk);
+        uint32_t used_here = 0;
         for (uint64_t r = c * kChunk; r < end; ++r) {
             size_t book;
             uint64_t bits;
-            chooser->choose(table.row(r), book, bits);
-            if (out.overflow && (bits == UINT64_MAX || out.selector_bits + bits > threshold)) {
-                plan.book[r] = kOverflowed;
+            choose.choose(bytes + r * dim, book, bits);
+            if (overflow && (bits == UINT64_MAX || selector_bits + bits > threshold)) {
+                book_of[r] = kOverflowed;
                 continue;
             }
             if (bits == UINT64_MAX || bits > code_budget) {
                 bad[c] = r;
-                return;
+                break;
             }
             // The overflow flag (0) and the selector: the book's index in the low bits.
-            plan.head[r] = uint64_t(book) << 8 | (flag_bits + out.selector_bits);
-            plan.book[r] = uint8_t(book);
-            used[c] |= 1u << book;
+            head[r] = uint64_t(book) << 8 | in_place;
+            book_of[r] = uint8_t(book);
+            used_here |= 1u << book;
         }
+        used[c] = used_here;
     });
     for (uint64_t c = 0; c < chunks; ++c) {
         if (bad[c] != UINT64_MAX) {
