@@ -28,17 +28,19 @@ void check_same(const CodeResult& a, const CodeResult& b) {
     CHECK(a.total_bytes == b.total_bytes);
 }
 
+// A method and the options that change what it writes.
+struct Case {
+    Method method;
+    unsigned books;
+    double overflow;
+};
+
 }  // namespace
 
 TEST_CASE("code searches give identical results for 1, 2 and 3 threads", "[encoder]") {
     // 50,000 rows: more than one row task (16,384 rows each, the last one short), several
     // dense symbol blocks and a sparse tail, so every split is exercised, unevenly for 3.
     const Table& t = test::default_table();
-    struct Case {
-        Method method;
-        unsigned books;
-        double overflow;
-    };
     for (const Case c : {Case{Method::Minimax8, 1, 0.0}, Case{Method::Minimax8, 2, 0.0},
                          Case{Method::Minimax8, 1, 0.005}, Case{Method::Minimax4, 1, 0.0}}) {
         MethodOptions o;
@@ -97,11 +99,6 @@ TEST_CASE("a thread count above the limit is an input error", "[encoder]") {
 // for any thread count, and the first bad row in row order named whichever range it is in.
 TEST_CASE("encode_table writes the same bytes for 1, 2 and 3 threads", "[encoder]") {
     const Table t = test::random_table(30000, 21, 5.0, 61);
-    struct Case {
-        Method method;
-        unsigned books;
-        double overflow;
-    };
     for (const Case c : {Case{Method::Minimax8, 1, 0.0}, Case{Method::Minimax8, 3, 0.0},
                          Case{Method::Minimax8, 2, 0.01}, Case{Method::Nibble4x2, 1, 0.0}}) {
         MethodOptions o = test::quick_options();
