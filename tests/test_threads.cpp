@@ -134,3 +134,16 @@ TEST_CASE("encode_table writes the same bytes for 1, 2 and 3 threads", "[encoder
         }
     }
 }
+
+// More threads than 64-row blocks of slack: ranges must still be contiguous and in the table
+// (200 ranges of about 8,197 rows; rounding each range's size up to whole blocks put the
+// last ranges past the end).
+TEST_CASE("encode_table on 200 threads keeps its 200 ranges inside 1.6 million rows", "[encoder]") {
+    const Table t = test::random_table(200 * 8192 + 1000, 2, 4.0, 62);
+    MethodOptions o = test::quick_options();
+    const CodeResult code = run_method(Method::Huffman8, t, o);
+    const CodedTable one = encode_table(t, code, 1, 1);
+    const CodedTable many = encode_table(t, code, 1, 200);
+    CHECK(many.payload == one.payload);
+    CHECK(decode_table(many, 2).bytes == t.bytes);
+}

@@ -473,11 +473,15 @@ template <Rows M>
 bool write_all(const FastRows& j, unsigned threads) {
     const uint64_t ranges = std::max<uint64_t>(
         1, std::min<uint64_t>(detail::resolve_threads(threads), j.rows / kRowsPerWriter));
-    const uint64_t per = (j.rows / ranges + 63) / 64 * 64;
+    // Range k starts at k/ranges of the rows, rounded down to a whole 64-row block: every range
+    // holds at least kRowsPerWriter - 63 rows.
+    const auto start = [&](uint64_t k) {
+        return k == ranges ? j.rows : k * j.rows / ranges / 64 * 64;
+    };
     std::vector<Later> later(ranges);
     std::vector<char> good(ranges, 0);
     detail::parallel_tasks(ranges, threads, [&](size_t k) {
-        const uint64_t begin = k * per, end = k + 1 == ranges ? j.rows : (k + 1) * per;
+        const uint64_t begin = start(k), end = start(k + 1);
         good[k] = write_fast_any<M>(j, begin, end, k + 1 < ranges ? &later[k] : nullptr);
     });
     for (size_t k = 0; k + 1 < ranges; ++k)
