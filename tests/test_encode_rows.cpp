@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 // encode_table's fast path writes runs of rows interleaved. With one book and no overflow it
 // stops at the first bad row it meets: it must name the first bad row in row order, as the
-// row-by-row loop does; with several books or overflow rows it plans every row first. Either
-// way it must write the same bits for any row count and any pitch.
+// row-by-row loop does; with one book and overflow it undoes the rows that overflow; with
+// several books it plans every row first. Either way it must write the same bits for any row
+// count and any pitch.
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include "embzip/errors.hpp"
@@ -245,6 +247,108 @@ TEST_CASE("fast row writer: several books and overflow rows byte-exact against a
     CHECK_THROWS_AS(encode_table(bad, code), InputError);
     CHECK_THROWS_WITH(encode_table(bad, code),
                       Catch::Contains("row 200 has a symbol no code book codes"));
+}
+
+// One book with overflow: the writer writes every row in place and undoes one that turns out
+// too long or uncodable (its slot zeroed, its flag and index ORed in after, in row order).
+// Uncodable rows at every 64-row block edge, at the run and range edges of 1, 2 and 3 threads,
+// and in both interleaved runs at the same step: byte-exact against the definition.
+TEST_CASE("fast row writer: one book with overflow undoes the rows that overflow, at every edge",
+          "[encoder]") {
+    Table t = with_wide_rows(30000, 22, 57);
+    MethodOptions o = test::quick_options();
+    o.overflow = 0.01;
+    CodeResult code = run_method(Method::Minimax8, t, o);
+    REQUIRE(code.books.size() == 1);
+    REQUIRE(code.overflow.enabled);
+    REQUIRE(code.books[0].len[127] == 0);
+    code.overflow.index_bits = 16;  // room for the rows made uncodable below
+    // Run and range starts: 1 thread 15040; 2 threads 7488, 14976 (range), 22528; 3 threads
+    // 4992, 9984 (range), 14976, 19968 (range), 25024.
+    const uint64_t uncodable_edges[] = {4992, 9984, 14976, 19968, 25024};
+    const uint64_t long_edges[] = {7488, 15040, 22528};
+    const auto near_long = [&](uint64_t r) {
+        for (const uint64_t e : long_edges)
+            if (r + 8 >= e && r < e + 8) return true;
+        return false;
+    };
+    // Uncodable rows: the first and last two, every 64-row block's first and last (but near
+    // the long edges), 6 rows each side of the other edges, and rows 100 and 100 + run (one
+    // step of two runs).
+    std::vector<uint64_t> bad{0, 1, 29998, 29999};
+    for (uint64_t r = 63; r < t.rows; r += 64)
+        for (const uint64_t q : {r - 63, r})
+            if (!near_long(q)) bad.push_back(q);
+    for (const uint64_t edge : uncodable_edges)
+        for (uint64_t r = edge - 6; r < edge + 6; ++r) bad.push_back(r);
+    bad.insert(bad.end(), {100, 100 + 15040, 100 + 7488, 14976 + 100, 14976 + 100 + 7552});
+    std::sort(bad.begin(), bad.end());
+    bad.erase(std::unique(bad.begin(), bad.end()), bad.end());
+    for (const uint64_t r : bad) t.bytes[r * t.dim + r % t.dim] = 127;
+    // Rows as long as can be (every byte the value of the longest code) just before the long
+    // edges, the rows after them in place: an undone row's stores reached well past its slot,
+    // and must not have reached the next run's first rows.
+    const auto& len = code.books[0].len;
+    const uint8_t longest = uint8_t(std::max_element(len.begin(), len.end()) - len.begin());
+    for (const uint64_t edge : long_edges)
+        for (uint64_t r = edge - 8; r < edge - 1; ++r)
+            std::fill(t.bytes.begin() + long(r * t.dim), t.bytes.begin() + long((r + 1) * t.dim),
+                      longest);
+    for (const unsigned align : {1u, 8u, 13u}) {
+        for (const unsigned threads : {1u, 2u, 3u}) {
+            INFO("align " << align << " threads " << threads);
+            const CodedTable coded = encode_table(t, code, align, threads);
+            if (align == 13) REQUIRE(coded.pitch_bits % 8 != 0);  // rows start mid-byte
+            const Slots want = reference_slots(t, code, coded);
+            CHECK(coded.overflow_rows == want.overflow_rows);
+            CHECK(coded.overflow_rows > bad.size());  // the wide rows and the 1 % too
+            CHECK(coded.overflow_region == want.overflow_region);
+            REQUIRE(coded.payload == want.payload);
+            CHECK(decode_table(coded, 1).bytes == t.bytes);
+        }
+    }
+    code.overflow.index_bits = 9;  // 512 indices, fewer than the rows that overflow
+    CHECK_THROWS_WITH(encode_table(t, code, 8, 2),
+                      Catch::Contains("more overflow rows than 9 index bits can address"));
+
+    // Slots of 4 and of 3 bits: an undone row shares its first or last byte with its
+    // neighbours. Value 0 codes as 0, 1 as 10; 2 is too long (3 bits > 2), 9 uncodable.
+    struct Tiny {
+        uint32_t row_bits, index_bits;
+        std::vector<uint64_t> rows;  // the rows that overflow
+    };
+    // 4 bits: odd rows start mid-byte, after a row of value 1 when r % 3 == 1. 3 bits: rows
+    // r = 6 (mod 8) share their last byte with row r - 1 (value 1), whose 1 bit must stay.
+    for (const Tiny& g : {Tiny{4, 3, {0, 103, 4993, 9984, 9985, 10003, 15043, 19999}},
+                          Tiny{3, 2, {6, 1006, 5006, 10006}}}) {
+        Table tiny;
+        tiny.rows = 20000;
+        tiny.dim = 1;
+        tiny.bytes.resize(tiny.rows);
+        for (uint64_t r = 0; r < tiny.rows; ++r) tiny.bytes[r] = uint8_t(r % 3 == 0);
+        for (const uint64_t r : g.rows) {
+            if (g.row_bits == 3) tiny.bytes[r - 1] = 1;
+            tiny.bytes[r] = r % 2 ? 2 : 9;
+        }
+        CodeResult small;
+        small.method = Method::Minimax8;
+        small.books.resize(1);
+        small.books[0].len[0] = 1;
+        small.books[0].len[1] = 2;
+        small.books[0].len[2] = small.books[0].len[3] = 3;
+        small.overflow = OverflowPlan{true, 2, g.index_bits, g.rows.size()};
+        small.row_bits = g.row_bits;
+        for (const unsigned threads : {1u, 2u}) {
+            INFO(g.row_bits << "-bit slots, threads " << threads);
+            const CodedTable coded = encode_table(tiny, small, 1, threads);
+            REQUIRE(coded.pitch_bits == g.row_bits);
+            const Slots want = reference_slots(tiny, small, coded);
+            CHECK(coded.overflow_rows == g.rows.size());
+            CHECK(coded.overflow_region == want.overflow_region);
+            REQUIRE(coded.payload == want.payload);
+            CHECK(decode_table(coded, 1).bytes == tiny.bytes);
+        }
+    }
 }
 
 namespace {

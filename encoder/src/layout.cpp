@@ -99,6 +99,17 @@ class RowStream {
         m_bit += count;
         m_flushed = m_bit;
     }
+    // Undoes a row begun at bit `from` (flushed then): zeros from there to the end of the last
+    // store, then goes on at `to`. @pre flushed; no other stream wrote after `from` since.
+    void rewind(uint64_t from, uint64_t to) {
+        const uint64_t first = from >> 3, end = (m_bit >> 3) + 8;
+        const unsigned keep = unsigned(from & 7);  // the previous row's bits in the first byte
+        m_out[first] = keep ? uint8_t(m_out[first] & (0xFF00u >> keep)) : 0;
+        std::memset(m_out + first + 1, 0, end - first - 1);
+        m_bit = m_flushed = to;
+        const unsigned pending = unsigned(to & 7);
+        m_acc = pending ? m_out[to >> 3] >> (8 - pending) : 0;
+    }
 
   private:
     uint8_t* m_out = nullptr;
@@ -282,10 +293,13 @@ class BookChooser {
 };
 
 // How the fast path knows each row's slot header and book: one book and no overflow (One: no
-// header), else Plan: each row's header and book were chosen first, in row order (overflow
-// indices are given in row order). Choosing each row's book inside the writer instead was
-// 3-5 % slower: the writer's chains did not hide the choice.
-enum class Rows { One, Plan };
+// header); one book with overflow (Spec: each row is written in place, its flag 0 first, and
+// a row found too long or uncodable at its end is undone and marked in `spilled`; the flags
+// and indices of those are written after, in row order); else Plan: each row's header and book
+// were chosen first, in row order. Choosing each row's book inside the writer instead was
+// 3-5 % slower: the writer's chains did not hide the choice. With one book the writer computes
+// the length anyway, so Spec drops the plan (its pass over the table and two arrays).
+enum class Rows { One, Plan, Spec };
 
 // The fast path's input: rows of `dim` bytes, per book each byte's packed code and each pair's
 // (see encode_table), and the zeroed payload with room for one overrunning row.
@@ -300,6 +314,8 @@ struct FastRows {
     uint64_t code_budget;
     const uint64_t* head;  // Plan: per row, its slot header's bits above bit 8, their count below
     const uint8_t* book;   // Plan: per row, its book, or kOverflowed
+    uint8_t* spilled;      // Spec: per row, set to 1 when the row overflows (zeroed before)
+    uint64_t reach;        // Spec: the most bits a row can write past its start (else 0)
 };
 
 constexpr uint8_t kOverflowed = 0xFF;
@@ -320,6 +336,23 @@ __attribute__((always_inline)) inline bool write_rows(const FastRows& j, RowStre
             return ok;
         }
     }
+    if constexpr (M == Rows::Spec && L == 1) {
+        // A row alone may be one whose stores reach another stream's bytes (merged, not
+        // undoable): its length first.
+        const uint64_t q = first[0] + r;
+        const uint8_t* row = j.bytes + q * j.dim;
+        const uint64_t* packed = j.packed[0];
+        uint64_t bits = 0, flags = 0;
+        for (uint32_t c = 0; c < j.dim; ++c) {
+            bits += packed[row[c]] & 63;
+            flags |= packed[row[c]];
+        }
+        if ((flags & kUncodable) || bits > j.code_budget) {
+            s->skip(j.pitch);
+            j.spilled[q] = 1;
+            return true;
+        }
+    }
     const uint8_t* row[L];
     const uint64_t* packed[L];
     const uint32_t* pairs[L];
@@ -329,9 +362,13 @@ __attribute__((always_inline)) inline bool write_rows(const FastRows& j, RowStre
     for (unsigned k = 0; k < L; ++k) {
         const uint64_t q = first[k] + r;
         row[k] = j.bytes + q * j.dim;
-        if constexpr (M == Rows::One) {
+        if constexpr (M == Rows::One || M == Rows::Spec) {
             packed[k] = j.packed[0];
             pairs[k] = j.pairs[0];
+            if constexpr (M == Rows::Spec) {  // the overflow flag, 0
+                header[k] = 1;
+                s[k].add(0, 1);
+            }
         } else {
             const uint8_t b = j.book[q];
             const uint64_t head = j.head[q];
@@ -376,6 +413,22 @@ __attribute__((always_inline)) inline bool write_rows(const FastRows& j, RowStre
             s[k].template flush<Or>();
         }
     bool ok = !(flags & kUncodable);
+    if constexpr (M == Rows::Spec) {
+        for (unsigned k = 0; k < L; ++k) {
+            const uint64_t bits = s[k].bit() - start[k];
+            bool fits = bits <= j.code_budget;
+            if (!ok)  // some row has an uncodable byte: which
+                for (uint32_t c = 0; c < j.dim; ++c) fits &= !(packed[k][row[k][c]] & kUncodable);
+            if (__builtin_expect(fits, 1)) {
+                s[k].skip(j.pitch - header[k] - bits);
+            } else {
+                const uint64_t from = start[k] - header[k];
+                s[k].rewind(from, from + j.pitch);
+                j.spilled[first[k] + r] = 1;
+            }
+        }
+        return true;
+    }
     for (unsigned k = 0; k < L; ++k) {
         const uint64_t bits = s[k].bit() - start[k];
         ok &= bits <= j.code_budget;
@@ -409,8 +462,9 @@ __attribute__((always_inline)) inline bool write_fast(const FastRows& job, uint6
     constexpr unsigned kLanes = 2;
     const uint64_t rows = end - begin;
     const uint64_t run = (rows + kLanes * 64 - 1) / (kLanes * 64) * 64;
-    // Rows of a run that may store into the next run: those ending less than 64 bits before it.
-    const uint64_t tail = std::min<uint64_t>(run, 64 / j.pitch + 2);
+    // Rows of a run that may store into the next run: those ending less than 64 bits before it
+    // (Spec: starting less than reach + 64 bits before it, as a row too long is undone after).
+    const uint64_t tail = std::min<uint64_t>(run, (64 + j.reach) / j.pitch + 2);
     RowStream s[kLanes];
     uint64_t first[kLanes], count[kLanes];
     for (unsigned k = 0; k < kLanes; ++k) {
@@ -574,6 +628,29 @@ RowPlan plan_rows(const Table& table, const std::vector<std::array<uint16_t, 256
     return plan;
 }
 
+// After a Spec write: in row order, each overflowed row's index and its slot's flag and index
+// (ORed into the zeros the writer left), and its bytes into the overflow region.
+void spill_rows(const Table& table, const std::vector<uint8_t>& spilled, CodedTable& out) {
+    const unsigned len = 1 + out.index_bits;
+    const uint8_t* marks = spilled.data();
+    for (const uint8_t* p = marks;
+         (p = static_cast<const uint8_t*>(std::memchr(p, 1, table.rows - uint64_t(p - marks))));
+         ++p) {
+        const uint64_t r = uint64_t(p - marks);
+        if (out.overflow_rows >> out.index_bits)
+            throw InputError("more overflow rows than " + std::to_string(out.index_bits) +
+                             " index bits can address");
+        const uint64_t head = uint64_t(1) << out.index_bits | out.overflow_rows;
+        const uint64_t bit = r * out.pitch_bits;
+        uint8_t* at = out.payload.data() + (bit >> 3);
+        const uint64_t word = __builtin_bswap64(load_be64(at) | head << (64 - (bit & 7) - len));
+        std::memcpy(at, &word, 8);
+        out.overflow_region.insert(out.overflow_region.end(), table.row(r),
+                                   table.row(r) + table.dim);
+        ++out.overflow_rows;
+    }
+}
+
 // Per value pair (the first in the low 8 bits): the two codes of the book's byte codes `packed`
 // (see encode_table) in one 32-bit word, or kLongPair when they exceed 24 bits. Written so that
 // the compiler vectorises the inner loop (one shift count per second value).
@@ -665,9 +742,13 @@ CodedTable encode_table(const Table& table, const CodeResult& result, unsigned a
     for (size_t b = 0; b < codes.size(); ++b)
         for (unsigned v = 0; v < 256; ++v) fits_32 = fits_32 && byte_len[b][v] <= 32;
     // With one book and no overflow, there is nothing to choose: a bad row stops the writing,
-    // and a scan in row order then names the first one. Otherwise each row's book and slot
-    // header are planned first (Rows::Plan), which is also where bad rows throw.
-    const Rows mode = out.overflow || codes.size() > 1 ? Rows::Plan : Rows::One;
+    // and a scan in row order then names the first one. With one book and overflow, the fast
+    // path undoes the rows that overflow (Rows::Spec; no row can fail). Otherwise each row's
+    // book and slot header are planned first (Rows::Plan), which is also where bad rows throw.
+    const Rows mode = codes.size() > 1 ? Rows::Plan
+                      : !out.overflow  ? Rows::One
+                      : fits_32        ? Rows::Spec
+                                       : Rows::Plan;
     const RowPlan plan = mode == Rows::Plan
                              ? plan_rows(table, byte_len, code_budget, threshold, threads, out)
                              : RowPlan{{}, {}, 1};
@@ -717,13 +798,24 @@ CodedTable encode_table(const Table& table, const CodeResult& result, unsigned a
             if (plan.used >> k & 1) pairs[k] = pair_codes(packed[k].data());
         });
         for (size_t k = 0; k < codes.size(); ++k) pairs_of[k] = pairs[k].data();
-        const FastRows job{table.bytes.data(), table.rows,         table.dim,      packed_of.data(),
-                           pairs_of.data(),    out.payload.data(), out.pitch_bits, code_budget,
-                           plan.head.data(),   plan.book.data()};
-        const bool good = mode == Rows::One ? write_all<Rows::One>(job, threads)
-                                            : write_all<Rows::Plan>(job, threads);
+        std::vector<uint8_t> spilled(mode == Rows::Spec ? table.rows : 0, 0);
+        uint64_t longest = 0;
+        for (unsigned v = 0; v < 256; ++v) longest = std::max<uint64_t>(longest, byte_len[0][v]);
+        FastRows job{table.bytes.data(), table.rows,         table.dim,      packed_of.data(),
+                     pairs_of.data(),    out.payload.data(), out.pitch_bits, code_budget,
+                     plan.head.data(),   plan.book.data(),   spilled.data(), 0};
+        bool good;
+        if (mode == Rows::Spec) {
+            job.code_budget = threshold;  // the selector has no bits with one book
+            job.reach = 1 + longest * table.dim;
+            good = write_all<Rows::Spec>(job, threads);
+            spill_rows(table, spilled, out);
+        } else {
+            good = mode == Rows::One ? write_all<Rows::One>(job, threads)
+                                     : write_all<Rows::Plan>(job, threads);
+        }
         if (!good && mode == Rows::One) name_bad_row();
-        if (!good)  // the plan checked every row's length
+        if (!good)  // the plan checked every row's length; Spec rows cannot fail
             throw std::logic_error("encode_table: a planned row does not fit its slot");
         finish();
         return out;
