@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Table inputs (table_io, npy): .npy versions and malformed headers, the seed .bin and raw
 // formats, and the documented quantization of float inputs.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <cstring>
 #include <filesystem>
@@ -8,7 +11,9 @@
 
 #include "embzip/errors.hpp"
 #include "embzip/file_util.hpp"
+#include "embzip/float_table.hpp"
 #include "embzip/layout.hpp"
+#include "embzip/methods.hpp"
 #include "embzip/npy.hpp"
 #include "embzip/table_io.hpp"
 #include "helpers.hpp"
@@ -200,6 +205,114 @@ TEST_CASE("a decoded .npy is streamed whole or not at all", "[encoder]") {
         CHECK_FALSE(has_temporaries_of(path));
     }
     std::remove(path.c_str());
+}
+
+namespace {
+
+// Decodes an .ezt file block by block (decode_ezt_to_npy, ~block_bytes of output a block).
+void stream_decode(const std::string& ezt, const std::string& out, size_t block_bytes) {
+    const int fd = ::open(ezt.c_str(), O_RDONLY | O_CLOEXEC);
+    REQUIRE(fd >= 0);
+    const FdCloser closer{fd};
+    CodedTable meta;
+    EztBulk bulk;
+    REQUIRE(read_ezt_meta(fd, ezt, meta, bulk));
+    CHECK(meta.payload.empty());
+    decode_ezt_to_npy(out, fd, ezt, meta, bulk, 2, block_bytes);
+}
+
+// The message of what f throws ("" if nothing).
+template <typename F>
+std::string error_of(F f) {
+    try {
+        f();
+    } catch (const std::exception& e) {
+        return e.what();
+    }
+    return "";
+}
+
+}  // namespace
+
+// embzip decode reads a coded directory's rows (and a float table's raw plane) a block at a
+// time: the output must be the file save_decoded_npy writes from the table in memory, for any
+// block size and pitch; a corrupt section is the checksum error before anything is committed,
+// and a bad row in a later block is named by its row in the whole table.
+TEST_CASE("an .ezt file decoded block by block: the same .npy, checksums before commit",
+          "[encoder]") {
+    const std::string ezt = temp_path("stream.ezt"), out = temp_path("stream.npy"),
+                      want = temp_path("stream_want.npy");
+    Table t = random_table(1003, 37, 5.0, 71);  // not a multiple of 8 rows
+    const Table wide = random_table(12, 37, 40.0, 72);
+    std::copy(wide.bytes.begin(), wide.bytes.end(), t.bytes.begin() + 500 * 37);
+    MethodOptions o = test::quick_options();
+    o.overflow = 0.01;
+    const CodedTable ints = encode_table(t, run_method(Method::Minimax8, t, o), 1);
+    REQUIRE(ints.overflow_rows > 0);
+    REQUIRE(ints.pitch_bits % 8 != 0);
+    FloatTable f;
+    f.rows = 501;
+    f.dim = 16;
+    f.kind = FloatKind::BF16;
+    std::mt19937_64 rng(73);
+    for (uint64_t i = 0; i < f.rows * f.dim; ++i) {
+        const uint16_t v = uint16_t(0x3C00 + rng() % 0x800);  // exponents near 1.0, any mantissa
+        f.bytes.push_back(uint8_t(v));
+        f.bytes.push_back(uint8_t(v >> 8));
+    }
+    const CodedTable floats =
+        encode_float_table(f, run_method(Method::Minimax8, split_planes(f).exponents, o), 8);
+    REQUIRE(floats.is_float());
+    for (const CodedTable* coded : {&ints, &floats}) {
+        INFO(coded->element_name());
+        write_ezt(ezt, *coded);
+        save_decoded_npy(want, *coded, 1);
+        for (const size_t block : {size_t(1), size_t(3000), size_t(1) << 20}) {
+            INFO("block bytes " << block);  // 8 rows; a few dozen; the whole table
+            stream_decode(ezt, out, block);
+            CHECK(read_file(out) == read_file(want));
+            CHECK_FALSE(has_temporaries_of(out));
+        }
+        std::remove(out.c_str());
+        // A flipped byte near the end of the rows (and of the raw plane): the checksum error,
+        // after every earlier block decoded, and no output.
+        std::vector<uint8_t> bytes = read_file(ezt);
+        const int fd = ::open(ezt.c_str(), O_RDONLY | O_CLOEXEC);
+        REQUIRE(fd >= 0);
+        CodedTable meta;
+        EztBulk bulk;
+        REQUIRE(read_ezt_meta(fd, ezt, meta, bulk));
+        ::close(fd);
+        std::vector<EztSection> sections{bulk.rows};
+        if (coded->is_float()) sections.push_back(bulk.raw);
+        for (const EztSection& at : sections) {
+            std::vector<uint8_t> flipped = bytes;
+            flipped[at.offset + at.length - 3] ^= 0x10;
+            write_file(ezt, flipped.data(), flipped.size());
+            CHECK(error_of([&] { stream_decode(ezt, out, 3000); }) ==
+                  ezt + ": corrupt .ezt: section checksum mismatch");
+            CHECK(error_of([&] { read_ezt(ezt); }) ==
+                  error_of([&] { stream_decode(ezt, out, 1); }));
+            CHECK_FALSE(std::filesystem::exists(out));
+            CHECK_FALSE(has_temporaries_of(out));
+        }
+    }
+    // A bad row (the checksums right): with three books, row 950's selector names a fourth.
+    // Named by its row in the whole table, as from memory.
+    CodeResult three = run_method(Method::Minimax8, t, test::quick_options());
+    three.books.assign(3, three.books[0]);  // every row on book 0, the selector 2 bits
+    three.row_bits += 2;
+    CodedTable bad = encode_table(t, three, 1);
+    REQUIRE(bad.selector_bits == 2);
+    for (uint64_t bit = 950 * bad.pitch_bits; bit < 950 * bad.pitch_bits + 2; ++bit)
+        bad.payload[bit >> 3] |= uint8_t(0x80 >> (bit & 7));
+    write_ezt(ezt, bad);
+    const std::string message = error_of([&] { save_decoded_npy(want, bad, 1); });
+    REQUIRE(message.rfind("row 950: ", 0) == 0);
+    CHECK(error_of([&] { stream_decode(ezt, out, 3000); }) == message);
+    CHECK_FALSE(std::filesystem::exists(out));
+    CHECK_FALSE(has_temporaries_of(out));
+    for (const std::string& p : {ezt, want}) std::remove(p.c_str());
 }
 
 TEST_CASE("an atomic file appears on commit only", "[encoder]") {

@@ -256,9 +256,8 @@ int cmd_decode(int argc, char** argv) {
     if (!parse(argc, argv, d, vm, "usage: embzip decode --in DIR --out T.npy")) return 0;
     const unsigned threads = threads_option(vm);
     check_output_file("--out", vm["out"].as<std::string>());
-    const auto store = CodedStore::open(vm["in"].as<std::string>());
-    const CodedTable& coded = store->table();
-    save_decoded_npy(vm["out"].as<std::string>(), coded, threads);
+    const CodedTable coded =
+        CodedStore::decode_to_npy(vm["in"].as<std::string>(), vm["out"].as<std::string>(), threads);
     std::printf("decoded %llu rows x %llu bytes to %s\n", (unsigned long long)coded.rows,
                 (unsigned long long)coded.dim * coded.value_bytes(),
                 vm["out"].as<std::string>().c_str());

@@ -14,6 +14,7 @@
 #include "embzip/decoder_timing.hpp"
 #include "embzip/errors.hpp"
 #include "embzip/file_util.hpp"
+#include "embzip/table_io.hpp"
 
 namespace embzip {
 
@@ -114,9 +115,13 @@ std::shared_ptr<const CodedStore> CodedStore::open_path(const std::string& path)
 CodedStore::CodedStore(std::shared_ptr<const CodedTable> table, std::string dir)
     : m_table(std::move(table)), m_dir(std::move(dir)), m_decoder(m_table) {}
 
-std::shared_ptr<const CodedStore> CodedStore::open(const std::string& dir) {
-    // Both files are read through one handle on the directory: a writer that swaps in a new
-    // directory meanwhile cannot hand this reader the table of one and the code of the other.
+namespace {
+
+// Both files are read through one handle on the directory: a writer that swaps in a new
+// directory meanwhile cannot hand this reader the table of one and the code of the other.
+// use(table_fd, table_name) reads the table and returns it; code.json is checked against it.
+template <typename Use>
+void open_dir(const std::string& dir, Use use) {
     const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0) {
         if (errno == ENOENT || errno == ENOTDIR)
@@ -124,18 +129,52 @@ std::shared_ptr<const CodedStore> CodedStore::open(const std::string& dir) {
         throw IoError(dir + ": cannot open: " + std::strerror(errno));
     }
     const FdCloser closer{dfd};
-    const std::string ezt = table_path(dir);
-    const int tfd = open_at(dfd, kTableFile, ezt);
-    if (tfd < 0) throw InputError(dir + ": no " + std::string(kTableFile) + " in it");
-    std::shared_ptr<const CodedTable> table;
-    {
-        const FdCloser table_closer{tfd};
-        table = std::make_shared<const CodedTable>(read_ezt_fd(tfd, ezt));
-    }
+    const std::string ezt = CodedStore::table_path(dir);
+    const int tfd = open_at(dfd, CodedStore::kTableFile, ezt);
+    if (tfd < 0) throw InputError(dir + ": no " + std::string(CodedStore::kTableFile) + " in it");
+    const FdCloser table_closer{tfd};
+    const CodedTable& table = use(tfd, ezt);
     std::vector<uint8_t> bytes;
-    const std::string code = code_path(dir);
-    if (read_file_at(dfd, kCodeFile, code, bytes)) check_code_json(code, bytes, *table);
+    const std::string code = CodedStore::code_path(dir);
+    if (read_file_at(dfd, CodedStore::kCodeFile, code, bytes)) check_code_json(code, bytes, table);
+}
+
+}  // namespace
+
+std::shared_ptr<const CodedStore> CodedStore::open(const std::string& dir) {
+    std::shared_ptr<const CodedTable> table;
+    open_dir(dir, [&](int fd, const std::string& name) -> const CodedTable& {
+        table = std::make_shared<const CodedTable>(read_ezt_fd(fd, name));
+        return *table;
+    });
     return std::make_shared<const CodedStore>(std::move(table), dir);
+}
+
+CodedTable CodedStore::decode_to_npy(const std::string& dir, const std::string& out,
+                                     unsigned threads) {
+    CodedTable meta;
+    EztBulk bulk;
+    int table_fd = -1;
+    std::string name;
+    bool located = false;
+    // code.json is checked before anything is decoded: the decoding happens after open_dir
+    // returns, on a descriptor of its own.
+    open_dir(dir, [&](int fd, const std::string& ezt) -> const CodedTable& {
+        name = ezt;
+        located = read_ezt_meta(fd, ezt, meta, bulk);
+        if (!located) meta = read_ezt_fd(fd, ezt);  // not a regular file: read whole
+        table_fd = ::dup(fd);
+        if (table_fd < 0) throw IoError(ezt + ": cannot duplicate: " + std::strerror(errno));
+        return meta;
+    });
+    const FdCloser closer{table_fd};
+    if (located)
+        decode_ezt_to_npy(out, table_fd, name, meta, bulk, threads);
+    else
+        save_decoded_npy(out, meta, threads);
+    meta.payload.clear();
+    if (meta.floats) meta.floats->bytes.clear();
+    return meta;
 }
 
 std::shared_ptr<const CodedStore> CodedStore::adopt(CodedTable table, std::string dir) {

@@ -95,6 +95,10 @@ class Source {
     virtual void take(void* dst, size_t n, const char* what) = 0;
     // True if nothing follows (reading once more, for a file that grew meanwhile).
     virtual bool at_end() = 0;
+    // Passes over the next n bytes (n <= remaining()), left for the caller to read later.
+    virtual void skip(uint64_t n) = 0;
+    // Where the next byte is, from the start of the file.
+    virtual uint64_t offset() const = 0;
 };
 
 class MemorySource final : public Source {
@@ -106,6 +110,8 @@ class MemorySource final : public Source {
         m_pos += n;
     }
     bool at_end() override { return m_pos == m_bytes.size(); }
+    void skip(uint64_t n) override { m_pos += n; }
+    uint64_t offset() const override { return m_pos; }
 
   private:
     const std::vector<uint8_t>& m_bytes;
@@ -115,8 +121,8 @@ class MemorySource final : public Source {
 // A regular file of `size` bytes (from fstat), read from its current offset (the start).
 class FileSource final : public Source {
   public:
-    FileSource(int fd, uint64_t size, const std::string& name)
-        : m_fd(fd), m_left(size), m_name(name) {}
+    FileSource(int fd, uint64_t size, uint64_t start, const std::string& name)
+        : m_fd(fd), m_left(size - start), m_offset(start), m_name(name) {}
     uint64_t remaining() const override { return m_left; }
     void take(void* dst, size_t n, const char* what) override {
         auto* p = static_cast<uint8_t*>(dst);
@@ -126,16 +132,25 @@ class FileSource final : public Source {
             p += got;
             n -= got;
             m_left -= got;
+            m_offset += got;
         }
     }
     bool at_end() override {
         uint8_t byte;
         return m_left == 0 && read_some(m_fd, &byte, 1, m_name) == 0;
     }
+    void skip(uint64_t n) override {
+        if (::lseek(m_fd, off_t(n), SEEK_CUR) < 0)
+            throw IoError(m_name + ": seek failed: " + std::strerror(errno));
+        m_left -= n;
+        m_offset += n;
+    }
+    uint64_t offset() const override { return m_offset; }
 
   private:
     int m_fd;
     uint64_t m_left;
+    uint64_t m_offset;
     const std::string& m_name;
 };
 
@@ -201,7 +216,9 @@ void write_ezt(const std::string& path, const CodedTable& t) {
 
 namespace {
 
-CodedTable parse(Source& src, const std::string& name) {
+// With `bulk`, the rows (and a float table's raw plane) are not read but skipped, where they
+// are and their checksums kept in *bulk; everything else is read and checked as without.
+CodedTable parse(Source& src, const std::string& name, EztBulk* bulk = nullptr) {
     if (src.remaining() < kHeaderSize)
         throw FormatError(name + ": not an .ezt file (shorter than its header)");
     std::vector<uint8_t> bytes(kHeaderSize);
@@ -295,6 +312,14 @@ CodedTable parse(Source& src, const std::string& name) {
         };
         // The bulk (rows, raw plane) goes straight into the table when its size is right;
         // everything else through a buffer, checked as it always was.
+        if (bulk && ((section_tag == kTagRows && !have_rows && length == t.payload_bytes()) ||
+                     (section_tag == kTagRawPlane && t.is_float() && !have_raw &&
+                      length == t.rows * t.raw_row_bytes()))) {
+            (section_tag == kTagRows ? bulk->rows : bulk->raw) = {src.offset(), length, crc};
+            (section_tag == kTagRows ? have_rows : have_raw) = true;
+            src.skip(length);
+            continue;
+        }
         if (section_tag == kTagRows && !have_rows && length == t.payload_bytes()) {
             // Reserved first: growing by the slack afterwards would copy the payload.
             t.payload.reserve(length + CodedTable::kPayloadSlack);
@@ -379,13 +404,37 @@ CodedTable parse_ezt(const std::vector<uint8_t>& bytes, const std::string& name)
     return parse(src, name);
 }
 
-CodedTable read_ezt_fd(int fd, const std::string& name) {
+namespace {
+
+// The file's size and its current offset, if it is a regular file.
+bool regular_file(int fd, uint64_t& size, uint64_t& start) {
     struct stat st {};
-    if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
-        FileSource src(fd, uint64_t(st.st_size), name);
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return false;
+    const off_t at = ::lseek(fd, 0, SEEK_CUR);
+    if (at < 0 || uint64_t(at) > uint64_t(st.st_size)) return false;
+    size = uint64_t(st.st_size);
+    start = uint64_t(at);
+    return true;
+}
+
+}  // namespace
+
+CodedTable read_ezt_fd(int fd, const std::string& name) {
+    uint64_t size, start;
+    if (regular_file(fd, size, start)) {
+        FileSource src(fd, size, start, name);
         return parse(src, name);
     }
     return parse_ezt(read_fd(fd, name), name);  // a pipe or device: no size to check against
+}
+
+bool read_ezt_meta(int fd, const std::string& name, CodedTable& table, EztBulk& bulk) {
+    uint64_t size, start;
+    if (!regular_file(fd, size, start)) return false;
+    FileSource src(fd, size, start, name);
+    bulk = EztBulk{};
+    table = parse(src, name, &bulk);
+    return true;
 }
 
 CodedTable read_ezt(const std::string& path) {

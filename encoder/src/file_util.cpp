@@ -103,6 +103,21 @@ size_t read_some(int fd, void* dst, size_t n, const std::string& path) {
     }
 }
 
+size_t read_at(int fd, void* dst, size_t n, uint64_t offset, const std::string& path) {
+    auto* p = static_cast<uint8_t*>(dst);
+    size_t done = 0;
+    while (done < n) {
+        const ssize_t got = ::pread(fd, p + done, n - done, off_t(offset + done));
+        if (got == 0) break;
+        if (got < 0) {
+            if (errno == EINTR) continue;
+            throw IoError(path + ": read failed: " + std::strerror(errno));
+        }
+        done += size_t(got);
+    }
+    return done;
+}
+
 int open_at(int dir_fd, const char* name, const std::string& path) {
     const int fd = ::openat(dir_fd, name, O_RDONLY | O_CLOEXEC);
     if (fd < 0 && errno != ENOENT) throw IoError(path + ": cannot open: " + std::strerror(errno));

@@ -1065,9 +1065,9 @@ FloatTable decode_float_table(const CodedTable& table, unsigned threads) {
 namespace {
 
 // Rows [first, first + count) into out, split over threads. @throws FormatError naming the
-// first bad row.
+// first bad row (its index plus `named_from`).
 void decode_span(const RowDecoder& decoder, const CodedTable& table, uint64_t first, uint64_t count,
-                 uint8_t* out, unsigned threads) {
+                 uint8_t* out, unsigned threads, uint64_t named_from = 0) {
     // Chunks of whole batches, a few per thread so that a slow thread does not hold the rest.
     constexpr uint64_t kChunk = 4096;
     const uint64_t chunks = (count + kChunk - 1) / kChunk;
@@ -1084,7 +1084,8 @@ void decode_span(const RowDecoder& decoder, const CodedTable& table, uint64_t fi
     for (uint64_t r = first_bad.load() * kChunk; r < count; ++r) {
         const Status s = decoder.decode_row(first + r, out + r * table.dim);
         if (s != Status::Ok)
-            throw FormatError("row " + std::to_string(first + r) + ": " + status_message(s));
+            throw FormatError("row " + std::to_string(named_from + first + r) + ": " +
+                              status_message(s));
     }
 }
 
@@ -1097,7 +1098,7 @@ void decode_rows_into(const CodedTable& table, uint8_t* out, unsigned threads) {
 
 void decode_blocks(const CodedTable& table, unsigned threads,
                    const std::function<void(const uint8_t*, uint64_t, uint64_t)>& sink,
-                   size_t block_bytes) {
+                   size_t block_bytes, uint64_t first_row) {
     const RowDecoder decoder(borrow(table));
     threads = detail::resolve_threads(threads);
     const uint64_t row_bytes = uint64_t(table.dim) * table.value_bytes();
@@ -1107,21 +1108,21 @@ void decode_blocks(const CodedTable& table, unsigned threads,
     std::vector<uint8_t> merged(table.is_float() ? block_rows * row_bytes : 0);
     for (uint64_t first = 0; first < table.rows; first += block_rows) {
         const uint64_t n = std::min(block_rows, table.rows - first);
-        decode_span(decoder, table, first, n, coded.data(), threads);
+        decode_span(decoder, table, first, n, coded.data(), threads, first_row);
         if (!table.is_float()) {
-            sink(coded.data(), first, n);
+            sink(coded.data(), first_row + first, n);
             continue;
         }
         const FloatKind kind = table.floats->kind;
         for (uint64_t r = 0; r < n; ++r) {
             const uint8_t* e = coded.data() + r * table.dim;
             if (!exponents_fit(e, table.dim, kind))
-                throw FormatError("row " + std::to_string(first + r) + ": " +
+                throw FormatError("row " + std::to_string(first_row + first + r) + ": " +
                                   status_message(Status::BadExponent));
             merge_row(e, table.floats->bytes.data() + (first + r) * table.raw_row_bytes(),
                       table.dim, kind, merged.data() + r * row_bytes);
         }
-        sink(merged.data(), first, n);
+        sink(merged.data(), first_row + first, n);
     }
 }
 

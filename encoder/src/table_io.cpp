@@ -292,4 +292,70 @@ void save_decoded_npy(const std::string& path, const CodedTable& table, unsigned
     out.commit();
 }
 
+void decode_ezt_to_npy(const std::string& path, int fd, const std::string& name,
+                       const CodedTable& meta, const EztBulk& bulk, unsigned threads,
+                       size_t block_bytes) {
+    const uint64_t row_bytes = uint64_t(meta.dim) * meta.value_bytes();
+    // Whole 8-row groups a block (a group of slots ends on a byte), ~block_bytes of output.
+    const uint64_t group_rows =
+        std::max<uint64_t>(8, std::min<uint64_t>(meta.rows, block_bytes / row_bytes) / 8 * 8);
+    const uint64_t raw_row = meta.is_float() ? meta.raw_row_bytes() : 0;
+    CodedTable window = meta;  // books, overflow rows, geometry; a block of rows at a time
+    uint32_t rows_crc = 0, raw_crc = 0;
+    uint64_t rows_read = 0, raw_read = 0;  // bytes of each section read (and checksummed)
+    const auto read = [&](const EztSection& at, uint64_t from, uint64_t n, uint8_t* dst,
+                          uint32_t& crc, uint64_t& done) {
+        if (read_at(fd, dst, n, at.offset + from, name) != n)
+            throw FormatError(name + ": truncated .ezt file (shrank while read)");
+        crc = crc32(dst, n, crc);
+        done = from + n;
+    };
+    // The checksums of both sections, the rest of them read too. @throws FormatError
+    const auto check_sums = [&] {
+        std::vector<uint8_t> rest(std::min<uint64_t>(uint64_t(1) << 20, bulk.rows.length));
+        for (const auto& [at, crc, done] :
+             {std::tie(bulk.rows, rows_crc, rows_read), std::tie(bulk.raw, raw_crc, raw_read)}) {
+            while (done < at.length) {
+                const uint64_t n = std::min<uint64_t>(rest.size(), at.length - done);
+                read(at, done, n, rest.data(), crc, done);
+            }
+            if (crc != at.crc)
+                throw FormatError(name + ": corrupt .ezt: section checksum mismatch");
+        }
+    };
+    const std::vector<uint8_t> header =
+        npy_header(meta.is_float() ? npy_descr(meta.floats->kind) : npy_descr(meta.dtype),
+                   {meta.rows, meta.dim}, path);
+    AtomicFile out(path);
+    out.write(header.data(), header.size());
+    for (uint64_t first = 0; first < meta.rows; first += group_rows) {
+        const uint64_t n = std::min(group_rows, meta.rows - first);
+        window.rows = n;
+        const uint64_t begin = first * meta.pitch_bits / 8;
+        const uint64_t end =
+            first + n == meta.rows ? meta.payload_bytes() : (first + n) * meta.pitch_bits / 8;
+        window.payload.resize(end - begin);
+        read(bulk.rows, begin, end - begin, window.payload.data(), rows_crc, rows_read);
+        window.payload.resize(window.payload_bytes() + CodedTable::kPayloadSlack, 0);
+        if (raw_row) {
+            window.floats->bytes.resize(n * raw_row);
+            read(bulk.raw, first * raw_row, n * raw_row, window.floats->bytes.data(), raw_crc,
+                 raw_read);
+        }
+        try {
+            decode_blocks(
+                window, threads,
+                [&](const uint8_t* bytes, uint64_t, uint64_t rows) {
+                    out.write(bytes, rows * row_bytes);
+                },
+                SIZE_MAX, first);
+        } catch (const FormatError&) {
+            check_sums();  // a corrupt file is named so, as when it is read whole
+            throw;
+        }
+    }
+    check_sums();
+    out.commit();
+}
+
 }  // namespace embzip

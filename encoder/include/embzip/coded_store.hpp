@@ -37,6 +37,11 @@ class CodedStore {
     static std::shared_ptr<const CodedStore> open(const std::string& dir);
     // A directory as open(), or a lone .ezt file (no code.json beside it to check).
     static std::shared_ptr<const CodedStore> open_path(const std::string& dir_or_ezt);
+    // Decodes dir (checked as open() checks it) into an .npy at out without reading the rows
+    // into memory (decode_ezt_to_npy); the table's description, its payload empty.
+    // @throws as open(), and FormatError naming the first bad row
+    static CodedTable decode_to_npy(const std::string& dir, const std::string& out,
+                                    unsigned threads = 0);
     // A table built in memory (the encoder's output, a test's table).
     static std::shared_ptr<const CodedStore> adopt(CodedTable table, std::string dir = {});
 

@@ -19,6 +19,9 @@ std::vector<uint8_t> read_fd(int fd, const std::string& path);
 // One read() of up to n bytes, retried when a signal interrupts it: the bytes read, 0 at the
 // end of the file. @throws IoError
 size_t read_some(int fd, void* dst, size_t n, const std::string& path);
+// n bytes from offset (pread, retried when a signal interrupts it): the bytes read, fewer
+// than n only at the end of the file. @throws IoError
+size_t read_at(int fd, void* dst, size_t n, uint64_t offset, const std::string& path);
 // openat(dir_fd, name) for reading: the descriptor, or -1 if there is no such file (path names
 // it in errors). @throws IoError on any other failure
 int open_at(int dir_fd, const char* name, const std::string& path);

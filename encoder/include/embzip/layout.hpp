@@ -158,11 +158,12 @@ void decode_rows_into(const CodedTable& table, uint8_t* out, unsigned threads = 
 // rows at a time: sink(bytes, first_row, rows). Blocks hold about block_bytes (at least a row), so
 // the memory beyond the coded table is O(one block), whatever the table's size; each block is split
 // over `threads` (0: every core). A bad row throws FormatError (naming the first one) before the
-// sink sees its block.
+// sink sees its block. first_row: the table is a window of a larger one, its row 0 that
+// table's row first_row (as errors and the sink name them).
 constexpr size_t kDecodeBlockBytes = size_t(4) << 20;
 void decode_blocks(const CodedTable& table, unsigned threads,
                    const std::function<void(const uint8_t*, uint64_t, uint64_t)>& sink,
-                   size_t block_bytes = kDecodeBlockBytes);
+                   size_t block_bytes = kDecodeBlockBytes, uint64_t first_row = 0);
 
 // .ezt file: see encoder/README.md for the layout. @throws FormatError / IoError.
 // write_ezt writes one file; a coded directory is written whole by CodedStore::write.
@@ -174,6 +175,19 @@ CodedTable read_ezt(const std::string& path);
 // never held whole in memory); the same checks, in the same order, as parse_ezt.
 CodedTable read_ezt_fd(int fd, const std::string& name);
 CodedTable parse_ezt(const std::vector<uint8_t>& bytes, const std::string& name);
+// Where the bulk of an .ezt file is: the rows section's body, and a float table's raw plane.
+struct EztSection {
+    uint64_t offset = 0, length = 0;  // in the file
+    uint32_t crc = 0;                 // its stored CRC-32, not yet checked
+};
+struct EztBulk {
+    EztSection rows, raw;
+};
+// read_ezt_fd without the bulk: every other section is read and checked (and the file's
+// structure to its last byte), the rows and raw plane are only located, their payload and
+// plane left empty (see decode_ezt_to_npy). False, reading nothing, if fd is not a regular
+// file (no offsets to come back to).
+bool read_ezt_meta(int fd, const std::string& name, CodedTable& table, EztBulk& bulk);
 
 // code.json: per book every symbol's length and code bits, and the canonical tables.
 std::string code_json(const CodedTable& table);

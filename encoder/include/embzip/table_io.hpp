@@ -58,6 +58,15 @@ void save_float_npy(const std::string& path, const FloatTable& table);
 // is one block and a bad row leaves no output. @throws FormatError naming the first bad row,
 // IoError.
 void save_decoded_npy(const std::string& path, const CodedTable& table, unsigned threads = 0);
+// The same from an open .ezt file without its bulk in memory: `meta` and `bulk` from
+// read_ezt_meta(fd, name, ...); the rows (and raw plane) are read block by block (~block_bytes
+// of output each), checksummed as they go, so memory is one block beyond the code books and
+// overflow rows. Nothing is committed before both checksums match; a bad row in a file whose
+// checksums fail is reported as the checksum mismatch, as read_ezt would. @throws FormatError,
+// IoError
+void decode_ezt_to_npy(const std::string& path, int fd, const std::string& name,
+                       const CodedTable& meta, const EztBulk& bulk, unsigned threads = 0,
+                       size_t block_bytes = kDecodeBlockBytes);
 // The .npy descr the two above write.
 const char* npy_descr(Dtype dtype);
 const char* npy_descr(FloatKind kind);
