@@ -235,6 +235,41 @@ TEST_CASE("fast row writer: several books and overflow rows byte-exact against a
         CHECK(coded.payload == want.payload);
         CHECK(coded.overflow_region == want.overflow_region);
     }
+    // Tables of a MiB or more (BookChooser::kPairTableMin) with at most eight books: the books
+    // are chosen two bytes a lookup (an odd dim: 16-byte steps, then pairs, then one byte).
+    {
+        Table big = with_wide_rows(30000, 37, 58);
+        for (uint64_t i = big.bytes.size() / 2; i < big.bytes.size(); ++i)  // two populations
+            big.bytes[i] = uint8_t(big.bytes[i] + 40);
+        REQUIRE(big.bytes.size() >= (1u << 20));
+        for (const Case c : {Case{Method::Minimax8, 3, 0.0}, Case{Method::Minimax8, 8, 0.01},
+                             Case{Method::Nibble4x2, 1, 0.0}}) {
+            MethodOptions o = test::quick_options();
+            o.books = c.books;
+            o.overflow = c.overflow;
+            const CodeResult code = run_method(c.method, big, o);
+            INFO(method_name(c.method) << " books " << code.books.size());
+            REQUIRE(code.books.size() > 1);
+            if (c.overflow > 0) REQUIRE(code.overflow.rows >= 1);
+            const CodedTable coded = encode_table(big, code, 1);
+            const Slots want = reference_slots(big, code, coded);
+            CHECK(coded.payload == want.payload);
+            CHECK(coded.overflow_rows == want.overflow_rows);
+            CHECK(coded.overflow_region == want.overflow_region);
+        }
+        MethodOptions o = test::quick_options();
+        o.books = 3;
+        const CodeResult code = run_method(Method::Minimax8, big, o);
+        for (const CodeLengths& b : code.books) REQUIRE(b.len[127] == 0);
+        Table bad = big;
+        bad.bytes[20000 * bad.dim + 36] = 127;  // the last byte: the one looked up alone
+        bad.bytes[9000 * bad.dim + 5] = 127;
+        CHECK_THROWS_WITH(encode_table(bad, code),
+                          Catch::Contains("row 9000 has a symbol no code book codes"));
+        bad.bytes[9000 * bad.dim + 5] = 0;
+        CHECK_THROWS_WITH(encode_table(bad, code),
+                          Catch::Contains("row 20000 has a symbol no code book codes"));
+    }
     // Without overflow, the first row (in row order) that no book codes is the one named.
     MethodOptions o = test::quick_options();
     o.books = 3;

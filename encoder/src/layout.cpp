@@ -167,10 +167,17 @@ inline uint16_t le16(uint16_t v) {
 // books at once: per byte value one vector of every book's length (16-bit lanes, 65535 where
 // the book cannot code the value), summed with saturation, so a lane that met an uncodable
 // byte ends at 65535, above any codable sum. One load and one add per byte instead of one per
-// byte and book.
+// byte and book. With AVX2, at most eight books, byte codes of at most 63 bits and a table of
+// a MiB or more: two bytes a lookup, from a table of every value pair's lengths in 8-bit lanes
+// (512 KiB; on the default table 90 % of the lookups hit 31 KiB of it, so it stays in L1;
+// 16-bit lanes were no faster, missing L1) sign-extended, so that an uncodable pair's 0xFF is
+// 65535. The sums are the same (saturating adds of non-negative lengths do not depend on the
+// order). Building it costs ~0.1 ms, so small tables keep one byte a lookup.
 class BookChooser {
   public:
-    BookChooser(const std::vector<std::array<uint16_t, 256>>& byte_len, uint32_t dim)
+    static constexpr uint64_t kPairTableMin = 1 << 20;  // table bytes
+
+    BookChooser(const std::vector<std::array<uint16_t, 256>>& byte_len, uint32_t dim, uint64_t rows)
         : m_len(byte_len), m_dim(dim) {
 #if defined(__SSE2__)
         uint64_t longest = 0;
@@ -182,14 +189,27 @@ class BookChooser {
                 const uint16_t len = b < byte_len.size() ? byte_len[b][v] : 0;
                 m_table[v][b] = len ? len : 0xFFFF;
             }
+        if (m_lanes && byte_len.size() <= 8 && longest <= 63 && rows * dim >= kPairTableMin &&
+            avx2()) {
+            // Each lane: 65535 (one value uncodable) or at most 126, then narrowed with signed
+            // saturation: 65535 (-1) to 0xFF.
+            m_pairs.resize(65536);
+            for (unsigned second = 0; second < 256; ++second) {
+                const __m128i b = lane(uint8_t(second), 0);
+                for (unsigned first = 0; first < 256; ++first) {
+                    const __m128i sum = _mm_adds_epu16(lane(uint8_t(first), 0), b);
+                    _mm_storel_epi64(reinterpret_cast<__m128i*>(&m_pairs[second << 8 | first]),
+                                     _mm_packs_epi16(sum, sum));
+                }
+            }
+        }
 #endif
     }
     // Sets book and bits (UINT64_MAX: no book codes the row).
     void choose(const uint8_t* row, size_t& book, uint64_t& bits) const {
 #if defined(__SSE2__)
         if (m_lanes) {
-            static const bool avx2 = __builtin_cpu_supports("avx2");
-            if (avx2)
+            if (avx2())
                 choose_avx2(row, book, bits);
             else
                 choose_sse2(row, book, bits);
@@ -215,13 +235,44 @@ class BookChooser {
 
   private:
 #if defined(__SSE2__)
+    __attribute__((always_inline)) __m128i lane(uint8_t v, unsigned half) const {
+        return _mm_load_si128(reinterpret_cast<const __m128i*>(m_table[v]) + half);
+    }
+    static bool avx2() {
+        static const bool has = __builtin_cpu_supports("avx2");
+        return has;
+    }
+    // Books 0..7 of a row two bytes a lookup (the first byte in the low 8 bits of the index),
+    // four sums. (One 2-byte load per pair: extracting the pairs from a 64-bit load took more
+    // instructions.)
+    __attribute__((target("avx2"), always_inline)) __m128i pair(const uint8_t* p) const {
+        uint16_t two;
+        std::memcpy(&two, p, 2);
+        return _mm_cvtepi8_epi16(
+            _mm_loadl_epi64(reinterpret_cast<const __m128i*>(m_pairs.data() + le16(two))));
+    }
+    __attribute__((target("avx2"), always_inline)) __m128i pair_sums(const uint8_t* row) const {
+        __m128i a0 = _mm_setzero_si128(), a1 = a0, a2 = a0, a3 = a0;
+        const uint8_t* p = row;
+        const uint8_t* const end = row + m_dim;
+        for (const uint8_t* const end16 = row + (m_dim & ~15u); p != end16; p += 16) {
+            a0 = _mm_adds_epu16(a0, pair(p));
+            a1 = _mm_adds_epu16(a1, pair(p + 2));
+            a2 = _mm_adds_epu16(a2, pair(p + 4));
+            a3 = _mm_adds_epu16(a3, pair(p + 6));
+            a0 = _mm_adds_epu16(a0, pair(p + 8));
+            a1 = _mm_adds_epu16(a1, pair(p + 10));
+            a2 = _mm_adds_epu16(a2, pair(p + 12));
+            a3 = _mm_adds_epu16(a3, pair(p + 14));
+        }
+        for (; end - p >= 2; p += 2) a0 = _mm_adds_epu16(a0, pair(p));
+        if (p != end) a1 = _mm_adds_epu16(a1, lane(*p, 0));
+        return _mm_adds_epu16(_mm_adds_epu16(a0, a1), _mm_adds_epu16(a2, a3));
+    }
     // Four sums per half, so that the adds are not one chain; the second half (books 8..15)
     // only when there are more than eight.
     template <bool Two>
     __attribute__((always_inline)) void sums(const uint8_t* row, __m128i& a, __m128i& b) const {
-        const auto lane = [&](uint8_t v, unsigned half) {
-            return _mm_load_si128(reinterpret_cast<const __m128i*>(m_table[v]) + half);
-        };
         __m128i a0 = _mm_setzero_si128(), a1 = a0, a2 = a0, a3 = a0;
         __m128i b0 = a0, b1 = a0, b2 = a0, b3 = a0;
         const uint8_t* p = row;
@@ -267,8 +318,10 @@ class BookChooser {
     // SSE4.1's minpos finds the shortest book (the lowest index of equal sums) in one step.
     __attribute__((target("avx2"))) void choose_avx2(const uint8_t* row, size_t& book,
                                                      uint64_t& bits) const {
-        __m128i a, b;
-        if (m_len.size() > 8)
+        __m128i a, b = _mm_set1_epi16(-1);
+        if (!m_pairs.empty())  // eight books or fewer: b is not read
+            a = pair_sums(row);
+        else if (m_len.size() > 8)
             sums<true>(row, a, b);
         else
             sums<false>(row, a, b);
@@ -289,6 +342,7 @@ class BookChooser {
 #if defined(__SSE2__)
     bool m_lanes = false;
     alignas(16) uint16_t m_table[256][16];
+    std::vector<uint64_t> m_pairs;  // per value pair, books 0..7 (empty: one byte a lookup)
 #endif
 };
 
@@ -558,7 +612,7 @@ RowPlan plan_rows(const Table& table, const std::vector<std::array<uint16_t, 256
     plan.head.resize(table.rows);
     plan.book.resize(table.rows);
     const unsigned flag_bits = out.overflow ? 1 : 0;
-    const auto chooser = std::make_unique<BookChooser>(byte_len, table.dim);
+    const auto chooser = std::make_unique<BookChooser>(byte_len, table.dim, table.rows);
     // Chunks in parallel; the overflow indices (given in row order) after, in one pass.
     constexpr uint64_t kChunk = 2048;
     const uint64_t chunks = (table.rows + kChunk - 1) / kChunk;
