@@ -169,6 +169,14 @@ Slots reference_slots(const Table& t, const CodeResult& r, const CodedTable& geo
     return out;
 }
 
+// The coded table's slots and overflow rows are the definition's.
+void check_against_reference(const Table& t, const CodeResult& r, const CodedTable& coded) {
+    const Slots want = reference_slots(t, r, coded);
+    CHECK(coded.payload == want.payload);
+    CHECK(coded.overflow_rows == want.overflow_rows);
+    CHECK(coded.overflow_region == want.overflow_region);
+}
+
 // A random table with a few rows much wider than the rest (overflow candidates).
 Table with_wide_rows(uint64_t rows, uint32_t dim, uint64_t seed) {
     Table t = test::random_table(rows, dim, 5.0, seed);
@@ -207,10 +215,7 @@ TEST_CASE("fast row writer: several books and overflow rows byte-exact against a
             for (const unsigned align : {1u, 8u}) {
                 INFO("rows " << rows << " align " << align);
                 const CodedTable coded = encode_table(t, code, align);
-                const Slots want = reference_slots(t, code, coded);
-                CHECK(coded.payload == want.payload);
-                CHECK(coded.overflow_rows == want.overflow_rows);
-                CHECK(coded.overflow_region == want.overflow_region);
+                check_against_reference(t, code, coded);
                 RowDecoder dec(coded);
                 std::vector<uint8_t> row(t.dim);
                 for (uint64_t r = 0; r < rows; ++r) {
@@ -231,9 +236,7 @@ TEST_CASE("fast row writer: several books and overflow rows byte-exact against a
         const CodeResult code = run_method(Method::Minimax8, wide, o);
         REQUIRE(code.books.size() == 2);
         const CodedTable coded = encode_table(wide, code, 1);
-        const Slots want = reference_slots(wide, code, coded);
-        CHECK(coded.payload == want.payload);
-        CHECK(coded.overflow_region == want.overflow_region);
+        check_against_reference(wide, code, coded);
     }
     // Tables of a MiB or more (BookChooser::kPairTableMin) with at most eight books: the books
     // are chosen two bytes a lookup (an odd dim: 16-byte steps, then pairs, then one byte).
@@ -251,11 +254,7 @@ TEST_CASE("fast row writer: several books and overflow rows byte-exact against a
             INFO(method_name(c.method) << " books " << code.books.size());
             REQUIRE(code.books.size() > 1);
             if (c.overflow > 0) REQUIRE(code.overflow.rows >= 1);
-            const CodedTable coded = encode_table(big, code, 1);
-            const Slots want = reference_slots(big, code, coded);
-            CHECK(coded.payload == want.payload);
-            CHECK(coded.overflow_rows == want.overflow_rows);
-            CHECK(coded.overflow_region == want.overflow_region);
+            check_against_reference(big, code, encode_table(big, code, 1));
         }
         MethodOptions o = test::quick_options();
         o.books = 3;
@@ -441,10 +440,7 @@ TEST_CASE("bit-at-a-time writer: several books and overflow rows byte-exact agai
         }
         for (const unsigned align : {1u, 8u}) {
             const CodedTable coded = encode_table(t, code, align);
-            const Slots want = reference_slots(t, code, coded);
-            CHECK(coded.payload == want.payload);
-            CHECK(coded.overflow_region == want.overflow_region);
-            CHECK(coded.overflow_rows == want.overflow_rows);
+            check_against_reference(t, code, coded);
             if (overflow) CHECK(coded.overflow_rows >= 4);
             CHECK(decode_table(coded, 1).bytes == t.bytes);
         }

@@ -14,6 +14,7 @@
 #include <immintrin.h>  // SSE4.1's minpos, used in a target("avx2") function only
 #endif
 
+#include "cpu_features.hpp"
 #include "embzip/errors.hpp"
 #include "embzip/histogram.hpp"
 #include "parallel.hpp"
@@ -190,7 +191,7 @@ class BookChooser {
                 m_table[v][b] = len ? len : 0xFFFF;
             }
         if (m_lanes && byte_len.size() <= 8 && longest <= 63 && rows * dim >= kPairTableMin &&
-            avx2()) {
+            detail::cpu_has_avx2()) {
             // Each lane: 65535 (one value uncodable) or at most 126, then narrowed with signed
             // saturation: 65535 (-1) to 0xFF.
             m_pairs.resize(65536);
@@ -209,7 +210,7 @@ class BookChooser {
     void choose(const uint8_t* row, size_t& book, uint64_t& bits) const {
 #if defined(__SSE2__)
         if (m_lanes) {
-            if (avx2())
+            if (detail::cpu_has_avx2())
                 choose_avx2(row, book, bits);
             else
                 choose_sse2(row, book, bits);
@@ -238,19 +239,15 @@ class BookChooser {
     __attribute__((always_inline)) __m128i lane(uint8_t v, unsigned half) const {
         return _mm_load_si128(reinterpret_cast<const __m128i*>(m_table[v]) + half);
     }
-    static bool avx2() {
-        static const bool has = __builtin_cpu_supports("avx2");
-        return has;
-    }
-    // Books 0..7 of a row two bytes a lookup (the first byte in the low 8 bits of the index),
-    // four sums. (One 2-byte load per pair: extracting the pairs from a 64-bit load took more
-    // instructions.)
+    // The eight books' lengths of the two bytes at p (the first in the low 8 bits of the index).
     __attribute__((target("avx2"), always_inline)) __m128i pair(const uint8_t* p) const {
         uint16_t two;
         std::memcpy(&two, p, 2);
         return _mm_cvtepi8_epi16(
             _mm_loadl_epi64(reinterpret_cast<const __m128i*>(m_pairs.data() + le16(two))));
     }
+    // Books 0..7 of a row two bytes a lookup, four sums. (One 2-byte load per pair: extracting
+    // the pairs from one 64-bit load was more instructions and no faster.)
     __attribute__((target("avx2"), always_inline)) __m128i pair_sums(const uint8_t* row) const {
         __m128i a0 = _mm_setzero_si128(), a1 = a0, a2 = a0, a3 = a0;
         const uint8_t* p = row;
@@ -567,9 +564,8 @@ bool write_fast_plain(const FastRows& j, uint64_t begin, uint64_t end, Later* la
 }
 template <Rows M>
 bool write_fast_any(const FastRows& j, uint64_t begin, uint64_t end, Later* later) {
-    static const bool bmi2 = __builtin_cpu_supports("bmi2");
-    return bmi2 ? write_fast_bmi2<M>(j, begin, end, later)
-                : write_fast_plain<M>(j, begin, end, later);
+    return detail::cpu_has_bmi2() ? write_fast_bmi2<M>(j, begin, end, later)
+                                  : write_fast_plain<M>(j, begin, end, later);
 }
 
 // Rows at least this many per thread when writing (starting a thread costs about as much as

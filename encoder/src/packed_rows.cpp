@@ -13,6 +13,8 @@
 #define EMBZIP_AVX2_KERNELS 1
 #endif
 
+#include "cpu_features.hpp"
+
 namespace embzip::detail {
 
 namespace {
@@ -24,13 +26,6 @@ constexpr size_t kRowsPerTask = 16384;
 // A dense column costs one multiply-add per row; a sparse tail entry about eight (load the
 // symbol, look up its length or weight, scattered add that often waits for the previous row's).
 constexpr uint64_t kTailCost = 16;
-
-#if defined(EMBZIP_AVX2_KERNELS)
-bool have_avx2() {
-    static const bool yes = __builtin_cpu_supports("avx2");
-    return yes;
-}
-#endif
 
 }  // namespace
 
@@ -72,7 +67,7 @@ PackedRows::PackedRows(const RowHistograms& hist, const std::vector<uint32_t>& r
 #if defined(EMBZIP_AVX2_KERNELS)
     // Half the bytes when every head count fits 4 bits: the two sweeps stream the dense counts
     // from memory on every MWU round (33 MB on the full-size table), and that is what bounds them.
-    m_nibbles = !m_wide && have_avx2();
+    m_nibbles = !m_wide && cpu_has_avx2();
     for (unsigned k = 0; k < head; ++k) m_nibbles = m_nibbles && hist.max_count[by_users[k]] <= 15;
 #endif
     const size_t dense = size_t(m_blocks) * m_rows * (m_nibbles ? kBlock / 2 : kBlock);
@@ -392,7 +387,7 @@ uint64_t PackedRows::lengths_range(size_t first, size_t last, const uint16_t* bl
     const Tail tail{m_tail_offset.data(), m_tail_symbol.data(), m_tail_count.data()};
 #if defined(EMBZIP_AVX2_KERNELS)
     if constexpr (sizeof(CountT) == 1)
-        if (have_avx2()) {
+        if (cpu_has_avx2()) {
             bool byte_lens = true;
             for (unsigned k = 0; k < m_blocks * kBlock; ++k) byte_lens &= block_len[k] <= 127;
             if (m_nibbles) {
@@ -443,7 +438,7 @@ void PackedRows::mixture_blocks(unsigned b, unsigned count, const double* lambda
             acc[k][j] = (b + k) * kBlock + j < m_head ? 0.0 : HUGE_VAL;
 #if defined(EMBZIP_AVX2_KERNELS)
     if constexpr (sizeof(CountT) == 1)
-        if (have_avx2()) {
+        if (cpu_has_avx2()) {
             if (m_nibbles) {
                 const uint8_t* c = m_dense8.data() + size_t(b) * m_rows * (kBlock / 2);
                 if (count == 2)

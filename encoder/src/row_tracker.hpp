@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "cpu_features.hpp"
 #include "embzip/code.hpp"
 #include "embzip/histogram.hpp"
 
@@ -50,22 +51,18 @@ __attribute__((target("avx2"))) inline int32_t scan_worst_avx2(const int32_t* le
                                                                size_t* at, size_t* first) {
     return scan_worst_body(len, n, at, first);
 }
-inline bool row_tracker_avx2() {
-    static const bool yes = __builtin_cpu_supports("avx2");
-    return yes;
-}
 #define EMBZIP_ROW_TRACKER_AVX2 1
 #endif
 template <int kDelta>
 inline void add_column(int32_t* len, const int32_t* c, size_t n, int delta) {
 #if defined(EMBZIP_ROW_TRACKER_AVX2)
-    if (row_tracker_avx2()) return add_column_avx2<kDelta>(len, c, n, delta);
+    if (cpu_has_avx2()) return add_column_avx2<kDelta>(len, c, n, delta);
 #endif
     add_column_generic<kDelta>(len, c, n, delta);
 }
 inline int32_t scan_worst(const int32_t* len, size_t n, size_t* at, size_t* first) {
 #if defined(EMBZIP_ROW_TRACKER_AVX2)
-    if (row_tracker_avx2()) return scan_worst_avx2(len, n, at, first);
+    if (cpu_has_avx2()) return scan_worst_avx2(len, n, at, first);
 #endif
     return scan_worst_generic(len, n, at, first);
 }
