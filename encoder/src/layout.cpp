@@ -1102,22 +1102,23 @@ Status RowDecoder::decode_values(uint64_t index, uint8_t* out) const {
     return Status::Ok;
 }
 
-FloatTable decode_float_table(const CodedTable& table, unsigned threads) {
-    if (!table.is_float()) throw FormatError("not a float table");
-    const Table exponents = decode_table(table, threads);
-    for (uint64_t r = 0; r < table.rows; ++r)
-        if (!exponents_fit(exponents.row(r), table.dim, table.floats->kind))
-            throw FormatError("row " + std::to_string(r) + ": " +
-                              status_message(Status::BadExponent));
-    return merge_planes(exponents, table.floats->bytes.data(), table.floats->kind);
-}
-
 namespace {
 
-// Rows [first, first + count) into out, split over threads. @throws FormatError naming the
-// first bad row (its index plus `named_from`).
-void decode_span(const RowDecoder& decoder, const CodedTable& table, uint64_t first, uint64_t count,
-                 uint8_t* out, unsigned threads, uint64_t named_from = 0) {
+// The first of rows [first, first + count) that does not decode, counted from `first` (count
+// when every row does), and its status.
+struct BadRow {
+    uint64_t row;
+    Status status;
+};
+
+[[noreturn]] void throw_bad_row(uint64_t row, Status status) {
+    throw FormatError("row " + std::to_string(row) + ": " + status_message(status));
+}
+
+// Rows [first, first + count) into out, split over threads, up to the first bad one (the rows
+// before it are all decoded).
+BadRow decode_span_until_bad(const RowDecoder& decoder, const CodedTable& table, uint64_t first,
+                             uint64_t count, uint8_t* out, unsigned threads) {
     // Chunks of whole batches, a few per thread so that a slow thread does not hold the rest.
     constexpr uint64_t kChunk = 4096;
     const uint64_t chunks = (count + kChunk - 1) / kChunk;
@@ -1129,17 +1130,49 @@ void decode_span(const RowDecoder& decoder, const CodedTable& table, uint64_t fi
         while (c < seen && !first_bad.compare_exchange_weak(seen, c)) {
         }
     });
-    if (first_bad.load() == UINT64_MAX) return;
-    // Name the first bad row of the first bad chunk.
+    if (first_bad.load() == UINT64_MAX) return {count, Status::Ok};
+    // The first bad row of the first bad chunk.
     for (uint64_t r = first_bad.load() * kChunk; r < count; ++r) {
         const Status s = decoder.decode_row(first + r, out + r * table.dim);
-        if (s != Status::Ok)
-            throw FormatError("row " + std::to_string(named_from + first + r) + ": " +
-                              status_message(s));
+        if (s != Status::Ok) return {r, s};
     }
+    return {count, Status::Ok};  // not reached: the chunk had a bad row
+}
+
+// The same. @throws FormatError naming the first bad row (its index plus `named_from`).
+void decode_span(const RowDecoder& decoder, const CodedTable& table, uint64_t first, uint64_t count,
+                 uint8_t* out, unsigned threads, uint64_t named_from = 0) {
+    const BadRow bad = decode_span_until_bad(decoder, table, first, count, out, threads);
+    if (bad.row < count) throw_bad_row(named_from + first + bad.row, bad.status);
+}
+
+// A float table's rows [first, first + count) as exponent symbols into `coded`, checked up to
+// the first bad row: a row whose symbols decode but do not fit the format's exponent field is
+// bad too, and the first bad row in row order is named (its index plus `named_from`), whatever
+// the blocks. @throws FormatError
+void decode_float_span(const RowDecoder& decoder, const CodedTable& table, uint64_t first,
+                       uint64_t count, uint8_t* coded, unsigned threads, uint64_t named_from) {
+    const BadRow bad = decode_span_until_bad(decoder, table, first, count, coded, threads);
+    for (uint64_t r = 0; r < bad.row; ++r)
+        if (!exponents_fit(coded + r * table.dim, table.dim, table.floats->kind))
+            throw_bad_row(named_from + first + r, Status::BadExponent);
+    if (bad.row < count) throw_bad_row(named_from + first + bad.row, bad.status);
 }
 
 }  // namespace
+
+FloatTable decode_float_table(const CodedTable& table, unsigned threads) {
+    if (!table.is_float()) throw FormatError("not a float table");
+    Table exponents;
+    exponents.rows = table.rows;
+    exponents.dim = table.dim;
+    exponents.dtype = table.dtype;
+    exponents.bytes.resize(exponents.size_bytes());
+    const RowDecoder decoder(borrow(table));
+    decode_float_span(decoder, table, 0, table.rows, exponents.bytes.data(),
+                      detail::resolve_threads(threads), 0);
+    return merge_planes(exponents, table.floats->bytes.data(), table.floats->kind);
+}
 
 void decode_rows_into(const CodedTable& table, uint8_t* out, unsigned threads) {
     const RowDecoder decoder(borrow(table));
@@ -1158,20 +1191,16 @@ void decode_blocks(const CodedTable& table, unsigned threads,
     std::vector<uint8_t> merged(table.is_float() ? block_rows * row_bytes : 0);
     for (uint64_t first = 0; first < table.rows; first += block_rows) {
         const uint64_t n = std::min(block_rows, table.rows - first);
-        decode_span(decoder, table, first, n, coded.data(), threads, first_row);
         if (!table.is_float()) {
+            decode_span(decoder, table, first, n, coded.data(), threads, first_row);
             sink(coded.data(), first_row + first, n);
             continue;
         }
-        const FloatKind kind = table.floats->kind;
-        for (uint64_t r = 0; r < n; ++r) {
-            const uint8_t* e = coded.data() + r * table.dim;
-            if (!exponents_fit(e, table.dim, kind))
-                throw FormatError("row " + std::to_string(first_row + first + r) + ": " +
-                                  status_message(Status::BadExponent));
-            merge_row(e, table.floats->bytes.data() + (first + r) * table.raw_row_bytes(),
-                      table.dim, kind, merged.data() + r * row_bytes);
-        }
+        decode_float_span(decoder, table, first, n, coded.data(), threads, first_row);
+        for (uint64_t r = 0; r < n; ++r)
+            merge_row(coded.data() + r * table.dim,
+                      table.floats->bytes.data() + (first + r) * table.raw_row_bytes(), table.dim,
+                      table.floats->kind, merged.data() + r * row_bytes);
         sink(merged.data(), first_row + first, n);
     }
 }

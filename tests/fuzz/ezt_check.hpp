@@ -3,13 +3,25 @@
 // table whose every row decodes to Ok or an error status, the same status and bytes row by row
 // and in the batched gather; a float row that decodes Ok splits back into the coded exponents and
 // the stored raw bits (a value that cannot hold its exponent would be decoded wrong silently).
+// `embzip decode`'s streaming path (read_ezt_meta, then decode_ezt_to_npy a few rows a block)
+// agrees with reading the file whole and save_decoded_npy: the same error message or the same
+// .npy bytes, and no output file after an error.
 #pragma once
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <iterator>
+#include <optional>
+#include <string>
 
 #include "embzip/errors.hpp"
 #include "embzip/file_util.hpp"
 #include "embzip/float_table.hpp"
 #include "embzip/layout.hpp"
+#include "embzip/table_io.hpp"
 #include "fuzz_target.hpp"
 
 namespace embzip::fuzz {
@@ -21,13 +33,79 @@ inline bool same_bits(const uint8_t* a, const uint8_t* b, uint64_t bits) {
     return rest == 0 || ((a[bits / 8] ^ b[bits / 8]) & uint8_t(0xFF << (8 - rest))) == 0;
 }
 
+inline std::optional<std::vector<uint8_t>> file_bytes(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return std::nullopt;
+    return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), {});
+}
+
+// What decoding the file to .npy gives: the error message, or the file's bytes.
+struct NpyOutcome {
+    std::string error;
+    std::vector<uint8_t> bytes;
+};
+
+// The whole-file way (parse_ezt, save_decoded_npy) against the streaming one (read_ezt_meta on
+// an in-memory file, decode_ezt_to_npy in blocks of 8 rows and of ~block_bytes).
+inline void check_ezt_streaming(const std::vector<uint8_t>& bytes,
+                                const std::optional<CodedTable>& whole,
+                                const std::string& whole_error) {
+    const std::string npy = scratch_file(".npy");
+    std::remove(npy.c_str());
+    NpyOutcome expected;
+    if (!whole) {
+        expected.error = whole_error;
+    } else {
+        try {
+            save_decoded_npy(npy, *whole, 1);
+            expected.bytes = file_bytes(npy).value();
+        } catch (const Error& e) {
+            expected.error = e.what();
+            EMBZIP_FUZZ_EXPECT(!file_bytes(npy));
+        }
+    }
+    const int fd = memfd_create("fuzz.ezt", 0);
+    EMBZIP_FUZZ_EXPECT(fd >= 0);
+    EMBZIP_FUZZ_EXPECT(write(fd, bytes.data(), bytes.size()) == ssize_t(bytes.size()));
+    for (const size_t block : {size_t(1), size_t(4096)}) {
+        std::remove(npy.c_str());
+        NpyOutcome got;
+        EMBZIP_FUZZ_EXPECT(lseek(fd, 0, SEEK_SET) == 0);
+        try {
+            CodedTable meta;
+            EztBulk bulk;
+            EMBZIP_FUZZ_EXPECT(read_ezt_meta(fd, "fuzz.ezt", meta, bulk));
+            decode_ezt_to_npy(npy, fd, "fuzz.ezt", meta, bulk, 1, block);
+            got.bytes = file_bytes(npy).value();
+        } catch (const Error& e) {
+            got.error = e.what();
+            EMBZIP_FUZZ_EXPECT(!file_bytes(npy));
+        }
+        // A rows or raw section whose checksum fails is only found after the sections behind
+        // it were checked, or after its rows were decoded: then any error, as long as one.
+        const bool late = expected.error == "fuzz.ezt: corrupt .ezt: section checksum mismatch";
+        if (got.error != expected.error)
+            std::fprintf(stderr, "block %zu: whole: '%s', streaming: '%s'\n", block,
+                         expected.error.c_str(), got.error.c_str());
+        if (late)
+            EMBZIP_FUZZ_EXPECT(!got.error.empty());
+        else
+            EMBZIP_FUZZ_EXPECT(got.error == expected.error);
+        EMBZIP_FUZZ_EXPECT(got.bytes == expected.bytes);
+    }
+    close(fd);
+    std::remove(npy.c_str());
+}
+
 inline void check_ezt(const std::vector<uint8_t>& bytes) {
     CodedTable t;
     try {
         t = parse_ezt(bytes, "fuzz.ezt");
-    } catch (const Error&) {
+    } catch (const Error& e) {
+        check_ezt_streaming(bytes, std::nullopt, e.what());
         return;
     }
+    check_ezt_streaming(bytes, t, "");
     const RowDecoder d(t);
     const size_t value_bytes = size_t(t.dim) * t.value_bytes();
     std::vector<uint8_t> row(t.dim), batch(t.dim), values(value_bytes);
