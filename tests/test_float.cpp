@@ -212,6 +212,27 @@ TEST_CASE("a corrupt fp16 exponent symbol is an error, never a flipped sign", "[
     CHECK(d.decode_values(0, row.data()) == Status::Ok);
     CHECK(d.decode_values(1, row.data()) == Status::BadExponent);
     CHECK_THROWS_WITH(decode_float_table(t), Catch::Contains("row 1: exponent symbol"));
+
+    // A later row whose codes are bad too: row 1 is still the one named, by every bulk path
+    // and whatever the block (a block used to name its first bad code before any exponent).
+    CodedTable later = t;
+    const uint64_t last = later.rows - 1;
+    bool bad_codes = false;  // the first fill of the last row's bytes that does not decode
+    for (unsigned fill = 0; fill < 256 && !bad_codes; ++fill) {
+        for (uint64_t b = (last * later.pitch_bits + 7) / 8; b < later.payload_bytes(); ++b)
+            later.payload[b] = uint8_t(fill);
+        bad_codes = RowDecoder(borrow(later)).decode_row(last, row.data()) != Status::Ok;
+    }
+    REQUIRE(bad_codes);
+    const RowDecoder dl(borrow(later));
+    REQUIRE(dl.decode_values(1, row.data()) == Status::BadExponent);
+    CHECK_THROWS_WITH(decode_float_table(later), Catch::Contains("row 1: exponent symbol"));
+    const std::string npy = test::temp_path("later_bad_row.npy");
+    CHECK_THROWS_WITH(save_decoded_npy(npy, later), Catch::Contains("row 1: exponent symbol"));
+    for (const size_t block : {size_t(1), later.rows * later.dim * later.value_bytes()})
+        CHECK_THROWS_WITH(decode_blocks(
+                              later, 1, [](const uint8_t*, uint64_t, uint64_t) {}, block),
+                          Catch::Contains("row 1: exponent symbol"));
 }
 
 TEST_CASE("a tensor name with an .npy, and a negative safetensors dimension are rejected",
