@@ -159,9 +159,9 @@ TEST_CASE("decode kernel: two-byte lookups and the slow path for long codes roun
             REQUIRE(r.books[0].max_len() * spec.per_byte() > kernel::lut_bits(spec));  // slow bytes
             const kernel::BookTables b = kernel::build_book(r.books[0], r.spec);
             size_t pairs = 0, slow = 0;
-            for (const uint32_t e : b.lut) {
-                pairs += kernel::unpack_entry(e).count == 2;
-                slow += kernel::unpack_entry(e).count == 0;
+            for (uint32_t w = 0; w < b.step.size(); ++w) {
+                pairs += kernel::table_entry(b, w).count == 2;
+                slow += kernel::table_entry(b, w).count == 0;
             }
             INFO("bits " << int(spec.bits) << " dim " << dim);
             CHECK(pairs > 0);
@@ -228,10 +228,11 @@ TEST_CASE("decode kernel: every lookup entry equals a decode of its window", "[e
                 }
         INFO("trial " << trial << " bits " << int(spec.bits) << " max_len " << lengths.max_len());
         const kernel::BookTables b = kernel::build_book(lengths, spec);
-        REQUIRE(b.lut.size() == size_t(1) << kernel::lut_bits(spec));
+        REQUIRE(b.step.size() == size_t(1) << kernel::lut_bits(spec));
+        REQUIRE(b.pair.size() == b.step.size());
         size_t mismatches = 0, pairs = 0;
-        for (uint32_t w = 0; w < b.lut.size(); ++w) {
-            const kernel::LutEntry got = kernel::unpack_entry(b.lut[w]);
+        for (uint32_t w = 0; w < b.step.size(); ++w) {
+            const kernel::LutEntry got = kernel::table_entry(b, w);
             const kernel::LutEntry want = reference_entry(b.code, spec, w);
             pairs += want.count == 2;
             mismatches +=

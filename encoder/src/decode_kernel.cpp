@@ -21,18 +21,20 @@ namespace embzip::kernel {
 
 namespace {
 
-// Entry fields (see BookTables::lut): the bits consumed in the low 6 bits, so the shift that
-// is the next lookup's input uses the entry as it is (x86 takes a shift count mod 64): the
-// chain from one lookup to the next is index, load, shift. The count is in the top two bits,
-// one shift away.
-constexpr uint32_t entry(uint32_t bytes, unsigned total_len, unsigned count, unsigned first_len) {
-    return uint32_t(total_len) | bytes << 8 | uint32_t(first_len) << 24 | uint32_t(count) << 30;
-}
-inline unsigned entry_len(uint32_t e) { return e & 63; }
-inline unsigned entry_count(uint32_t e) { return e >> 30; }
-inline unsigned entry_first_len(uint32_t e) { return (e >> 24) & 63; }
-inline uint16_t entry_bytes(uint32_t e) { return uint16_t(e >> 8); }
+// Step fields (see BookTables::step): the bits consumed in the low 6 bits, so the shift that
+// is the next lookup's input uses the step as it is (x86 takes a shift count mod 64): the
+// chain from one lookup to the next is index, load, shift. The count is in the top two bits.
+constexpr uint8_t make_step(unsigned bits, unsigned count) { return uint8_t(bits | count << 6); }
+inline unsigned step_bits(uint8_t st) { return st & 63; }
+inline unsigned step_count(uint8_t st) { return st >> 6; }
+// The count of a group's last step, which group() returns shifted to the top of a word.
+inline unsigned last_count(uint32_t e) { return e >> 30; }
 static_assert(kLutBits8 < 64 && kLutBits4 < 64, "lengths have 6 bits");
+
+// The bits a lookup's first byte takes alone (when only it still fits the row).
+inline unsigned first_bits(const BookTables& b, uint8_t st, uint16_t bytes) {
+    return step_count(st) == 2 ? b.byte_len[uint8_t(bytes)] : step_bits(st);
+}
 
 inline uint64_t load_be64(const uint8_t* p) {
     uint64_t v;
@@ -50,7 +52,6 @@ inline uint64_t window_at(const uint8_t* payload, uint64_t pos, uint64_t end) {
 struct RowState {
     uint64_t pos;
     uint64_t end;
-    const uint32_t* lut;
     uint8_t* out;
     uint32_t j;  // output bytes written
     const BookTables* book;
@@ -126,7 +127,7 @@ bool slow_byte(const uint8_t* payload, RowState& s, SymbolSpec spec) {
 template <unsigned B>
 bool run_groups(const uint8_t* payload, RowState& s, KernelSpec k) {
     while (s.j + group_span(B) <= k.dim)
-        if (entry_count(group<B>(payload, s)) == 0 && !slow_byte(payload, s, k.spec)) return false;
+        if (last_count(group<B>(payload, s)) == 0 && !slow_byte(payload, s, k.spec)) return false;
     return true;
 }
 
@@ -182,18 +183,23 @@ bool run_chain(const uint8_t* payload, RowState& s, KernelSpec k) {
 template <unsigned B>
 RowStatus finish_row(const uint8_t* payload, RowState& s, KernelSpec k) {
     if (!run_groups<B>(payload, s, k)) return RowStatus::BadCode;
+    const BookTables& b = *s.book;
     while (s.j < k.dim) {
         uint64_t bits = window_at(payload, s.pos, s.end);
         unsigned used = 0, count = 1;
         for (unsigned n = 0; n < lookups_per_refill(B) && s.j < k.dim; ++n) {
-            const uint32_t e = s.lut[bits >> (64 - B)];
-            count = entry_count(e);
+            const size_t w = bits >> (64 - B);
+            const uint8_t st = b.step[w];
+            count = step_count(st);
             if (count == 0) break;
-            unsigned len = entry_first_len(e);
-            s.out[s.j++] = uint8_t(entry_bytes(e));
+            const uint16_t bytes = b.pair[w];
+            unsigned len;
+            s.out[s.j++] = uint8_t(bytes);
             if (count == 2 && s.j < k.dim) {
-                s.out[s.j++] = uint8_t(entry_bytes(e) >> 8);
-                len = entry_len(e);
+                s.out[s.j++] = uint8_t(bytes >> 8);
+                len = step_bits(st);
+            } else {
+                len = first_bits(b, st, bytes);
             }
             bits <<= len;
             used += len;
@@ -208,17 +214,20 @@ RowStatus finish_row(const uint8_t* payload, RowState& s, KernelSpec k) {
 // that still fit the row, or a slow byte. False on a code not in the book.
 template <unsigned B>
 inline bool tail_lookup(const uint8_t* payload, RowState& s, KernelSpec k) {
-    const uint32_t e = s.lut[window_at(payload, s.pos, s.end) >> (64 - B)];
-    const unsigned n = entry_count(e);
+    const BookTables& b = *s.book;
+    const size_t w = window_at(payload, s.pos, s.end) >> (64 - B);
+    const uint8_t st = b.step[w];
+    const unsigned n = step_count(st);
     if (n == 0) return slow_byte(payload, s, k.spec);
+    const uint16_t bytes = b.pair[w];
     if (n == 2 && s.j + 2 <= k.dim) {
-        s.out[s.j] = uint8_t(entry_bytes(e));
-        s.out[s.j + 1] = uint8_t(entry_bytes(e) >> 8);
+        s.out[s.j] = uint8_t(bytes);
+        s.out[s.j + 1] = uint8_t(bytes >> 8);
         s.j += 2;
-        s.pos += entry_len(e);
+        s.pos += step_bits(st);
     } else {  // the last byte alone: its own code length
-        s.out[s.j++] = uint8_t(entry_bytes(e));
-        s.pos += entry_first_len(e);
+        s.out[s.j++] = uint8_t(bytes);
+        s.pos += first_bits(b, st, bytes);
     }
     return true;
 }
@@ -236,19 +245,19 @@ RowStatus exact_row(const uint8_t* payload, RowState& s, KernelSpec k) {
     return s.pos <= s.end ? RowStatus::Ok : RowStatus::Overrun;
 }
 
-// Walks the code tree to fill a book's table: every sequence of whole output bytes (at most
+// Walks the code tree to fill a book's tables: every sequence of whole output bytes (at most
 // kMaxBytesPerLookup) whose codes fit in lut_bits(spec) bits owns the range of windows that start
 // with it, and a longer sequence overwrites the range of its prefix. Each level writes each
 // entry at most once, so a table costs a few contiguous fills of 2^lut_bits entries, not a
 // decode per window (building decoders was a third of the round-trip fuzzer's time).
 class LutFiller {
   public:
-    LutFiller(const CanonicalCode& code, SymbolSpec spec, uint32_t* lut)
-        : m_code(code), m_spec(spec), m_lut(lut) {}
-    // `prefix`: the `used` bits taken so far; `count` bytes done (`bytes`, the first one
-    // `first_len` bits); `k` symbols of the next byte read so far, their value `value`.
-    void fill(uint32_t prefix, unsigned used, unsigned count, uint32_t bytes, unsigned first_len,
-              unsigned k, unsigned value) const {
+    LutFiller(const CanonicalCode& code, SymbolSpec spec, uint8_t* step, uint16_t* pair)
+        : m_code(code), m_spec(spec), m_step(step), m_pair(pair) {}
+    // `prefix`: the `used` bits taken so far; `count` bytes done (`bytes`); `k` symbols of the
+    // next byte read so far, their value `value`.
+    void fill(uint32_t prefix, unsigned used, unsigned count, uint32_t bytes, unsigned k,
+              unsigned value) const {
         const unsigned B = lut_bits(m_spec);
         for (const uint8_t s : m_code.sorted) {  // by length: stop at the first that overflows
             const unsigned l = m_code.lengths.len[s];
@@ -256,29 +265,39 @@ class LutFiller {
             const uint32_t p = prefix << l | m_code.code[s];
             const unsigned at = used + l, v = value << m_spec.bits | s;
             if (k + 1 < m_spec.per_byte()) {
-                fill(p, at, count, bytes, first_len, k + 1, v);
+                fill(p, at, count, bytes, k + 1, v);
                 continue;
             }
             const uint8_t byte =
                 m_spec.bits == 8 ? uint8_t(v) : split_inverse(m_spec.split, uint8_t(v));
             const uint32_t b = bytes | uint32_t(byte) << (8 * count);
-            const unsigned fl = count == 0 ? at : first_len;
-            std::fill_n(m_lut + (size_t(p) << (B - at)), size_t(1) << (B - at),
-                        entry(b, at, count + 1, fl));
-            if (count + 1 < kMaxBytesPerLookup) fill(p, at, count + 1, b, fl, 0, 0);
+            const size_t from = size_t(p) << (B - at), n = size_t(1) << (B - at);
+            const uint8_t st = make_step(at, count + 1);
+            if (n <= 16) {  // most ranges of 16-bit windows: a loop, not two library calls
+                for (size_t i = 0; i < n; ++i) {
+                    m_step[from + i] = st;
+                    m_pair[from + i] = uint16_t(b);
+                }
+            } else {
+                std::fill_n(m_step + from, n, st);
+                std::fill_n(m_pair + from, n, uint16_t(b));
+            }
+            if (count + 1 < kMaxBytesPerLookup) fill(p, at, count + 1, b, 0, 0);
         }
     }
 
   private:
     const CanonicalCode& m_code;
     SymbolSpec m_spec;
-    uint32_t* m_lut;
+    uint8_t* m_step;
+    uint16_t* m_pair;
 };
 
 }  // namespace
 
-LutEntry unpack_entry(uint32_t e) {
-    return {entry_len(e), entry_count(e), entry_first_len(e), entry_bytes(e)};
+LutEntry table_entry(const BookTables& b, uint32_t w) {
+    const uint8_t st = b.step[w];
+    return {step_bits(st), step_count(st), first_bits(b, st, b.pair[w]), b.pair[w]};
 }
 
 BookTables build_book(const CodeLengths& lengths, SymbolSpec spec) {
@@ -286,13 +305,23 @@ BookTables build_book(const CodeLengths& lengths, SymbolSpec spec) {
     b.code = make_canonical(lengths);
     b.max_len = lengths.max_len();
     // Windows that start with no whole byte stay 0: the row takes the slow path there.
-    b.lut.assign(size_t(1) << lut_bits(spec), 0);
-    LutFiller(b.code, spec, b.lut.data()).fill(0, 0, 0, 0, 0, 0, 0);
-    b.step.resize(b.lut.size());
-    b.pair.resize(b.lut.size());
-    for (size_t w = 0; w < b.lut.size(); ++w) {
-        b.step[w] = uint8_t(entry_len(b.lut[w]) | entry_count(b.lut[w]) << 6);
-        b.pair[w] = entry_bytes(b.lut[w]);
+    b.step.assign(size_t(1) << lut_bits(spec), 0);
+    b.pair.assign(b.step.size(), 0);
+    LutFiller(b.code, spec, b.step.data(), b.pair.data()).fill(0, 0, 0, 0, 0, 0);
+    for (unsigned v = 0; v < 256; ++v) {
+        unsigned bits = 0;
+        bool ok = true;
+        if (spec.bits == 8) {
+            bits = lengths.len[v];
+            ok = bits != 0;
+        } else {
+            const uint8_t c = split_forward(spec.split, uint8_t(v));
+            for (const unsigned sym : {unsigned(c >> 4), unsigned(c & 15)}) {
+                bits += lengths.len[sym];
+                ok &= lengths.len[sym] != 0;
+            }
+        }
+        b.byte_len[v] = ok ? uint8_t(bits) : 0;
     }
     return b;
 }
@@ -302,10 +331,10 @@ namespace {
 template <unsigned B>
 RowStatus decode_one(const uint8_t* payload, const RowJob& job, KernelSpec k) {
     prefetch_row(payload, job);
-    RowState s{job.pos, job.end, job.book->lut.data(), job.out, 0, job.book};
+    RowState s{job.pos, job.end, job.out, 0, job.book};
     if (run_chain<B>(payload, s, k) && finish_row<B>(payload, s, k) == RowStatus::Ok)
         return RowStatus::Ok;
-    RowState again{job.pos, job.end, job.book->lut.data(), job.out, 0, job.book};
+    RowState again{job.pos, job.end, job.out, 0, job.book};
     return exact_row<B>(payload, again, k);
 }
 
@@ -322,20 +351,18 @@ size_t decode_many(const uint8_t* payload, const RowJob* jobs, size_t count, Ker
         uint64_t pos[kWays], end[kWays];
         uint8_t* op[kWays];
         uint8_t* out[kWays];
-        const uint32_t* lut[kWays];
         const uint8_t* step[kWays];
         const uint16_t* pair[kWays];
         for (size_t w = 0; w < kWays; ++w) {
             pos[w] = jobs[i + w].pos;
             end[w] = jobs[i + w].end;
             op[w] = out[w] = jobs[i + w].out;
-            lut[w] = jobs[i + w].book->lut.data();
             step[w] = jobs[i + w].book->step.data();
             pair[w] = jobs[i + w].book->pair.data();
         }
         // A step of row w that goes through its RowState (slow bytes, the tail's lookups).
         const auto on_row = [&](size_t w, auto&& f) {
-            RowState s{pos[w], end[w], lut[w], out[w], uint32_t(op[w] - out[w]), jobs[i + w].book};
+            RowState s{pos[w], end[w], out[w], uint32_t(op[w] - out[w]), jobs[i + w].book};
             const bool ok = f(s);
             pos[w] = s.pos;
             op[w] = s.out + s.j;
@@ -356,7 +383,7 @@ size_t decode_many(const uint8_t* payload, const RowJob* jobs, size_t count, Ker
                 for (size_t w = 0; w < kWays; ++w)
                     last[w] = group<B>(payload, pos[w], end[w], step[w], pair[w], op[w]);
                 for (size_t w = 0; w < kWays; ++w) {
-                    if (__builtin_expect(entry_count(last[w]) != 0, 1)) continue;
+                    if (__builtin_expect(last_count(last[w]) != 0, 1)) continue;
                     bad |= !on_row(w, [&](RowState& s) { return slow_byte(payload, s, k.spec); });
                     slow = true;
                 }
@@ -371,7 +398,7 @@ size_t decode_many(const uint8_t* payload, const RowJob* jobs, size_t count, Ker
             for (size_t w = 0; w < kWays; ++w) {
                 if (size_t(op[w] - out[w]) + group_span(B) > k.dim) continue;
                 any = true;
-                if (entry_count(group<B>(payload, pos[w], end[w], step[w], pair[w], op[w])) != 0)
+                if (last_count(group<B>(payload, pos[w], end[w], step[w], pair[w], op[w])) != 0)
                     continue;
                 bad |= !on_row(w, [&](RowState& s) { return slow_byte(payload, s, k.spec); });
             }

@@ -3,6 +3,7 @@
 // header). Huff0's recipe on fixed-pitch rows: a multi-symbol lookup table (up to two output
 // bytes per lookup), four lookups per branch-free refill, several rows decoded interleaved.
 #pragma once
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -30,29 +31,28 @@ constexpr unsigned kMaxBytesPerLookup = 2;
 
 // Decoding tables of one code book.
 struct BookTables {
-    // Per lut_bits(spec)-bit window, the whole output bytes whose codes fit in it: bits 0..5 the
-    // bits they take, 6..7 how many bytes (0: the first byte needs a code longer than
-    // the window, or the window is not a code; the entry then consumes nothing and the row
-    // takes the slow path), 8..13 the bits of the first byte alone, 16..31 the bytes (first
-    // in bits 16..23).
-    std::vector<uint32_t> lut;
-    // The same windows split for the group loop: `step` (bits 0..5 the bits taken, 6..7 the
-    // count) is all the next lookup waits for (16 KiB for 8-bit codes, in L1); `pair` (the
-    // bytes) is loaded beside it, off the dependency chain.
+    // Per lut_bits(spec)-bit window, the whole output bytes whose codes fit in it. `step`: bits
+    // 0..5 the bits they take, 6..7 how many bytes (0: the first byte needs a code longer than
+    // the window, or the window is not a code; the step then consumes nothing and the row takes
+    // the slow path); it is all the next lookup waits for (16 KiB for 8-bit codes, in L1).
+    // `pair`: the bytes (the first in bits 0..7), loaded beside it, off the dependency chain.
     std::vector<uint8_t> step;
     std::vector<uint16_t> pair;
+    // Per byte value, the bits of its code (8-bit) or two codes (4-bit); 0: not codable. A row's
+    // last byte, alone from a two-byte window, takes this many bits.
+    std::array<uint8_t, 256> byte_len{};
     CanonicalCode code;
     unsigned max_len = 0;
 };
 
-// One table entry's fields (for tests and tools; the kernel reads them inline).
+// One window's entry (for tests and tools; the kernel reads the tables inline).
 struct LutEntry {
     unsigned bits;       // bits the whole bytes take (0 when count is 0)
     unsigned count;      // whole bytes, 0..kMaxBytesPerLookup
     unsigned first_len;  // bits of the first byte alone
     uint32_t bytes;      // the bytes, the first in bits 0..7
 };
-LutEntry unpack_entry(uint32_t e);
+LutEntry table_entry(const BookTables& book, uint32_t window);
 
 // @pre the book's lengths passed make_canonical (Kraft, lengths <= kMaxCodeLen).
 BookTables build_book(const CodeLengths& lengths, SymbolSpec spec);
