@@ -61,9 +61,10 @@ struct RowState {
 constexpr uint32_t group_span(unsigned b) { return lookups_per_refill(b) * kMaxBytesPerLookup; }
 
 // The lookups of one refill. @pre op + group_span(B) <= the row's output end.
-// Returns the last entry: a count of 0 means the row stalled on a long (or bad) code.
-// The bits consumed are not summed per lookup: a marker bit at the bottom of the window
-// (below the 57 valid bits, never looked up) ends up shifted left by exactly their total.
+// Returns the last step shifted left by 24 (last_count): a count of 0 means the row stalled on a
+// long (or bad) code. The bits consumed are not summed per lookup: a marker bit at the bottom of
+// the window (below the 57 valid bits, never looked up) ends up shifted left by exactly their
+// total.
 template <unsigned B>
 inline uint32_t group(const uint8_t* payload, uint64_t& pos, uint64_t end, const uint8_t* step,
                       const uint16_t* pair, uint8_t*& op) {

@@ -26,7 +26,7 @@ constexpr unsigned kLutBits4 = 16;
 constexpr unsigned lut_bits(SymbolSpec spec) { return spec.bits == 4 ? kLutBits4 : kLutBits8; }
 constexpr unsigned lookups_per_refill(unsigned lut_bits) { return 56 / lut_bits; }
 static_assert(lookups_per_refill(kLutBits8) == 4 && lookups_per_refill(kLutBits4) == 3);
-// Output bytes one lookup may produce (the entry's low 16 bits are stored as they are).
+// Output bytes one lookup may produce (a `pair` entry's 16 bits are stored as they are).
 constexpr unsigned kMaxBytesPerLookup = 2;
 
 // Decoding tables of one code book.
