@@ -284,17 +284,25 @@ int cmd_verify(int argc, char** argv) {
             (coded.is_float() ? std::string(" ") + coded.element_name() : "") + ", input is " +
             std::to_string(rows) + " x " + std::to_string(dim) +
             (input.is_float ? std::string(" ") + float_kind_name(input.floats.kind) : ""));
-    const std::vector<uint8_t> decoded =
-        coded.is_float() ? decode_float_table(coded).bytes : decode_table(coded).bytes;
     const std::vector<uint8_t>& want = input.is_float ? input.floats.bytes : input.table.bytes;
     const size_t row_bytes = size_t(dim) * coded.value_bytes();
-    for (uint64_t r = 0; r < rows; ++r)
-        if (std::memcmp(decoded.data() + r * row_bytes, want.data() + r * row_bytes, row_bytes) !=
-            0) {
-            std::fprintf(stderr, "embzip: verify FAILED: row %llu differs\n",
-                         (unsigned long long)r);
-            return 1;
-        }
+    // Block by block against the input, in row order: no decoded copy of the whole table, and
+    // the first row that differs stops the decoding.
+    struct Differs {
+        uint64_t row;
+    };
+    try {
+        decode_blocks(coded, 0, [&](const uint8_t* bytes, uint64_t first, uint64_t n) {
+            for (uint64_t k = 0; k < n; ++k)
+                if (std::memcmp(bytes + k * row_bytes, want.data() + (first + k) * row_bytes,
+                                row_bytes) != 0)
+                    throw Differs{first + k};
+        });
+    } catch (const Differs& d) {
+        std::fprintf(stderr, "embzip: verify FAILED: row %llu differs\n",
+                     (unsigned long long)d.row);
+        return 1;
+    }
     std::printf("verify OK: %llu rows x %zu bytes bit-exact\n", (unsigned long long)rows,
                 row_bytes);
     return 0;
