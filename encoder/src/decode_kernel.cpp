@@ -16,6 +16,7 @@
 #include <cstring>
 
 #include "cpu_features.hpp"
+#include "embzip/histogram.hpp"
 
 namespace embzip::kernel {
 
@@ -274,7 +275,9 @@ class LutFiller {
             const uint32_t b = bytes | uint32_t(byte) << (8 * count);
             const size_t from = size_t(p) << (B - at), n = size_t(1) << (B - at);
             const uint8_t st = make_step(at, count + 1);
-            if (n <= 16) {  // most ranges of 16-bit windows: a loop, not two library calls
+            // Most ranges of 16-bit windows are a few entries: a loop, not two library calls
+            // (which cost more than the stores); long ranges are faster with fill_n's stores.
+            if (n <= 16) {
                 for (size_t i = 0; i < n; ++i) {
                     m_step[from + i] = st;
                     m_pair[from + i] = uint16_t(b);
@@ -309,18 +312,15 @@ BookTables build_book(const CodeLengths& lengths, SymbolSpec spec) {
     b.step.assign(size_t(1) << lut_bits(spec), 0);
     b.pair.assign(b.step.size(), 0);
     LutFiller(b.code, spec, b.step.data(), b.pair.data()).fill(0, 0, 0, 0, 0, 0);
-    for (unsigned v = 0; v < 256; ++v) {
+    for (unsigned v = 0; v < 256; ++v) {  // a byte's symbols as the encoder splits it
+        const uint8_t byte = uint8_t(v);
+        uint8_t syms[2];
+        row_symbols(&byte, 1, spec, syms);
         unsigned bits = 0;
         bool ok = true;
-        if (spec.bits == 8) {
-            bits = lengths.len[v];
-            ok = bits != 0;
-        } else {
-            const uint8_t c = split_forward(spec.split, uint8_t(v));
-            for (const unsigned sym : {unsigned(c >> 4), unsigned(c & 15)}) {
-                bits += lengths.len[sym];
-                ok &= lengths.len[sym] != 0;
-            }
+        for (unsigned k = 0; k < spec.per_byte(); ++k) {
+            bits += lengths.len[syms[k]];
+            ok &= lengths.len[syms[k]] != 0;
         }
         b.byte_len[v] = ok ? uint8_t(bits) : 0;
     }
